@@ -1,0 +1,59 @@
+/**
+ * Everything `kehu run` computes: the SQL models found under src/pipelines plus the TypeScript steps (model
+ * fitting) registered here, run in dependency order in one transaction, then every mart exported to Parquet.
+ */
+import { mkdirSync, renameSync, rmSync, existsSync } from "node:fs";
+import { dirname, join, basename } from "node:path";
+import type { Db } from "../data/db.ts";
+import type { KehuConfig } from "../data/config.ts";
+import { loadSqlModels, orderSteps, runSteps, setAnalysisVariables, type Step } from "./runner.ts";
+
+/** TypeScript steps (e.g. CLV fitting): one factory per metric family that needs code, not SQL. */
+const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [];
+
+export function pipelineSteps(config: KehuConfig): Step[] {
+  return orderSteps([...loadSqlModels(), ...TS_STEP_FACTORIES.flatMap((f) => f(config))]);
+}
+
+/** Marts are the models the site reads: everything except staging (stg_) and intermediate (int_) models. */
+export function isMart(name: string): boolean {
+  return !name.startsWith("stg_") && !name.startsWith("int_");
+}
+
+export interface RunResult {
+  asOf: string | null;
+  steps: string[];
+  marts: string[];
+}
+
+export async function runPipelines(
+  db: Db,
+  config: KehuConfig,
+  onStep: (name: string, index: number, total: number) => void = () => {},
+): Promise<RunResult> {
+  const steps = pipelineSteps(config);
+  const { asOf } = await setAnalysisVariables(db, config.analysis);
+  await runSteps(db, steps, (s, i, n) => onStep(s.name, i, n));
+  const marts = steps.map((s) => s.name).filter(isMart);
+  return { asOf, steps: steps.map((s) => s.name), marts };
+}
+
+/** Write each mart to `<martsDir>/<name>.parquet`, into a temp dir first and swapped in only when all succeed. */
+export async function exportMarts(db: Db, marts: string[], martsDir: string): Promise<void> {
+  const tmp = join(dirname(martsDir), `.${basename(martsDir)}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    for (const name of marts) {
+      const file = join(tmp, `${name}.parquet`).replace(/'/g, "''");
+      await db.exec(`copy (select * from ${name}) to '${file}' (format parquet)`);
+    }
+    const old = `${martsDir}.old-${process.pid}`;
+    if (existsSync(martsDir)) renameSync(martsDir, old);
+    renameSync(tmp, martsDir);
+    rmSync(old, { recursive: true, force: true });
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
