@@ -1,25 +1,38 @@
 /**
  * The `kehu` command. Thin: parses arguments, calls src/, prints. Exit codes: 0 ok, 1 data errors, 2 usage/config.
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { ConfigError, loadConfig, type KehuConfig } from "./data/config.ts";
 import { openDatabase, DatabaseLockedError } from "./data/db.ts";
 import { exportMarts, runPipelines } from "./pipelines/index.ts";
 import { createAllTablesSql } from "./data/schemas.ts";
 
-/** A problem with the data (bad rows over the limit, unreadable input): exit code 1. */
-export class DataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DataError";
-  }
+import { DataError } from "./data/errors.ts";
+import { registerIngestCommands } from "./data/commands.ts";
+import { join } from "node:path";
+import cliProgress from "cli-progress";
+import { DEMO_DEFAULTS, DemoOutputError, generateDemo } from "./data/demo.ts";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { ingestSources } from "./data/ingest.ts";
+import { buildSite, SiteBuildError } from "./report/build.ts";
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
+  return n;
 }
+
+/** A problem with the data (bad rows over the limit, unreadable input): exit code 1. Defined in src/data/errors.ts. */
+export { DataError };
 
 const program = new Command()
   .name("kehu")
   .description("kehu (客户): customer analytics from CRM exports - ingest into DuckDB, compute marts, build a static report site.")
   .option("-c, --config <file>", "config file", "kehu.config.json")
   .showHelpAfterError()
+  // Set before any subcommand exists so every subcommand inherits it: usage errors exit 2 via main().
+  .exitOverride()
   .addHelpText(
     "after",
     `
@@ -35,6 +48,56 @@ Examples:
 function config(): KehuConfig {
   return loadConfig(program.opts().config);
 }
+
+registerIngestCommands(program, config);
+
+program
+  .command("demo")
+  .description("generate a realistic, deterministic demo dataset (all five sources) and a kehu.config.json that loads it")
+  .option("--customers <n>", "number of customers", wholeNumber, DEMO_DEFAULTS.customers)
+  .option("--seed <n>", "random seed: the same seed writes byte-identical files", wholeNumber, DEMO_DEFAULTS.seed)
+  .option("--out <dir>", "output directory (keep it out of the repository)", DEMO_DEFAULTS.outDir)
+  .option("--years <n>", "years of history", Number, DEMO_DEFAULTS.years)
+  .option("--end <date>", "last day of the history, ISO date (also the config's analysis.asOf)", DEMO_DEFAULTS.end)
+  .option("--force", "overwrite files in --out even if `kehu demo` did not write them")
+  .addHelpText(
+    "after",
+    `
+Writes transactions.csv (UTF-8, with a few messy rows the loader rejects), customers.csv (GBK, Chinese headers,
+dates like 2024年3月8日), visits.csv, complaints.csv, invoices.csv (dates like 2024/3/8) and kehu.config.json.
+
+Examples:
+  $ kehu demo                                    2,000 customers, 2 years to 2026-06-30, into data/demo
+  $ kehu demo --customers 50000 --seed 7 --out data/demo-big
+  $ kehu demo --years 3 --end 2025-12-31 --out data/demo-2025
+  $ kehu -c data/demo/kehu.config.json ingest && kehu -c data/demo/kehu.config.json run`,
+  )
+  .action(async (opts: { customers: number; seed: number; out: string; years: number; end: string; force?: boolean }) => {
+    const bar = process.stderr.isTTY
+      ? new cliProgress.SingleBar({ format: "demo [{bar}] {value}/{total} customers", stream: process.stderr }, cliProgress.Presets.shades_classic)
+      : undefined;
+    bar?.start(opts.customers, 0);
+    try {
+      const s = await generateDemo({
+        customers: opts.customers, seed: opts.seed, outDir: opts.out, years: opts.years, end: opts.end, force: opts.force,
+        onProgress: (done) => bar?.update(done),
+      });
+      bar?.stop();
+      console.log(
+        `wrote ${s.customers} customers, ${s.transactions} transactions (${s.refunds} refunds, ${s.messyTransactions} messy rows), ` +
+          `${s.visits} visits, ${s.complaints} complaints, ${s.invoices} invoices (${s.start} .. ${s.end}) into ${s.outDir}\n` +
+          `next: kehu -c ${join(s.outDir, "kehu.config.json")} ingest`,
+      );
+    } catch (error) {
+      bar?.stop();
+      if (error instanceof DemoOutputError) {
+        // A usage problem (bad option value, or an --out that holds someone's real files): exit 2, no help dump.
+        console.error(`kehu: ${error.message}`);
+        throw new CommanderError(2, "kehu.demo", error.message);
+      }
+      throw error;
+    }
+  });
 
 program
   .command("run")
@@ -53,8 +116,63 @@ program
     }
   });
 
+program
+  .command("report")
+  .description("build the static report site (Observable Framework) from the marts into report.outDir (default dist/)")
+  .option("--mask-pii", "replace names, phones, emails and addresses by stable pseudonyms everywhere in the site")
+  .option("--locale <locale>", "zh-CN or en (default: report.locale)")
+  .option("--out <dir>", "output directory (default: report.outDir); replaced only when the build succeeds")
+  .option("--top <n>", "customers with a card page of their own (default: report.topCustomers)", wholeNumber)
+  .option("--demo", "generate the demo dataset into data/demo (if missing), ingest it and run the pipeline first")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  $ kehu report\n  $ kehu report --mask-pii --locale en --out public\n  $ kehu report --demo          (what `npm run report` does)\n\nSet KEHU_PII_SALT to give the pseudonyms a salt of your own.",
+  )
+  .action(async (opts: { maskPii?: boolean; locale?: string; out?: string; top?: number; demo?: boolean }) => {
+    if (opts.locale !== undefined && opts.locale !== "zh-CN" && opts.locale !== "en") {
+      throw new ConfigError(`--locale: expected one of zh-CN, en, got ${opts.locale}`);
+    }
+    const cfg = opts.demo ? await prepareDemo() : config();
+    const started = Date.now();
+    const result = await buildSite({
+      martsDir: cfg.martsDir,
+      databasePath: existsSync(cfg.database) ? cfg.database : undefined,
+      outDir: resolve(opts.out ?? (opts.demo ? "dist" : cfg.report.outDir)),
+      locale: (opts.locale as "zh-CN" | "en" | undefined) ?? cfg.report.locale,
+      maskPii: opts.maskPii ?? cfg.report.maskPii,
+      topCustomers: opts.top ?? cfg.report.topCustomers,
+      title: cfg.report.title,
+      currency: cfg.analysis.currency,
+      asOf: cfg.analysis.asOf,
+      piiSalt: process.env.KEHU_PII_SALT || undefined,
+      onProgress: (line) => {
+        if (process.env.KEHU_VERBOSE || /error|fail|waiting|^building|^reading/i.test(line)) process.stderr.write(`${line}\n`);
+      },
+    });
+    console.log(`built the site (${result.customerPages} customer pages) into ${result.outDir} in ${Math.round((Date.now() - started) / 1000)} s`);
+  });
+
+/** `report --demo`: the demo dataset, ingested and computed, as the config to report on. */
+async function prepareDemo(): Promise<KehuConfig> {
+  const outDir = resolve(DEMO_DEFAULTS.outDir);
+  if (!existsSync(join(outDir, "kehu.config.json"))) {
+    process.stderr.write(`generating the demo dataset into ${outDir}\n`);
+    await generateDemo({ ...DEMO_DEFAULTS, outDir });
+  }
+  const cfg = loadConfig(join(outDir, "kehu.config.json"));
+  const db = await openDatabase(cfg.database);
+  try {
+    await ingestSources(db, cfg);
+    await db.exec(createAllTablesSql());
+    const result = await runPipelines(db, cfg, (name, i, n) => process.stderr.write(`[${i + 1}/${n}] ${name}\n`));
+    await exportMarts(db, result.marts, cfg.martsDir);
+  } finally {
+    await db.close();
+  }
+  return cfg;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return 0;
@@ -64,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`kehu: ${error.message}`);
       return 2;
     }
-    if (error instanceof DatabaseLockedError || error instanceof DataError) {
+    if (error instanceof DatabaseLockedError || error instanceof DataError || error instanceof SiteBuildError) {
       console.error(`kehu: ${error.message}`);
       return 1;
     }

@@ -7,9 +7,11 @@ import { dirname, join, basename } from "node:path";
 import type { Db } from "../data/db.ts";
 import type { KehuConfig } from "../data/config.ts";
 import { loadSqlModels, orderSteps, runSteps, setAnalysisVariables, type Step } from "./runner.ts";
+import { clvSteps } from "./clv/steps.ts";
+import { crmSteps } from "./crm/steps.ts";
 
 /** TypeScript steps (e.g. CLV fitting): one factory per metric family that needs code, not SQL. */
-const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [];
+const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [clvSteps, crmSteps];
 
 export function pipelineSteps(config: KehuConfig): Step[] {
   return orderSteps([...loadSqlModels(), ...TS_STEP_FACTORIES.flatMap((f) => f(config))]);

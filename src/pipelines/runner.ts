@@ -50,7 +50,9 @@ export function loadSqlModels(dir: string = PIPELINES_DIR): Step[] {
       dependsOn: [],
       async run(db: Db) {
         try {
-          await db.exec(`create or replace table ${name} as\n${sql}`);
+          // Staging only renames and casts: a view (as in dbt) saves a full copy of every source table.
+          const kind = name.startsWith("stg_") ? "view" : "table";
+          await db.exec(`create or replace ${kind} ${name} as\n${sql}`);
         } catch (error) {
           throw new Error(`model ${name} (${file}) failed: ${(error as Error).message}`, { cause: error });
         }

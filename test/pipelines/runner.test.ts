@@ -41,3 +41,22 @@ describe("every SQL model binds", () => {
     await db.close();
   });
 });
+
+describe("every model runs without any data", () => {
+  it("runs on empty tables with no asOf (as_of is NULL) and produces empty customer marts", async () => {
+    const db = await openDatabase(":memory:");
+    await db.exec(createAllTablesSql());
+    const { setAnalysisVariables } = await import("../../src/pipelines/runner.ts");
+    const config = parseConfig({ sources: { transactions: { files: "x.csv" } } });
+    await setAnalysisVariables(db, config.analysis);
+    for (const step of pipelineSteps(config)) await step.run(db);
+    for (const mart of ["customer_summary", "purchase_frequency", "cohort_retention", "rfm_scores", "customer_grades", "pareto_revenue", "sales_by_region"]) {
+      expect(await db.all(`select * from ${mart}`), mart).toEqual([]);
+    }
+    // the bucket and bin marts keep their full grid, with zero counts
+    expect(await db.all("select bucket, customers, share from purchase_frequency_distribution order by bucket_order")).toEqual(
+      ["1", "2", "3-5", "6-10", "11+"].map((bucket) => ({ bucket, customers: 0, share: 0 })),
+    );
+    await db.close();
+  });
+});

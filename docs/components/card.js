@@ -1,0 +1,143 @@
+// The customer card (客户卡), shared by the per-customer pages and the search page. Input: one card object from
+// src/report/cards.ts. Everything is written with textContent (customer data is never parsed as HTML).
+import {chart} from "./chart.js";
+import {el} from "./page.js";
+
+function dl(pairs) {
+  const list = document.createElement("dl");
+  for (const [label, value] of pairs) list.append(el("dt", label), el("dd", value));
+  return list;
+}
+
+function section(title, ...children) {
+  const s = document.createElement("section");
+  s.append(el("h3", title), ...children.filter(Boolean));
+  return s;
+}
+
+function smallTable(rows, columns, fmt) {
+  const t = document.createElement("table");
+  const head = document.createElement("tr");
+  for (const [, label] of columns) head.append(el("th", label));
+  t.append(head);
+  for (const row of rows) {
+    const tr = document.createElement("tr");
+    for (const [key, , format] of columns) tr.append(el("td", format ? format(row[key]) : row[key] ?? ""));
+    t.append(tr);
+  }
+  return t;
+}
+
+function listSection(fmt, title, block, columns, extra) {
+  if (!block || block.total === 0) return section(title, el("p", fmt.t("common.none")));
+  const more = block.total > block.rows.length ? el("p", fmt.t("card.more", {n: fmt.integer(block.total - block.rows.length)}), "kehu-kpi-note") : null;
+  return section(`${title} (${fmt.integer(block.total)})`, extra, smallTable(block.rows, columns, fmt), more);
+}
+
+/** The card element for `card`; `fmt` from makeI18n. */
+export function customerCard(card, fmt) {
+  const t = fmt.t;
+  const root = el("div", null, "kehu-card");
+  const p = card.profile ?? {};
+  const title = el("h2", p.name ? `${p.name} · ${card.id}` : card.id);
+  title.className = "kehu-card-title";
+  root.append(title);
+
+  const badges = el("p");
+  const badge = (label, value) => value != null && badges.append(el("span", `${label}: ${value}`, "kehu-badge"));
+  badge(t("card.grade"), card.grade?.grade);
+  badge(t("card.segment"), card.segment?.rfm_segment);
+  badge(t("card.quadrant"), card.quadrant?.quadrant);
+  root.append(badges);
+
+  const grid = el("div", null, "kehu-card-grid");
+  grid.append(
+    section(
+      t("card.profile"),
+      dl([
+        [t("card.customer_id"), card.id],
+        [t("card.name"), p.name ?? fmt.na],
+        [t("card.phone"), p.phone ?? fmt.na],
+        [t("card.email"), p.email ?? fmt.na],
+        [t("card.address"), p.address ?? fmt.na],
+        [t("card.region"), p.region ?? fmt.na],
+        [t("card.industry"), p.industry ?? fmt.na],
+        [t("card.sales_rep"), p.sales_rep ?? fmt.na],
+        [t("card.decision_maker"), p.decision_maker ?? fmt.na],
+        [t("card.signup_date"), fmt.date(p.signup_date)],
+        [t("card.credit_limit"), fmt.money(p.credit_limit)],
+      ]),
+    ),
+    section(
+      t("card.value"),
+      dl([
+        [t("card.revenue"), fmt.money(card.summary?.revenue)],
+        [t("card.orders"), fmt.integer(card.summary?.orders)],
+        [t("card.first_purchase"), fmt.date(card.summary?.first_purchase)],
+        [t("card.last_purchase"), fmt.date(card.summary?.last_purchase)],
+        [t("card.clv"), fmt.money(card.clv?.clv)],
+        [t("card.p_alive"), fmt.percent(card.clv?.p_alive)],
+        [t("card.grade"), card.grade ? `${card.grade.grade} (${fmt.number(card.grade.grade_score)})` : fmt.na],
+        [t("card.segment"), card.segment ? `${card.segment.rfm_segment} (R${card.segment.r_score} F${card.segment.f_score} M${card.segment.m_score})` : fmt.na],
+        [t("card.quadrant"), card.quadrant ? `${card.quadrant.quadrant} · ${(fmt.locale === "en" ? card.quadrant.strategy_en : card.quadrant.strategy_zh) ?? ""}` : fmt.na],
+        [t("card.churn_reasons"), card.churn?.reasons?.length ? card.churn.reasons.map((r) => t(`reason.${r}`)).join("、") : t("common.none")],
+      ]),
+    ),
+  );
+  root.append(grid);
+
+  const timeline = section(t("card.timeline"));
+  if (card.timeline.length) {
+    const values = card.timeline.map(([month, revenue, orders]) => ({month: `${month}-01`, revenue, orders}));
+    timeline.append(
+      chart(
+        {
+          height: 160,
+          data: {values},
+          mark: {type: "bar", tooltip: true},
+          encoding: {
+            x: {field: "month", type: "temporal", timeUnit: "yearmonth", title: t("card.month")},
+            y: {field: "revenue", type: "quantitative", title: t("card.revenue")},
+            tooltip: [
+              {field: "month", type: "temporal", timeUnit: "yearmonth", title: t("card.month")},
+              {field: "revenue", type: "quantitative", title: t("card.amount"), format: ",.2f"},
+              {field: "orders", type: "quantitative", title: t("card.orders")},
+            ],
+          },
+        },
+        {locale: fmt.locale},
+      ),
+    );
+  } else timeline.append(el("p", fmt.na));
+  root.append(timeline);
+
+  const lists = el("div", null, "kehu-card-lists");
+  lists.append(
+    listSection(fmt, t("card.visits"), card.visits, [
+      ["visited_at", t("card.visited_at"), fmt.date],
+      ["kind", t("card.kind")],
+      ["sales_rep", t("card.sales_rep")],
+      ["outcome", t("card.outcome")],
+    ]),
+    listSection(
+      fmt,
+      t("card.complaints"),
+      card.complaints,
+      [
+        ["opened_at", t("card.opened_at"), fmt.date],
+        ["resolved_at", t("card.resolved_at"), (v) => (v ? fmt.date(v) : t("card.open"))],
+        ["category", t("card.category")],
+        ["severity", t("card.severity")],
+      ],
+    ),
+    listSection(fmt, t("card.invoices"), card.invoices, [
+      ["issued_at", t("card.issued_at"), fmt.date],
+      ["due_at", t("card.due_at"), fmt.date],
+      ["amount", t("card.amount"), fmt.money],
+      ["paid_at", t("card.paid_at"), fmt.date],
+      ["paid_amount", t("card.paid_amount"), fmt.money],
+    ], card.invoices?.overdue_amount ? el("p", `${t("overview.receivables_overdue")}: ${fmt.money(card.invoices.overdue_amount)}`, "kehu-down") : null),
+  );
+  root.append(lists);
+  return root;
+}

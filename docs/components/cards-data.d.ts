@@ -1,0 +1,2 @@
+// Types for the TypeScript side (tests) of cards-data.js.
+export function unpackCards(packed: unknown): Record<string, unknown>[];

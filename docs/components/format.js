@@ -1,0 +1,62 @@
+// Locale-aware formatting. Every number, date and currency on the site goes through one of these, built once per
+// page from the build's locale and currency: `const fmt = makeI18n(meta.locale, meta.currency)`.
+import {resolveLocale, translate} from "./i18n.js";
+
+const isMissing = (v) => v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) || v === "";
+
+/** Parse "2024-03-01" or "2024-03-01 10:00:00" as a calendar date (UTC, so no time zone shifts the day). */
+export function parseDate(value) {
+  if (value instanceof Date) return value;
+  if (isMissing(value)) return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(String(value));
+  if (!m) return null;
+  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)));
+}
+
+export function makeI18n(locale, currency = "CNY") {
+  locale = resolveLocale(locale);
+  const na = translate(locale, "common.na");
+  const nf = (options) => new Intl.NumberFormat(locale, options);
+  const integerFormat = nf({maximumFractionDigits: 0});
+  const numberFormat = nf({maximumFractionDigits: 2});
+  const moneyFormat = nf({style: "currency", currency, maximumFractionDigits: 0});
+  const moneyFineFormat = nf({style: "currency", currency, maximumFractionDigits: 2});
+  const percentFormat = nf({style: "percent", maximumFractionDigits: 1});
+  const changeFormat = nf({style: "percent", maximumFractionDigits: 1, signDisplay: "exceptZero"});
+  const dateFormat = new Intl.DateTimeFormat(locale, {year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC"});
+  const monthFormat = new Intl.DateTimeFormat(locale, {year: "numeric", month: "short", timeZone: "UTC"});
+  const dateTimeFormat = new Intl.DateTimeFormat(locale, {dateStyle: "medium", timeStyle: "short"});
+  const guard = (f) => (v) => (isMissing(v) ? na : f(v));
+  return {
+    locale,
+    currency,
+    na,
+    /** Translate a key of i18n.js. */
+    t: (key, params) => translate(locale, key, params),
+    integer: guard((v) => integerFormat.format(v)),
+    number: guard((v) => numberFormat.format(v)),
+    /** Currency, whole units (use moneyFine for small amounts such as average order value). */
+    money: guard((v) => moneyFormat.format(v)),
+    moneyFine: guard((v) => moneyFineFormat.format(v)),
+    /** A ratio 0..1 as a percentage. */
+    percent: guard((v) => percentFormat.format(v)),
+    /** A relative change (0.12 -> "+12%"). */
+    change: guard((v) => changeFormat.format(v)),
+    date: guard((v) => {
+      const d = parseDate(v);
+      return d ? dateFormat.format(d) : String(v);
+    }),
+    month: guard((v) => {
+      const d = parseDate(v);
+      return d ? monthFormat.format(d) : String(v);
+    }),
+    /** An instant (build time): shown in the reader's time zone. */
+    dateTime: guard((v) => dateTimeFormat.format(new Date(v))),
+  };
+}
+
+/** The relative change from `previous` to `current`, or null when it is undefined (no previous value). */
+export function relativeChange(current, previous) {
+  if (isMissing(current) || isMissing(previous) || previous === 0) return null;
+  return (current - previous) / Math.abs(previous);
+}

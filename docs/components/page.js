@@ -1,0 +1,107 @@
+// Page scaffolding shared by every page: localised heading (and <title>), "n/a + what would enable it" notes, KPI
+// cards, the data-freshness line. All text goes in through textContent: data is never parsed as HTML.
+import {translate} from "./i18n.js";
+
+const CSS = `
+.kehu-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:1rem;margin:1rem 0}
+.kehu-kpi{border:1px solid var(--theme-foreground-faintest);border-radius:8px;padding:.75rem 1rem;background:var(--theme-background-alt)}
+.kehu-kpi-label{font-size:.85rem;color:var(--theme-foreground-muted)}
+.kehu-kpi-value{font-size:1.6rem;font-weight:600;margin:.2rem 0}
+.kehu-kpi-note{font-size:.8rem;color:var(--theme-foreground-muted)}
+.kehu-up{color:#15803d}.kehu-down{color:#b91c1c}
+.kehu-missing{border-left:3px solid #d97706;padding:.4rem .8rem;background:var(--theme-background-alt);color:var(--theme-foreground-muted);margin:.5rem 0}
+.kehu-freshness{font-size:.85rem;color:var(--theme-foreground-muted)}
+.kehu-table-bar{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin:.5rem 0}
+.kehu-chart{width:100%;max-width:960px}
+.kehu-card dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}
+.kehu-card dt{color:var(--theme-foreground-muted)}
+.kehu-card dd{margin:0}
+.kehu-card-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}
+.kehu-card section{border:1px solid var(--theme-foreground-faintest);border-radius:8px;padding:.75rem 1rem}
+.kehu-card table{font-size:.85rem}
+.kehu-card-lists{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:1rem;margin-top:1rem}
+.kehu-card-lists section{overflow-x:auto;max-height:32rem;overflow-y:auto}
+.kehu-badge{display:inline-block;padding:0 .5rem;border-radius:4px;background:var(--theme-foreground-faintest);margin-right:.3rem}
+.kehu-error{color:#b91c1c}
+`;
+
+let styled = false;
+function ensureStyles() {
+  if (styled || typeof document === "undefined") return;
+  styled = true;
+  const style = document.createElement("style");
+  style.textContent = CSS;
+  document.head.append(style);
+}
+ensureStyles();
+
+/** Create an element with text content and optional class. */
+export function el(tag, text, className) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (className) e.className = className;
+  return e;
+}
+
+/** The page's <h1>, localised, which also sets the window title ("<page> | <site>"). */
+export function pageTitle(fmt, key, siteTitle) {
+  const text = fmt.t(key);
+  document.title = `${text} | ${siteTitle || fmt.t("site.title")}`;
+  return el("h1", text);
+}
+
+/**
+ * The note shown instead of a chart/number when its data is missing. `what`: a mart or table name; `source`: the
+ * optional input source that would enable it (customers, visits, complaints, invoices), else "run kehu run".
+ */
+export function missing(fmt, what, source) {
+  const hint = source ? fmt.t("common.hint.source", {source}) : fmt.t("common.hint.run");
+  return el("div", fmt.t("common.missing", {what, hint}), "kehu-missing");
+}
+
+/** Which of `names` the build has (meta.marts + meta.tables). */
+export function has(meta, name) {
+  return meta.marts.includes(name) || meta.tables.includes(name);
+}
+
+/**
+ * A KPI card. value: formatted string; change: relative change vs previous period (number or null);
+ * note: small text under the value (e.g. a hint when n/a). `goodWhenUp` colours the change.
+ */
+export function kpi({label, value, change = null, fmt, note, goodWhenUp = true}) {
+  const card = el("div", null, "kehu-kpi");
+  card.append(el("div", label, "kehu-kpi-label"), el("div", value, "kehu-kpi-value"));
+  if (change !== null && change !== undefined && Number.isFinite(change)) {
+    const up = change > 0;
+    const cls = change === 0 ? "" : up === goodWhenUp ? "kehu-up" : "kehu-down";
+    card.append(el("div", fmt.t("common.change", {change: fmt.change(change)}), `kehu-kpi-note ${cls}`));
+  }
+  if (note) card.append(el("div", note, "kehu-kpi-note"));
+  return card;
+}
+
+export function kpis(cards) {
+  const grid = el("div", null, "kehu-kpis");
+  grid.append(...cards);
+  return grid;
+}
+
+/** "Data through <asOf>, built <time>, from <files>" (+ "personal data masked"). */
+export function freshness(meta, fmt) {
+  const files = meta.files.length
+    ? meta.files.map((f) => `${f.file} (${fmt.integer(f.rows)})`).join(", ")
+    : fmt.t("freshness.files_from_marts", {n: meta.martFiles.length});
+  const p = el("p", fmt.t("freshness.text", {asOf: fmt.date(meta.asOf), builtAt: fmt.dateTime(meta.builtAt), files}), "kehu-freshness");
+  if (meta.maskPii) p.append(" ", fmt.t("freshness.masked"));
+  return p;
+}
+
+/** A link to a customer's card (the search page shows any customer: customers/?id=<customer_id>). */
+export function customerLink(customerId, text, base = "./") {
+  const a = document.createElement("a");
+  a.href = `${base}customers/?id=${encodeURIComponent(customerId)}`;
+  a.textContent = text ?? customerId;
+  return a;
+}
+
+export {translate};

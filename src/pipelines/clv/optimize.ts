@@ -1,0 +1,223 @@
+/**
+ * Small unconstrained minimisers for the model fits: Nelder-Mead (robust from poor starts) and BFGS with a
+ * central-difference gradient (fast, precise polish near the optimum). Both report whether they converged,
+ * so a fit that stopped on the iteration limit says so instead of passing off a half-finished answer.
+ */
+
+export interface MinimizeResult {
+  x: number[];
+  fx: number;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+  message: string;
+}
+
+export interface NelderMeadOptions {
+  maxIterations?: number;
+  /** Stop when the spread of function values in the simplex is below this (absolute). */
+  fTolerance?: number;
+  /** ...and the simplex is smaller than this in every coordinate. */
+  xTolerance?: number;
+  initialStep?: number;
+}
+
+/** Nelder-Mead with the standard coefficients (reflection 1, expansion 2, contraction 0.5, shrink 0.5). */
+export function minimizeNelderMead(f: (x: number[]) => number, x0: number[], options: NelderMeadOptions = {}): MinimizeResult {
+  const n = x0.length;
+  const maxIterations = options.maxIterations ?? 400 * n;
+  const fTol = options.fTolerance ?? 1e-10;
+  const xTol = options.xTolerance ?? 1e-8;
+  const step = options.initialStep ?? 0.5;
+  let evaluations = 0;
+  // Non-finite values (parameters outside the model's domain) count as +Infinity so the simplex moves away.
+  const fx = (x: number[]) => {
+    evaluations++;
+    const v = f(x);
+    return Number.isFinite(v) ? v : Infinity;
+  };
+  let simplex: { x: number[]; f: number }[] = [{ x: [...x0], f: fx(x0) }];
+  for (let i = 0; i < n; i++) {
+    const x = [...x0];
+    x[i] += step;
+    simplex.push({ x, f: fx(x) });
+  }
+  let iterations = 0;
+  let converged = false;
+  for (; iterations < maxIterations; iterations++) {
+    simplex.sort((p, q) => p.f - q.f);
+    const best = simplex[0];
+    const worst = simplex[n];
+    let xSpread = 0;
+    for (const p of simplex) for (let j = 0; j < n; j++) xSpread = Math.max(xSpread, Math.abs(p.x[j] - best.x[j]));
+    if (Number.isFinite(best.f) && Math.abs(worst.f - best.f) <= fTol && xSpread <= xTol) {
+      converged = true;
+      break;
+    }
+    const centroid = new Array(n).fill(0);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) centroid[j] += simplex[i].x[j] / n;
+    const along = (t: number) => centroid.map((c, j) => c + t * (worst.x[j] - c));
+    const reflected = along(-1);
+    const fr = fx(reflected);
+    if (fr < best.f) {
+      const expanded = along(-2);
+      const fe = fx(expanded);
+      simplex[n] = fe < fr ? { x: expanded, f: fe } : { x: reflected, f: fr };
+    } else if (fr < simplex[n - 1].f) {
+      simplex[n] = { x: reflected, f: fr };
+    } else {
+      const outside = fr < worst.f;
+      const contracted = along(outside ? -0.5 : 0.5);
+      const fc = fx(contracted);
+      if (fc < (outside ? fr : worst.f)) {
+        simplex[n] = { x: contracted, f: fc };
+      } else {
+        simplex = simplex.map((p, i) => {
+          if (i === 0) return p;
+          const x = p.x.map((v, j) => best.x[j] + 0.5 * (v - best.x[j]));
+          return { x, f: fx(x) };
+        });
+      }
+    }
+  }
+  simplex.sort((p, q) => p.f - q.f);
+  return {
+    x: simplex[0].x,
+    fx: simplex[0].f,
+    iterations,
+    evaluations,
+    converged,
+    message: converged ? "simplex converged" : `Nelder-Mead stopped after ${iterations} iterations without converging`,
+  };
+}
+
+export interface BfgsOptions {
+  maxIterations?: number;
+  /** Converged when the max-norm of the gradient is below this. */
+  gradientTolerance?: number;
+}
+
+/** Central-difference gradient; the step scales with |x| so large and small parameters are treated alike. */
+export function numericGradient(f: (x: number[]) => number, x: number[]): number[] {
+  return x.map((xi, i) => {
+    const h = 1e-5 * Math.max(1, Math.abs(xi));
+    const up = [...x];
+    const down = [...x];
+    up[i] = xi + h;
+    down[i] = xi - h;
+    return (f(up) - f(down)) / (2 * h);
+  });
+}
+
+/** BFGS with a backtracking (Armijo) line search and numeric gradients. */
+export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: BfgsOptions = {}): MinimizeResult {
+  const n = x0.length;
+  const maxIterations = options.maxIterations ?? 200;
+  const gTol = options.gradientTolerance ?? 1e-5;
+  let evaluations = 0;
+  const fx = (x: number[]) => {
+    evaluations++;
+    const v = f(x);
+    return Number.isFinite(v) ? v : Infinity;
+  };
+  const grad = (x: number[]) => {
+    evaluations += 2 * n;
+    return numericGradient(f, x);
+  };
+  let x = [...x0];
+  let fCur = fx(x);
+  if (!Number.isFinite(fCur)) {
+    return { x, fx: fCur, iterations: 0, evaluations, converged: false, message: "objective is not finite at the start point" };
+  }
+  let g = grad(x);
+  // Inverse Hessian approximation, starting from the identity.
+  let H = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
+  let iterations = 0;
+  for (; iterations < maxIterations; iterations++) {
+    const gNorm = Math.max(...g.map(Math.abs));
+    if (!Number.isFinite(gNorm)) {
+      return { x, fx: fCur, iterations, evaluations, converged: false, message: "gradient is not finite" };
+    }
+    if (gNorm < gTol) {
+      return { x, fx: fCur, iterations, evaluations, converged: true, message: `gradient norm ${gNorm.toExponential(2)} below tolerance` };
+    }
+    let d = H.map((row) => -dot(row, g));
+    if (dot(d, g) >= 0) {
+      // Not a descent direction (approximation went bad): restart from steepest descent.
+      H = H.map((row, i) => row.map((_, j) => (i === j ? 1 : 0)));
+      d = g.map((v) => -v);
+    }
+    let t = 1;
+    let xNew = x;
+    let fNew = Infinity;
+    const slope = dot(d, g);
+    for (let k = 0; k < 60; k++) {
+      xNew = x.map((v, i) => v + t * d[i]);
+      fNew = fx(xNew);
+      if (fNew <= fCur + 1e-4 * t * slope) break;
+      t *= 0.5;
+    }
+    if (!(fNew <= fCur + 1e-4 * t * slope)) {
+      // No decrease possible along the direction: we are at the optimum to numeric precision (or stuck).
+      const converged = gNorm < gTol * 100;
+      return {
+        x, fx: fCur, iterations, evaluations, converged,
+        message: converged ? `line search exhausted at gradient norm ${gNorm.toExponential(2)}` : `line search failed at gradient norm ${gNorm.toExponential(2)}`,
+      };
+    }
+    const gNew = grad(xNew);
+    const s = xNew.map((v, i) => v - x[i]);
+    const y = gNew.map((v, i) => v - g[i]);
+    const sy = dot(s, y);
+    if (sy > 1e-12) {
+      const Hy = H.map((row) => dot(row, y));
+      const yHy = dot(y, Hy);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          H[i][j] += ((sy + yHy) * s[i] * s[j]) / (sy * sy) - (Hy[i] * s[j] + s[i] * Hy[j]) / sy;
+        }
+      }
+    }
+    x = xNew;
+    fCur = fNew;
+    g = gNew;
+  }
+  return { x, fx: fCur, iterations, evaluations, converged: false, message: `BFGS stopped after ${iterations} iterations without converging` };
+}
+
+/**
+ * Several starts of a coarse Nelder-Mead (cheap, robust to poor starting points); the best end point is polished
+ * with BFGS, which converges fast and precisely near the optimum. If the polish does not meet its gradient
+ * tolerance, one more round of Nelder-Mead then BFGS is tried from where it stopped. Converged means the final
+ * BFGS met its gradient tolerance.
+ */
+export function minimizeMultiStart(
+  f: (x: number[]) => number,
+  starts: number[][],
+  options: { gradientTolerance?: number; coarse?: (x: number[]) => number } = {},
+): MinimizeResult {
+  if (starts.length === 0) throw new Error("minimizeMultiStart needs at least one start point");
+  const n = starts[0].length;
+  let iterations = 0;
+  let evaluations = 0;
+  const count = (r: MinimizeResult) => {
+    iterations += r.iterations;
+    evaluations += r.evaluations;
+    return r;
+  };
+  let best: MinimizeResult | undefined;
+  for (const start of starts) {
+    // A cheaper stand-in objective (e.g. a subsample) may guide the coarse search; the polish always uses f.
+    const nm = count(minimizeNelderMead(options.coarse ?? f, start, { maxIterations: 300 * n, fTolerance: 1e-6, xTolerance: 1e-4 }));
+    if (!best || nm.fx < best.fx) best = nm;
+  }
+  if (options.coarse) best = { ...best!, fx: f(best!.x) };
+  let result = count(minimizeBfgs(f, best!.x, { gradientTolerance: options.gradientTolerance ?? 1e-4 }));
+  if (!result.converged) {
+    const nm = count(minimizeNelderMead(f, result.fx <= best!.fx ? result.x : best!.x, { maxIterations: 1000 * n, fTolerance: 1e-9, xTolerance: 1e-7, initialStep: 0.05 }));
+    const again = count(minimizeBfgs(f, nm.x, { gradientTolerance: options.gradientTolerance ?? 1e-4 }));
+    result = again.fx <= nm.fx ? again : { ...nm, converged: false };
+  }
+  return { ...result, iterations, evaluations };
+}

@@ -1,0 +1,448 @@
+/**
+ * Pipeline steps for predictive lifetime value: fit the purchase models (BG/NBD, Pareto/NBD, MBG/NBD) and the
+ * Gamma-Gamma spend model on customer_summary, validate on a holdout when one is configured, then write per-customer
+ * CLV and the value matrix. Tables written (a contract): model_validation, model_fit, customer_clv, value_matrix
+ * (churn_risk, which reads customer_clv, is the SQL model churn_risk.sql beside this file).
+ *
+ * Small or degenerate data never fail a run: a model that cannot be fitted is recorded in model_fit with
+ * converged = false and the reason, and customer_clv falls back to each customer's historical purchase rate and
+ * average spend (model = 'historical'), so every customer still gets a finite CLV.
+ */
+import type { Db } from "../../data/db.ts";
+import type { KehuConfig } from "../../data/config.ts";
+import type { Step } from "../runner.ts";
+import {
+  compressRows, compressSpendRows, computeClv, fitBgNbd, fitGammaGamma, fitMbgNbd, fitParetoNbd, gammaGammaConditionalSpend,
+  gammaGammaMeanSpend, purchaseModel, selectModel,
+  type FitResult, type GammaGammaParams, type PurchaseModel, type PurchaseModelName,
+} from "./models.ts";
+import { buildValueMatrix } from "./valueMatrix.ts";
+
+const PERIOD_DAYS = { day: 1, week: 7, month: 365.25 / 12 } as const;
+const PURCHASE_MODELS: PurchaseModelName[] = ["bgnbd", "pnbd", "mbgnbd"];
+/** Below these counts the likelihood is too flat to say anything; the fallback is more honest than a wild fit. */
+export const MIN_CUSTOMERS = 10;
+export const MIN_REPEAT_CUSTOMERS = 3;
+export const MIN_SPEND_CUSTOMERS = 10;
+
+const THIS_FILE = new URL(import.meta.url).pathname;
+
+export interface SummaryRow {
+  customer_id: string;
+  frequency: number;
+  recency: number;
+  T: number;
+  monetary_value: number;
+  orders: number;
+  revenue: number;
+}
+
+export interface ModelFitRow {
+  model: string;
+  params: string;
+  log_likelihood: number | null;
+  bic: number | null;
+  converged: boolean;
+  n_customers: number;
+  iterations: number;
+  message: string;
+  holdout_rmse: number | null;
+  selected: boolean;
+}
+
+type AnyFit = FitResult<object>;
+
+const FITTERS: Record<PurchaseModelName, (rows: ReturnType<typeof compressRows>) => AnyFit> = {
+  bgnbd: fitBgNbd,
+  pnbd: fitParetoNbd,
+  mbgnbd: fitMbgNbd,
+};
+
+function notFitted(model: string, n: number, message: string): AnyFit {
+  return { model: model as AnyFit["model"], params: {}, logLikelihood: NaN, bic: NaN, converged: false, iterations: 0, message, nCustomers: n };
+}
+
+/** Fit every purchase model to summary rows, or record why not. */
+export function fitPurchaseModels(rows: Pick<SummaryRow, "frequency" | "recency" | "T">[]): AnyFit[] {
+  const repeaters = rows.filter((r) => r.frequency > 0).length;
+  if (rows.length < MIN_CUSTOMERS || repeaters < MIN_REPEAT_CUSTOMERS) {
+    const why = `too few customers to fit: ${rows.length} customers, ${repeaters} with repeat purchases ` +
+      `(need >= ${MIN_CUSTOMERS} and >= ${MIN_REPEAT_CUSTOMERS})`;
+    return PURCHASE_MODELS.map((m) => notFitted(m, rows.length, why));
+  }
+  const data = compressRows(rows.map((r) => r.frequency), rows.map((r) => r.recency), rows.map((r) => r.T));
+  return PURCHASE_MODELS.map((m) => {
+    try {
+      return FITTERS[m](data);
+    } catch (error) {
+      return notFitted(m, rows.length, `fit failed: ${(error as Error).message}`);
+    }
+  });
+}
+
+/** Fit Gamma-Gamma on repeat customers with a positive average repeat spend (refund-only averages are skipped). */
+export function fitSpendModel(rows: Pick<SummaryRow, "frequency" | "monetary_value">[]): FitResult<GammaGammaParams | object> {
+  const usable = rows.filter((r) => r.frequency > 0 && r.monetary_value > 0 && Number.isFinite(r.monetary_value));
+  if (usable.length < MIN_SPEND_CUSTOMERS) {
+    return notFitted("gammagamma", usable.length, `too few repeat customers with positive spend to fit: ${usable.length} (need >= ${MIN_SPEND_CUSTOMERS})`);
+  }
+  try {
+    const fit = fitGammaGamma(compressSpendRows(usable.map((r) => r.frequency), usable.map((r) => r.monetary_value)));
+    if (fit.converged && !(fit.params.q > 1)) {
+      return { ...fit, converged: false, message: `q = ${fit.params.q.toFixed(3)} <= 1: the population mean spend is infinite; not used` };
+    }
+    return fit;
+  } catch (error) {
+    return notFitted("gammagamma", usable.length, `fit failed: ${(error as Error).message}`);
+  }
+}
+
+const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+
+export interface ClvRow {
+  customer_id: string;
+  p_alive: number | null;
+  expected_purchases: number;
+  expected_avg_spend: number;
+  clv: number;
+  model: string;
+  spend_model: string;
+}
+
+export interface PredictOptions {
+  margin: number;
+  discountRateAnnual: number;
+  horizonMonths: number;
+  periodDays: number;
+}
+
+/**
+ * Per-customer predictions. With a purchase model: P(alive), expected purchases over the horizon and CLV from the
+ * model. Without one (or if the model gives a non-finite value for a customer): the historical rate, purchases per
+ * period = (frequency + 1) / max(T, 1) held constant over the horizon, with p_alive NULL (no model, no estimate).
+ * Spend: Gamma-Gamma conditional expectation when fitted, else the customer's own average repeat spend, else their
+ * average order value, else the population's mean order value; never negative.
+ */
+export function predictCustomers(
+  rows: SummaryRow[],
+  purchase: PurchaseModel | null,
+  spend: GammaGammaParams | null,
+  options: PredictOptions,
+): ClvRow[] {
+  const periodsPerMonth = 365.25 / 12 / options.periodDays;
+  const horizon = options.horizonMonths * periodsPerMonth;
+  const clvOptions = { margin: options.margin, discountRateAnnual: options.discountRateAnnual, horizonMonths: options.horizonMonths, periodsPerMonth };
+  const orderValues = rows.filter((r) => r.orders > 0).map((r) => r.revenue / r.orders);
+  const meanOrderValue = orderValues.length ? Math.max(0, orderValues.reduce((s, v) => s + v, 0) / orderValues.length) : 0;
+  // Customers with the same (x, t_x, T) get the same purchase predictions: compute each once.
+  const cache = new Map<string, { pAlive: number; expected: number; profile: number[] } | null>();
+  const modelPredictions = (r: SummaryRow) => {
+    if (!purchase) return null;
+    const key = `${r.frequency}|${r.recency}|${r.T}`;
+    if (cache.has(key)) return cache.get(key)!;
+    let result: { pAlive: number; expected: number; profile: number[] } | null = null;
+    try {
+      const pAlive = purchase.pAlive(r.frequency, r.recency, r.T);
+      const profile = Array.from({ length: options.horizonMonths + 1 }, (_, m) =>
+        m === 0 ? 0 : purchase.conditionalExpected(m * periodsPerMonth, r.frequency, r.recency, r.T));
+      const expected = purchase.conditionalExpected(horizon, r.frequency, r.recency, r.T);
+      if ([pAlive, expected, ...profile].every((v) => Number.isFinite(v) && v >= 0)) result = { pAlive, expected, profile };
+    } catch {
+      result = null;
+    }
+    cache.set(key, result);
+    return result;
+  };
+  return rows.map((r) => {
+    let spendValue: number;
+    let spendModel: string;
+    if (spend) {
+      spendValue = gammaGammaConditionalSpend(spend, r.monetary_value > 0 ? r.frequency : 0, r.monetary_value);
+      spendModel = "gammagamma";
+    } else {
+      spendValue = r.frequency > 0 && r.monetary_value > 0 ? r.monetary_value : r.orders > 0 && r.revenue > 0 ? r.revenue / r.orders : meanOrderValue;
+      spendModel = "historical";
+    }
+    if (!Number.isFinite(spendValue) || spendValue < 0) spendValue = 0;
+    const predicted = modelPredictions(r);
+    if (predicted && purchase) {
+      const clv = computeClv((t) => predicted.profile[Math.round(t / periodsPerMonth)], spendValue, clvOptions);
+      return { customer_id: r.customer_id, p_alive: predicted.pAlive, expected_purchases: predicted.expected, expected_avg_spend: spendValue, clv, model: purchase.name, spend_model: spendModel };
+    }
+    const rate = (r.frequency + 1) / Math.max(r.T, 1);
+    const clv = computeClv((t) => rate * t, spendValue, clvOptions);
+    return { customer_id: r.customer_id, p_alive: null, expected_purchases: rate * horizon, expected_avg_spend: spendValue, clv, model: "historical", spend_model: spendModel };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Holdout validation
+
+export interface CalibrationRow {
+  customer_id: string;
+  frequency: number;
+  recency: number;
+  T: number;
+  /** Day of the first purchase, counted from the first purchase of any calibration customer (day 0). */
+  first_day: number;
+  holdout_purchases: number;
+}
+
+export interface ValidationRow {
+  model: string;
+  kind: "frequency_bucket" | "weekly_cumulative" | "summary";
+  bucket: number | null;
+  week: number | null;
+  period_end: string | null;
+  customers: number;
+  actual: number;
+  predicted: number;
+  rmse: number | null;
+}
+
+/**
+ * Holdout validation of the purchase models fitted on calibration data: per calibration frequency bucket (0..7, 7
+ * meaning 7 or more) the mean actual vs predicted holdout purchases; per week since the first calibration purchase,
+ * cumulative actual vs predicted repeat purchases of the calibration customers; and a per-model summary with the
+ * RMSE of per-customer holdout purchases (used to choose the model).
+ */
+export function validateModels(
+  calibration: CalibrationRow[],
+  repeatPurchaseDays: number[],
+  { periodDays, holdoutDays, startDate, totalDays }: { periodDays: number; holdoutDays: number; startDate: string; totalDays: number },
+): { rows: ValidationRow[]; fits: AnyFit[] } {
+  const fits = fitPurchaseModels(calibration);
+  const rows: ValidationRow[] = [];
+  const holdout = holdoutDays / periodDays;
+  const start = Date.parse(`${startDate}T00:00:00Z`);
+  const dayString = (d: number) => new Date(start + d * 86_400_000).toISOString().slice(0, 10);
+  const firstCounts = new Map<number, number>();
+  for (const c of calibration) firstCounts.set(c.first_day, (firstCounts.get(c.first_day) ?? 0) + 1);
+  const weeks = Math.ceil((totalDays + 1) / 7);
+  const actualByDay = new Float64Array(totalDays + 1);
+  for (const d of repeatPurchaseDays) if (d >= 0 && d <= totalDays) actualByDay[d]++;
+  const actualCumulative: number[] = [];
+  {
+    let sum = 0;
+    let day = 0;
+    for (let w = 1; w <= weeks; w++) {
+      const end = Math.min(7 * w - 1, totalDays);
+      for (; day <= end; day++) sum += actualByDay[day];
+      actualCumulative.push(sum);
+    }
+  }
+  for (const fit of fits) {
+    if (!fit.converged) continue;
+    const model = purchaseModel(fit.model as PurchaseModelName, fit.params as never);
+    const buckets = Array.from({ length: 8 }, () => ({ customers: 0, actual: 0, predicted: 0 }));
+    let squared = 0;
+    let totalActual = 0;
+    let totalPredicted = 0;
+    const cache = new Map<string, number>();
+    for (const c of calibration) {
+      const key = `${c.frequency}|${c.recency}|${c.T}`;
+      let predicted = cache.get(key);
+      if (predicted === undefined) {
+        predicted = model.conditionalExpected(holdout, c.frequency, c.recency, c.T);
+        cache.set(key, predicted);
+      }
+      const b = buckets[Math.min(7, c.frequency)];
+      b.customers++;
+      b.actual += c.holdout_purchases;
+      b.predicted += predicted;
+      squared += (predicted - c.holdout_purchases) ** 2;
+      totalActual += c.holdout_purchases;
+      totalPredicted += predicted;
+    }
+    buckets.forEach((b, i) => {
+      if (b.customers === 0) return;
+      rows.push({ model: fit.model, kind: "frequency_bucket", bucket: i, week: null, period_end: null, customers: b.customers, actual: b.actual / b.customers, predicted: b.predicted / b.customers, rmse: null });
+    });
+    // Unconditional E[X(t)] by elapsed whole days, shared by every customer acquired on the same day.
+    const expectedByLag = Float64Array.from({ length: totalDays + 1 }, (_, lag) => model.expected(lag / periodDays));
+    for (let w = 1; w <= weeks; w++) {
+      const end = Math.min(7 * w - 1, totalDays);
+      let predicted = 0;
+      for (const [d, n] of firstCounts) if (d <= end) predicted += n * expectedByLag[end - d];
+      rows.push({ model: fit.model, kind: "weekly_cumulative", bucket: null, week: w, period_end: dayString(end), customers: calibration.length, actual: actualCumulative[w - 1], predicted, rmse: null });
+    }
+    rows.push({ model: fit.model, kind: "summary", bucket: null, week: null, period_end: dayString(totalDays), customers: calibration.length, actual: totalActual, predicted: totalPredicted, rmse: Math.sqrt(squared / Math.max(1, calibration.length)) });
+  }
+  return { rows, fits };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Steps
+
+async function replaceTable(db: Db, name: string, columnsSql: string, columns: string[], rows: unknown[][]): Promise<void> {
+  await db.exec(`create or replace table ${name} (${columnsSql})`);
+  if (rows.length) await db.insertRows(name, columns, rows);
+}
+
+const VALIDATION_COLUMNS = ["model", "kind", "bucket", "week", "period_end", "customers", "actual", "predicted", "rmse"];
+const VALIDATION_SQL = "model varchar, kind varchar, bucket integer, week integer, period_end date, customers integer, actual double, predicted double, rmse double";
+
+const MODEL_FIT_COLUMNS = ["model", "params", "log_likelihood", "bic", "converged", "n_customers", "iterations", "message", "holdout_rmse", "selected", "fitted_at", "as_of"];
+const MODEL_FIT_SQL =
+  "model varchar, params varchar, log_likelihood double, bic double, converged boolean, n_customers integer, iterations integer, " +
+  "message varchar, holdout_rmse double, selected boolean, fitted_at timestamp, as_of date";
+
+const CLV_COLUMNS = ["customer_id", "p_alive", "expected_purchases", "expected_avg_spend", "clv", "model", "spend_model"];
+const CLV_SQL = "customer_id varchar, p_alive double, expected_purchases double, expected_avg_spend double, clv double, model varchar, spend_model varchar";
+
+const VALUE_COLUMNS = ["customer_id", "current_value", "growth_potential", "quadrant", "strategy_zh", "strategy_en", "peer_group", "potential_clv"];
+const VALUE_SQL = "customer_id varchar, current_value double, growth_potential double, quadrant varchar, strategy_zh varchar, strategy_en varchar, peer_group varchar, potential_clv double";
+
+async function asOf(db: Db): Promise<string | null> {
+  const [row] = await db.all<{ as_of: string | null }>("select getvariable('as_of')::date::varchar as as_of");
+  return row?.as_of ?? null;
+}
+
+async function readSummary(db: Db): Promise<SummaryRow[]> {
+  return db.all<SummaryRow>(`
+    select customer_id::varchar as customer_id, frequency::double as frequency, recency::double as recency, T::double as "T",
+           coalesce(monetary_value, 0)::double as monetary_value, coalesce(orders, 0)::double as orders, coalesce(revenue, 0)::double as revenue
+    from customer_summary
+    where frequency is not null and recency is not null and T is not null
+    order by customer_id`);
+}
+
+/**
+ * Calibration summary for holdout validation: the customer_summary definitions applied to the purchases (int_purchases)
+ * before getvariable('holdout_start'), the calibration period ending the day before it. One row per customer whose
+ * first purchase is in the calibration period; `first_day` counts days from `start`.
+ */
+export async function readCalibration(db: Db, start: string): Promise<CalibrationRow[]> {
+  return db.all<CalibrationRow>(`
+    with purchases as (select * from int_purchases),
+    calibration as (
+        select
+            customer_id::varchar as customer_id,
+            (count(*) filter (where purchased_on < getvariable('holdout_start')) - 1)::double as frequency,
+            ((max(purchased_on) filter (where purchased_on < getvariable('holdout_start')) - min(purchased_on)) / getvariable('period_days'))::double as recency,
+            (((getvariable('holdout_start') - 1) - min(purchased_on)) / getvariable('period_days'))::double as "T",
+            (min(purchased_on) - $start::date)::integer as first_day,
+            (count(*) filter (where purchased_on >= getvariable('holdout_start')))::double as holdout_purchases
+        from purchases
+        group by customer_id
+        having min(purchased_on) < getvariable('holdout_start')
+    )
+    select * from calibration order by customer_id`, { start });
+}
+
+export function clvSteps(config: KehuConfig): Step[] {
+  const analysis = config.analysis;
+  const periodDays = PERIOD_DAYS[analysis.period];
+  const predictOptions: PredictOptions = {
+    margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths, periodDays,
+  };
+
+  const modelValidation: Step = {
+    name: "model_validation",
+    dependsOn: ["int_purchases"],
+    file: THIS_FILE,
+    async run(db) {
+      const [holdout] = await db.all<{ holdout_start: string | null }>("select getvariable('holdout_start')::varchar as holdout_start");
+      if (!holdout?.holdout_start) {
+        await replaceTable(db, "model_validation", VALIDATION_SQL, VALIDATION_COLUMNS, []);
+        return;
+      }
+      const [window] = await db.all<{ holdout_start: string | null; as_of: string | null; start: string | null; total_days: number | null; holdout_days: number | null }>(`
+        select getvariable('holdout_start')::varchar as holdout_start, getvariable('as_of')::varchar as as_of,
+               min(purchased_on)::varchar as start,
+               (getvariable('as_of') - min(purchased_on))::integer as total_days,
+               (getvariable('as_of') - getvariable('holdout_start') + 1)::integer as holdout_days
+        from int_purchases where purchased_on < getvariable('holdout_start')`);
+      if (!window?.holdout_start || !window.start || window.total_days == null || !(window.holdout_days! > 0)) {
+        await replaceTable(db, "model_validation", VALIDATION_SQL, VALIDATION_COLUMNS, []);
+        return;
+      }
+      const calibration = await readCalibration(db, window.start);
+      const repeat = await db.all<{ day: number }>(`
+        with first as (
+            select customer_id, min(purchased_on) as first_purchase from int_purchases group by customer_id
+            having min(purchased_on) < getvariable('holdout_start')
+        )
+        select (p.purchased_on - $start::date)::integer as day
+        from int_purchases p join first using (customer_id)
+        where p.purchase_number > 1`, { start: window.start });
+      const { rows } = validateModels(calibration, repeat.map((r) => r.day), {
+        periodDays, holdoutDays: window.holdout_days!, startDate: window.start, totalDays: window.total_days,
+      });
+      await replaceTable(db, "model_validation", VALIDATION_SQL, VALIDATION_COLUMNS,
+        rows.map((r) => [r.model, r.kind, r.bucket, r.week, r.period_end ? new Date(`${r.period_end}T00:00:00Z`) : null, r.customers, r.actual, r.predicted, r.rmse]));
+    },
+  };
+
+  const modelFit: Step = {
+    name: "model_fit",
+    dependsOn: ["customer_summary", "model_validation"],
+    file: THIS_FILE,
+    async run(db) {
+      const summary = await readSummary(db);
+      const purchaseFits = fitPurchaseModels(summary);
+      const spendFit = fitSpendModel(summary);
+      const holdout = new Map(
+        (await db.all<{ model: string; rmse: number }>("select model, rmse::double as rmse from model_validation where kind = 'summary'"))
+          .map((r) => [r.model, r.rmse]),
+      );
+      const selected = selectModel(purchaseFits.map((f) => ({
+        name: f.model, converged: f.converged, bic: f.bic, holdoutError: holdout.size ? holdout.get(f.model) ?? null : undefined,
+      })));
+      const fittedAt = new Date();
+      const asOfDate = await asOf(db);
+      const row = (f: AnyFit, isSelected: boolean) => [
+        f.model, JSON.stringify(f.params), finiteOrNull(f.logLikelihood), finiteOrNull(f.bic), f.converged, f.nCustomers, f.iterations,
+        f.message, holdout.get(f.model) ?? null, isSelected, fittedAt, asOfDate ? new Date(`${asOfDate}T00:00:00Z`) : null,
+      ];
+      await replaceTable(db, "model_fit", MODEL_FIT_SQL, MODEL_FIT_COLUMNS, [
+        ...purchaseFits.map((f) => row(f, f.model === selected)),
+        row(spendFit as AnyFit, spendFit.converged),
+      ]);
+    },
+  };
+
+  const customerClv: Step = {
+    name: "customer_clv",
+    dependsOn: ["customer_summary", "model_fit"],
+    file: THIS_FILE,
+    async run(db) {
+      const summary = await readSummary(db);
+      const fits = await db.all<{ model: string; params: string }>("select model, params from model_fit where selected");
+      const purchaseRow = fits.find((f) => f.model !== "gammagamma");
+      const spendRow = fits.find((f) => f.model === "gammagamma");
+      const purchase = purchaseRow ? purchaseModel(purchaseRow.model as PurchaseModelName, JSON.parse(purchaseRow.params)) : null;
+      const spend = spendRow ? (JSON.parse(spendRow.params) as GammaGammaParams) : null;
+      const usableSpend = spend && Number.isFinite(gammaGammaMeanSpend(spend)) ? spend : null;
+      const rows = predictCustomers(summary, purchase, usableSpend, predictOptions);
+      await replaceTable(db, "customer_clv", CLV_SQL, CLV_COLUMNS,
+        rows.map((r) => [r.customer_id, r.p_alive, r.expected_purchases, r.expected_avg_spend, r.clv, r.model, r.spend_model]));
+    },
+  };
+
+  const valueMatrix: Step = {
+    name: "value_matrix",
+    dependsOn: ["customer_clv", "stg_customers"],
+    file: THIS_FILE,
+    async run(db) {
+      const inputs = await db.all<{ customer_id: string; clv: number; expected_purchases: number; expected_avg_spend: number; industry: string | null; region: string | null }>(`
+        with customer_clv as (select * from customer_clv),
+        customers as (
+            select customer_id::varchar as customer_id, any_value(industry) as industry, any_value(region) as region
+            from stg_customers group by customer_id
+        )
+        select customer_clv.customer_id, clv::double as clv, expected_purchases::double as expected_purchases,
+               expected_avg_spend::double as expected_avg_spend, customers.industry, customers.region
+        from customer_clv left join customers using (customer_id)
+        order by customer_clv.customer_id`);
+      const rows = buildValueMatrix(inputs, {
+        margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths,
+        thresholds: analysis.quadrantThresholds,
+      });
+      await replaceTable(db, "value_matrix", VALUE_SQL, VALUE_COLUMNS,
+        rows.map((r) => [r.customer_id, r.current_value, r.growth_potential, r.quadrant, r.strategy_zh, r.strategy_en, r.peer_group, r.potential_clv]));
+    },
+  };
+
+  return [modelValidation, modelFit, customerClv, valueMatrix];
+}

@@ -1,0 +1,330 @@
+/**
+ * `kehu report`: build the static site. Observable Framework does the building; this module prepares its inputs
+ * (tables copied out of the database, the list of customer card pages, settings as environment variables), clears
+ * Framework's loader cache (it would otherwise serve last run's data), builds into a temp dir, checks that no raw
+ * phone/email leaked when masking, and only then swaps the result into outDir. Any failure leaves outDir untouched.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openDatabase } from "../data/db.ts";
+import { topCustomerIds } from "./cards.ts";
+import { customerSlug, openReportSource, piiKind, reportEnv, REPORT_TABLES, DEFAULT_PII_SALT, type Locale } from "./marts.ts";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const DOCS = join(REPO_ROOT, "docs");
+const FRAMEWORK_BIN = join(REPO_ROOT, "node_modules/@observablehq/framework/dist/bin/observable.js");
+
+export interface BuildSiteOptions {
+  martsDir: string;
+  outDir: string;
+  locale?: Locale;
+  maskPii?: boolean;
+  topCustomers?: number;
+  title?: string;
+  /** The kehu database: source tables for customer cards and visits/complaints/invoices pages, ingest_log for provenance. */
+  databasePath?: string;
+  currency?: string;
+  /** analysis.asOf when configured. */
+  asOf?: string;
+  /** Salt of the PII pseudonyms (default: a fixed one, so pseudonyms are stable across builds). */
+  piiSalt?: string;
+  onProgress?: (line: string) => void;
+}
+
+export interface BuildSiteResult {
+  outDir: string;
+  customerPages: number;
+  builtAt: string;
+}
+
+export class SiteBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SiteBuildError";
+  }
+}
+
+export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteResult> {
+  const outDir = resolve(options.outDir);
+  const martsDir = resolve(options.martsDir);
+  const progress = options.onProgress ?? (() => {});
+  const builtAt = new Date().toISOString();
+  const work = mkdtempSync(join(tmpdir(), "kehu-site-"));
+  const tablesDir = join(work, "tables");
+  mkdirSync(tablesDir);
+  const staging = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${Date.now()}`);
+  const release = await acquireBuildLock(progress);
+  try {
+    if (options.databasePath) {
+      progress(`reading tables from ${options.databasePath}`);
+      await exportTables(options.databasePath, tablesDir);
+    }
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: `${join(REPO_ROOT, "node_modules/.bin")}${process.platform === "win32" ? ";" : ":"}${process.env.PATH ?? ""}`,
+      KEHU_MARTS_DIR: martsDir,
+      KEHU_TABLES_DIR: tablesDir,
+      KEHU_LOCALE: options.locale ?? "zh-CN",
+      KEHU_CURRENCY: options.currency ?? "CNY",
+      KEHU_MASK_PII: options.maskPii ? "1" : "0",
+      KEHU_PII_SALT: options.piiSalt ?? DEFAULT_PII_SALT,
+      KEHU_TOP_CUSTOMERS: String(options.topCustomers ?? 500),
+      KEHU_TITLE: options.title ?? "",
+      KEHU_AS_OF: options.asOf ?? "",
+      KEHU_BUILT_AT: builtAt,
+      KEHU_SITE_OUT: staging,
+      KEHU_CUSTOMER_PATHS: join(work, "customer-paths.json"),
+    };
+    const slugs = await topCustomerSlugs(reportEnv(env), options.topCustomers ?? 500);
+    writeFileSync(env.KEHU_CUSTOMER_PATHS!, JSON.stringify(slugs));
+    clearLoaderCache();
+    await runLoaders(env, progress);
+    rmSync(staging, { recursive: true, force: true });
+    progress(`building ${slugs.length} customer pages and the report pages`);
+    await runFramework(env, progress);
+    if (!existsSync(join(staging, "index.html"))) throw new SiteBuildError("site build produced no index.html");
+    if (options.maskPii) {
+      const leaks = await findPiiLeaks(staging, reportEnv({ ...env, KEHU_MASK_PII: "0" }));
+      if (leaks.length) {
+        throw new SiteBuildError(
+          `personal data would be published despite --mask-pii (nothing was written to ${outDir}):\n` +
+            leaks.slice(0, 10).map((l) => `  ${l.file}: a raw ${l.kind}`).join("\n"),
+        );
+      }
+    }
+    swapInto(staging, outDir);
+    return { outDir, customerPages: slugs.length, builtAt };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+    release();
+  }
+}
+
+/**
+ * Framework reuses a data loader's cached output until the loader FILE changes, whatever the data did: drop every
+ * cached output. Kept: what depends only on the installed Framework and packages (its client bundles in
+ * `_observablehq`, bundled node_modules in `_node/<package>@<version>`, npm version lookups in `_npm`), unless
+ * the Framework version changed; re-bundling costs half a minute and the version lookups need the npm registry.
+ */
+export function clearLoaderCache(cacheDir = join(DOCS, ".observablehq/cache")): void {
+  mkdirSync(cacheDir, { recursive: true });
+  const stamp = join(cacheDir, ".kehu-framework-version");
+  const version = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/@observablehq/framework/package.json"), "utf8")).version as string;
+  const sameFramework = existsSync(stamp) && readFileSync(stamp, "utf8") === version;
+  const keep = sameFramework ? new Set(["_node", "_npm", "_observablehq", ".kehu-framework-version"]) : new Set<string>();
+  for (const entry of readdirSync(cacheDir)) {
+    if (!keep.has(entry)) rmSync(join(cacheDir, entry), { recursive: true, force: true });
+  }
+  writeFileSync(stamp, version);
+}
+
+/** Copy the canonical tables (and ingest_log) the pages need out of the database, as Parquet. */
+async function exportTables(databasePath: string, dir: string): Promise<void> {
+  if (!existsSync(databasePath)) throw new SiteBuildError(`database ${databasePath} not found (run \`kehu ingest\` first)`);
+  const db = await openDatabase(databasePath, { readOnly: true });
+  try {
+    const present = new Set(
+      (await db.all<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'main'")).map((r) => r.name),
+    );
+    for (const name of REPORT_TABLES) {
+      if (!present.has(name)) continue;
+      await db.exec(`copy (select * from ${name}) to '${join(dir, `${name}.parquet`).replace(/'/g, "''")}' (format parquet)`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/** The customers that get their own page: the top N by revenue to date (the same list the cards loader uses). */
+async function topCustomerSlugs(env: ReturnType<typeof reportEnv>, n: number): Promise<string[]> {
+  if (n <= 0) return [];
+  const source = await openReportSource({ ...env, maskPii: false });
+  try {
+    return [...new Set((await topCustomerIds(source, n)).map(customerSlug))];
+  } finally {
+    await source.close();
+  }
+}
+
+/** The data loaders Framework would run: every docs/.../<name>.<ext>.ts, except parameterized ones ([param]). */
+export function findDataLoaders(root = DOCS): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(join(dir, entry.name), relPath);
+      else if (/^[^[\]]+\.[A-Za-z0-9]+\.ts$/.test(entry.name) && !entry.name.endsWith(".d.ts")) found.push(relPath);
+    }
+  };
+  walk(root, "");
+  return found.sort();
+}
+
+/** Run every data loader in one process (src/report/run-loaders.ts), filling Framework's cache. */
+function runLoaders(env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<void> {
+  const loaders = findDataLoaders();
+  return runNode(["--import", "tsx", join(REPO_ROOT, "src/report/run-loaders.ts"), DOCS, ...loaders], env, progress, "a data loader failed");
+}
+
+function runFramework(env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<void> {
+  return runNode([FRAMEWORK_BIN, "build"], env, progress, "Observable Framework failed");
+}
+
+function runNode(args: string[], env: NodeJS.ProcessEnv, progress: (line: string) => void, what: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const tail: string[] = [];
+    const onData = (chunk: Buffer) => {
+      // eslint-disable-next-line no-control-regex
+      for (const line of chunk.toString("utf8").replace(/\x1b\[[0-9;]*m/g, "").split(/\r?\n/)) {
+        if (!line.trim()) continue;
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+        progress(line);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("error", fail);
+    child.on("close", (code) => {
+      if (code === 0) done();
+      else fail(new SiteBuildError(`site build failed: ${what} (exit code ${code}); the previous site was left as it was:\n${tail.join("\n")}`));
+    });
+  });
+}
+
+/** Replace outDir by the freshly built dir (the old one is removed only after the new one is in place). */
+function swapInto(staging: string, outDir: string): void {
+  mkdirSync(dirname(outDir), { recursive: true });
+  const old = `${outDir}.old-${process.pid}`;
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(outDir)) renameSync(outDir, old);
+  try {
+    renameSync(staging, outDir);
+  } catch (error) {
+    if (existsSync(old)) renameSync(old, outDir);
+    throw error;
+  }
+  rmSync(old, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Leak check
+
+export interface PiiLeak {
+  file: string;
+  kind: "phone" | "email";
+}
+
+const digitsOf = (s: string) => s.replace(/\D/g, "");
+
+/** A phone's digits, also without a leading country code (+86 139... is published as 139... just as well). */
+function phoneVariants(phone: string): string[] {
+  const digits = digitsOf(phone);
+  if (digits.length < 6) return [];
+  const variants = [digits];
+  for (let cut = 1; cut <= 3 && digits.length - cut >= 10; ++cut) variants.push(digits.slice(cut));
+  return variants;
+}
+
+/**
+ * Files under `dir` (pages, data files; not the bundled libraries) that contain a raw phone number or email of any
+ * customer (read unmasked from every phone/email column of the tables and marts).
+ */
+export async function findPiiLeaks(dir: string, unmaskedEnv: ReturnType<typeof reportEnv>): Promise<PiiLeak[]> {
+  const phones = new Set<string>();
+  const emails = new Set<string>();
+  const source = await openReportSource({ ...unmaskedEnv, maskPii: false });
+  try {
+    for (const name of [...source.marts, ...source.tables]) {
+      const cols = await source.query<{ column_name: string; column_type: string }>(`select column_name, data_type as column_type from information_schema.columns where table_name = '${name}'`);
+      for (const c of cols) {
+        const kind = piiKind(c.column_name);
+        if ((kind !== "phone" && kind !== "email") || c.column_type !== "VARCHAR") continue;
+        const rows = await source.query<{ v: string }>(`select distinct "${c.column_name}" as v from "${name}" where "${c.column_name}" is not null`);
+        for (const { v } of rows) {
+          if (kind === "email" && v.includes("@")) emails.add(v.trim().toLowerCase());
+          if (kind === "phone") for (const variant of phoneVariants(v)) phones.add(variant);
+        }
+      }
+    }
+  } finally {
+    await source.close();
+  }
+  const leaks: PiiLeak[] = [];
+  if (!phones.size && !emails.size) return leaks;
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) {
+        if (d === dir && (entry.name === "_node" || entry.name === "_observablehq" || entry.name === "_npm")) continue;
+        walk(p);
+        continue;
+      }
+      if (![".html", ".js", ".json", ".csv", ".tsv", ".txt", ".md"].includes(extname(entry.name))) continue;
+      const text = readFileSync(p, "utf8");
+      const rel = p.slice(dir.length + 1);
+      for (const m of text.matchAll(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g)) {
+        if (emails.has(m[0].toLowerCase())) {
+          leaks.push({ file: rel, kind: "email" });
+          break;
+        }
+      }
+      for (const m of text.matchAll(/\+?\d[\d ().-]{4,}\d/g)) {
+        if (phones.has(digitsOf(m[0]))) {
+          leaks.push({ file: rel, kind: "phone" });
+          break;
+        }
+      }
+    }
+  };
+  walk(dir);
+  return leaks;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One build at a time: builds share docs/.observablehq/cache (Framework's fixed cache location).
+
+async function acquireBuildLock(progress: (line: string) => void): Promise<() => void> {
+  const lock = join(DOCS, ".observablehq/build.lock");
+  mkdirSync(dirname(lock), { recursive: true });
+  const deadline = Date.now() + 20 * 60_000;
+  let waiting = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(join(lock, "pid"), "utf8"));
+    } catch {
+      // The holder is between mkdir and writing its pid: wait.
+    }
+    if (Number.isFinite(holder) && !isAlive(holder)) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new SiteBuildError(`another site build (pid ${holder}) holds ${lock}; remove it if that build is gone`);
+    if (!waiting) progress(`waiting for another site build (pid ${holder}) to finish`);
+    waiting = true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Customer cards (客户卡): everything the card shows about one customer, gathered from the marts and tables. The
+ * same builder feeds the per-customer pages (long lists) and the search page (every customer, short lists), so
+ * both show the same card. Missing marts or sources leave their part of the card null/empty.
+ */
+import { customerSlug, resolveAsOf, type ReportSource } from "./marts.ts";
+
+export interface CustomerCard {
+  id: string;
+  slug: string;
+  /** Whether the customer has a page of its own (top customers), else it is shown by the search page. */
+  page: boolean;
+  profile: Record<string, string | number | null> | null;
+  summary: { revenue: number; orders: number; first_purchase: string; last_purchase: string } | null;
+  grade: { grade: string; grade_score: number } | null;
+  segment: { rfm_segment: string; r_score: number; f_score: number; m_score: number } | null;
+  quadrant: { quadrant: string; strategy_zh: string | null; strategy_en: string | null } | null;
+  clv: { clv: number; p_alive: number; expected_purchases: number | null; model: string | null } | null;
+  churn: { reasons: string[]; value_at_risk: number | null; rank: number | null } | null;
+  /** [month "YYYY-MM", net revenue, orders] per month with purchases. */
+  timeline: [string, number, number][];
+  visits: { total: number; rows: Record<string, unknown>[] };
+  complaints: { total: number; open: number; rows: Record<string, unknown>[] };
+  invoices: { total: number; overdue_amount: number; rows: Record<string, unknown>[] };
+}
+
+export interface CardOptions {
+  /** Only these customer ids (null: every customer). */
+  ids: string[] | null;
+  /** Rows kept per list (visits, complaints, invoices), newest first. */
+  listLimit: number;
+  /** Ids that have their own page. */
+  pageIds?: Set<string>;
+}
+
+const PROFILE_COLUMNS = ["name", "phone", "email", "address", "region", "industry", "sales_rep", "signup_date", "credit_limit", "decision_maker"];
+
+/** Ids of the top `n` customers by revenue to date (same order as the build's page list). */
+export async function topCustomerIds(source: ReportSource, n: number): Promise<string[]> {
+  if (n <= 0 || !source.has("customer_summary")) return [];
+  const rows = await source.query<{ id: string }>(
+    `select customer_id::varchar as id from customer_summary order by revenue desc nulls last, customer_id limit ${Math.floor(n)}`,
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function buildCards(source: ReportSource, options: CardOptions): Promise<CustomerCard[]> {
+  const asOf = await resolveAsOf(source);
+  const asOfSql = asOf ? `date '${asOf}'` : "current_date";
+  // The set of customers: everyone with a purchase or a customer record, optionally restricted to `ids`.
+  const universe = [
+    source.has("customer_summary") ? "select customer_id::varchar as customer_id from customer_summary" : null,
+    "select customer_id::varchar as customer_id from customers",
+  ].filter(Boolean);
+  await source.exec(`create or replace temp table card_ids as select distinct customer_id from (${universe.join(" union all ")}) where customer_id is not null`);
+  if (options.ids) {
+    await source.exec("create or replace temp table card_wanted (customer_id varchar)");
+    for (let i = 0; i < options.ids.length; i += 500) {
+      const chunk = options.ids.slice(i, i + 500).map((id) => `('${id.replace(/'/g, "''")}')`);
+      await source.exec(`insert into card_wanted values ${chunk.join(",")}`);
+    }
+    await source.exec("delete from card_ids where customer_id not in (select customer_id from card_wanted)");
+  }
+  const byId = async <T extends { customer_id: string }>(sql: string): Promise<Map<string, T>> =>
+    new Map((await source.query<T>(sql)).map((r) => [r.customer_id, r]));
+  const groupById = async <T extends { customer_id: string }>(sql: string): Promise<Map<string, T[]>> => {
+    const map = new Map<string, T[]>();
+    for (const r of await source.query<T>(sql)) {
+      const list = map.get(r.customer_id) ?? [];
+      list.push(r);
+      map.set(r.customer_id, list);
+    }
+    return map;
+  };
+  const join = (mart: string, columns: string) =>
+    source.has(mart) ? `select m.customer_id::varchar as customer_id, ${columns} from ${mart} m join card_ids using (customer_id)` : null;
+  const maybe = async <T extends { customer_id: string }>(sql: string | null) => (sql ? byId<T>(sql) : new Map<string, T>());
+
+  const profiles = await byId<Record<string, string | number | null> & { customer_id: string }>(
+    `select c.customer_id::varchar as customer_id, ${PROFILE_COLUMNS.map((c) => `c.${c}`).join(", ")}
+     from customers c join card_ids using (customer_id)
+     qualify row_number() over (partition by c.customer_id order by c.source_line desc) = 1`,
+  );
+  const summaries = await maybe<NonNullable<CustomerCard["summary"]> & { customer_id: string }>(
+    join("customer_summary", "m.revenue::double as revenue, m.orders::integer as orders, m.first_purchase::varchar as first_purchase, m.last_purchase::varchar as last_purchase"),
+  );
+  const grades = await maybe<NonNullable<CustomerCard["grade"]> & { customer_id: string }>(join("customer_grades", "m.grade, m.grade_score::double as grade_score"));
+  const segments = await maybe<NonNullable<CustomerCard["segment"]> & { customer_id: string }>(
+    join("rfm_scores", "m.rfm_segment, m.r_score::integer as r_score, m.f_score::integer as f_score, m.m_score::integer as m_score"),
+  );
+  const quadrants = await maybe<NonNullable<CustomerCard["quadrant"]> & { customer_id: string }>(join("value_matrix", "m.quadrant, m.strategy_zh, m.strategy_en"));
+  const clvs = await maybe<NonNullable<CustomerCard["clv"]> & { customer_id: string }>(
+    join("customer_clv", "m.clv::double as clv, m.p_alive::double as p_alive, m.expected_purchases::double as expected_purchases, m.model"),
+  );
+  const churns = await maybe<NonNullable<CustomerCard["churn"]> & { customer_id: string }>(
+    join("churn_risk", "coalesce(m.reasons, [])::varchar[] as reasons, m.value_at_risk::double as value_at_risk, m.rank::integer as rank"),
+  );
+  const timelines = await groupById<{ customer_id: string; month: string; revenue: number; orders: number }>(
+    `select t.customer_id::varchar as customer_id, strftime(date_trunc('month', t.ordered_at), '%Y-%m') as month,
+            round(sum(t.amount), 2)::double as revenue, count(distinct coalesce(t.order_id, t.ordered_at::varchar))::integer as orders
+     from transactions t join card_ids using (customer_id) where t.ordered_at::date <= ${asOfSql}
+     group by all order by customer_id, month`,
+  );
+  const limit = Math.max(0, Math.floor(options.listLimit));
+  const list = (table: string, columns: string, orderBy: string, extra = "") =>
+    groupById<Record<string, unknown> & { customer_id: string; n: number }>(
+      `select x.customer_id::varchar as customer_id, ${columns}, count(*) over (partition by x.customer_id)::integer as n ${extra}
+       from ${table} x join card_ids using (customer_id)
+       qualify row_number() over (partition by x.customer_id order by ${orderBy}) <= ${limit}
+       order by customer_id, ${orderBy}`,
+    );
+  const visits = await list("visits", "x.visited_at::date::varchar as visited_at, x.kind, x.sales_rep, x.outcome, x.notes", "x.visited_at desc");
+  const complaints = await list(
+    "complaints",
+    "x.opened_at::date::varchar as opened_at, x.resolved_at::date::varchar as resolved_at, x.category, x.severity",
+    "x.opened_at desc",
+    ", count(*) filter (where x.resolved_at is null) over (partition by x.customer_id)::integer as open",
+  );
+  const invoices = await list(
+    "invoices",
+    "x.issued_at::varchar as issued_at, x.due_at::varchar as due_at, x.amount::double as amount, x.paid_at::varchar as paid_at, x.paid_amount::double as paid_amount",
+    "x.issued_at desc",
+    `, sum(case when x.due_at < ${asOfSql} and (x.paid_at is null or x.paid_at > ${asOfSql}) then x.amount - coalesce(x.paid_amount, 0) else 0 end) over (partition by x.customer_id)::double as overdue`,
+  );
+  const ids = (await source.query<{ customer_id: string }>("select customer_id from card_ids order by customer_id")).map((r) => r.customer_id);
+  const strip = <T extends Record<string, unknown>>(r: T, ...drop: string[]) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => k !== "customer_id" && !drop.includes(k)));
+  const omitId = <T extends { customer_id: string }>(r: T | undefined) => (r ? (strip(r) as never) : null);
+  return ids.map((id) => {
+    const v = visits.get(id) ?? [];
+    const c = complaints.get(id) ?? [];
+    const inv = invoices.get(id) ?? [];
+    return {
+      id,
+      slug: customerSlug(id),
+      page: options.pageIds?.has(id) ?? false,
+      profile: omitId(profiles.get(id)),
+      summary: omitId(summaries.get(id)),
+      grade: omitId(grades.get(id)),
+      segment: omitId(segments.get(id)),
+      quadrant: omitId(quadrants.get(id)),
+      clv: omitId(clvs.get(id)),
+      churn: omitId(churns.get(id)),
+      timeline: (timelines.get(id) ?? []).map((r) => [r.month, r.revenue, r.orders] as [string, number, number]),
+      visits: { total: v[0]?.n ?? 0, rows: v.map((r) => strip(r, "n")) },
+      complaints: { total: c[0]?.n ?? 0, open: Number(c[0]?.open ?? 0), rows: c.map((r) => strip(r, "n", "open")) },
+      invoices: { total: inv[0]?.n ?? 0, overdue_amount: Number(inv[0]?.overdue ?? 0), rows: inv.map((r) => strip(r, "n", "overdue")) },
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Compact form for the search page (every customer in one file): one array per card in a fixed field order given
+// once (no repeated keys), numbers rounded, months as offsets, quadrant strategies once per quadrant. Decoded in
+// the browser by docs/components/cards-data.js `unpackCards`.
+
+export interface PackedCards {
+  fields: string[];
+  rows: unknown[][];
+  /** First month of any timeline ("YYYY-MM"); timeline entries are [month offset, revenue, orders]. */
+  timelineBase: string | null;
+  strategies: Record<string, { strategy_zh: string | null; strategy_en: string | null }>;
+}
+
+const SECTION_FIELDS: Record<string, string[]> = {
+  profile: [...PROFILE_COLUMNS],
+  summary: ["revenue", "orders", "first_purchase", "last_purchase"],
+  grade: ["grade", "grade_score"],
+  segment: ["rfm_segment", "r_score", "f_score", "m_score"],
+  quadrant: ["quadrant"],
+  clv: ["clv", "p_alive", "expected_purchases", "model"],
+  churn: ["reasons", "value_at_risk", "rank"],
+  visits: ["total", "rows"],
+  complaints: ["total", "open", "rows"],
+  invoices: ["total", "overdue_amount", "rows"],
+};
+/** Ratios keep 3 decimals; every other fractional number 2 (money). */
+const FINE = new Set(["grade.grade_score", "clv.p_alive"]);
+
+const round = (v: unknown, digits: number) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(digits)) : v);
+const monthIndex = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
+
+export function packCards(cards: CustomerCard[]): PackedCards {
+  const fields = ["id", "page", "slug", "timeline"];
+  for (const [section, names] of Object.entries(SECTION_FIELDS)) for (const n of names) fields.push(`${section}.${n}`);
+  let base: number | null = null;
+  for (const c of cards) for (const [m] of c.timeline) base = base === null ? monthIndex(m) : Math.min(base, monthIndex(m));
+  const strategies: PackedCards["strategies"] = {};
+  const rows = cards.map((card) => {
+    if (card.quadrant) strategies[card.quadrant.quadrant] ??= { strategy_zh: card.quadrant.strategy_zh, strategy_en: card.quadrant.strategy_en };
+    const row: unknown[] = [
+      card.id,
+      card.page ? 1 : 0,
+      card.slug === card.id ? null : card.slug,
+      card.timeline.map(([m, revenue, orders]) => [monthIndex(m) - base!, round(revenue, 2), orders]),
+    ];
+    for (const [section, names] of Object.entries(SECTION_FIELDS)) {
+      const value = (card as unknown as Record<string, Record<string, unknown> | null>)[section];
+      for (const n of names) row.push(value ? round(value[n] ?? null, FINE.has(`${section}.${n}`) ? 3 : 2) : null);
+    }
+    // Trailing nulls carry nothing.
+    while (row.length && row[row.length - 1] === null) row.pop();
+    return row;
+  });
+  const timelineBase = base === null ? null : `${Math.floor(base / 12)}-${String((base % 12) + 1).padStart(2, "0")}`;
+  return { fields, rows, timelineBase, strategies };
+}

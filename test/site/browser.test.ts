@@ -1,0 +1,191 @@
+/**
+ * The built site in a real browser (Debian's chromium driven by playwright-core, no downloaded browser): every
+ * page loads with no console error and no failed request, every chart draws marks, the search finds a customer,
+ * and a customer named like an XSS payload is shown as text. One unmasked zh-CN build of the fixture, served by a
+ * tiny static server on 127.0.0.1. Screenshots go to test-output/screenshots/.
+ */
+import { describe, expect, it, beforeAll, afterAll } from "vitest";
+import { createServer, type Server } from "node:http";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { extname, join, normalize, resolve } from "node:path";
+import type { AddressInfo } from "node:net";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { buildFixtureSite, XSS_NAME, type SiteFixture } from "../helpers/site-fixture.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOTS = resolve(__dirname, "../../test-output/screenshots");
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".csv": "text/csv",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".woff2": "font/woff2",
+};
+
+/** A static file server for dist/ with the clean URLs Framework emits (/customers/C001 -> customers/C001.html). */
+function serve(root: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/favicon.ico") {
+      res.writeHead(204).end(); // the browser asks for it by itself; GitHub Pages answers 404, harmlessly
+      return;
+    }
+    let path = normalize(join(root, decodeURIComponent(url.pathname)));
+    if (!path.startsWith(root)) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (existsSync(path) && statSync(path).isDirectory()) path = join(path, "index.html");
+    else if (!existsSync(path) && existsSync(`${path}.html`)) path = `${path}.html`;
+    if (!existsSync(path)) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    // Framework's assets have content hashes in their names: let the browser cache them across the pages.
+    const immutable = /^\/_(node|import|observablehq|file)\//.test(url.pathname);
+    res.writeHead(200, {
+      "content-type": TYPES[extname(path)] ?? "application/octet-stream",
+      "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+    });
+    res.end(readFileSync(path));
+  });
+  return new Promise((done) => server.listen(0, "127.0.0.1", () => done(server)));
+}
+
+function pagesOf(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name.startsWith("_")) continue;
+      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+      else if (e.name.endsWith(".html")) out.push(`${rel}${e.name === "index.html" ? "" : e.name.replace(/\.html$/, "")}`);
+    }
+  };
+  walk(dir, "");
+  return out.sort();
+}
+
+let fixture: SiteFixture;
+let outDir: string;
+let server: Server;
+let base: string;
+let browser: Browser;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  ({ fixture, outDir } = await buildFixtureSite({ maskPii: false, locale: "zh-CN", topCustomers: 3 }));
+  server = await serve(outDir);
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((done) => (server ? server.close(done) : done(undefined)));
+  if (fixture) rmSync(fixture.dir, { recursive: true, force: true });
+});
+
+/** Open a page, collecting console errors, page errors, failed and off-site requests and dialogs (alert = XSS). */
+async function open(path: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  page.on("request", (r) => {
+    if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) problems.push(`off-site request: ${r.url()}`);
+  });
+  page.on("dialog", (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.goto(base + path, { waitUntil: "load" });
+  // Cells run after load; wait for the page's first heading and for every chart to have drawn.
+  await page.waitForSelector("#observablehq-main h1", { timeout: 30_000 });
+  await page.waitForLoadState("networkidle");
+  await page.waitForFunction(
+    () => [...document.querySelectorAll(".kehu-chart")].every((c) => c.querySelector("svg") || c.classList.contains("kehu-error")),
+    undefined,
+    { timeout: 30_000 },
+  );
+  return { page, problems };
+}
+
+describe("site in a browser", () => {
+  // Generous timeout: a page loads in about a second on an idle machine, but CI runners may be busy.
+  it("loads every page without errors, and every chart draws marks", { timeout: 300_000 }, async () => {
+    const pages = pagesOf(outDir);
+    expect(pages).toEqual(expect.arrayContaining(["", "customers/", "customers/C001"]));
+    for (const path of pages) {
+      const { page, problems } = await open(path);
+      await page.screenshot({ path: join(SCREENSHOTS, `${path.replace(/\/$/, "/index").replace(/\//g, "_") || "index"}.png`), fullPage: true });
+      expect(problems, path).toEqual([]);
+      const marks = await page.$$eval(".vega-embed svg.marks", (svgs) =>
+        svgs.map((svg) => svg.querySelectorAll("g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-area path, g.mark-rule line, g.mark-text text, g.mark-arc path").length),
+      );
+      const errors = await page.$$eval(".kehu-error", (els) => els.map((e) => e.textContent));
+      expect(errors, path).toEqual([]);
+      for (const [i, n] of marks.entries()) expect(n, `${path} chart ${i}`).toBeGreaterThan(0);
+      await page.close();
+    }
+  });
+
+  it("overview shows the KPIs in Chinese with yuan amounts", async () => {
+    const { page, problems } = await open("");
+    const text = await page.textContent("#observablehq-main");
+    expect(text).toContain("客户数");
+    // revenue of the last 3 months to 2024-06-30: 900 + 1100 + 600 + 180 + 700 + 650 = 4,130
+    expect(text).toContain("¥4,130");
+    expect(await page.$$(".vega-embed svg.marks")).toHaveLength(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("search finds a customer and shows the card", async () => {
+    const { page, problems } = await open("customers/");
+    await page.fill("input.kehu-search-input", "西部");
+    await page.waitForFunction(() => document.querySelectorAll(".kehu-search-results li").length === 1);
+    await page.click(".kehu-search-results a");
+    await page.waitForSelector(".kehu-card .vega-embed svg.marks");
+    expect(await page.textContent(".kehu-card-title")).toBe("西部物流 · C004");
+    expect(page.url()).toContain("?id=C004");
+    await page.screenshot({ path: join(SCREENSHOTS, "customers_search.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a customer named like an XSS payload as text", async () => {
+    const { page, problems } = await open("customers/?id=C003");
+    await page.waitForSelector(".kehu-card-title");
+    expect(await page.textContent(".kehu-card-title")).toBe(`${XSS_NAME} · C003`);
+    expect(await page.$$('img[src="x"]')).toHaveLength(0);
+    expect(await page.$$(".kehu-card b")).toHaveLength(0); // the visit outcome "<b>bold</b>" stays text too
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("a customer page shows its card with visits, complaints and invoices", async () => {
+    const { page, problems } = await open("customers/C004");
+    const text = await page.textContent(".kehu-card");
+    expect(text).toContain("西部物流");
+    expect(text).toContain("13600000004");
+    expect(text).toContain("有未解决投诉");
+    // invoice of 1,800 with 800 paid, overdue at the as-of date
+    expect(text).toContain("¥1,000");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The built site as files (one masked English build of the fixture, shared by the tests of this file): nothing
+ * fetched from the internet, no raw personal data anywhere, localised navigation, customer pages for the top N;
+ * and a failing data loader fails the build and leaves the previous site untouched.
+ */
+import { describe, expect, it, beforeAll, afterAll } from "vitest";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, extname } from "node:path";
+import { buildSite, findPiiLeaks, SiteBuildError } from "../../src/report/build.ts";
+import { reportEnv } from "../../src/report/marts.ts";
+import { openDatabase } from "../../src/data/db.ts";
+import { buildFixtureSite, SITE_CUSTOMERS, type SiteFixture } from "../helpers/site-fixture.ts";
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+let fixture: SiteFixture;
+let outDir: string;
+
+beforeAll(async () => {
+  ({ fixture, outDir } = await buildFixtureSite({ maskPii: true, locale: "en", topCustomers: 3 }));
+});
+afterAll(() => {
+  if (fixture) rmSync(fixture.dir, { recursive: true, force: true });
+});
+
+describe("built site", () => {
+  it("has the overview, the search page and a page per top customer", () => {
+    expect(existsSync(join(outDir, "index.html"))).toBe(true);
+    expect(existsSync(join(outDir, "customers/index.html"))).toBe(true);
+    // top 3 by revenue: C001 5500, C004 3800, C006 1350 (C002 1300 is fourth)
+    const pages = readdirSync(join(outDir, "customers")).filter((f) => f.endsWith(".html")).sort();
+    expect(pages).toEqual(["C001.html", "C004.html", "C006.html", "index.html"]);
+    // nothing is left of the staging dir next to the output
+    expect(readdirSync(fixture.dir).filter((f) => f.startsWith(".dist"))).toEqual([]);
+  });
+
+  it("fetches nothing from the internet: no /_npm/ imports, no http(s) resources", () => {
+    expect(existsSync(join(outDir, "_npm"))).toBe(false);
+    for (const file of filesUnder(outDir)) {
+      const rel = file.slice(outDir.length + 1);
+      const ext = extname(file);
+      if (ext !== ".html" && ext !== ".css" && !(ext === ".js" && rel.startsWith("_import/"))) continue;
+      const text = readFileSync(file, "utf8");
+      // Framework's own client (_observablehq/) lists lazy CDN imports for implicit globals it never loads
+      // unless a page uses them; pages and our components must not reference any.
+      expect(text, rel).not.toMatch(/\/_npm\//);
+      expect(text, rel).not.toMatch(/\b(?:src|href)\s*=\s*["']?https?:/i);
+      expect(text, rel).not.toMatch(/@import\s+(?:url\()?["']?https?:/i);
+      expect(text, rel).not.toMatch(/\bimport\s*(?:\(|[^;]*?\bfrom)\s*["']https?:/);
+      expect(text, rel).not.toMatch(/\bnpm:/);
+    }
+  });
+
+  it("contains no raw phone, email, name or address of any customer (masked build)", () => {
+    const secrets = SITE_CUSTOMERS.flatMap((c) => [c.phone, c.email, c.name, c.address, c.decision_maker]);
+    for (const file of filesUnder(outDir)) {
+      const text = readFileSync(file, "utf8");
+      for (const secret of secrets) expect(text.includes(secret), `${secret} in ${file}`).toBe(false);
+    }
+  });
+
+  it("is in English, with the localised navigation", () => {
+    const html = readFileSync(join(outDir, "index.html"), "utf8");
+    expect(html).toContain("Customer search");
+    expect(html).toContain("<title>Overview | Customer analytics</title>");
+    const meta = readdirSync(join(outDir, "_file/data")).find((f) => f.startsWith("meta."))!;
+    const json = JSON.parse(readFileSync(join(outDir, "_file/data", meta), "utf8"));
+    expect(json).toMatchObject({ locale: "en", maskPii: true, asOf: "2024-06-30" });
+    expect(json.files.map((f: { file: string }) => f.file)).toEqual(["客户.csv", "orders_2024.csv"]);
+  });
+});
+
+describe("leak check", () => {
+  it("finds a raw phone or email planted in the output, whatever its formatting", async () => {
+    const dir = join(fixture.dir, "leaky");
+    const marts = join(fixture.dir, "leaky-marts");
+    mkdirSync(join(dir, "_file"), { recursive: true });
+    mkdirSync(marts, { recursive: true });
+    const db = await openDatabase(":memory:");
+    await db.exec(`copy (select '+86 139-0000-0002' as contact_phone, 'Buyer1@huadong.example.com' as email) to '${join(marts, "contacts.parquet")}' (format parquet)`);
+    await db.close();
+    writeFileSync(join(dir, "_file/a.json"), JSON.stringify({ phone: "139 0000 0002" }));
+    writeFileSync(join(dir, "page.html"), "<p>mail buyer1@huadong.example.com</p>");
+    writeFileSync(join(dir, "clean.html"), "<p>1390000000 and 13900000021 and user-1@example.invalid</p>");
+    const leaks = await findPiiLeaks(dir, reportEnv({ KEHU_MARTS_DIR: marts }));
+    expect(leaks.sort((a, b) => a.file.localeCompare(b.file))).toEqual([
+      { file: "_file/a.json", kind: "phone" },
+      { file: "page.html", kind: "email" },
+    ]);
+  });
+});
+
+describe("a failing build", () => {
+  it("fails loudly and leaves the previous site untouched", async () => {
+    const before = readFileSync(join(outDir, "index.html"), "utf8");
+    const badMarts = join(fixture.dir, "bad-marts");
+    mkdirSync(badMarts, { recursive: true });
+    writeFileSync(join(badMarts, "customer_summary.parquet"), "this is not parquet");
+    const error = await buildSite({ martsDir: badMarts, outDir, locale: "en", topCustomers: 0 }).catch((e) => e);
+    expect(error).toBeInstanceOf(SiteBuildError);
+    expect(String(error.message)).toMatch(/customer_summary|parquet|loader/i);
+    expect(readFileSync(join(outDir, "index.html"), "utf8")).toBe(before);
+    expect(readdirSync(fixture.dir).filter((f) => f.startsWith(".dist"))).toEqual([]);
+  });
+});
