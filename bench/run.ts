@@ -1,0 +1,137 @@
+/**
+ * `npm run bench`: prints the figures the issues set targets for. Never part of `npm test`.
+ *
+ *   ingest      10M-row transactions CSV: kehu's ingest vs DuckDB's own read_csv of the same file (target <= 1.5x)
+ *   pipeline    `kehu run` on 1M customers / 10M transactions, per step
+ *   clv fit     model fitting on 1M simulated customers (target: < 2% of the pipeline's time)
+ *   site        the report site for a 50k-customer demo: build time and the largest page's gzip transfer size
+ *               (target <= 1 MB per page)
+ *
+ * Sizes: npm run bench -- --rows 10000000 --customers 1000000 --transactions 10000000 --site-customers 50000
+ * Sections: npm run bench -- --only ingest,pipeline,clv,site
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { extname, join, relative, resolve, dirname } from "node:path";
+import { gzipSync } from "node:zlib";
+import { parseArgs } from "node:util";
+import { openDatabase } from "../src/data/db.ts";
+import { createAllTablesSql } from "../src/data/schemas.ts";
+import { loadConfig } from "../src/data/config.ts";
+import { ingestSources } from "../src/data/ingest.ts";
+import { generateDemo } from "../src/data/demo.ts";
+import { exportMarts, runPipelines } from "../src/pipelines/index.ts";
+import { buildSite } from "../src/report/build.ts";
+import { benchIngest } from "./ingest.ts";
+import { benchRun, generateTransactions } from "./run-pipeline.ts";
+import { benchClvFit } from "./clv.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: "string", default: "10000000" },
+    customers: { type: "string", default: "1000000" },
+    transactions: { type: "string", default: "10000000" },
+    "site-customers": { type: "string", default: "50000" },
+    only: { type: "string", default: "ingest,pipeline,clv,site" },
+  },
+});
+const only = new Set(args.only!.split(","));
+const fmtS = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const fmtN = (n: number) => n.toLocaleString("en-US");
+const results: Record<string, unknown> = {};
+
+if (only.has("ingest")) {
+  const rows = Number(args.rows);
+  console.log(`\n== ingest: ${fmtN(rows)} rows`);
+  const r = await benchIngest(rows);
+  console.log(`kehu ingest ${r.ingestSeconds.toFixed(1)} s, DuckDB read_csv ${r.readCsvSeconds.toFixed(1)} s -> ratio ${r.ratio.toFixed(2)}x (target <= 1.5x)`);
+  results.ingest = r;
+}
+
+let pipelineMs = 0;
+if (only.has("pipeline")) {
+  const customers = Number(args.customers);
+  const transactions = Number(args.transactions);
+  console.log(`\n== kehu run: ${fmtN(customers)} customers / ${fmtN(transactions)} transactions`);
+  const dir = mkdtempSync(join(tmpdir(), "kehu-bench-run-"));
+  try {
+    const db = await openDatabase(join(dir, "bench.duckdb"));
+    await db.exec(createAllTablesSql());
+    await generateTransactions(db, customers, transactions);
+    const r = await benchRun(db);
+    await db.close();
+    pipelineMs = r.totalMs;
+    console.log(`total ${fmtS(r.totalMs)}`);
+    for (const s of [...r.steps].sort((a, b) => b.ms - a.ms).slice(0, 12)) console.log(`  ${s.name.padEnd(34)} ${fmtS(s.ms)}`);
+    results.pipeline = r;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (only.has("clv")) {
+  const customers = Number(args.customers);
+  console.log(`\n== CLV fit: ${fmtN(customers)} simulated customers`);
+  const r = await benchClvFit(customers);
+  const fitMs = Object.entries(r.ms).filter(([k]) => k.startsWith("fit")).reduce((s, [, v]) => s + v, 0);
+  console.log(`${fmtN(r.distinctRows)} distinct (x, t_x, T) rows; ` + Object.entries(r.ms).map(([k, v]) => `${k} ${fmtS(v)}`).join(", "));
+  const share = pipelineMs ? ` = ${((100 * fitMs) / pipelineMs).toFixed(2)}% of the pipeline (target < 2%)` : "";
+  console.log(`fit time ${fmtS(fitMs)}${share}`);
+  results.clv = r;
+}
+
+/** Every file a page fetches, from the page's HTML: its own modules, stylesheets and data files (gzip sizes). */
+function pageTransferBytes(dist: string, html: string): number {
+  const text = readFileSync(html, "utf8");
+  const refs = new Set<string>();
+  for (const m of text.matchAll(/["'(](\.{0,2}\/?(?:[\w.-]+\/)*_(?:file|import|node|observablehq)\/[^"'()\s]+)["')]/g)) refs.add(m[1]);
+  let bytes = gzipSync(readFileSync(html)).length;
+  for (const ref of refs) {
+    const file = ref.startsWith("/") ? join(dist, ref) : resolve(dirname(html), ref);
+    try {
+      if (statSync(file).isFile()) bytes += gzipSync(readFileSync(file)).length;
+    } catch {
+      /* a reference that is not a file in dist/ (e.g. a template string) */
+    }
+  }
+  return bytes;
+}
+
+if (only.has("site")) {
+  const customers = Number(args["site-customers"]);
+  console.log(`\n== site: demo with ${fmtN(customers)} customers`);
+  const dir = mkdtempSync(join(tmpdir(), "kehu-bench-site-"));
+  try {
+    let t = performance.now();
+    await generateDemo({ customers, seed: 42, outDir: join(dir, "demo") });
+    const cfg = loadConfig(join(dir, "demo", "kehu.config.json"));
+    const db = await openDatabase(cfg.database);
+    await ingestSources(db, cfg, { maxRejectRate: 0.05 });
+    await db.exec(createAllTablesSql());
+    const run = await runPipelines(db, cfg);
+    await exportMarts(db, run.marts, cfg.martsDir);
+    await db.close();
+    console.log(`demo + ingest + run ${fmtS(performance.now() - t)}`);
+    t = performance.now();
+    const out = join(dir, "dist");
+    await buildSite({ martsDir: cfg.martsDir, outDir: out, databasePath: cfg.database, topCustomers: cfg.report.topCustomers });
+    const buildMs = performance.now() - t;
+    const pages: Array<{ page: string; bytes: number }> = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory() && !e.name.startsWith("_")) walk(p);
+        else if (extname(e.name) === ".html") pages.push({ page: relative(out, p), bytes: pageTransferBytes(out, p) });
+      }
+    };
+    walk(out);
+    pages.sort((a, b) => b.bytes - a.bytes);
+    console.log(`site build ${fmtS(buildMs)}, ${pages.length} pages; largest transfers (gzip, target <= 1 MB):`);
+    for (const p of pages.slice(0, 5)) console.log(`  ${p.page.padEnd(34)} ${(p.bytes / 1024).toFixed(0)} KB`);
+    results.site = { buildMs, largest: pages.slice(0, 5) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(`\n${JSON.stringify(results, (k, v) => (k === "steps" ? undefined : v))}`);
