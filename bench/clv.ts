@@ -1,6 +1,6 @@
 /**
  * CLV fitting benchmark: simulate n customers (default 1M) from known BG/NBD + Gamma-Gamma parameters at day grain,
- * compress identical (x, t_x, T) rows and time each fit (BG/NBD, MBG/NBD, Gamma-Gamma; Pareto/NBD with { pareto: true }). Compression is what makes 1M customers cost about as much
+ * compress identical (x, t_x, T) rows and time each fit (BG/NBD, MBG/NBD, Pareto/NBD unless { pareto: false }, Gamma-Gamma). Compression is what makes 1M customers cost about as much
  * as the few thousand distinct rows they collapse to. Run alone with `npx tsx bench/clv.ts [n]`.
  */
 import { compressRows, compressSpendRows, fitBgNbd, fitGammaGamma, fitMbgNbd, fitParetoNbd } from "../src/pipelines/clv/models.ts";
@@ -30,9 +30,7 @@ export async function benchClvFit(nCustomers = 1_000_000, options: { pareto?: bo
   const spend = time("compressSpend", () => compressSpendRows(sim.x, Array.from(sim.m, (m) => Math.round(m * 100) / 100)));
   converged.bgnbd = time("fitBgNbd", () => fitBgNbd(rows)).converged;
   converged.mbgnbd = time("fitMbgNbd", () => fitMbgNbd(rows)).converged;
-  // Pareto/NBD is opt-in: on data simulated from BG/NBD it wanders towards alpha >> beta, where its 2F1 terms (z near
-  // 1) are slow to sum, and it ends on its time budget rather than converging.
-  if (options.pareto ?? false) converged.pnbd = time("fitParetoNbd", () => fitParetoNbd(rows)).converged;
+  if (options.pareto ?? true) converged.pnbd = time("fitParetoNbd", () => fitParetoNbd(rows)).converged;
   converged.gammagamma = time("fitGammaGamma", () => fitGammaGamma(spend)).converged;
   return { customers: nCustomers, distinctRows: rows.x.length, distinctSpendRows: spend.x.length, ms, converged };
 }

@@ -180,10 +180,12 @@ export function logHyp2f1(a: number, b: number, c: number, z: number): number {
  * general routine treats c - a = 1 (an integer) as a special case that costs tens of microseconds per call and
  * more as z nears 1; here every term of the power series is positive (no cancellation), so summing it directly is
  * exact to rounding and takes ~log(1e-16)/log(z) terms: fast for the z <= 0.9 of fitted models. Beyond that, or if
- * the sum overflows (thousands of purchases), the general routine / log-space series take over.
+ * the sum overflows (thousands of purchases), the series is summed in log space.
  */
 export function logHyp2f1Pareto(a: number, b: number, z: number): number {
   if (z === 0) return 0;
+  // Parameters this far out (r or s above a million) are not a customer base; bail out before a huge series.
+  if (a > 1e6 || b > 1e6) return NaN;
   if (z <= 0.9) {
     let term = 1;
     let sum = 1;
@@ -195,7 +197,11 @@ export function logHyp2f1Pareto(a: number, b: number, z: number): number {
     if (Number.isFinite(sum)) return Math.log(sum);
     return logHyp2f1Series(a, b, a + 1, z);
   }
-  return logHyp2f1(a, b, a + 1, z);
+  // z > 0.99 needs min(alpha, beta) < 1% of max(alpha, beta): every 2F1 route is then slow (tens of thousands of
+  // terms, or stdlib's long loops), and a single likelihood evaluation could take minutes. Such extreme parameters
+  // are treated as outside the model's domain (NaN -> the optimiser steps back); fitted CDNOW-like models have z < 0.1.
+  if (z > 0.99) return NaN;
+  return logHyp2f1Series(a, b, a + 1, z);
 }
 
 /** Power series of 2F1 accumulated in log space (terms rescaled by the running maximum), for 0 <= z < 1. */

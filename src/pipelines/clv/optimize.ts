@@ -95,6 +95,8 @@ export interface BfgsOptions {
   maxIterations?: number;
   /** Converged when the max-norm of the gradient is below this. */
   gradientTolerance?: number;
+  /** Largest move in any coordinate per iteration (default 1: on log-parameters, a factor of e). */
+  maxStep?: number;
 }
 
 /** Central-difference gradient; the step scales with |x| so large and small parameters are treated alike. */
@@ -114,6 +116,7 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
   const n = x0.length;
   const maxIterations = options.maxIterations ?? 200;
   const gTol = options.gradientTolerance ?? 1e-5;
+  const maxStep = options.maxStep ?? 1;
   let evaluations = 0;
   const fx = (x: number[]) => {
     evaluations++;
@@ -148,6 +151,10 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
       H = H.map((row, i) => row.map((_, j) => (i === j ? 1 : 0)));
       d = g.map((v) => -v);
     }
+    // Cap the step at maxStep in every coordinate: the first steps (H = identity) follow the raw gradient, which for
+    // a likelihood over thousands of customers is huge and would jump to absurd parameters.
+    const dMax = Math.max(...d.map(Math.abs));
+    if (dMax > maxStep) d = d.map((v) => (v * maxStep) / dMax);
     let t = 1;
     let xNew = x;
     let fNew = Infinity;
