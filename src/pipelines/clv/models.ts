@@ -516,7 +516,8 @@ export interface FitOptions {
   timeBudgetMs: number;
 }
 
-const DEFAULT_FIT_OPTIONS: FitOptions = { timeBudgetMs: 60_000 };
+// A fit that needs longer is wandering towards a boundary (e.g. data without dropout): say so, do not stall the run.
+const DEFAULT_FIT_OPTIONS: FitOptions = { timeBudgetMs: 30_000 };
 
 class TimeBudgetExceeded extends Error {
   constructor(ms: number) {
