@@ -4,11 +4,10 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { ConfigError, loadConfig, type KehuConfig } from "./data/config.ts";
 import { openDatabase, DatabaseLockedError } from "./data/db.ts";
-import { exportMarts, runPipelines } from "./pipelines/index.ts";
-import { createAllTablesSql } from "./data/schemas.ts";
+import { buildMarts } from "./pipelines/index.ts";
 
 import { DataError } from "./data/errors.ts";
-import { registerIngestCommands } from "./data/commands.ts";
+import { formatIngestReport, registerIngestCommands } from "./data/commands.ts";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { DEMO_DEFAULTS, DemoOutputError, generateDemo } from "./data/demo.ts";
@@ -107,9 +106,7 @@ program
     const cfg = config();
     const db = await openDatabase(cfg.database);
     try {
-      await db.exec(createAllTablesSql());
-      const result = await runPipelines(db, cfg, (name, i, n) => process.stderr.write(`[${i + 1}/${n}] ${name}\n`));
-      await exportMarts(db, result.marts, cfg.martsDir);
+      const result = await buildMarts(db, cfg, printStep);
       console.log(`built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir}`);
     } finally {
       await db.close();
@@ -152,6 +149,10 @@ program
     console.log(`built the site (${result.customerPages} customer pages) into ${result.outDir} in ${Math.round((Date.now() - started) / 1000)} s`);
   });
 
+function printStep(name: string, index: number, total: number): void {
+  process.stderr.write(`[${index + 1}/${total}] ${name}\n`);
+}
+
 /** `report --demo`: the demo dataset, ingested and computed, as the config to report on. */
 async function prepareDemo(): Promise<KehuConfig> {
   const outDir = resolve(DEMO_DEFAULTS.outDir);
@@ -162,10 +163,8 @@ async function prepareDemo(): Promise<KehuConfig> {
   const cfg = loadConfig(join(outDir, "kehu.config.json"));
   const db = await openDatabase(cfg.database);
   try {
-    await ingestSources(db, cfg);
-    await db.exec(createAllTablesSql());
-    const result = await runPipelines(db, cfg, (name, i, n) => process.stderr.write(`[${i + 1}/${n}] ${name}\n`));
-    await exportMarts(db, result.marts, cfg.martsDir);
+    console.log(formatIngestReport(await ingestSources(db, cfg)));
+    await buildMarts(db, cfg, printStep);
   } finally {
     await db.close();
   }

@@ -6,6 +6,8 @@ import { mkdirSync, renameSync, rmSync, existsSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 import type { Db } from "../data/db.ts";
 import type { KehuConfig } from "../data/config.ts";
+import { createAllTablesSql } from "../data/schemas.ts";
+import { DataError } from "../data/errors.ts";
 import { loadSqlModels, orderSteps, runSteps, setAnalysisVariables, type Step } from "./runner.ts";
 import { clvSteps } from "./clv/steps.ts";
 import { crmSteps } from "./crm/steps.ts";
@@ -58,4 +60,21 @@ export async function exportMarts(db: Db, marts: string[], martsDir: string): Pr
     rmSync(tmp, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * What `kehu run` does: compute every mart in one transaction, then export them to Parquet for the site. Fails with
+ * a DataError, changing nothing, when no transaction has been loaded yet.
+ */
+export async function buildMarts(
+  db: Db,
+  config: KehuConfig,
+  onStep: (name: string, index: number, total: number) => void = () => {},
+): Promise<RunResult> {
+  await db.exec(createAllTablesSql());
+  const [{ n }] = await db.all<{ n: number }>("select count(*)::integer as n from transactions");
+  if (n === 0) throw new DataError(`no transactions in ${db.path}: load the exports first with \`kehu ingest\``);
+  const result = await runPipelines(db, config, onStep);
+  await exportMarts(db, result.marts, config.martsDir);
+  return result;
 }

@@ -60,3 +60,20 @@ describe("every model runs without any data", () => {
     await db.close();
   });
 });
+
+describe("buildMarts", () => {
+  it("refuses to run before anything was ingested, and writes no marts", async () => {
+    const { buildMarts } = await import("../../src/pipelines/index.ts");
+    const { DataError } = await import("../../src/data/errors.ts");
+    const { mkdtempSync, existsSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "kehu-run-"));
+    const db = await openDatabase(":memory:");
+    const config = parseConfig({ martsDir: join(dir, "marts"), sources: { transactions: { files: "x.csv" } } });
+    await expect(buildMarts(db, config)).rejects.toThrow(DataError);
+    await expect(buildMarts(db, config)).rejects.toThrow(/no transactions .* kehu ingest/);
+    expect(existsSync(join(dir, "marts"))).toBe(false);
+    await db.close();
+  });
+});

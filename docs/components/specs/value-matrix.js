@@ -33,7 +33,8 @@ export function valueMatrixSpec(rows, locale, { thresholds = {}, currency } = {}
   if (Number.isFinite(thresholds.growthPotential)) rules.push({ axis: "y", value: thresholds.growthPotential });
   // vega's own symlog ticks crowd together: put them at 0 and the powers of ten the data reaches instead.
   const ticks = (field) => symlogTicks((Array.isArray(rows) ? rows : []).map((r) => r[field]));
-  const axis = (field) => ({ format: "~s", values: ticks(field), grid: true });
+  // labelExpr, not format: with explicit values vega would pick an SI precision from the domain ("0k" for 10).
+  const axis = (field) => ({ labelExpr: "format(datum.value, '~s')", values: ticks(field), grid: true });
   const x = { type: "quantitative", scale: { type: "symlog" }, title: currency ? `${l.currentValue} (${currency})` : l.currentValue, axis: axis("current_value") };
   const y = { type: "quantitative", scale: { type: "symlog" }, title: currency ? `${l.growthPotential} (${currency})` : l.growthPotential, axis: axis("growth_potential") };
   return {
