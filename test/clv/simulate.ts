@@ -4,47 +4,10 @@
  * (x, t_x, T) rows occur and compression has something to merge.
  */
 import type { BgNbdParams, GammaGammaParams } from "../../src/pipelines/clv/models.ts";
+import { beta as randomBeta, createRng, gamma, type Rng } from "../../src/data/random.ts";
 
-/** mulberry32: a small, fast, seedable PRNG with a 2^32 period (plenty for 1M customers). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(rand: () => number): number {
-  const u = 1 - rand();
-  const v = rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
-
-/** Gamma(shape, rate) by Marsaglia & Tsang (2000); shape < 1 via the U^(1/shape) boost. */
-export function randomGamma(rand: () => number, shape: number, rate: number): number {
-  if (shape < 1) return randomGamma(rand, shape + 1, rate) * Math.pow(1 - rand(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(rand);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = 1 - rand();
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return (d * v) / rate;
-  }
-}
-
-export function randomBeta(rand: () => number, a: number, b: number): number {
-  const x = randomGamma(rand, a, 1);
-  return x / (x + randomGamma(rand, b, 1));
-}
+/** Gamma(shape, rate): the models are parameterised by rates, the shared sampler by scale. */
+const randomGamma = (rand: Rng, shape: number, rate: number) => gamma(rand, shape, 1 / rate);
 
 export interface SimulatedCustomers {
   x: Float64Array;
@@ -65,7 +28,7 @@ export function simulateCustomers(
   gg: GammaGammaParams,
   { seed = 1, weeks = 52, acquisitionWeeks = 12 } = {},
 ): SimulatedCustomers {
-  const rand = seededRandom(seed);
+  const rand = createRng(seed);
   const x = new Float64Array(n);
   const tx = new Float64Array(n);
   const T = new Float64Array(n);
