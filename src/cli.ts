@@ -7,6 +7,7 @@ import { openDatabase, DatabaseLockedError } from "./data/db.ts";
 import { buildMarts } from "./pipelines/index.ts";
 
 import { DataError } from "./data/errors.ts";
+import { serveSite } from "./report/serve.ts";
 import { formatIngestReport, registerIngestCommands } from "./data/commands.ts";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
@@ -41,7 +42,8 @@ Examples:
   $ kehu check                     validate config and inputs, write nothing
   $ kehu ingest                    load the configured exports into the database
   $ kehu run                       compute all marts
-  $ kehu report                    build the static site into dist/`,
+  $ kehu report                    build the static site into dist/
+  $ kehu serve                     open it at http://127.0.0.1:8080/`,
   );
 
 function config(): KehuConfig {
@@ -147,6 +149,20 @@ program
       },
     });
     console.log(`built the site (${result.customerPages} customer pages) into ${result.outDir} in ${Math.round((Date.now() - started) / 1000)} s`);
+  });
+
+program
+  .command("serve")
+  .description("open the built site in a browser: serve report.outDir (default dist/) on http://127.0.0.1 only")
+  .option("--port <n>", "port", wholeNumber, 8080)
+  .option("--dir <dir>", "site directory (default: report.outDir, or dist/ without a config)")
+  .addHelpText("after", "\nBrowsers do not run the site's modules from file://, so open it through this (or publish it).\n\nExamples:\n  $ kehu serve\n  $ kehu serve --dir public --port 9000")
+  .action(async (opts: { port: number; dir?: string }) => {
+    const dir = resolve(opts.dir ?? (existsSync(program.opts().config) ? config().report.outDir : "dist"));
+    if (!existsSync(join(dir, "index.html"))) throw new DataError(`no site in ${dir}: build it with \`kehu report\``);
+    const server = await serveSite(dir, opts.port);
+    const { port } = server.address() as { port: number };
+    console.log(`serving ${dir} at http://127.0.0.1:${port}/ (Ctrl-C to stop)`);
   });
 
 function printStep(name: string, index: number, total: number): void {

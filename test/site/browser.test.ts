@@ -5,55 +5,18 @@
  * tiny static server on 127.0.0.1. Screenshots go to test-output/screenshots/.
  */
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
-import { createServer, type Server } from "node:http";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
-import { extname, join, normalize, resolve } from "node:path";
+import type { Server } from "node:http";
+import { serveSite } from "../../src/report/serve.ts";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { buildFixtureSite, XSS_NAME, type SiteFixture } from "../helpers/site-fixture.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = resolve(__dirname, "../../test-output/screenshots");
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".csv": "text/csv",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".woff2": "font/woff2",
-};
-
-/** A static file server for dist/ with the clean URLs Framework emits (/customers/C001 -> customers/C001.html). */
-function serve(root: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    if (url.pathname === "/favicon.ico") {
-      res.writeHead(204).end(); // the browser asks for it by itself; GitHub Pages answers 404, harmlessly
-      return;
-    }
-    let path = normalize(join(root, decodeURIComponent(url.pathname)));
-    if (!path.startsWith(root)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (existsSync(path) && statSync(path).isDirectory()) path = join(path, "index.html");
-    else if (!existsSync(path) && existsSync(`${path}.html`)) path = `${path}.html`;
-    if (!existsSync(path)) {
-      res.writeHead(404).end("not found");
-      return;
-    }
-    // Framework's assets have content hashes in their names: let the browser cache them across the pages.
-    const immutable = /^\/_(node|import|observablehq|file)\//.test(url.pathname);
-    res.writeHead(200, {
-      "content-type": TYPES[extname(path)] ?? "application/octet-stream",
-      "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
-    });
-    res.end(readFileSync(path));
-  });
-  return new Promise((done) => server.listen(0, "127.0.0.1", () => done(server)));
-}
+/** The same server `kehu serve` uses. */
+const serve = (root: string): Promise<Server> => serveSite(root);
 
 function pagesOf(dir: string): string[] {
   const out: string[] = [];
