@@ -69,6 +69,9 @@ export function table(data, options = {}) {
       select: false,
       locale: locale === "en" ? "en-US" : locale,
     });
+    // Inputs' own stylesheet (which makes the table scroll inside its max-height) comes with the implicit, CDN-loaded
+    // Inputs only; imported from node_modules it is missing, and a long table would spill over what follows.
+    t.style.overflowY = "auto";
     tableHolder.replaceChildren(t);
   };
   search.addEventListener("input", () => {
