@@ -2,6 +2,7 @@
 // axis numbers and dates, and no actions menu beyond exporting the picture.
 import embed from "vega-embed";
 import {resolveLocale} from "./i18n.js";
+import {localiseTimeAxes} from "./time-axes.js";
 
 // d3-format / d3-time-format locale definitions, so vega's own axis labels follow report.locale.
 const FORMAT_LOCALES = {
@@ -39,13 +40,13 @@ const TIME_LOCALES = {
 export function chart(spec, {locale, width} = {}) {
   const div = document.createElement("div");
   div.className = "kehu-chart";
+  const loc = resolveLocale(locale);
   const full = {
     width: width ?? "container",
     autosize: {type: "fit", contains: "padding"},
-    ...spec,
+    ...localiseTimeAxes(spec, loc),
     config: {font: "system-ui, sans-serif", ...spec.config},
   };
-  const loc = resolveLocale(locale);
   div.ready = embed(div, full, {
     renderer: "svg",
     actions: {export: true, source: false, compiled: false, editor: false},
