@@ -33,3 +33,19 @@ export function unpackCards(packed) {
     return card;
   });
 }
+
+/**
+ * The search page's cards are split into CARD_SHARDS files (data/customer-shards/<n>.json) so the page loads only
+ * a small index up front and one shard when a card is opened: at 50k customers one file of every card would be
+ * several MB. The shard of a customer is a stable hash of its id (FNV-1a), computed the same way by the loader.
+ */
+export const CARD_SHARDS = 16;
+
+export function shardOf(id, shards = CARD_SHARDS) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; ++i) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % shards;
+}
