@@ -46,7 +46,7 @@ export function customerCard(card, fmt) {
   const badges = el("p");
   const badge = (label, value) => value != null && badges.append(el("span", `${label}: ${value}`, "kehu-badge"));
   badge(t("card.grade"), card.grade?.grade);
-  badge(t("card.segment"), card.segment?.rfm_segment);
+  badge(t("card.segment"), card.segment?.rfm_segment && t(`segment.${card.segment.rfm_segment}`));
   badge(t("card.quadrant"), card.quadrant?.quadrant);
   root.append(badges);
 
@@ -78,7 +78,7 @@ export function customerCard(card, fmt) {
         [t("card.clv"), fmt.money(card.clv?.clv)],
         [t("card.p_alive"), fmt.percent(card.clv?.p_alive)],
         [t("card.grade"), card.grade ? `${card.grade.grade} (${fmt.number(card.grade.grade_score)})` : fmt.na],
-        [t("card.segment"), card.segment ? `${card.segment.rfm_segment} (R${card.segment.r_score} F${card.segment.f_score} M${card.segment.m_score})` : fmt.na],
+        [t("card.segment"), card.segment ? `${t(`segment.${card.segment.rfm_segment}`)} (R${card.segment.r_score} F${card.segment.f_score} M${card.segment.m_score})` : fmt.na],
         [t("card.quadrant"), card.quadrant ? `${card.quadrant.quadrant} · ${(fmt.locale === "en" ? card.quadrant.strategy_en : card.quadrant.strategy_zh) ?? ""}` : fmt.na],
         [t("card.churn_reasons"), card.churn?.reasons?.length ? card.churn.reasons.map((r) => t(`reason.${r}`)).join("、") : t("common.none")],
       ]),
