@@ -242,6 +242,16 @@ export function bgNbdLogLikelihood({ r, alpha, a, b }: BgNbdParams, data: Compre
     constant[j] = gammaln(r + x) + base + gammaln(b + x) - gammaln(a + b + x);
     logDrop[j] = x > 0 ? Math.log(a) - Math.log(b + x - 1) : -Infinity;
   }
+  return sumBgFamilyLogLikelihood(data, r, alpha, constant, logDrop);
+}
+
+/**
+ * The weighted sum shared by the BG/NBD and MBG/NBD likelihoods, which differ only in the per-x constant and the
+ * log-probability of having dropped out after the last purchase: sum_i w_i [c(x_i) + log(e^A3 + e^A4)].
+ */
+function sumBgFamilyLogLikelihood(
+  data: CompressedRows, r: number, alpha: number, constant: ArrayLike<number>, logDrop: ArrayLike<number>,
+): number {
   const logAlphaT = data.TValues.map((T) => Math.log(alpha + T));
   const logAlphaTx = data.txValues.map((tx) => Math.log(alpha + tx));
   let total = 0;
@@ -294,17 +304,7 @@ export function mbgNbdLogLikelihood({ r, alpha, a, b }: MbgNbdParams, data: Comp
     constant[j] = gammaln(r + x) + base + gammaln(b + x + 1) - gammaln(a + b + x + 1);
     logDrop[j] = Math.log(a) - Math.log(b + x);
   }
-  const logAlphaT = data.TValues.map((T) => Math.log(alpha + T));
-  const logAlphaTx = data.txValues.map((tx) => Math.log(alpha + tx));
-  let total = 0;
-  for (let i = 0; i < data.x.length; i++) {
-    const j = data.xIndex[i];
-    const rx = r + data.x[i];
-    const A3 = -rx * logAlphaT[data.TIndex[i]];
-    const A4 = logDrop[j] - rx * logAlphaTx[data.txIndex[i]];
-    total += data.weight[i] * (constant[j] + logAddExp(A3, A4));
-  }
-  return total;
+  return sumBgFamilyLogLikelihood(data, r, alpha, constant, logDrop);
 }
 
 export function mbgNbdPAlive({ r, alpha, a, b }: MbgNbdParams, x: number, tx: number, T: number): number {
