@@ -4,8 +4,7 @@
  * titles from the locale.
  */
 import { describe, expect, it } from "vitest";
-import { compile, type TopLevelSpec } from "vega-lite";
-import * as vega from "vega";
+import { countMarks, render } from "../helpers/vega.ts";
 
 type Builder = (rows: unknown[], locale: string, options?: Record<string, unknown>) => Record<string, unknown>;
 // Browser JS without type declarations: a computed specifier keeps tsc from demanding them.
@@ -13,22 +12,6 @@ const crm = (await import(`../../docs/components/specs/${"crm"}.js`)) as Record<
   CRM_LABELS: Record<string, Record<string, string>>;
 };
 
-async function render(spec: Record<string, unknown>): Promise<string> {
-  const warnings: string[] = [];
-  const logger = { ...vega.logger(vega.Warn), warn: (...args: unknown[]) => (warnings.push(args.join(" ")), logger) } as never;
-  const { spec: vgSpec } = compile({ ...spec, width: 400 } as TopLevelSpec, { logger });
-  const view = new vega.View(vega.parse(vgSpec), { renderer: "none" });
-  const svg = await view.toSVG();
-  view.finalize();
-  expect(warnings).toEqual([]);
-  return svg;
-}
-
-/** Items of a vega mark type in the SVG (an empty mark group is a self-closing <g .../>). */
-function countMarks(svg: string, type: string): number {
-  const groups = [...svg.matchAll(new RegExp(`<g class="mark-${type} role-mark[^"]*"[^>]*?(?:/>|>(.*?)</g>)`, "gs"))];
-  return groups.reduce((n, g) => n + ((g[1] ?? "").split("<path").length - 1), 0);
-}
 
 const cases: Array<[string, Builder, unknown[], Record<string, unknown>, string, number]> = [
   ["followupByReason", crm.followupByReasonSpec, [{ reason_label: "生日", customers: 3 }, { reason_label: "逾期", customers: 5 }], {}, "rect", 2],

@@ -4,8 +4,7 @@
  * follow the locale (the chart.* strings of docs/components/i18n.js).
  */
 import { describe, expect, it } from "vitest";
-import { compile, type TopLevelSpec } from "vega-lite";
-import * as vega from "vega";
+import { countMarks, render } from "../helpers/vega.ts";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 type Builder = (rows: unknown[], locale: string, options?: Record<string, unknown>) => Record<string, unknown>;
@@ -19,24 +18,6 @@ const [frequency, cohorts, clv, valueMatrix, grades, churn, regions] = await Pro
 const { labelsFor } = (await import(`../../docs/components/specs/${"common"}.js`)) as { labelsFor: (locale: string) => Labels };
 const specLabels: Record<string, Labels> = { "zh-CN": labelsFor("zh-CN"), en: labelsFor("en") };
 
-/** Compile to vega, run a headless view and return its SVG (throws on any vega error or warning-as-error). */
-async function render(spec: Record<string, unknown>): Promise<string> {
-  const warnings: string[] = [];
-  const logger = { ...vega.logger(vega.Warn), warn: (...args: unknown[]) => (warnings.push(args.join(" ")), logger) } as never;
-  const { spec: vgSpec } = compile({ ...spec, width: 400 } as TopLevelSpec, { logger });
-  const view = new vega.View(vega.parse(vgSpec), { renderer: "none" });
-  const svg = await view.toSVG();
-  view.finalize();
-  expect(warnings).toEqual([]);
-  return svg;
-}
-
-/** Number of mark items of a vega mark type in the SVG (vega tags each mark group with role-mark and the type). */
-function countMarks(svg: string, type: string): number {
-  const groups = svg.match(new RegExp(`<g class="mark-${type} role-mark[^"]*"[^>]*>(.*?)</g>`, "gs")) ?? [];
-  const itemTag = { rect: "<path", symbol: "<path", line: "<path", area: "<path", text: "<text", rule: "<line" }[type] ?? "<path";
-  return groups.reduce((n, g) => n + (g.split(itemTag).length - 1), 0);
-}
 
 const buckets = [
   { bucket: "1", customers: 6, share: 0.6, revenue: 600 },
