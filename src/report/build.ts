@@ -95,6 +95,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
         );
       }
     }
+    cutCdnImports(staging);
     swapInto(staging, outDir);
     return { outDir, customerPages: slugs.length, builtAt };
   } finally {
@@ -196,6 +197,35 @@ function runNode(args: string[], env: NodeJS.ProcessEnv, progress: (line: string
       else fail(new SiteBuildError(`site build failed: ${what} (exit code ${code}); the previous site was left as it was:\n${tail.join("\n")}`));
     });
   });
+}
+
+/**
+ * Framework's own client (_observablehq/*.js) keeps lazy `import("../_npm/...")` calls for its implicit libraries
+ * (d3, Plot, Arrow, DuckDB-wasm, d3-dsv behind FileAttachment.csv, ...). None is in dist/ (they would come from a
+ * CDN), and kehu pages never use them. Make each one fail at once with a message naming the library, so dist/
+ * references no /_npm/ path and an accidental use is an error, not a silent request to a missing file.
+ */
+export function cutCdnImports(dir: string): number {
+  let cut = 0;
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (extname(entry.name) === ".js") {
+        const text = readFileSync(p, "utf8");
+        if (!text.includes("/_npm/")) continue;
+        const out = text
+          .replace(/import\("(?:\.{1,2}\/)+_npm\/([^"]+)"\)/g, (_m, spec: string) => {
+            cut++;
+            return `Promise.reject(new Error(${JSON.stringify(`kehu: ${spec} is not bundled (the site is built offline)`)}))`;
+          })
+          .replace(/"(?:\.{1,2}\/)+_npm\/[^"]*"/g, () => (cut++, '"./kehu-not-bundled-offline.js"'));
+        writeFileSync(p, out);
+      }
+    }
+  };
+  walk(dir);
+  return cut;
 }
 
 /** Replace outDir by the freshly built dir (the old one is removed only after the new one is in place). */

@@ -47,6 +47,8 @@ describe("built site", () => {
 
   it("fetches nothing from the internet: no /_npm/ imports, no http(s) resources", () => {
     expect(existsSync(join(outDir, "_npm"))).toBe(false);
+    // No file at all, Framework's own client included, names a /_npm/ path (the build cuts its lazy CDN imports).
+    for (const file of filesUnder(outDir)) expect(readFileSync(file, "utf8").includes("/_npm/"), file).toBe(false);
     for (const file of filesUnder(outDir)) {
       const rel = file.slice(outDir.length + 1);
       const ext = extname(file);
