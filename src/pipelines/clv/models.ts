@@ -597,28 +597,34 @@ function fitWith<P>(
 
 type RowsInput = CompressedRows | { x: ArrayLike<number>; tx: ArrayLike<number>; T: ArrayLike<number> };
 
-export function fitBgNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<BgNbdParams> {
+/**
+ * The three purchase models fit the same way: likelihood on all rows, starts scaled by the mean T, the coarse
+ * multi-start phase on a subsample. `starts` maps the mean T to the starting points.
+ */
+function fitPurchaseModel<P extends object>(
+  model: ModelName, names: (keyof P & string)[], logLikelihood: (p: P, data: CompressedRows) => number,
+  starts: (meanT: number) => number[][], input: RowsInput, options: Partial<FitOptions>,
+): FitResult<P> {
   const data = asRows(input);
   const meanT = Math.max(meanOf(data.T, data.weight), 1e-3);
   const coarse = subsampleRows(data, COARSE_ROWS);
-  return fitWith<BgNbdParams>("bgnbd", ["r", "alpha", "a", "b"], (p) => bgNbdLogLikelihood(p, data),
-    [[1, meanT, 1, 1], [0.5, meanT / 4, 0.5, 2], [1, 1, 1, 1]], data.n, data.x.length, (p) => bgNbdLogLikelihood(p, coarse), { ...DEFAULT_FIT_OPTIONS, ...options });
+  return fitWith<P>(model, names, (p) => logLikelihood(p, data), starts(meanT), data.n, data.x.length,
+    (p) => logLikelihood(p, coarse), { ...DEFAULT_FIT_OPTIONS, ...options });
+}
+
+const BG_STARTS = (meanT: number) => [[1, meanT, 1, 1], [0.5, meanT / 4, 0.5, 2], [1, 1, 1, 1]];
+
+export function fitBgNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<BgNbdParams> {
+  return fitPurchaseModel<BgNbdParams>("bgnbd", ["r", "alpha", "a", "b"], bgNbdLogLikelihood, BG_STARTS, input, options);
 }
 
 export function fitMbgNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<MbgNbdParams> {
-  const data = asRows(input);
-  const meanT = Math.max(meanOf(data.T, data.weight), 1e-3);
-  const coarse = subsampleRows(data, COARSE_ROWS);
-  return fitWith<MbgNbdParams>("mbgnbd", ["r", "alpha", "a", "b"], (p) => mbgNbdLogLikelihood(p, data),
-    [[1, meanT, 1, 1], [0.5, meanT / 4, 0.5, 2], [1, 1, 1, 1]], data.n, data.x.length, (p) => mbgNbdLogLikelihood(p, coarse), { ...DEFAULT_FIT_OPTIONS, ...options });
+  return fitPurchaseModel<MbgNbdParams>("mbgnbd", ["r", "alpha", "a", "b"], mbgNbdLogLikelihood, BG_STARTS, input, options);
 }
 
 export function fitParetoNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<ParetoNbdParams> {
-  const data = asRows(input);
-  const meanT = Math.max(meanOf(data.T, data.weight), 1e-3);
-  const coarse = subsampleRows(data, COARSE_ROWS);
-  return fitWith<ParetoNbdParams>("pnbd", ["r", "alpha", "s", "beta"], (p) => paretoNbdLogLikelihood(p, data),
-    [[1, meanT, 1, meanT], [0.5, meanT / 4, 0.5, meanT / 4]], data.n, data.x.length, (p) => paretoNbdLogLikelihood(p, coarse), { ...DEFAULT_FIT_OPTIONS, ...options });
+  return fitPurchaseModel<ParetoNbdParams>("pnbd", ["r", "alpha", "s", "beta"], paretoNbdLogLikelihood,
+    (meanT) => [[1, meanT, 1, meanT], [0.5, meanT / 4, 0.5, meanT / 4]], input, options);
 }
 
 export function fitGammaGamma(input: SpendRows | { x: ArrayLike<number>; m: ArrayLike<number> }, options: Partial<FitOptions> = {}): FitResult<GammaGammaParams> {
