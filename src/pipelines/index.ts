@@ -10,10 +10,9 @@ import { createAllTablesSql } from "../data/schemas.ts";
 import { DataError } from "../data/errors.ts";
 import { loadSqlModels, orderSteps, runSteps, setAnalysisVariables, type Step } from "./runner.ts";
 import { clvSteps } from "./clv/steps.ts";
-import { crmSteps } from "./crm/steps.ts";
 
 /** TypeScript steps (e.g. CLV fitting): one factory per metric family that needs code, not SQL. */
-const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [clvSteps, crmSteps];
+const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [clvSteps];
 
 export function pipelineSteps(config: KehuConfig): Step[] {
   return orderSteps([...loadSqlModels(), ...TS_STEP_FACTORIES.flatMap((f) => f(config))]);

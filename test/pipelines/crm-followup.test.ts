@@ -9,7 +9,6 @@ import { runFixture, type Fixture, type PipelineDb } from "../helpers/pipeline.t
 import { loadSqlModels, orderSteps } from "../../src/pipelines/runner.ts";
 import { pipelineSteps } from "../../src/pipelines/index.ts";
 import { parseConfig } from "../../src/data/config.ts";
-import { CRM_TS_MODELS, crmSteps } from "../../src/pipelines/crm/steps.ts";
 import { crmConfig, crmFixture } from "../fixtures/crm/accounts.ts";
 
 const CRM_DIR = path.resolve(__dirname, "../../src/pipelines/crm");
@@ -28,10 +27,9 @@ const STUBS = {
 async function runCrm(fixture: Fixture, config: Record<string, unknown>, stubs: Record<string, string> = STUBS): Promise<PipelineDb> {
   const p = await runFixture(fixture, { config, only: ["int_crm_accounts"] });
   for (const [name, sql] of Object.entries(stubs)) await p.db.exec(`create or replace table ${name} as ${sql}`);
-  const steps = orderSteps([...loadSqlModels(CRM_DIR), ...crmSteps()]);
+  const steps = orderSteps(loadSqlModels(CRM_DIR));
   for (const step of steps) {
-    const sql = CRM_TS_MODELS[step.name]?.sql ?? step.sql;
-    if (sql) await p.db.exec(`explain ${sql}`);
+    await p.db.exec(`explain ${step.sql}`);
     await step.run(p.db);
   }
   return p;
@@ -53,21 +51,19 @@ async function expectGrain(db: PipelineDb, table: string, keys: string[]) {
   expect(dups[0].n, `${table}: duplicate (${cols})`).toBe(0);
 }
 
-describe("crmSteps", () => {
-  it("declares exactly the models each SQL reads", () => {
-    const names = pipelineSteps(parseConfig({ sources: { transactions: { files: "x.csv" } } })).map((s) => s.name);
-    for (const [name, model] of Object.entries(CRM_TS_MODELS)) {
-      const body = model.sql.replace(/--[^\n]*/g, " ").toLowerCase();
-      const read = names.filter((other) => other !== name && new RegExp(`\\b${other}\\b`).test(body));
-      expect(read.sort(), name).toEqual([...model.dependsOn].sort());
-    }
-  });
+const CRM_MARTS = ["contact_cadence", "followup_queue", "single_contact_customers", "rep_workload", "key_accounts", "problem_accounts"];
 
-  it("run in the full pipeline after the marts they read", () => {
-    const order = pipelineSteps(parseConfig({ sources: { transactions: { files: "x.csv" } } })).map((s) => s.name);
-    for (const [name, model] of Object.entries(CRM_TS_MODELS)) {
-      for (const dep of model.dependsOn) expect(order.indexOf(dep), `${dep} before ${name}`).toBeLessThan(order.indexOf(name));
+describe("the CRM marts are .sql models", () => {
+  it("run in the full pipeline after every model or TypeScript step their SQL reads", () => {
+    const steps = pipelineSteps(parseConfig({ sources: { transactions: { files: "x.csv" } } }));
+    const order = steps.map((s) => s.name);
+    for (const name of CRM_MARTS) {
+      const step = steps.find((s) => s.name === name)!;
+      expect(step.file, name).toMatch(new RegExp(`crm/${name}\\.sql$`));
+      for (const dep of step.dependsOn) expect(order.indexOf(dep), `${dep} before ${name}`).toBeLessThan(order.indexOf(name));
     }
+    // the ones reading tables written by TypeScript steps (customer_clv) found that dependency from the SQL itself
+    expect(steps.find((s) => s.name === "key_accounts")!.dependsOn).toEqual(expect.arrayContaining(["customer_clv", "churn_risk"]));
   });
 });
 
@@ -87,7 +83,7 @@ describe("grain (not null + unique)", () => {
 
 describe("with the real upstream marts", () => {
   it("binds to customer_grades, purchase_frequency, customer_clv and churn_risk as the pipeline writes them", async () => {
-    const q = await runFixture(crmFixture, { config: crmConfig, only: Object.keys(CRM_TS_MODELS) });
+    const q = await runFixture(crmFixture, { config: crmConfig, only: CRM_MARTS });
     for (const [table, keys] of [
       ["contact_cadence", ["customer_id"]], ["followup_queue", ["customer_id"]], ["single_contact_customers", ["customer_id"]],
       ["rep_workload", ["sales_rep"]], ["key_accounts", ["customer_id"]], ["problem_accounts", ["customer_id"]],
