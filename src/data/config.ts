@@ -50,6 +50,10 @@ export const configSchema = z
         /** With it, models are fitted on data before this date and validated on the rest. */
         holdoutStart: z.iso.date().optional(),
         pAliveThreshold: z.number().min(0).max(1).default(0.5),
+        /** The churn list holds at most this share of the customers active in the last 365 days. */
+        churnListShare: z.number().gt(0).max(1).default(0.1),
+        /** A rep's follow-up list for the day: this many customers (the rest stay in followup_queue). */
+        followupPerRep: z.number().int().positive().default(20),
         quadrantThresholds: z
           .object({ currentValue: z.number().optional(), growthPotential: z.number().optional() })
           .strict()

@@ -100,7 +100,7 @@ const PERIOD_DAYS = { day: 1, week: 7, month: 365.25 / 12 } as const;
 /**
  * Set the DuckDB variables every model reads. `as_of` defaults to the last transaction date.
  * Variables: as_of (DATE), period ('day'|'week'|'month'), period_days (DOUBLE), cohort_period, purchase_grain,
- * margin, discount_rate_annual, horizon_months, p_alive_threshold, holdout_start (DATE or NULL),
+ * margin, discount_rate_annual, horizon_months, p_alive_threshold, churn_list_share, followup_per_rep, holdout_start (DATE or NULL),
  * w_frequency, w_credit, w_influence, w_prospects, w_loyalty, cadence_a..cadence_d, visit_conversion_days.
  */
 export async function setAnalysisVariables(db: Db, analysis: KehuConfig["analysis"]): Promise<{ asOf: string | null }> {
@@ -119,6 +119,8 @@ export async function setAnalysisVariables(db: Db, analysis: KehuConfig["analysi
     discount_rate_annual: `${analysis.discountRateAnnual}::double`,
     horizon_months: `${analysis.horizonMonths}::integer`,
     p_alive_threshold: `${analysis.pAliveThreshold}::double`,
+    churn_list_share: `${analysis.churnListShare}::double`,
+    followup_per_rep: `${analysis.followupPerRep}::integer`,
     holdout_start: analysis.holdoutStart ? `${str(analysis.holdoutStart)}::date` : "null::date",
     w_frequency: `${analysis.gradeWeights.frequency}::double`,
     w_credit: `${analysis.gradeWeights.credit}::double`,

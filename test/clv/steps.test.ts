@@ -1,6 +1,6 @@
 /**
  * The CLV pipeline steps against in-memory DuckDB: model_fit / customer_clv (fitted and fallback), model_validation
- * on the CDNOW sample transactions, value_matrix (pure function, hand-computed), churn_risk (SQL, hand-computed).
+ * on the CDNOW sample transactions, value_matrix (pure function, hand-computed) (churn_risk: test/clv/churn.test.ts).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -201,9 +201,9 @@ describe("model_validation on the CDNOW sample transactions (calibration to 1997
         const at = new Date(`${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}T00:00:00Z`);
         return [`o${i + 1}`, String(Number(id)), at, Number(dollars), Number(cds), null, null, null, null, "CDNOW_sample.txt", i + 1];
       }));
-    await runSteps(db, config, ["int_purchases"]);
+    await runSteps(db, config, ["int_purchases", "int_calibration_summary"]);
     // The calibration summary reproduces cdnow_customers_summary.csv (which rounds recency and T to 2 decimals).
-    const calibration = await readCalibration(db, "1997-01-01");
+    const calibration = await readCalibration(db);
     const published = Papa.parse<Record<string, number>>(readFileSync(path.join(CDNOW, "cdnow_customers_summary.csv"), "utf8"),
       { header: true, dynamicTyping: true, skipEmptyLines: true }).data;
     expect(calibration.length).toBe(2357);
@@ -289,10 +289,10 @@ describe("value_matrix (hand-computed)", () => {
   //   o1: 3.5 * max(100, 10) * 1 = 350 (growth 350); o2: 3.5 * 10 * 1 = 35 (growth 35).
   // medians: current [0,0,10,20,30,40,50] -> 20; growth [0,0,10,20,30,35,350] -> 20; "high" is strictly above.
   //   s1 (10, 30) II; s2 (20, 20) I; s3 (30, 10) III; s4 (40, 0) III; s5 (50, 0) III; o1 (0, 350) II; o2 (0, 35) II.
-  const steel = [1, 2, 3, 4, 5].map((k) => ({ customer_id: `s${k}`, clv: 10 * k, expected_purchases: k, expected_avg_spend: 10, industry: "steel", region: "north" }));
+  const steel = [1, 2, 3, 4, 5].map((k) => ({ customer_id: `s${k}`, clv: 10 * k, expected_purchases: k, expected_avg_spend: 10, industry: "steel", region: "north", p_alive: null }));
   const others = [
-    { customer_id: "o1", clv: 0, expected_purchases: 0, expected_avg_spend: 100, industry: "tiny", region: null },
-    { customer_id: "o2", clv: 0, expected_purchases: 0, expected_avg_spend: 0, industry: null, region: null },
+    { customer_id: "o1", clv: 0, expected_purchases: 0, expected_avg_spend: 100, industry: "tiny", region: null, p_alive: null },
+    { customer_id: "o2", clv: 0, expected_purchases: 0, expected_avg_spend: 0, industry: null, region: null, p_alive: null },
   ];
   const options = { margin: 1, discountRateAnnual: 0, horizonMonths: 12 };
 
@@ -319,66 +319,36 @@ describe("value_matrix (hand-computed)", () => {
 
   it("region is the peer group when the industry group is too small", () => {
     // five customers in region 'east' with distinct industries: Q75 of purchases [1..5] = 4, spend 10
-    const east = [1, 2, 3, 4, 5].map((k) => ({ customer_id: `e${k}`, clv: 10 * k, expected_purchases: k, expected_avg_spend: 10, industry: `i${k}`, region: "east" }));
+    const east = [1, 2, 3, 4, 5].map((k) => ({ customer_id: `e${k}`, clv: 10 * k, expected_purchases: k, expected_avg_spend: 10, industry: `i${k}`, region: "east", p_alive: null }));
     const rows = buildValueMatrix(east, options);
     expect(rows.map((r) => r.peer_group)).toEqual(Array(5).fill("region:east"));
     expect(rows.map((r) => r.growth_potential)).toEqual([30, 20, 10, 0, 0]);
   });
 
+  it("weights the uplift by P(alive): a customer who is almost surely gone has almost no potential", () => {
+    // Five peers in 'paper' (margin 1, no discount, so D = 1). Expected purchases are conditional (P(alive) x purchases
+    // if alive): p1..p4 are alive for sure with 1..4 purchases; g1 has P(alive) 0.05 and 0.2 expected purchases, i.e.
+    // 4 if alive. Purchases if alive: [1, 2, 3, 4, 4] -> Q75 (h = 3) = 4; spend 10 everywhere.
+    //   p1: 1 x 10 x 4 = 40 - 10 = 30; p2: 20; p3: 10; p4: 0.
+    //   g1: current 0.05 x 10 x 4 = 2; potential 0.05 x 10 x max(4, 4) = 2 -> growth 0 (unweighted it would be 38).
+    // A second gone customer g2 (P(alive) 0.1, 0.1 expected = 1 if alive, clv 1): potential 0.1 x 10 x 4 = 4 -> growth 3.
+    const paper = [1, 2, 3, 4].map((k) => ({ customer_id: `p${k}`, clv: 10 * k, expected_purchases: k, expected_avg_spend: 10, industry: "paper", region: null, p_alive: 1 }));
+    const gone = [
+      { customer_id: "g1", clv: 2, expected_purchases: 0.2, expected_avg_spend: 10, industry: "paper", region: null, p_alive: 0.05 },
+      { customer_id: "g2", clv: 1, expected_purchases: 0.1, expected_avg_spend: 10, industry: "paper", region: null, p_alive: 0.1 },
+    ];
+    const rows = buildValueMatrix([...paper, ...gone], options);
+    const by = Object.fromEntries(rows.map((r) => [r.customer_id, r]));
+    // purchases if alive [1, 2, 3, 4, 4, 1] -> sorted [1, 1, 2, 3, 4, 4], h = 3.75 -> 3 + 0.75 x 1 = 3.75
+    expect([1, 2, 3, 4].map((k) => by[`p${k}`].growth_potential)).toEqual([27.5, 17.5, 7.5, 0]);
+    expect(by.g1.growth_potential).toBeCloseTo(0, 12);
+    expect(by.g2.growth_potential).toBeCloseTo(0.1 * 10 * 3.75 - 1, 12);
+    expect(by.g1.potential_clv).toBeCloseTo(2, 12);
+    expect(by.g1.p_alive).toBe(0.05);
+  });
+
   it("quantile interpolates linearly", () => {
     expect(quantile([0, 0, 1, 2, 3, 4, 5], 0.75)).toBe(3.5);
     expect(quantile([5, 1, 3], 0.5)).toBe(3);
-  });
-});
-
-describe("churn_risk (hand-computed)", () => {
-  // as_of 2024-06-30, threshold 0.5. Population median gap of [30, 30, 10] = 30 -> one-purchase silence limit 60 days.
-  // Last 90 days = 2024-04-02..06-30, the 90 before = 2024-01-03..04-01.
-  // c1: p 0.2, clv 100, silent 200 > 2*30, overdue, open complaint -> long_silence, overdue_rhythm, low_p_alive, open_complaint
-  // c2: p 0.9, clv 500, silent 40 <= 60, overdue, unpaid invoice due 06-01, visits 2 earlier / 1 recent
-  //     -> overdue_rhythm, overdue_invoice, fewer_visits
-  // c3: p 0.8, not overdue -> not at risk (its resolved complaint does not matter)
-  // c4: no model (p_alive NULL), not overdue -> not at risk
-  // c5: p 0.4, clv 300, one purchase 100 days ago > 60, complaint resolved only after as_of, invoice half paid
-  //     -> long_silence, low_p_alive, open_complaint, overdue_invoice
-  // rank by value_at_risk = clv: c2 (500), c5 (300), c1 (100)
-  it("flags the at-risk customers with every reason that applies", async () => {
-    const { db, config } = await setup({ asOf: "2024-06-30", pAliveThreshold: 0.5 });
-    await db.exec(`create table customer_clv as select * from (values
-        ('c1', 0.2, 1.0, 50.0, 100.0, 'bgnbd', 'gammagamma'), ('c2', 0.9, 5.0, 100.0, 500.0, 'bgnbd', 'gammagamma'),
-        ('c3', 0.8, 1.0, 50.0, 50.0, 'bgnbd', 'gammagamma'), ('c4', null, 1.0, 10.0, 10.0, 'historical', 'historical'),
-        ('c5', 0.4, 3.0, 100.0, 300.0, 'bgnbd', 'gammagamma'))
-      t(customer_id, p_alive, expected_purchases, expected_avg_spend, clv, model, spend_model)`);
-    await db.exec(`create table purchase_frequency as select * from (values
-        ('c1', 5, 0.1, 30.0, 30.0, 200, '2023-12-31'::date, true), ('c2', 5, 0.1, 30.0, 30.0, 40, '2024-06-20'::date, true),
-        ('c3', 5, 0.1, 10.0, 10.0, 5, '2024-07-05'::date, false), ('c4', 2, 0.1, null, null, 10, null, false),
-        ('c5', 1, 0.1, null, null, 100, null, false))
-      t(customer_id, orders, orders_per_period, median_gap_days, mean_gap_days, days_since_last_purchase, expected_next_purchase, is_overdue)`);
-    await insertFixture(db, {
-      complaints: [
-        { customer_id: "c1", opened_at: "2024-05-01 10:00:00", resolved_at: null },
-        { customer_id: "c3", opened_at: "2024-05-01 10:00:00", resolved_at: "2024-05-03 10:00:00" },
-        { customer_id: "c5", opened_at: "2024-06-01 10:00:00", resolved_at: "2024-07-15 10:00:00" },
-      ],
-      invoices: [
-        { customer_id: "c1", issued_at: "2024-05-01", due_at: "2024-06-01", amount: 100, paid_at: "2024-05-20", paid_amount: 100 },
-        { customer_id: "c2", issued_at: "2024-05-01", due_at: "2024-06-01", amount: 100, paid_at: null, paid_amount: null },
-        { customer_id: "c5", issued_at: "2024-04-15", due_at: "2024-05-15", amount: 100, paid_at: "2024-05-01", paid_amount: 50 },
-      ],
-      visits: [
-        { customer_id: "c2", visited_at: "2024-02-15 09:00:00" },
-        { customer_id: "c2", visited_at: "2024-03-20 09:00:00" },
-        { customer_id: "c2", visited_at: "2024-06-10 09:00:00" },
-      ],
-    });
-    await runOnly(db, config, ["stg_complaints", "stg_invoices", "stg_visits", "churn_risk"]);
-    const rows = await db.all<{ customer_id: string; p_alive: number; clv: number; value_at_risk: number; reasons: string[]; rank: number }>(
-      "select * from churn_risk order by rank");
-    expect(rows).toEqual([
-      { customer_id: "c2", p_alive: 0.9, clv: 500, value_at_risk: 500, reasons: ["overdue_rhythm", "overdue_invoice", "fewer_visits"], rank: 1 },
-      { customer_id: "c5", p_alive: 0.4, clv: 300, value_at_risk: 300, reasons: ["long_silence", "low_p_alive", "open_complaint", "overdue_invoice"], rank: 2 },
-      { customer_id: "c1", p_alive: 0.2, clv: 100, value_at_risk: 100, reasons: ["long_silence", "overdue_rhythm", "low_p_alive", "open_complaint"], rank: 3 },
-    ]);
-    await expectGrain(db, "churn_risk");
   });
 });

@@ -1,11 +1,13 @@
--- churn_risk: one row per customer_id at risk of churning: P(alive) below getvariable('p_alive_threshold'), or overdue
--- against their own purchase rhythm (purchase_frequency.is_overdue).
--- Purpose: who to call first. Ranked by value_at_risk = the customer's CLV forecast (customer_clv.clv): what the
--- business stands to lose if this customer is let go. (CLV already weighs in P(alive), so customers who are almost
--- certainly gone rank low: effort goes where there is still value to save.)
--- reasons (codes, every one that applies):
---   long_silence     no purchase for more than twice the customer's median gap between purchases (one-purchase
---                    customers: twice the median gap of all repeat customers, or 180 days when nobody repeated)
+-- churn_risk: one row per customer_id on today's churn list: int_churn_scores (scope 'current') with on_list, i.e.
+-- customers with something to save (a purchase in the last 730 days, expected_loss > 0), at most
+-- ceil(churn_list_share x customers active in the last 365 days) of them.
+-- Purpose: whom to win back before they are gone, most money first. rank 1 = the largest expected_loss =
+-- P(lapse) x the customer's yearly value (see int_churn_scores for the definitions and why); value_at_risk =
+-- expected_loss. The list is backtested in churn_backtest.
+-- reasons (codes, every one that is true for the row, in this order):
+--   long_silence     a repeat customer silent for more than twice their own median gap between purchases
+--   single_purchase  a one-purchase customer silent for more than twice the median gap of all repeat customers
+--                    (180 days when nobody repeated)
 --   overdue_rhythm   past the expected next purchase (purchase_frequency.is_overdue)
 --   low_p_alive      p_alive < p_alive_threshold (NULL p_alive - no fitted model - never counts)
 --   open_complaint   a complaint opened on or before as_of and not resolved by as_of
@@ -13,7 +15,10 @@
 --   fewer_visits     fewer visits in the last 90 days (as_of-89 .. as_of) than in the 90 days before
 with
 
-customer_clv as (select * from customer_clv),
+scores as (
+    select * from int_churn_scores
+    where scope = 'current' and on_list
+),
 
 purchase_frequency as (select * from purchase_frequency),
 
@@ -58,16 +63,25 @@ visit_trend as (
 
 signals as (
     select
-        customer_clv.customer_id,
-        customer_clv.p_alive,
-        customer_clv.clv,
-        coalesce(purchase_frequency.days_since_last_purchase > 2 * coalesce(purchase_frequency.median_gap_days, population_gap.median_gap_days), false) as long_silence,
+        scores.customer_id,
+        scores.p_alive,
+        scores.clv,
+        scores.p_lapse,
+        scores.value_if_retained,
+        scores.expected_loss,
+        scores.revenue,
+        scores.days_silent,
+        scores.list_rank,
+        coalesce(purchase_frequency.median_gap_days is not null
+            and purchase_frequency.days_since_last_purchase > 2 * purchase_frequency.median_gap_days, false) as long_silence,
+        coalesce(purchase_frequency.median_gap_days is null
+            and purchase_frequency.days_since_last_purchase > 2 * population_gap.median_gap_days, false) as single_purchase,
         coalesce(purchase_frequency.is_overdue, false) as overdue_rhythm,
-        coalesce(customer_clv.p_alive < getvariable('p_alive_threshold'), false) as low_p_alive,
+        coalesce(scores.p_alive < getvariable('p_alive_threshold'), false) as low_p_alive,
         open_complaints.customer_id is not null as open_complaint,
         overdue_invoices.customer_id is not null as overdue_invoice,
         coalesce(visit_trend.recent_visits < visit_trend.earlier_visits, false) as fewer_visits
-    from customer_clv
+    from scores
     left join purchase_frequency using (customer_id)
     cross join population_gap
     left join open_complaints using (customer_id)
@@ -78,10 +92,10 @@ signals as (
 at_risk as (
     select
         *,
-        coalesce(clv, 0) as value_at_risk,
         list_filter(
             [
                 case when long_silence then 'long_silence' end,
+                case when single_purchase then 'single_purchase' end,
                 case when overdue_rhythm then 'overdue_rhythm' end,
                 case when low_p_alive then 'low_p_alive' end,
                 case when open_complaint then 'open_complaint' end,
@@ -91,7 +105,6 @@ at_risk as (
             code -> code is not null
         ) as reasons
     from signals
-    where low_p_alive or overdue_rhythm
 ),
 
 final as (
@@ -99,9 +112,14 @@ final as (
         customer_id,
         p_alive::double as p_alive,
         clv::double as clv,
-        value_at_risk::double as value_at_risk,
+        p_lapse::double as p_lapse,
+        value_if_retained::double as value_if_retained,
+        expected_loss::double as expected_loss,
+        expected_loss::double as value_at_risk,
+        revenue::double as revenue,
+        days_silent::integer as days_silent,
         reasons::varchar[] as reasons,
-        (row_number() over (order by value_at_risk desc, customer_id))::integer as rank
+        list_rank::integer as rank
     from at_risk
 )
 

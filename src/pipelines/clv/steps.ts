@@ -16,9 +16,9 @@ import {
   gammaGammaMeanSpend, purchaseModel, selectModel,
   type FitResult, type GammaGammaParams, type PurchaseModel, type PurchaseModelName,
 } from "./models.ts";
-import { buildValueMatrix } from "./valueMatrix.ts";
+import { buildValueMatrix, type ValueInput, type ValueMatrixRow } from "./valueMatrix.ts";
 
-const PERIOD_DAYS = { day: 1, week: 7, month: 365.25 / 12 } as const;
+export const PERIOD_DAYS = { day: 1, week: 7, month: 365.25 / 12 } as const;
 const PURCHASE_MODELS: PurchaseModelName[] = ["bgnbd", "pnbd", "mbgnbd"];
 /** Below these counts the likelihood is too flat to say anything; the fallback is more honest than a wild fit. */
 export const MIN_CUSTOMERS = 10;
@@ -274,7 +274,7 @@ export function validateModels(
 // ---------------------------------------------------------------------------------------------------------------
 // Steps
 
-async function replaceTable(db: Db, name: string, columnsSql: string, columns: string[], rows: unknown[][]): Promise<void> {
+export async function replaceTable(db: Db, name: string, columnsSql: string, columns: string[], rows: unknown[][]): Promise<void> {
   await db.exec(`create or replace table ${name} (${columnsSql})`);
   if (rows.length) await db.insertRows(name, columns, rows);
 }
@@ -287,18 +287,18 @@ const MODEL_FIT_SQL =
   "model varchar, params varchar, log_likelihood double, bic double, converged boolean, n_customers integer, iterations integer, " +
   "message varchar, holdout_rmse double, selected boolean, fitted_at timestamp, as_of date";
 
-const CLV_COLUMNS = ["customer_id", "p_alive", "expected_purchases", "expected_avg_spend", "clv", "model", "spend_model"];
-const CLV_SQL = "customer_id varchar, p_alive double, expected_purchases double, expected_avg_spend double, clv double, model varchar, spend_model varchar";
+export const CLV_COLUMNS = ["customer_id", "p_alive", "expected_purchases", "expected_avg_spend", "clv", "model", "spend_model"];
+export const CLV_SQL = "customer_id varchar, p_alive double, expected_purchases double, expected_avg_spend double, clv double, model varchar, spend_model varchar";
 
-const VALUE_COLUMNS = ["customer_id", "current_value", "growth_potential", "quadrant", "strategy_zh", "strategy_en", "peer_group", "potential_clv"];
-const VALUE_SQL = "customer_id varchar, current_value double, growth_potential double, quadrant varchar, strategy_zh varchar, strategy_en varchar, peer_group varchar, potential_clv double";
+export const VALUE_COLUMNS = ["customer_id", "current_value", "growth_potential", "quadrant", "strategy_zh", "strategy_en", "peer_group", "potential_clv", "p_alive"];
+export const VALUE_SQL = "customer_id varchar, current_value double, growth_potential double, quadrant varchar, strategy_zh varchar, strategy_en varchar, peer_group varchar, potential_clv double, p_alive double";
 
 async function asOf(db: Db): Promise<string | null> {
   const [row] = await db.all<{ as_of: string | null }>("select getvariable('as_of')::date::varchar as as_of");
   return row?.as_of ?? null;
 }
 
-async function readSummary(db: Db): Promise<SummaryRow[]> {
+export async function readSummary(db: Db): Promise<SummaryRow[]> {
   return db.all<SummaryRow>(`
     select customer_id::varchar as customer_id, frequency::double as frequency, recency::double as recency, T::double as "T",
            coalesce(monetary_value, 0)::double as monetary_value, coalesce(orders, 0)::double as orders, coalesce(revenue, 0)::double as revenue
@@ -307,28 +307,42 @@ async function readSummary(db: Db): Promise<SummaryRow[]> {
     order by customer_id`);
 }
 
-/**
- * Calibration summary for holdout validation: the customer_summary definitions applied to the purchases (int_purchases)
- * before getvariable('holdout_start'), the calibration period ending the day before it. One row per customer whose
- * first purchase is in the calibration period; `first_day` counts days from `start`.
- */
-export async function readCalibration(db: Db, start: string): Promise<CalibrationRow[]> {
-  return db.all<CalibrationRow>(`
-    with purchases as (select * from int_purchases),
-    calibration as (
-        select
-            customer_id::varchar as customer_id,
-            (count(*) filter (where purchased_on < getvariable('holdout_start')) - 1)::double as frequency,
-            ((max(purchased_on) filter (where purchased_on < getvariable('holdout_start')) - min(purchased_on)) / getvariable('period_days'))::double as recency,
-            (((getvariable('holdout_start') - 1) - min(purchased_on)) / getvariable('period_days'))::double as "T",
-            (min(purchased_on) - $start::date)::integer as first_day,
-            (count(*) filter (where purchased_on >= getvariable('holdout_start')))::double as holdout_purchases
-        from purchases
-        group by customer_id
-        having min(purchased_on) < getvariable('holdout_start')
-    )
-    select * from calibration order by customer_id`, { start });
+/** The calibration rows of the backtests (int_calibration_summary.sql): customer_summary as of holdout_start - 1. */
+export async function readCalibration(db: Db): Promise<Array<CalibrationRow & SummaryRow>> {
+  return db.all<CalibrationRow & SummaryRow>(`
+    select customer_id::varchar as customer_id, frequency::double as frequency, recency::double as recency, T::double as "T",
+           monetary_value::double as monetary_value, orders::double as orders, revenue::double as revenue,
+           first_day::integer as first_day, holdout_purchases::double as holdout_purchases
+    from int_calibration_summary
+    order by customer_id`);
 }
+
+/** Per customer of `clvTable` (customer_clv or int_calibration_clv): the value-matrix inputs, with industry and region. */
+export async function readValueInputs(db: Db, clvTable: "customer_clv" | "int_calibration_clv"): Promise<ValueInput[]> {
+  return db.all<ValueInput>(`
+    with clv as (select * from ${clvTable}),
+    customers as (
+        select customer_id::varchar as customer_id, any_value(industry) as industry, any_value(region) as region
+        from stg_customers group by customer_id
+    )
+    select clv.customer_id, clv.clv::double as clv, clv.p_alive::double as p_alive, clv.expected_purchases::double as expected_purchases,
+           clv.expected_avg_spend::double as expected_avg_spend, customers.industry, customers.region
+    from clv left join customers using (customer_id)
+    order by clv.customer_id`);
+}
+
+/** The selected purchase model and usable spend model of `model_fit` rows (model, params JSON). */
+export function selectedModels(fits: Array<{ model: string; params: string | null }>): { purchase: PurchaseModel | null; spend: GammaGammaParams | null } {
+  const purchaseRow = fits.find((f) => f.model !== "gammagamma" && f.params);
+  const spendRow = fits.find((f) => f.model === "gammagamma" && f.params);
+  const purchase = purchaseRow ? purchaseModel(purchaseRow.model as PurchaseModelName, JSON.parse(purchaseRow.params!)) : null;
+  const spend = spendRow ? (JSON.parse(spendRow.params!) as GammaGammaParams) : null;
+  return { purchase, spend: spend && Number.isFinite(gammaGammaMeanSpend(spend)) ? spend : null };
+}
+
+export const clvRowValues = (r: ClvRow) => [r.customer_id, r.p_alive, r.expected_purchases, r.expected_avg_spend, r.clv, r.model, r.spend_model];
+
+export const valueMatrixValues = (r: ValueMatrixRow) => VALUE_COLUMNS.map((c) => r[c as keyof ValueMatrixRow]);
 
 export function clvSteps(config: KehuConfig): Step[] {
   const analysis = config.analysis;
@@ -339,7 +353,7 @@ export function clvSteps(config: KehuConfig): Step[] {
 
   const modelValidation: Step = {
     name: "model_validation",
-    dependsOn: ["int_purchases"],
+    dependsOn: ["int_purchases", "int_calibration_summary"],
     file: THIS_FILE,
     async run(db) {
       const [holdout] = await db.all<{ holdout_start: string | null }>("select getvariable('holdout_start')::varchar as holdout_start");
@@ -357,7 +371,7 @@ export function clvSteps(config: KehuConfig): Step[] {
         await replaceTable(db, "model_validation", VALIDATION_SQL, VALIDATION_COLUMNS, []);
         return;
       }
-      const calibration = await readCalibration(db, window.start);
+      const calibration = await readCalibration(db);
       const repeat = await db.all<{ day: number }>(`
         with first as (
             select customer_id, min(purchased_on) as first_purchase from int_purchases group by customer_id
@@ -409,14 +423,9 @@ export function clvSteps(config: KehuConfig): Step[] {
     async run(db) {
       const summary = await readSummary(db);
       const fits = await db.all<{ model: string; params: string }>("select model, params from model_fit where selected");
-      const purchaseRow = fits.find((f) => f.model !== "gammagamma");
-      const spendRow = fits.find((f) => f.model === "gammagamma");
-      const purchase = purchaseRow ? purchaseModel(purchaseRow.model as PurchaseModelName, JSON.parse(purchaseRow.params)) : null;
-      const spend = spendRow ? (JSON.parse(spendRow.params) as GammaGammaParams) : null;
-      const usableSpend = spend && Number.isFinite(gammaGammaMeanSpend(spend)) ? spend : null;
-      const rows = predictCustomers(summary, purchase, usableSpend, predictOptions);
-      await replaceTable(db, "customer_clv", CLV_SQL, CLV_COLUMNS,
-        rows.map((r) => [r.customer_id, r.p_alive, r.expected_purchases, r.expected_avg_spend, r.clv, r.model, r.spend_model]));
+      const { purchase, spend } = selectedModels(fits);
+      const rows = predictCustomers(summary, purchase, spend, predictOptions);
+      await replaceTable(db, "customer_clv", CLV_SQL, CLV_COLUMNS, rows.map(clvRowValues));
     },
   };
 
@@ -425,22 +434,12 @@ export function clvSteps(config: KehuConfig): Step[] {
     dependsOn: ["customer_clv", "stg_customers"],
     file: THIS_FILE,
     async run(db) {
-      const inputs = await db.all<{ customer_id: string; clv: number; expected_purchases: number; expected_avg_spend: number; industry: string | null; region: string | null }>(`
-        with customer_clv as (select * from customer_clv),
-        customers as (
-            select customer_id::varchar as customer_id, any_value(industry) as industry, any_value(region) as region
-            from stg_customers group by customer_id
-        )
-        select customer_clv.customer_id, clv::double as clv, expected_purchases::double as expected_purchases,
-               expected_avg_spend::double as expected_avg_spend, customers.industry, customers.region
-        from customer_clv left join customers using (customer_id)
-        order by customer_clv.customer_id`);
+      const inputs = await readValueInputs(db, "customer_clv");
       const rows = buildValueMatrix(inputs, {
         margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths,
         thresholds: analysis.quadrantThresholds,
       });
-      await replaceTable(db, "value_matrix", VALUE_SQL, VALUE_COLUMNS,
-        rows.map((r) => [r.customer_id, r.current_value, r.growth_potential, r.quadrant, r.strategy_zh, r.strategy_en, r.peer_group, r.potential_clv]));
+      await replaceTable(db, "value_matrix", VALUE_SQL, VALUE_COLUMNS, rows.map(valueMatrixValues));
     },
   };
 

@@ -1,14 +1,20 @@
 /**
  * The customer value matrix: current value (the CLV forecast) against growth potential, in four quadrants.
  *
- * Growth potential (method): a customer's CLV is margin x spend x (discounted expected purchases). We ask what the CLV
- * would be if the customer bought as often and spent as much per purchase as the upper quartile (75th percentile,
- * linear interpolation) of their peer group - same industry (from `customers`), else same region, else all
- * customers; a group is used only when it has at least MIN_PEERS customers. Rate and spend are only ever raised, never
- * lowered: potential CLV = margin x max(spend, Q75 spend) x max(purchases, Q75 purchases) x D, where D is the
- * customer's own discount profile clv / (margin x spend x purchases) (when that is defined) or else the discount
- * factor of purchases spread evenly over the horizon, mean over m = 1..H of 1/(1+d)^m.
- * growth_potential = max(0, potential CLV - current value).
+ * Growth potential (method): what the right strategy adds if the customer's buying pattern moves up, weighted by the
+ * chance that the customer is still there to move. A customer's CLV is P(alive) x margin x spend x (discounted
+ * expected purchases if alive), since the models' conditional expectation is P(alive) x E[purchases | alive]. We ask
+ * what the CLV would be if the customer, *while alive*, bought as often and spent as much per purchase as the upper
+ * quartile (75th percentile, linear interpolation) of their peer group - same industry (from `customers`), else same
+ * region, else all customers; a group is used only when it has at least MIN_PEERS customers. Rate and spend are only
+ * ever raised, never lowered:
+ *   potential CLV = P(alive) x margin x max(spend, Q75 spend) x max(purchases | alive, Q75 purchases | alive) x D
+ * where purchases | alive = expected purchases / P(alive) (P(alive) NULL, i.e. no fitted model: 1), the peers'
+ * quartiles are taken over the same "if alive" figures, and D is the customer's own discount profile
+ * clv / (margin x spend x purchases) (when that is defined) or else the discount factor of purchases spread evenly
+ * over the horizon, mean over m = 1..H of 1/(1+d)^m. growth_potential = max(0, potential CLV - current value).
+ * So a customer who is almost surely gone (P(alive) 0.03) has almost no potential, however well their peers buy:
+ * such customers of high past value go to the win-back list (win_back.sql), not to "develop".
  *
  * Quadrants: "high" means strictly above the threshold of the axis (default: the median across customers, so a
  * mass of zero potentials does not make everyone "high"); thresholds can be set in analysis.quadrantThresholds.
@@ -19,7 +25,9 @@ export const MIN_PEERS = 5;
 export interface ValueInput {
   customer_id: string;
   clv: number;
-  /** Expected purchases over the horizon. */
+  /** P(alive) from the purchase model; NULL without one (taken as 1). */
+  p_alive: number | null;
+  /** Expected purchases over the horizon (conditional on the history, so already weighted by P(alive)). */
   expected_purchases: number;
   expected_avg_spend: number;
   industry: string | null;
@@ -35,6 +43,7 @@ export interface ValueMatrixRow {
   strategy_en: string;
   peer_group: string;
   potential_clv: number;
+  p_alive: number | null;
 }
 
 export const STRATEGIES = {
@@ -76,11 +85,14 @@ export function buildValueMatrix(customers: ValueInput[], options: ValueMatrixOp
     if (c.industry != null && c.industry !== "") add(`industry:${c.industry}`, c);
     if (c.region != null && c.region !== "") add(`region:${c.region}`, c);
   }
+  /** Chance the customer is there to grow, and expected purchases if they are. */
+  const alive = (c: ValueInput) => (c.p_alive == null || !Number.isFinite(c.p_alive) ? 1 : Math.max(0, Math.min(1, c.p_alive)));
+  const purchasesIfAlive = (c: ValueInput) => (alive(c) > 0 ? c.expected_purchases / alive(c) : c.expected_purchases);
   const quartiles = new Map<string, { purchases: number; spend: number }>();
   const q75 = (key: string, members: ValueInput[]) => {
     let q = quartiles.get(key);
     if (!q) {
-      q = { purchases: quantile(members.map((m) => m.expected_purchases), 0.75), spend: quantile(members.map((m) => m.expected_avg_spend), 0.75) };
+      q = { purchases: quantile(members.map(purchasesIfAlive), 0.75), spend: quantile(members.map((m) => m.expected_avg_spend), 0.75) };
       quartiles.set(key, q);
     }
     return q;
@@ -94,11 +106,11 @@ export function buildValueMatrix(customers: ValueInput[], options: ValueMatrixOp
       : region && region.length >= MIN_PEERS ? [`region:${c.region}`, region]
       : ["all", customers];
     const q = q75(peerKey, peers);
-    const purchases = Math.max(c.expected_purchases, q.purchases);
+    const purchases = Math.max(purchasesIfAlive(c), q.purchases);
     const spend = Math.max(c.expected_avg_spend, q.spend);
     const base = options.margin * c.expected_avg_spend * c.expected_purchases;
     const discount = base > 0 && c.clv > 0 ? c.clv / base : flatDiscount;
-    const potential = options.margin * spend * purchases * discount;
+    const potential = alive(c) * options.margin * spend * purchases * discount;
     return { c, peerKey, potential, growth: Math.max(0, potential - c.clv) };
   });
 
@@ -117,6 +129,7 @@ export function buildValueMatrix(customers: ValueInput[], options: ValueMatrixOp
       strategy_en: STRATEGIES[quadrant].en,
       peer_group: peerKey,
       potential_clv: potential,
+      p_alive: c.p_alive,
     };
   });
 }

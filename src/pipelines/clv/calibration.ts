@@ -1,0 +1,60 @@
+/**
+ * The backtest's model side: with analysis.holdoutStart set, the selected purchase model (the one model_fit chose)
+ * and Gamma-Gamma are fitted again on the calibration data only (int_calibration_summary) and every calibration
+ * customer gets the predictions customer_clv would have held on the day before holdout_start. The SQL backtests
+ * (churn_backtest.sql, value_matrix_backtest.sql) rank these exactly as the live lists rank customer_clv, then score
+ * the ranking against what the customers did in the holdout. Without a holdout both tables are empty.
+ *
+ * Tables written: int_calibration_clv (the customer_clv columns), int_calibration_value_matrix (the value_matrix
+ * columns).
+ */
+import type { KehuConfig } from "../../data/config.ts";
+import type { Step } from "../runner.ts";
+import { compressRows, type PurchaseModelName } from "./models.ts";
+import {
+  CLV_COLUMNS, CLV_SQL, PERIOD_DAYS, VALUE_COLUMNS, VALUE_SQL, clvRowValues, fitPurchaseModels, fitSpendModel, predictCustomers,
+  readCalibration, readValueInputs, replaceTable, selectedModels, valueMatrixValues,
+} from "./steps.ts";
+import { buildValueMatrix } from "./valueMatrix.ts";
+
+const THIS_FILE = new URL(import.meta.url).pathname;
+
+export function calibrationSteps(config: KehuConfig): Step[] {
+  const analysis = config.analysis;
+  const calibrationClv: Step = {
+    name: "int_calibration_clv",
+    dependsOn: ["int_calibration_summary", "model_fit"],
+    file: THIS_FILE,
+    async run(db) {
+      const rows = await readCalibration(db);
+      const [selected] = await db.all<{ model: string }>("select model from model_fit where selected and model <> 'gammagamma'");
+      // Refit only the model chosen on the full data: the backtest measures the list the product would have made.
+      const purchaseFit = selected && rows.length
+        ? fitPurchaseModels(rows).find((f) => f.model === (selected.model as PurchaseModelName))
+        : undefined;
+      const spendFit = rows.length ? fitSpendModel(rows) : undefined;
+      const fits = [purchaseFit, spendFit]
+        .filter((f) => f?.converged)
+        .map((f) => ({ model: f!.model, params: JSON.stringify(f!.params) }));
+      const { purchase, spend } = selectedModels(fits);
+      const predictions = predictCustomers(rows, purchase, spend, {
+        margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths,
+        periodDays: PERIOD_DAYS[analysis.period],
+      });
+      await replaceTable(db, "int_calibration_clv", CLV_SQL, CLV_COLUMNS, predictions.map(clvRowValues));
+    },
+  };
+  const calibrationValueMatrix: Step = {
+    name: "int_calibration_value_matrix",
+    dependsOn: ["int_calibration_clv", "stg_customers"],
+    file: THIS_FILE,
+    async run(db) {
+      const rows = buildValueMatrix(await readValueInputs(db, "int_calibration_clv"), {
+        margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths,
+        thresholds: analysis.quadrantThresholds,
+      });
+      await replaceTable(db, "int_calibration_value_matrix", VALUE_SQL, VALUE_COLUMNS, rows.map(valueMatrixValues));
+    },
+  };
+  return [calibrationClv, calibrationValueMatrix];
+}
