@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { runFixture, type Fixture, type PipelineDb } from "../helpers/pipeline.ts";
 import { loadSqlModels, orderSteps } from "../../src/pipelines/runner.ts";
 import { pipelineSteps } from "../../src/pipelines/index.ts";
@@ -18,9 +19,9 @@ const STUBS = {
   customer_grades: `select * from (values ('C1', 'A'), ('C2', 'B'), ('C3', 'C'), ('C4', 'D'), ('C9', 'C'), ('C10', 'D')) t(customer_id, grade)`,
   purchase_frequency: `select * from (values ('C3', true), ('C1', false)) t(customer_id, is_overdue)`,
   // C10 has no CLV row: its value falls back to revenue (5)
-  customer_clv: `select * from (values ('C1', 0.9, 500.0), ('C2', 0.3, 100.0), ('C3', 0.6, 200.0), ('C4', 0.8, 50.0), ('C9', 0.5, 20.0))
-      t(customer_id, p_alive, clv)`,
-  churn_risk: `select * from (values ('C2', ['low_p_alive']), ('C3', ['overdue_rhythm', 'open_complaint'])) t(customer_id, reasons)`,
+  customer_clv: `select * from (values ('C1', 0.9, 500.0, 60.0), ('C2', 0.3, 100.0, 40.0), ('C3', 0.6, 200.0, 50.0), ('C4', 0.8, 50.0, 30.0),
+      ('C9', 0.5, 20.0, 10.0)) t(customer_id, p_alive, clv, expected_avg_spend)`,
+  churn_risk: `select * from (values ('C2', ['low_p_alive'], 70.0), ('C3', ['overdue_rhythm', 'open_complaint'], 90.0)) t(customer_id, reasons, expected_loss)`,
 };
 
 /** Run the CRM models on a fixture with the upstream marts replaced by `stubs`. */
@@ -133,21 +134,74 @@ describe("contact_cadence", () => {
 });
 
 describe("followup_queue", () => {
-  it("merges every reason per customer under its owner, most reasons first", async () => {
-    const rows = await p.rows("select sales_rep, customer_id, reasons, priority, value, last_contact from followup_queue order by sales_rep, priority");
-    // C1: contact overdue, K2 open, I10 overdue, birthday 07-05 within 14 days of 06-30.
-    // C2: contact overdue, in churn_risk, I4/I5 overdue. C3: contact overdue, replenishment due (stub), churn risk,
-    // K4 open at as_of (resolved 07-10), I6 overdue. C4: I8 overdue only. C9, C10: contact overdue only.
-    // C5..C8 have no reason. Within Li: C2 (3 reasons) before C4 (1); unassigned: C9 (value 20) before C10 (5).
+  it("merges every reason per customer under its owner, ranked by the value of the call", async () => {
+    const rows = await p.rows(`select sales_rep, customer_id, reasons, priority, value, call_value, next_action, is_today, last_contact
+      from followup_queue order by sales_rep, priority`);
+    // C1: contact overdue, K2 open, I10 overdue 30, birthday 07-05 within 14 days of 06-30.
+    //     call value = complaint (value 500) + 30 overdue = 530 -> resolve the complaint.
+    // C2: contact overdue, in churn_risk (loss 70), I4 + I5 overdue 200 + 100 -> 370 -> collect (300 > 70).
+    // C3: contact overdue, replenishment due (0.6 x margin 1 x spend 50 = 30), churn risk (90), K4 open at as_of
+    //     (resolved 07-10: value 200), I6 overdue 80 -> 400 -> resolve the complaint (200 is the largest).
+    // C4: I8 overdue 60 -> collect. C9, C10: contact overdue only -> 0, routine contact, value 20 before 5.
+    // C5..C8 have no reason.
     expect(rows).toEqual([
-      { sales_rep: "Li", customer_id: "C2", reasons: ["contact_overdue", "churn_risk", "invoice_overdue"], priority: 1, value: 100, last_contact: "2024-05-10" },
-      { sales_rep: "Li", customer_id: "C4", reasons: ["invoice_overdue"], priority: 2, value: 50, last_contact: "2024-05-05" },
-      { sales_rep: "Wang", customer_id: "C1", reasons: ["contact_overdue", "open_complaint", "invoice_overdue", "birthday_soon"], priority: 1, value: 500, last_contact: "2024-06-10" },
-      { sales_rep: "Zhao", customer_id: "C3", reasons: ["contact_overdue", "replenishment_due", "churn_risk", "open_complaint", "invoice_overdue"], priority: 1, value: 200, last_contact: null },
-      { sales_rep: "unassigned", customer_id: "C9", reasons: ["contact_overdue"], priority: 1, value: 20, last_contact: null },
-      { sales_rep: "unassigned", customer_id: "C10", reasons: ["contact_overdue"], priority: 2, value: 5, last_contact: null },
+      { sales_rep: "Li", customer_id: "C2", reasons: ["contact_overdue", "churn_risk", "invoice_overdue"], priority: 1, value: 100, call_value: 370, next_action: "collect_invoice", is_today: true, last_contact: "2024-05-10" },
+      { sales_rep: "Li", customer_id: "C4", reasons: ["invoice_overdue"], priority: 2, value: 50, call_value: 60, next_action: "collect_invoice", is_today: true, last_contact: "2024-05-05" },
+      { sales_rep: "Wang", customer_id: "C1", reasons: ["contact_overdue", "open_complaint", "invoice_overdue", "birthday_soon"], priority: 1, value: 500, call_value: 530, next_action: "resolve_complaint", is_today: true, last_contact: "2024-06-10" },
+      { sales_rep: "Zhao", customer_id: "C3", reasons: ["contact_overdue", "replenishment_due", "churn_risk", "open_complaint", "invoice_overdue"], priority: 1, value: 200, call_value: 400, next_action: "resolve_complaint", is_today: true, last_contact: null },
+      { sales_rep: "unassigned", customer_id: "C9", reasons: ["contact_overdue"], priority: 1, value: 20, call_value: 0, next_action: "routine_contact", is_today: true, last_contact: null },
+      { sales_rep: "unassigned", customer_id: "C10", reasons: ["contact_overdue"], priority: 2, value: 5, call_value: 0, next_action: "routine_contact", is_today: true, last_contact: null },
     ]);
+    const [c3] = await p.rows<Record<string, number | string>>("select * from followup_queue where customer_id = 'C3'");
+    expect(c3).toMatchObject({ churn_stake: 90, complaint_stake: 200, overdue_amount: 80, next_action_en: expect.stringMatching(/complaint/), next_action_zh: expect.stringMatching(/投诉/) });
+    expect(c3.replenishment_stake as number).toBeCloseTo(30, 12);
   });
+
+  it("puts money before the number of reasons, and caps a rep's day at followupPerRep", async () => {
+    // C4 now also on the churn list with an expected loss of 1,000: 1,060 with 2 reasons beats C2's 370 with 3.
+    const q = await runCrm(crmFixture, { analysis: { ...crmConfig.analysis, followupPerRep: 1 } }, {
+      ...STUBS,
+      churn_risk: `select * from (values ('C2', ['low_p_alive'], 70.0), ('C4', ['low_p_alive'], 1000.0)) t(customer_id, reasons, expected_loss)`,
+    });
+    const li = await q.rows("select customer_id, reason_count, call_value, priority, is_today, next_action from followup_queue where sales_rep = 'Li' order by priority");
+    expect(li).toEqual([
+      { customer_id: "C4", reason_count: 2, call_value: 1060, priority: 1, is_today: true, next_action: "win_back_call" },
+      { customer_id: "C2", reason_count: 3, call_value: 370, priority: 2, is_today: false, next_action: "collect_invoice" },
+    ]);
+    await q.db.close();
+  });
+
+  it("orders every rep's queue by the documented call value (property)", async () => {
+    const ids = ["C1", "C2", "C3", "C4", "C9", "C10"];
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ p: fc.double({ min: 0, max: 1, noNaN: true }), clv: fc.integer({ min: 0, max: 900 }), spend: fc.integer({ min: 0, max: 200 }),
+        loss: fc.option(fc.integer({ min: 0, max: 2000 })), overdue: fc.boolean() }), { minLength: ids.length, maxLength: ids.length }),
+      async (draws) => {
+        const v = (sql: string[]) => sql.join(", ");
+        const stubs = {
+          ...STUBS,
+          customer_clv: `select * from (values ${v(ids.map((id, i) => `('${id}', ${draws[i].p}, ${draws[i].clv}.0, ${draws[i].spend}.0)`))}) t(customer_id, p_alive, clv, expected_avg_spend)`,
+          churn_risk: `select * from (values ('none', ['x'], 0.0) ${ids.map((id, i) => (draws[i].loss == null ? "" : `, ('${id}', ['low_p_alive'], ${draws[i].loss}.0)`)).join("")}) t(customer_id, reasons, expected_loss)`,
+          purchase_frequency: `select * from (values ${v(ids.map((id, i) => `('${id}', ${draws[i].overdue})`))}) t(customer_id, is_overdue)`,
+        };
+        const q = await runCrm(crmFixture, crmConfig, stubs);
+        const rows = await q.rows<{ sales_rep: string; customer_id: string; call_value: number; value: number; priority: number; churn_stake: number; replenishment_stake: number; complaint_stake: number; overdue_amount: number }>(
+          "select * from followup_queue order by sales_rep, priority");
+        await q.db.close();
+        for (const r of rows) {
+          const d = draws[ids.indexOf(r.customer_id)];
+          expect(r.churn_stake).toBe(d.loss ?? 0);
+          expect(r.replenishment_stake).toBeCloseTo(d.overdue ? d.p * d.spend : 0, 9);
+          expect(r.call_value).toBeCloseTo(r.churn_stake + r.replenishment_stake + r.complaint_stake + r.overdue_amount, 9);
+        }
+        for (let i = 1; i < rows.length; i++) {
+          const [a, b] = [rows[i - 1], rows[i]];
+          if (a.sales_rep !== b.sales_rep) continue;
+          expect(b.priority).toBe(a.priority + 1);
+          expect(a.call_value > b.call_value || (a.call_value === b.call_value && a.value >= b.value)).toBe(true);
+        }
+      }), { numRuns: 12 });
+  }, 60_000);
 
   it("finds birthdays in the next 14 days across the year end and on 29 February", async () => {
     const customers = [
@@ -229,20 +283,21 @@ describe("key_accounts", () => {
 });
 
 describe("problem_accounts", () => {
-  it("lists overdue payers, repeat complainers and falling buyers with actions", async () => {
-    const rows = await p.rows("select customer_id, problems, overdue_amount, complaints, priority, action_en, action_zh from problem_accounts order by priority");
-    // C2: 300 overdue, K3 + K6, and -50 after 04-01 vs 300 before (< 150): all three.
-    // C3: 80 overdue, 30 vs 80 (< 40) falling. C1: 30 overdue, K1 + K2. Two problems each: larger overdue first.
-    // C4: 60 overdue (K5 is after as_of). C9: 12 vs 25 (< 12.5); C10: 0 vs 5: falling (value 20 before 5).
-    expect(rows.map((r) => [r.customer_id, r.problems, r.overdue_amount, r.complaints, r.priority])).toEqual([
-      ["C2", ["overdue_invoice", "repeated_complaints", "falling_purchases"], 300, 2, 1],
-      ["C3", ["overdue_invoice", "falling_purchases"], 80, 1, 2],
-      ["C1", ["overdue_invoice", "repeated_complaints"], 30, 2, 3],
-      ["C4", ["overdue_invoice"], 60, 0, 4],
-      ["C9", ["falling_purchases"], 0, 0, 5],
-      ["C10", ["falling_purchases"], 0, 0, 6],
+  it("lists overdue payers, repeat complainers and falling buyers, ranked by the value at stake", async () => {
+    const rows = await p.rows("select customer_id, problems, overdue_amount, complaints, value_at_stake, priority, action_en, action_zh from problem_accounts order by priority");
+    // value at stake = overdue + (repeated complaints: value) + (falling: revenue of the 90 days before - last 90):
+    // C2: 300 overdue, K3 + K6 (value 100), -50 after 04-01 vs 300 before (< 150): 300 + 100 + 350 = 750.
+    // C1: 30 overdue, K1 + K2 (value 500): 530. C3: 80 overdue, 30 vs 80 falling: 80 + 50 = 130.
+    // C4: 60 overdue (K5 is after as_of): 60. C9: 12 vs 25 (< 12.5): 13; C10: 0 vs 5: 5.
+    expect(rows.map((r) => [r.customer_id, r.problems, r.overdue_amount, r.complaints, r.value_at_stake, r.priority])).toEqual([
+      ["C2", ["overdue_invoice", "repeated_complaints", "falling_purchases"], 300, 2, 750, 1],
+      ["C1", ["overdue_invoice", "repeated_complaints"], 30, 2, 530, 2],
+      ["C3", ["overdue_invoice", "falling_purchases"], 80, 1, 130, 3],
+      ["C4", ["overdue_invoice"], 60, 0, 60, 4],
+      ["C9", ["falling_purchases"], 0, 0, 13, 5],
+      ["C10", ["falling_purchases"], 0, 0, 5, 6],
     ]);
     expect(rows[3].action_en).toBe("Collect the overdue invoices; hold credit sales until settled");
-    expect(rows[2].action_zh).toBe("催收逾期账款，结清前暂停赊销；主管回访，查明投诉根因并跟进整改");
+    expect(rows[1].action_zh).toBe("催收逾期账款，结清前暂停赊销；主管回访，查明投诉根因并跟进整改");
   });
 });

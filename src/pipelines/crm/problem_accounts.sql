@@ -4,7 +4,10 @@
 --   repeated_complaints  2 or more complaints opened up to as_of
 --   falling_purchases    net revenue in the last 90 days below half of the 90 days before (which was > 0)
 -- action_zh / action_en: one suggested action per problem, joined in the same order. value = customer_clv.clv, else
--- net revenue to date. priority 1 = handle first: more problems, then larger overdue amount, then higher value.
+-- net revenue to date. value_at_stake = the money each problem puts at stake, added up: the overdue amount; for
+-- repeated complaints the customer's value (the relationship); for falling purchases the revenue lost in the last
+-- 90 days against the 90 before (revenue_prev_90d - revenue_last_90d). priority 1 = handle first: the largest
+-- value_at_stake, then higher value, then customer_id.
 with
 
 accounts as (
@@ -79,6 +82,15 @@ with_actions as (
     where has_overdue or has_repeated_complaints or has_falling
 ),
 
+staked as (
+    select
+        *,
+        overdue_amount
+            + case when has_repeated_complaints then greatest(value, 0) else 0 end
+            + case when has_falling then revenue_prev_90d - revenue_last_90d else 0 end as value_at_stake
+    from with_actions
+),
+
 final as (
     select
         customer_id,
@@ -92,10 +104,11 @@ final as (
         revenue_last_90d::double as revenue_last_90d,
         revenue_prev_90d::double as revenue_prev_90d,
         value::double as value,
+        value_at_stake::double as value_at_stake,
         action_zh,
         action_en,
-        row_number() over (order by len(problems) desc, overdue_amount desc, value desc, customer_id)::integer as priority
-    from with_actions
+        row_number() over (order by value_at_stake desc, value desc, customer_id)::integer as priority
+    from staked
 )
 
 select * from final
