@@ -11,9 +11,10 @@ import { DataError } from "../data/errors.ts";
 import { loadSqlModels, orderSteps, runSteps, setAnalysisVariables, type Step } from "./runner.ts";
 import { clvSteps } from "./clv/steps.ts";
 import { calibrationSteps } from "./clv/calibration.ts";
+import { snapshotSteps } from "./snapshots/snapshots.ts";
 
 /** TypeScript steps (e.g. CLV fitting): one factory per metric family that needs code, not SQL. */
-const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [clvSteps, calibrationSteps];
+const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [clvSteps, calibrationSteps, snapshotSteps];
 
 export function pipelineSteps(config: KehuConfig): Step[] {
   return orderSteps([...loadSqlModels(), ...TS_STEP_FACTORIES.flatMap((f) => f(config))]);

@@ -15,8 +15,10 @@ describe("SQL models live in .sql files", () => {
     const offenders: string[] = [];
     for (const file of tsFiles(ROOT)) {
       const text = readFileSync(file, "utf8");
-      // `create or replace table x as select ...` / `... as with ...`, or a model header comment inside a string
-      if (/create\s+(or\s+replace\s+)?table\s+\w+\s+as\s+(with|select)\b/i.test(text) || /[`"']\s*\n?\s*--\s*[a-z_]+: one row per/i.test(text)) {
+      // a model header comment inside a string, a `create table x as with ...` (CTEs: a model), or a select that
+      // joins or aggregates materialised as a table
+      if (/[`"']\s*\n?\s*--\s*[a-z_]+: one row per/i.test(text) || /create\s+(or\s+replace\s+)?table\s+\w+\s+as\s+with\b/i.test(text) ||
+        /create\s+(or\s+replace\s+)?table\s+\w+\s+as\s+select[^`'"]*\b(join|group\s+by)\b/i.test(text)) {
         offenders.push(relative(ROOT, file));
       }
     }
