@@ -10,12 +10,11 @@
  */
 import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
-import { compressRows, type PurchaseModelName } from "./models.ts";
+import type { PurchaseModelName } from "./models.ts";
 import {
-  CLV_COLUMNS, CLV_SQL, PERIOD_DAYS, VALUE_COLUMNS, VALUE_SQL, clvRowValues, fitPurchaseModels, fitSpendModel, predictCustomers,
-  readCalibration, readValueInputs, replaceTable, selectedModels, valueMatrixValues,
+  CLV_COLUMNS, CLV_SQL, PERIOD_DAYS, clvRowValues, fitPurchaseModels, fitSpendModel, predictCustomers, readCalibration,
+  replaceTable, selectedModels, valueMatrixStep,
 } from "./steps.ts";
-import { buildValueMatrix } from "./valueMatrix.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;
 
@@ -44,17 +43,6 @@ export function calibrationSteps(config: KehuConfig): Step[] {
       await replaceTable(db, "int_calibration_clv", CLV_SQL, CLV_COLUMNS, predictions.map(clvRowValues));
     },
   };
-  const calibrationValueMatrix: Step = {
-    name: "int_calibration_value_matrix",
-    dependsOn: ["int_calibration_clv", "stg_customers"],
-    file: THIS_FILE,
-    async run(db) {
-      const rows = buildValueMatrix(await readValueInputs(db, "int_calibration_clv"), {
-        margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths,
-        thresholds: analysis.quadrantThresholds,
-      });
-      await replaceTable(db, "int_calibration_value_matrix", VALUE_SQL, VALUE_COLUMNS, rows.map(valueMatrixValues));
-    },
-  };
+  const calibrationValueMatrix = valueMatrixStep("int_calibration_value_matrix", "int_calibration_clv", config);
   return [calibrationClv, calibrationValueMatrix];
 }

@@ -344,6 +344,23 @@ export const clvRowValues = (r: ClvRow) => [r.customer_id, r.p_alive, r.expected
 
 export const valueMatrixValues = (r: ValueMatrixRow) => VALUE_COLUMNS.map((c) => r[c as keyof ValueMatrixRow]);
 
+/** The step writing `name` (value_matrix, int_calibration_value_matrix) from the predictions in `clvTable`. */
+export function valueMatrixStep(name: string, clvTable: "customer_clv" | "int_calibration_clv", config: KehuConfig): Step {
+  const analysis = config.analysis;
+  return {
+    name,
+    dependsOn: [clvTable, "stg_customers"],
+    file: THIS_FILE,
+    async run(db) {
+      const rows = buildValueMatrix(await readValueInputs(db, clvTable), {
+        margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths,
+        thresholds: analysis.quadrantThresholds,
+      });
+      await replaceTable(db, name, VALUE_SQL, VALUE_COLUMNS, rows.map(valueMatrixValues));
+    },
+  };
+}
+
 export function clvSteps(config: KehuConfig): Step[] {
   const analysis = config.analysis;
   const periodDays = PERIOD_DAYS[analysis.period];
@@ -429,19 +446,7 @@ export function clvSteps(config: KehuConfig): Step[] {
     },
   };
 
-  const valueMatrix: Step = {
-    name: "value_matrix",
-    dependsOn: ["customer_clv", "stg_customers"],
-    file: THIS_FILE,
-    async run(db) {
-      const inputs = await readValueInputs(db, "customer_clv");
-      const rows = buildValueMatrix(inputs, {
-        margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths,
-        thresholds: analysis.quadrantThresholds,
-      });
-      await replaceTable(db, "value_matrix", VALUE_SQL, VALUE_COLUMNS, rows.map(valueMatrixValues));
-    },
-  };
+  const valueMatrix = valueMatrixStep("value_matrix", "customer_clv", config);
 
   return [modelValidation, modelFit, customerClv, valueMatrix];
 }

@@ -44,9 +44,6 @@ complaints as (
     select * from int_crm_complaints
 ),
 
-invoices as (
-    select * from int_crm_invoices
-),
 
 grades as (
     select * from customer_grades
@@ -63,12 +60,7 @@ open_complaints as (
     group by customer_id
 ),
 
-overdue_invoices as (
-    select customer_id, sum(open_amount) as overdue_amount, max(days_overdue) as max_days_overdue
-    from invoices
-    where open_amount > 0 and days_overdue > 0
-    group by customer_id
-),
+overdue_invoices as (select * from int_crm_overdue),
 
 birthdays as (
     select

@@ -28,9 +28,6 @@ complaints as (
     select * from int_crm_complaints
 ),
 
-invoices as (
-    select * from int_crm_invoices
-),
 
 valued as (
     select
@@ -56,12 +53,7 @@ open_complaints as (
     select customer_id, count(*) as open_complaints from complaints where is_open group by customer_id
 ),
 
-overdue as (
-    select customer_id, sum(open_amount) as overdue_amount
-    from invoices
-    where open_amount > 0 and days_overdue > 0
-    group by customer_id
-),
+overdue as (select * from int_crm_overdue),
 
 final as (
     select

@@ -22,16 +22,8 @@ complaints as (
     select * from int_crm_complaints
 ),
 
-invoices as (
-    select * from int_crm_invoices
-),
 
-overdue as (
-    select customer_id, sum(open_amount) as overdue_amount, max(days_overdue) as max_days_overdue
-    from invoices
-    where open_amount > 0 and days_overdue > 0
-    group by customer_id
-),
+overdue as (select * from int_crm_overdue),
 
 complaint_counts as (
     select customer_id, count(*) as complaints, count(*) filter (where is_open) as open_complaints

@@ -20,16 +20,10 @@ churn as (select * from churn_risk),
 
 queue as (select * from followup_queue),
 
-invoices as (select * from int_crm_invoices),
 
 complaints as (select * from int_crm_complaints),
 
-overdue as (
-    select customer_id, count(*) as overdue_invoices, sum(open_amount) as overdue_amount
-    from invoices
-    where open_amount > 0 and days_overdue > 0
-    group by customer_id
-),
+overdue as (select * from int_crm_overdue),
 
 complaint_counts as (
     select customer_id, count(*) as complaints, count(*) filter (where is_open) as open_complaints
