@@ -91,12 +91,15 @@ describe("registration", () => {
 });
 
 describe("too few customers: fallback to the historical average", () => {
-  // Weekly periods, margin 1, no discounting, 12 months = 365.25/7 = 52.178571 weeks.
-  //   c1: frequency 1, T 10 -> rate (1+1)/10 = 0.2/week; spend = own repeat mean 60
-  //       expected = 0.2 * 52.178571 = 10.435714; clv = 60 * 10.435714 = 626.142857
-  //   c2: frequency 0, T 4 -> rate 1/4; spend = revenue/orders = 30; expected 13.044643; clv 391.339286
-  //   c3: frequency 0, T 0.5 -> rate 1/max(0.5,1) = 1; revenue <= 0 so spend = mean order value of everyone
-  //       = (100/2 + 30/1 + -10/1)/3 = 23.333333; expected 52.178571; clv 1217.5
+  // Weekly periods, margin 1, no discounting, 12 months = 365.25/7 = 52.178571 weeks. The rate is the customer's
+  // repeat rate shrunk to the population's: pooled = (1 + 0 + 0) / (10 + 4 + 0.5) = 1/14.5 a week, scale = mean T =
+  // 14.5/3, shape = pooled x scale = 1/3; rate = (frequency + 1/3) / (T + 14.5/3).
+  //   c1: frequency 1, T 10 -> (4/3) / (44.5/3) = 0.0898876/week; spend = own repeat mean 60
+  //       expected = 0.0898876 * 52.178571 = 4.690209; clv = 60 * 4.690209 = 281.412520
+  //   c2: frequency 0, T 4 -> (1/3) / (26.5/3) = 1/26.5; spend = revenue/orders = 30; expected 1.969003; clv 59.070081
+  //   c3: frequency 0, T 0.5 (a first order this week) -> (1/3) / (16/3) = 0.0625 <= pooled 0.0690; revenue <= 0 so
+  //       spend = mean order value of everyone = (100/2 + 30/1 + -10/1)/3 = 23.333333; expected 3.261161; clv 76.09375
+  //       (the old rule, one purchase a period, gave 52.18 purchases and 1217.5)
   const rows = [
     ["c1", "2024-01-01", "2024-01-15", 2, 100, 50, 1, 2, 10, 60],
     ["c2", "2024-02-10", "2024-02-10", 1, 30, 30, 0, 0, 4, 0],
@@ -120,12 +123,13 @@ describe("too few customers: fallback to the historical average", () => {
     const clv = await db.all<{ customer_id: string; p_alive: number | null; expected_purchases: number; expected_avg_spend: number; clv: number; model: string }>(
       "select * from customer_clv order by customer_id");
     expect(clv.map((r) => [r.customer_id, r.model, r.p_alive])).toEqual([["c1", "historical", null], ["c2", "historical", null], ["c3", "historical", null]]);
-    expect(clv[0].expected_purchases).toBeCloseTo(10.435714, 5);
+    expect(clv[0].expected_purchases).toBeCloseTo(4.690209, 5);
     expect(clv[0].expected_avg_spend).toBeCloseTo(60, 9);
-    expect(clv[0].clv).toBeCloseTo(626.142857, 4);
-    expect(clv[1].clv).toBeCloseTo(391.339286, 4);
+    expect(clv[0].clv).toBeCloseTo(281.412520, 5);
+    expect(clv[1].clv).toBeCloseTo(59.070081, 5);
+    expect(clv[2].expected_purchases).toBeCloseTo(3.261161, 5);
     expect(clv[2].expected_avg_spend).toBeCloseTo(23.333333, 5);
-    expect(clv[2].clv).toBeCloseTo(1217.5, 4);
+    expect(clv[2].clv).toBeCloseTo(76.09375, 5);
     await expectGrain(db, "customer_clv");
     await expectGrain(db, "value_matrix");
     expect(await db.all("select count(*)::integer as n from model_validation")).toEqual([{ n: 0 }]);

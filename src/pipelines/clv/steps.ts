@@ -109,6 +109,25 @@ export interface ClvRow {
   spend_model: string;
 }
 
+/**
+ * The fallback purchase rate without a model: the posterior mean of a Poisson rate under a gamma prior fitted to
+ * the population by its pooled repeat rate, rate = (frequency + shape) / (T + scale), with scale = the mean T (the
+ * prior weighs as much as one average customer's history) and shape = pooled repeat rate x scale, pooled = sum of
+ * repeat purchases / sum of T. So a one-purchase customer is never predicted to buy faster than the population
+ * repeats (shape / (T + scale) <= shape / scale = pooled): a first order last week is not a weekly habit.
+ */
+export function fallbackRatePrior(rows: Pick<SummaryRow, "frequency" | "T">[]): { shape: number; scale: number } {
+  let repeats = 0;
+  let exposure = 0;
+  for (const r of rows) {
+    if (!(r.T >= 0) || !(r.frequency >= 0)) continue;
+    repeats += r.frequency;
+    exposure += r.T;
+  }
+  const scale = rows.length ? Math.max(exposure / rows.length, 1e-9) : 1;
+  return { shape: exposure > 0 ? (repeats / exposure) * scale : 0, scale };
+}
+
 export interface PredictOptions {
   margin: number;
   discountRateAnnual: number;
@@ -118,8 +137,9 @@ export interface PredictOptions {
 
 /**
  * Per-customer predictions. With a purchase model: P(alive), expected purchases over the horizon and CLV from the
- * model. Without one (or if the model gives a non-finite value for a customer): the historical rate, purchases per
- * period = (frequency + 1) / max(T, 1) held constant over the horizon, with p_alive NULL (no model, no estimate).
+ * model. Without one (or if the model gives a non-finite value for a customer): the customer's repeat-purchase rate
+ * shrunk towards the population's (fallbackRatePrior), held constant over the horizon, with p_alive NULL (no
+ * model, no estimate).
  * Spend: Gamma-Gamma conditional expectation when fitted, else the customer's own average repeat spend, else their
  * average order value, else the population's mean order value; never negative.
  */
@@ -134,6 +154,7 @@ export function predictCustomers(
   const clvOptions = { margin: options.margin, discountRateAnnual: options.discountRateAnnual, horizonMonths: options.horizonMonths, periodsPerMonth };
   const orderValues = rows.filter((r) => r.orders > 0).map((r) => r.revenue / r.orders);
   const meanOrderValue = orderValues.length ? Math.max(0, orderValues.reduce((s, v) => s + v, 0) / orderValues.length) : 0;
+  const fallback = fallbackRatePrior(rows);
   // Customers with the same (x, t_x, T) get the same purchase predictions: compute each once.
   const cache = new Map<string, { pAlive: number; expected: number; profile: number[] } | null>();
   const modelPredictions = (r: SummaryRow) => {
@@ -169,7 +190,7 @@ export function predictCustomers(
       const clv = computeClv((t) => predicted.profile[Math.round(t / periodsPerMonth)], spendValue, clvOptions);
       return { customer_id: r.customer_id, p_alive: predicted.pAlive, expected_purchases: predicted.expected, expected_avg_spend: spendValue, clv, model: purchase.name, spend_model: spendModel };
     }
-    const rate = (r.frequency + 1) / Math.max(r.T, 1);
+    const rate = (r.frequency + fallback.shape) / (r.T + fallback.scale);
     const clv = computeClv((t) => rate * t, spendValue, clvOptions);
     return { customer_id: r.customer_id, p_alive: null, expected_purchases: rate * horizon, expected_avg_spend: spendValue, clv, model: "historical", spend_model: spendModel };
   });
