@@ -10,7 +10,7 @@ import { generateDemo } from "../../src/data/demo.ts";
 import { loadConfig } from "../../src/data/config.ts";
 import { openDatabase, type Db } from "../../src/data/db.ts";
 import { ingestSources } from "../../src/data/ingest.ts";
-import { buildMarts, type RunResult } from "../../src/pipelines/index.ts";
+import { buildMarts, pipelineSteps, type RunResult } from "../../src/pipelines/index.ts";
 
 let dir: string;
 let db: Db;
@@ -39,7 +39,7 @@ describe("kehu run on the demo data", () => {
       "cohort_retention", "rfm_scores", "customer_grades", "pareto_revenue", "sales_by_region", "sales_by_rep",
       "sales_by_category", "model_fit", "customer_clv", "value_matrix", "churn_risk", "contact_cadence",
       "followup_queue", "visit_effect", "rep_workload", "receivables_aging", "receivables_summary", "credit_grade",
-      "complaint_stats", "complaint_retention", "key_accounts", "problem_accounts",
+      "complaint_stats", "complaint_retention", "key_accounts", "problem_accounts", "win_back", "customer_snapshots",
     ];
     expect(result.marts).toEqual(expect.arrayContaining(contract));
     for (const mart of contract) {
@@ -59,6 +59,23 @@ describe("kehu run on the demo data", () => {
       from customer_clv`);
     expect(c.clv).toBe(c.customers);
     expect(c.bad).toBe(0);
+  });
+
+  it("holds the grain each SQL model's header states (\"one row per ...\"), on the demo", async () => {
+    const checked: string[] = [];
+    for (const step of pipelineSteps(loadConfig(join(dir, "demo", "kehu.config.json")))) {
+      if (!step.sql) continue;
+      const header = /one row per\s+(\(([^)]+)\)|([a-z_]+)(\s+and\s+([a-z_]+))?(?![a-z_]|\s*[(,]|\s+and\b))/i.exec(step.sql);
+      if (!header) continue;
+      const keys = header[2] ? header[2].split(",").map((k) => k.trim()) : [header[3], header[5]].filter(Boolean);
+      const columns = new Set((await db.all<{ c: string }>(`select column_name as c from duckdb_columns() where table_name = '${step.name}'`)).map((r) => r.c));
+      if (!keys.every((k) => columns.has(k))) continue;
+      const [{ dups }] = await db.all<{ dups: number }>(
+        `select count(*)::integer as dups from (select ${keys.join(", ")} from ${step.name} group by all having count(*) > 1)`);
+      expect(dups, `${step.name}: duplicate (${keys.join(", ")})`).toBe(0);
+      checked.push(step.name);
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(25); // 27 when written: the rest state their grain in words (e.g. "per key account")
   });
 
   it("puts every follow-up reason in some rep's queue", async () => {
