@@ -71,8 +71,8 @@ const RHYTHMS: Cell[][] = [
   ["c7", null, 61, false], ["c8", 10, 29, false],
 ];
 
-async function current(share: number) {
-  const { db, run } = await setup({ asOf: "2024-06-30", pAliveThreshold: 0.5, churnListShare: share });
+async function current(share: number, pAliveThreshold = 0.5) {
+  const { db, run } = await setup({ asOf: "2024-06-30", pAliveThreshold, churnListShare: share });
   await table(db, "customer_clv", CLV, CURRENT_CLV);
   await table(db, "customer_summary", SUMMARY, CURRENT_SUMMARY);
   await table(db, "int_calibration_clv", CLV, []);
@@ -147,6 +147,14 @@ describe("churn list: expected value lost", () => {
 // 11 active -> list of ceil(0.25 x 11) = 3: k2 (1600), k6 (900, value 3000), k1 (900, value 1000). Lapsed: k6, k1.
 // Lapsers: k1 k4 k5 k6 k8 k10 k11 = 7 of 12, calibration revenue 8500 -> captured (3000 + 1000) / 8500.
 // Naive rule: silent >= 90 days (k6 at exactly 90 counts): k6 3000, k10 2500, k2 2000 -> lapsed k6, k10 = 5500 / 8500.
+describe("pAliveThreshold", () => {
+  it("decides which rows carry low_p_alive (at 0.25: c1 at 0.2 does, c7 at 0.3 no longer)", async () => {
+    const db = await current(1, 0.25);
+    const rows = await db.all<{ customer_id: string }>("select customer_id from churn_risk where list_contains(reasons, 'low_p_alive') order by 1");
+    expect(rows.map((r) => r.customer_id)).toEqual(["c1"]);
+  });
+});
+
 describe("churn_backtest", () => {
   it("scores the list the calibration data would have produced, and the naive rule at the same size", async () => {
     const { db, run } = await setup({ asOf: "2024-06-30", holdoutStart: "2024-01-01", churnListShare: 0.25 });

@@ -1,0 +1,77 @@
+/**
+ * Every analysis setting that reaches SQL through setAnalysisVariables changes the marts it should when set to a
+ * non-default value (so unwiring one fails a test). Runs the whole pipeline on the CRM fixture (10 accounts, as of
+ * 2024-06-30) once per setting.
+ */
+import { describe, expect, it } from "vitest";
+import { runFixture, type PipelineDb } from "../helpers/pipeline.ts";
+import { crmConfig, crmFixture } from "../fixtures/crm/accounts.ts";
+
+async function run(analysis: Record<string, unknown> = {}): Promise<PipelineDb> {
+  return runFixture(crmFixture, { config: { analysis: { ...crmConfig.analysis, ...analysis } } });
+}
+
+async function withRun<T>(analysis: Record<string, unknown>, f: (p: PipelineDb) => Promise<T>): Promise<T> {
+  const p = await run(analysis);
+  try {
+    return await f(p);
+  } finally {
+    await p.db.close();
+  }
+}
+
+describe("analysis settings reach the marts", () => {
+  it("quadrantThresholds: thresholds below every value put every customer in quadrant IV", async () => {
+    const quadrants = (a: Record<string, unknown>) => withRun(a, (p) => p.rows<{ q: string }>("select distinct quadrant as q from value_matrix order by 1"));
+    expect((await quadrants({})).length).toBeGreaterThan(1);
+    expect(await quadrants({ quadrantThresholds: { currentValue: -1, growthPotential: -1 } })).toEqual([{ q: "IV" }]);
+  });
+
+  it("gradeWeights: with all weight on frequency the grade score is the frequency score", async () => {
+    const rows = await withRun({ gradeWeights: { frequency: 1, credit: 0, influence: 0, prospects: 0, loyalty: 0 } },
+      (p) => p.rows<{ grade_score: number; frequency_score: number }>("select grade_score, frequency_score from customer_grades"));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.grade_score).toBeCloseTo(r.frequency_score, 9);
+  });
+
+  it("contactCadenceDays: the next contact is due the grade's cadence after the last one", async () => {
+    const cadence = { A: 3, B: 4, C: 5, D: 6 };
+    const rows = await withRun({ contactCadenceDays: cadence }, (p) => p.rows<{ grade: keyof typeof cadence; cadence_days: number; gap: number | null }>(
+      "select grade, cadence_days, (next_contact_due - last_contact)::integer as gap from contact_cadence"));
+    for (const r of rows) {
+      expect(r.cadence_days).toBe(cadence[r.grade]);
+      if (r.gap != null) expect(r.gap).toBe(cadence[r.grade]);
+    }
+    expect(rows.some((r) => r.gap != null)).toBe(true);
+  });
+
+  it("churnListShare: the list holds that share of the active customers (pAliveThreshold: test/clv/churn.test.ts)", async () => {
+    const list = (a: Record<string, unknown>) => withRun(a, (p) => p.rows<{ customer_id: string }>("select customer_id from churn_risk"));
+    const all = await list({ churnListShare: 1 });
+    expect(all.length).toBeGreaterThan(1);
+    const [{ active }] = await withRun({}, (p) => p.rows<{ active: number }>(
+      "select count(*) filter (where is_active)::integer as active from int_churn_scores where scope = 'current'"));
+    const small = await list({ churnListShare: 0.1 });
+    expect(small.length).toBe(Math.min(all.length, Math.ceil(0.1 * active)));
+    expect(small.length).toBeLessThan(all.length);
+  });
+
+  it("followupPerRep: a rep's day holds that many customers", async () => {
+    const rows = await withRun({ followupPerRep: 1 }, (p) => p.rows<{ sales_rep: string; today: number; n: number }>(
+      "select sales_rep, count(*) filter (where is_today)::integer as today, count(*)::integer as n from followup_queue group by 1"));
+    expect(rows.some((r) => r.n > 1)).toBe(true);
+    for (const r of rows) expect(r.today).toBe(1);
+  });
+
+  it("margin and discountRateAnnual scale and discount the CLV", async () => {
+    const clv = (a: Record<string, unknown>) => withRun(a, (p) => p.rows<{ customer_id: string; clv: number }>("select customer_id, clv from customer_clv order by customer_id"));
+    const base = await clv({ margin: 1, discountRateAnnual: 0 });
+    const half = await clv({ margin: 0.5, discountRateAnnual: 0 });
+    const discounted = await clv({ margin: 1, discountRateAnnual: 0.5 });
+    expect(base.some((r) => r.clv > 0)).toBe(true);
+    base.forEach((r, i) => {
+      expect(half[i].clv).toBeCloseTo(r.clv / 2, 9);
+      if (r.clv > 0) expect(discounted[i].clv).toBeLessThan(r.clv);
+    });
+  });
+});
