@@ -27,7 +27,14 @@ export function serveSite(dir: string, port = 0, host = "127.0.0.1"): Promise<Se
       res.writeHead(204).end(); // the browser asks for it by itself; GitHub Pages answers 404, harmlessly
       return;
     }
-    let path = normalize(join(root, decodeURIComponent(url.pathname)));
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400).end("malformed URL"); // a bad %-escape must not take the server down
+      return;
+    }
+    let path = normalize(join(root, decoded));
     if (path !== root && !path.startsWith(root + sep)) {
       res.writeHead(403).end();
       return;
