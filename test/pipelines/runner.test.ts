@@ -34,10 +34,21 @@ describe("every SQL model binds", () => {
     const config = parseConfig({ sources: { transactions: { files: "x.csv" } }, analysis: { asOf: "2024-01-01" } });
     await setAnalysisVariables(db, config.analysis);
     // Models are materialised in order so later ones can bind against earlier ones.
+    const explained: string[] = [];
     for (const step of pipelineSteps(config)) {
-      if (step.sql !== undefined) await db.exec(`explain ${step.sql}`);
+      if (step.sql !== undefined) {
+        await db.exec(`explain ${step.sql}`);
+        explained.push(step.name);
+      }
       await step.run(db);
     }
+    // every .sql file under src/pipelines was bound (a model the runner failed to find would be missing here)
+    const { readdirSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith(".sql") ? [e.name.replace(/\.sql$/, "")] : []);
+    expect(explained.sort()).toEqual(walk(join(__dirname, "../../src/pipelines")).sort());
+    expect(explained.length).toBeGreaterThan(40);
     await db.close();
   });
 });

@@ -443,3 +443,16 @@ describe("sales_by_region / sales_by_rep / sales_by_category", () => {
     ]);
   });
 });
+
+describe("cohort_retention by quarter", () => {
+  it("steps by quarter: 2023Q4 (c12), 2024Q1 (c02 c08 c06 c03 c11), 2024Q2 (c05 c07 c01 c09 c10) up to Q2", async () => {
+    const q = await runFixture(shop, { config: { analysis: { ...config.analysis, cohortPeriod: "quarter" } }, only: ["cohort_retention"] });
+    const rows = await q.rows<Row>("select cohort, period_index, period_start, cohort_size from cohort_retention order by cohort, period_index");
+    await q.db.close();
+    expect(rows.map((r) => [r.cohort, r.period_index, r.period_start, r.cohort_size])).toEqual([
+      ["2023-10-01", 0, "2023-10-01", 1], ["2023-10-01", 1, "2024-01-01", 1], ["2023-10-01", 2, "2024-04-01", 1],
+      ["2024-01-01", 0, "2024-01-01", 5], ["2024-01-01", 1, "2024-04-01", 5],
+      ["2024-04-01", 0, "2024-04-01", 5],
+    ]);
+  });
+});
