@@ -78,7 +78,8 @@ export function formatFileLine(f: FileReport): string {
 }
 
 export function formatIngestReport(report: IngestReport): string {
-  const lines = [`ingested ${report.files.length} file(s): ${report.loaded} rows loaded, ${report.rejected} rejected`];
+  const lines = report.repairs.map((r) => `warning: ${r}`);
+  lines.push(`ingested ${report.files.length} file(s): ${report.loaded} rows loaded, ${report.rejected} rejected`);
   lines.push(...report.files.map(formatFileLine));
   for (const f of report.rejectedFiles) lines.push(`rejected rows (file, line, column, value, reason): ${f}`);
   return lines.join("\n");

@@ -23,6 +23,7 @@ import { ConfigError, type KehuConfig, type SourceConfig } from "./config.ts";
 import { createAllTablesSql, SOURCE_NAMES, TABLES, type ColumnSpec, type SourceName } from "./schemas.ts";
 import { DataError, SourceFileError } from "./errors.ts";
 import { detectEncoding, inspectFile, isValidUtf8, readHead, transcodeToUtf8, type Encoding, type FileFacts } from "./encoding.ts";
+import { repairIngestState } from "./repair.ts";
 import { AUTO_CANDIDATES, describeFormat, parseTimestampSql, type DateFormat } from "./dates.ts";
 
 export type IngestStage = "inspect" | "transcode" | "read" | "validate" | "write" | "done" | "skipped";
@@ -78,6 +79,8 @@ export interface IngestReport {
   loaded: number;
   rejected: number;
   rejectedFiles: string[];
+  /** files whose rows disagreed with ingest_log (an interrupted earlier run) and were removed before loading */
+  repairs: string[];
 }
 
 export interface CheckReport {
@@ -163,6 +166,7 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
   try {
     return await db.transaction(async (tx) => {
       await tx.exec(createAllTablesSql());
+      const repairs = (await repairIngestState(tx)).map((r) => r.message);
       const entries = await resolveSourceFiles(tx, config);
       const files: FileReport[] = [];
       await tx.exec(`create or replace temp table kehu_run_errs (source VARCHAR, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, reason VARCHAR)`);
@@ -190,7 +194,7 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
       }
       await tx.exec(`drop table if exists kehu_run_errs`);
       const sum = (k: "rowsRead" | "loaded" | "rejected") => files.reduce((a, f) => a + f[k], 0);
-      return { files, rowsRead: sum("rowsRead"), loaded: sum("loaded"), rejected: sum("rejected"), rejectedFiles: written };
+      return { files, rowsRead: sum("rowsRead"), loaded: sum("loaded"), rejected: sum("rejected"), rejectedFiles: written, repairs };
     });
   } catch (error) {
     // the run is rolled back: rejected files that describe it would describe rows that are not in the database
@@ -295,13 +299,12 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
       progress("skipped");
       return report;
     }
-    if (previous.length > 0) {
-      // a corrected re-export of the same path: what the old version contributed is replaced, not added to
-      report.replaced = true;
-      await db.exec(`delete from ${source} where source_file = $file`, { file });
-      await db.exec(`delete from ingest_log where source = $source and source_file = $file`, { source, file });
-      await db.exec(`delete from rejected_rows where source = $source and source_file = $file`, { source, file });
-    }
+    // a corrected re-export of the same path: what the old version contributed is replaced, not added to.
+    // The rows carrying this file's name are deleted even without a log entry (never rely on an earlier commit).
+    report.replaced = previous.length > 0;
+    await db.exec(`delete from ${source} where source_file = $file`, { file });
+    await db.exec(`delete from ingest_log where source = $source and source_file = $file`, { source, file });
+    await db.exec(`delete from rejected_rows where source = $source and source_file = $file`, { source, file });
   }
 
   if (facts.bytes === 0 && cfg.header) {

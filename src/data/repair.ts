@@ -1,0 +1,58 @@
+/**
+ * Bookkeeping repair: ingest_log must describe exactly the rows in the canonical tables.
+ *
+ * kehu does not rely on DuckDB's commit being all-or-nothing: a process killed during the commit can leave part of
+ * it in the database after the WAL is replayed (rows of a file without its ingest_log entry, or the entry without
+ * all of its rows). Every ingest therefore starts by comparing ingest_log with the tables and deleting what does not
+ * agree, so the next load of such a file is exact; and every file's load deletes the rows carrying its name first.
+ */
+import type { Db } from "./db.ts";
+import { SOURCE_NAMES, type SourceName } from "./schemas.ts";
+
+export interface Repair {
+  source: SourceName;
+  file: string;
+  /** rows found in the table for this file */
+  rows: number;
+  /** rows the ingest_log entry says were loaded; null when there is no entry */
+  logged: number | null;
+  message: string;
+}
+
+/**
+ * Delete the rows (and log and rejected-row entries) of every file whose ingest_log entry is missing or disagrees
+ * with the table's row count. Runs inside the caller's transaction; returns one message per repaired file.
+ */
+export async function repairIngestState(db: Db): Promise<Repair[]> {
+  const repairs: Repair[] = [];
+  for (const source of SOURCE_NAMES) {
+    const rows = await db.all<{ file: string; rows: number | null; logged: number | null }>(
+      `with t as (select source_file as file, count(*)::integer as n from ${source} group by all),
+            l as (select source_file as file, sum(rows_loaded)::integer as n, count(*) as entries from ingest_log where source = $source group by all)
+       select coalesce(t.file, l.file) as file, t.n as rows, l.n as logged
+       from t full join l on t.file is not distinct from l.file
+       where t.n is distinct from l.n and not (t.n is null and l.n = 0) or l.entries > 1
+       order by 1`,
+      { source },
+    );
+    for (const r of rows) {
+      const found = Number(r.rows ?? 0);
+      const logged = r.logged === null ? null : Number(r.logged);
+      const name = r.file ?? "(no file name)";
+      const what =
+        logged === null
+          ? `${found} ${source} rows without an ingest_log entry (an interrupted ingest)`
+          : `ingest_log says ${logged} ${source} rows were loaded, the table has ${found} (an interrupted ingest)`;
+      repairs.push({
+        source, file: name, rows: found, logged,
+        message: `repaired ${name}: ${what}; removed them, the file is loaded again from scratch`,
+      });
+      // source_file is a quoted literal: the same statement text serves the NULL name too
+      const where = r.file === null ? "source_file is null" : `source_file = '${r.file.replace(/'/g, "''")}'`;
+      await db.exec(`delete from ${source} where ${where}`);
+      await db.exec(`delete from ingest_log where source = $source and ${where}`, { source });
+      await db.exec(`delete from rejected_rows where source = $source and ${where}`, { source });
+    }
+  }
+  return repairs;
+}
