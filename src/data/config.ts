@@ -30,6 +30,18 @@ export const configSchema = z
     martsDir: z.string().default("data/marts"),
     rejectedDir: z.string().default("rejected"),
     maxRejectRate: z.number().min(0).max(1).default(0.01),
+    /**
+     * Dates outside [min, max] are rejected rows (a typo such as 2240-01-05 would otherwise move the analysis date).
+     * max defaults to one year after the run; birthdays are checked against [birthdayMin, today] instead.
+     */
+    plausibleDates: z
+      .object({
+        min: z.iso.date().default("1990-01-01"),
+        max: z.iso.date().optional(),
+        birthdayMin: z.iso.date().default("1900-01-01"),
+      })
+      .strict()
+      .prefault({}),
     sources: z
       .object(Object.fromEntries(SOURCE_NAMES.map((n) => [n, sourceSchema.optional()])) as {
         [K in (typeof SOURCE_NAMES)[number]]: z.ZodOptional<typeof sourceSchema>;

@@ -24,7 +24,9 @@ import { createAllTablesSql, SOURCE_NAMES, TABLES, type ColumnSpec, type SourceN
 import { DataError, SourceFileError } from "./errors.ts";
 import { detectEncoding, inspectFile, isValidUtf8, readHead, transcodeToUtf8, type Encoding, type FileFacts } from "./encoding.ts";
 import { repairIngestState } from "./repair.ts";
-import { AUTO_CANDIDATES, describeFormat, parseTimestampSql, type DateFormat } from "./dates.ts";
+import { AUTO_CANDIDATES, parseTimestampSql, type DateFormat } from "./dates.ts";
+import { col, ident, q, sqlTimestamp } from "./sql.ts";
+import { dateWindow, valueSql, type DateWindow } from "./values.ts";
 
 export type IngestStage = "inspect" | "transcode" | "read" | "validate" | "write" | "done" | "skipped";
 
@@ -93,13 +95,7 @@ export interface CheckReport {
 // a literal (not chr() concatenation): DuckDB trims noticeably faster with a constant string
 const TRIM_CHARS = `' \t\r\n\u3000\u00a0'`;
 const EDGE_SPACE = `'^[\\s\u3000\u00a0]|[\\s\u3000\u00a0]$'`;
-const CURRENCY_CHARS = "¥￥$€£ \u00a0";
-const TRUE_WORDS = ["true", "t", "yes", "y", "1", "是", "对", "真"];
-const FALSE_WORDS = ["false", "f", "no", "n", "0", "否", "错", "假"];
 
-const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-const col = (name: string) => ident(`c_${name}`);
 
 interface SourceEntry {
   source: SourceName;
@@ -172,7 +168,7 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
       await tx.exec(`create or replace temp table kehu_run_errs (source VARCHAR, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, reason VARCHAR)`);
       for (const entry of entries) {
         for (const path of entry.paths) {
-          const report = await loadFile(tx, config, entry, path, { now, onProgress: options.onProgress, write: true });
+          const report = await loadFile(tx, config, entry, path, { now, window: dateWindow(config, now), onProgress: options.onProgress, write: true });
           files.push(report);
           const rate = report.rowsRead ? report.rejected / report.rowsRead : 0;
           if (rate > maxRejectRate) {
@@ -240,7 +236,7 @@ export async function checkSources(config: KehuConfig, options: { maxRejectRate?
     for (const entry of entries) {
       for (const path of entry.paths) {
         try {
-          const report = await loadFile(db, config, entry, path, { now: new Date(), write: false });
+          const report = await loadFile(db, config, entry, path, { now: new Date(), window: dateWindow(config, new Date()), write: false });
           files.push(report);
           const rate = report.rowsRead ? report.rejected / report.rowsRead : 0;
           if (rate > maxRejectRate) {
@@ -262,6 +258,8 @@ export async function checkSources(config: KehuConfig, options: { maxRejectRate?
 
 interface LoadContext {
   now: Date;
+  /** plausible dates: others are rejected rows */
+  window: DateWindow;
   onProgress?: (event: IngestProgress) => void;
   /** false for `check`: no idempotency bookkeeping against earlier runs */
   write: boolean;
@@ -556,52 +554,6 @@ async function detectDateFormats(db: Db, source: SourceName, cfg: SourceConfig, 
   return result;
 }
 
-function numberSql(value: string, cfg: SourceConfig): string {
-  let drop = CURRENCY_CHARS;
-  if (cfg.thousandsSeparator && cfg.thousandsSeparator !== cfg.decimalSeparator) drop += cfg.thousandsSeparator;
-  const s = `translate(${value}, ${q(drop)}, '')`;
-  if (cfg.decimalSeparator === ",") return `try_cast(replace(${s}, ',', '.') as double)`;
-  // fast path: most values are plain numbers; only the others pay for removing symbols and separators
-  return `coalesce(try_cast(${value} as double), try_cast(${s} as double))`;
-}
-
-/**
- * SQL for the typed value of a canonical column (`value`, over c_<name>) and, for a non-empty raw value, the
- * condition under which it is invalid (`bad`, over p_<name>, the typed value) with its reason.
- */
-function parseSql(c: ColumnSpec, cfg: SourceConfig, formats: Record<string, DateFormat>): { value: string; bad?: string; reason: string } {
-  const v = col(c.name);
-  const p = ident(`p_${c.name}`);
-  switch (c.type) {
-    case "VARCHAR":
-      return { value: v, reason: "" };
-    case "DOUBLE":
-    case "INTEGER": {
-      const example = cfg.decimalSeparator === "," ? "1234,56" : "1234.56";
-      return {
-        value: numberSql(v, cfg) + (c.type === "INTEGER" ? "::integer" : ""),
-        bad: `(${p} is null or not isfinite(${p}))`,
-        reason: `not a number (expected e.g. ${example}${cfg.thousandsSeparator ? `, thousands separator "${cfg.thousandsSeparator}"` : ""})`,
-      };
-    }
-    case "TIMESTAMP":
-    case "DATE": {
-      const f = formats[c.name] ?? "ISO";
-      const t = parseTimestampSql(v, f);
-      return { value: c.type === "DATE" ? `${t}::date` : t, bad: `${p} is null`, reason: `not a date in format ${describeFormat(f)}` };
-    }
-    case "BOOLEAN": {
-      const lv = `lower(${v})`;
-      const list = (w: string[]) => w.map(q).join(", ");
-      return {
-        value: `(case when ${lv} in (${list(TRUE_WORDS)}) then true when ${lv} in (${list(FALSE_WORDS)}) then false end)`,
-        bad: `${p} is null`,
-        reason: "not a yes/no value (true/false, yes/no, 1/0, 是/否)",
-      };
-    }
-  }
-}
-
 async function validateAndInsert(
   db: Db,
   entry: SourceEntry,
@@ -632,11 +584,11 @@ async function validateAndInsert(
       values.push(c.key ? generatedId : `null::${c.type}`);
       continue;
     }
-    const { value, bad, reason } = parseSql(c, cfg, formats);
+    const { value, checks } = valueSql(c, cfg, formats, ctx.window);
     if (c.required) problems.push({ when: `${v} is null`, column: c.name, value: "null::varchar", reason: "missing required value" });
-    if (bad) {
+    if (checks.length) {
       parsed.push(`${value} as ${p}`);
-      problems.push({ when: `${v} is not null and ${bad}`, column: c.name, value: v, reason });
+      for (const { bad, reason } of checks) problems.push({ when: `${v} is not null and ${bad}`, column: c.name, value: v, reason });
       values.push(p);
     } else {
       values.push(c.key && !c.required ? `coalesce(${v}, ${generatedId})` : v);
@@ -732,8 +684,4 @@ async function validateAndInsert(
       { now: sqlTimestamp(ctx.now) },
     );
   }
-}
-
-function sqlTimestamp(d: Date): string {
-  return d.toISOString().replace("T", " ").replace("Z", "");
 }
