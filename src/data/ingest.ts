@@ -22,7 +22,7 @@ import { openDatabase } from "./db.ts";
 import { ConfigError, type KehuConfig, type SourceConfig } from "./config.ts";
 import { createAllTablesSql, SOURCE_NAMES, TABLES, type ColumnSpec, type SourceName } from "./schemas.ts";
 import { DataError, SourceFileError } from "./errors.ts";
-import { detectEncoding, inspectFile, isValidUtf8, readHead, transcodeToUtf8, type Encoding, type FileFacts } from "./encoding.ts";
+import { inspectFile, readHead, resolveEncoding, transcodeToUtf8, type BadUtf8Line, type Encoding, type FileFacts } from "./encoding.ts";
 import { repairIngestState } from "./repair.ts";
 import { AUTO_CANDIDATES, parseTimestampSql, type DateFormat } from "./dates.ts";
 import { col, ident, q, sqlTimestamp } from "./sql.ts";
@@ -309,30 +309,14 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
     throw new SourceFileError(file, `sources.${source}.files`, "the file is empty (no header line)");
   }
 
-  let encoding: Encoding;
-  if (cfg.encoding === "auto") encoding = detectEncoding(path);
-  else encoding = cfg.encoding === "utf-8" ? "utf-8" : "gb18030";
-  if (cfg.encoding === "utf-8") {
-    const head = readHead(path);
-    if (!isValidUtf8(head, head.length === 1 << 16)) {
-      throw new SourceFileError(file, `sources.${source}.encoding`, `the file is not valid UTF-8 (declared "utf-8"; try "auto" or "gb18030")`);
-    }
-  }
-  if (cfg.encoding === "gbk" || cfg.encoding === "gb18030") {
-    // decoding UTF-8 as GB18030 never fails, it silently yields mojibake: refuse files that are clearly UTF-8
-    const head = readHead(path);
-    const nonAscii = head.some((b) => b >= 0x80);
-    const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
-    if (bom || (nonAscii && isValidUtf8(head, head.length === 1 << 16))) {
-      throw new SourceFileError(file, `sources.${source}.encoding`, `the file is UTF-8, not ${cfg.encoding} as declared; set "auto" or "utf-8"`);
-    }
-  }
+  const { encoding, badLines } = await resolveEncoding(path, facts, cfg.encoding, file, `sources.${source}.encoding`);
   report.encoding = encoding;
 
   let readPath = path;
   let tempDir: string | undefined;
   try {
-    if (encoding === "gb18030") {
+    if (encoding === "gb18030" || badLines.length) {
+      // (a UTF-8 file with invalid bytes is decoded too: each becomes U+FFFD and its line a rejected row)
       progress("transcode", 0);
       const t = await transcodeToUtf8(path, encoding);
       readPath = t.path;
@@ -342,7 +326,10 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
     const layout = await readRaw(db, source, cfg, file, readPath, facts.bytes > 0);
     report.columns = layout.columns;
     progress("validate", 0);
-    await validateAndInsert(db, entry, file, facts, layout, report, ctx);
+    if (badLines.length && cfg.header && badLines[0].line === 1) {
+      throw new SourceFileError(file, `sources.${source}.encoding`, `the header line is not valid UTF-8: ${badLines[0].reason}`);
+    }
+    await validateAndInsert(db, entry, file, facts, layout, badLines, report, ctx);
     if (ctx.write) {
       await db.exec(`insert into ingest_log values ($source, $file, $hash, $loaded, $rejected, $now::timestamp)`, {
         source, file, hash: loadHash, loaded: report.loaded, rejected: report.rejected, now: sqlTimestamp(ctx.now),
@@ -353,7 +340,7 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
   } finally {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     await db
-      .exec(`drop view if exists kehu_lined; drop view if exists kehu_rows; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs`)
+      .exec(`drop view if exists kehu_lined; drop view if exists kehu_rows; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs; drop table if exists kehu_bad_bytes`)
       .catch(() => undefined); // after an error the transaction is aborted anyway
   }
 }
@@ -560,6 +547,7 @@ async function validateAndInsert(
   file: string,
   facts: FileFacts,
   layout: RawLayout,
+  badLines: BadUtf8Line[],
   report: FileReport,
   ctx: LoadContext,
 ): Promise<void> {
@@ -574,7 +562,8 @@ async function validateAndInsert(
 
   // kehu_parsed: raw values c_*, typed values p_*; a row is valid when no problem condition holds
   const parsed: string[] = [];
-  const problems: Array<{ when: string; column: string; value: string; reason: string }> = [];
+  // late problems are decided on numbered rows (kehu_lined), the others before numbering (kehu_ok)
+  const problems: Array<{ when: string; column: string; value: string; reason: string; late?: boolean }> = [];
   const values: string[] = [];
   const generatedId = `${q(`${source.slice(0, 3)}-`)} || left(md5(${q(file)} || ':' || kehu_line), 16)`;
   for (const c of spec.columns) {
@@ -608,20 +597,32 @@ async function validateAndInsert(
       column: uniqueKey.name,
       value: col(uniqueKey.name),
       reason: `duplicate ${uniqueKey.name} in this file (first occurrence kept)`,
+      late: true,
     });
+  }
+  let badBytesSql = "";
+  if (badLines.length) {
+    // lines with invalid UTF-8 (decoded with U+FFFD): the record that covers such a line is rejected
+    await db.exec(`create or replace temp table kehu_bad_bytes (line INTEGER, reason VARCHAR)`);
+    await db.insertRows("kehu_bad_bytes", ["line", "reason"], badLines.map((b) => [b.line, b.reason]));
+    const span = layout.streaming ? "0" : "coalesce(kehu_nl, 0)";
+    badBytesSql = `, (select min(b.reason) from kehu_bad_bytes b where b.line between kehu_line and kehu_line + ${span}) as kehu_badbyte`;
+    problems.push({ when: "kehu_badbyte is not null", column: "*", value: "null::varchar", reason: "'' || kehu_badbyte", late: true });
   }
   // Views, bottom up: raw -> cleaned c_* -> typed p_* -> kehu_ok -> kehu_ord -> kehu_line. The row_number() window
   // sits above the checks on purpose: filters cannot be pushed through it, so each trim/parse runs once per value
   // instead of once per predicate that mentions it (and DuckDB runs it as an order-preserving streaming window).
-  const rowProblems = problems.filter((x) => x.when !== "kehu_dup > 1");
+  const rowProblems = problems.filter((x) => !x.late);
   const anyProblem = rowProblems.length ? rowProblems.map((x) => `(${x.when})`).join(" or ") : "false";
   await db.exec(`create or replace temp view kehu_clean as select *${layout.cleanedSql ? `, ${layout.cleanedSql}` : ""} from kehu_src`);
   await db.exec(`create or replace temp view kehu_parsed as select *${parsed.map((x) => `, ${x}`).join("")} from kehu_clean`);
   await db.exec(`create or replace temp view kehu_checked as select *, not coalesce(${anyProblem}, false) as kehu_ok from kehu_parsed`);
   await db.exec(`create or replace temp view kehu_rows as select *, row_number() over () - 1 as kehu_ord from kehu_checked`);
-  await db.exec(`create or replace temp view kehu_lined as select *, ${layout.lineSql}::integer as kehu_line${dupSql} from kehu_rows`);
+  await db.exec(
+    `create or replace temp view kehu_lined as select *${badBytesSql} from (select *, ${layout.lineSql}::integer as kehu_line${dupSql} from kehu_rows)`,
+  );
   const skipBlank = whitespace ? "not kehu_blank" : "true";
-  const okSql = uniqueKey ? `kehu_ok and kehu_dup = 1` : `kehu_ok`;
+  const okSql = `kehu_ok${uniqueKey ? " and kehu_dup = 1" : ""}${badBytesSql ? " and kehu_badbyte is null" : ""}`;
   const reasonSql = (x: (typeof problems)[number]) => (x.reason.startsWith("'") ? x.reason : q(x.reason));
   const problemList = problems.length
     ? `list_filter([${problems.map((x) => `case when ${x.when} then {'column': ${q(x.column)}, 'value': ${x.value}, 'reason': ${reasonSql(x)}} end`).join(", ")}], x -> x is not null)`
