@@ -24,6 +24,7 @@ import { createAllTablesSql, SOURCE_NAMES, TABLES, type ColumnSpec, type SourceN
 import { DataError, SourceFileError } from "./errors.ts";
 import { inspectFile, readHead, resolveEncoding, transcodeToUtf8, type BadUtf8Line, type Encoding, type FileFacts } from "./encoding.ts";
 import { repairIngestState } from "./repair.ts";
+import { deleteFileRows, filesNotConfigured, findOverlap, overlapWarnings, removeFiles, renameFile, type LoadedFile } from "./provenance.ts";
 import { AUTO_CANDIDATES, parseTimestampSql, type DateFormat } from "./dates.ts";
 import { col, ident, q, sqlTimestamp } from "./sql.ts";
 import { dateWindow, valueSql, type DateWindow } from "./values.ts";
@@ -44,6 +45,8 @@ export interface IngestOptions {
   onProgress?: (event: IngestProgress) => void;
   /** overrides config.maxRejectRate (fraction of a file's rows, 0..1) */
   maxRejectRate?: number;
+  /** remove the rows of files loaded before that the config no longer matches (`kehu ingest --prune`) */
+  prune?: boolean;
 }
 
 export interface RejectedRow {
@@ -70,6 +73,13 @@ export interface FileReport {
   skipped: boolean;
   /** this path had been loaded before with other content; its old rows were replaced */
   replaced: boolean;
+  /** the same content had been loaded under this other name, which the config no longer matches: renamed */
+  renamedFrom?: string;
+  /** rows repeating an earlier row of the same file, and rows equal to rows of other files (see provenance.ts) */
+  duplicateRows: number;
+  overlappingRows: number;
+  /** things to look at that did not stop the load (duplicates, overlaps, same content as another file) */
+  warnings: string[];
   rejectedFile?: string;
   /** up to 5 rejected rows, for summaries */
   sampleRejects: RejectedRow[];
@@ -83,6 +93,10 @@ export interface IngestReport {
   rejectedFiles: string[];
   /** files whose rows disagreed with ingest_log (an interrupted earlier run) and were removed before loading */
   repairs: string[];
+  duplicateRows: number;
+  /** files loaded before that the config no longer matches: removed with `prune`, else only reported */
+  pruned: LoadedFile[];
+  stale: LoadedFile[];
 }
 
 export interface CheckReport {
@@ -164,11 +178,14 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
       await tx.exec(createAllTablesSql());
       const repairs = (await repairIngestState(tx)).map((r) => r.message);
       const entries = await resolveSourceFiles(tx, config);
+      const current = new Map(entries.map((e) => [e.source, new Map(e.paths.map((p) => [sourceFileName(config, p), p]))]));
+      const pruned = options.prune ? await filesNotConfigured(tx, current) : [];
+      await removeFiles(tx, pruned);
       const files: FileReport[] = [];
       await tx.exec(`create or replace temp table kehu_run_errs (source VARCHAR, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, reason VARCHAR)`);
       for (const entry of entries) {
         for (const path of entry.paths) {
-          const report = await loadFile(tx, config, entry, path, { now, window: dateWindow(config, now), onProgress: options.onProgress, write: true });
+          const report = await loadFile(tx, config, entry, path, { now, window: dateWindow(config, now), onProgress: options.onProgress, write: true, current });
           files.push(report);
           const rate = report.rowsRead ? report.rejected / report.rowsRead : 0;
           if (rate > maxRejectRate) {
@@ -189,8 +206,12 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
         for (const f of files) if (f.source === source && f.rejected > 0) f.rejectedFile = out;
       }
       await tx.exec(`drop table if exists kehu_run_errs`);
-      const sum = (k: "rowsRead" | "loaded" | "rejected") => files.reduce((a, f) => a + f[k], 0);
-      return { files, rowsRead: sum("rowsRead"), loaded: sum("loaded"), rejected: sum("rejected"), rejectedFiles: written, repairs };
+      const stale = await filesNotConfigured(tx, current);
+      const sum = (k: "rowsRead" | "loaded" | "rejected" | "duplicateRows") => files.reduce((a, f) => a + f[k], 0);
+      return {
+        files, rowsRead: sum("rowsRead"), loaded: sum("loaded"), rejected: sum("rejected"), rejectedFiles: written, repairs,
+        duplicateRows: sum("duplicateRows"), pruned, stale,
+      };
     });
   } catch (error) {
     // the run is rolled back: rejected files that describe it would describe rows that are not in the database
@@ -263,6 +284,8 @@ interface LoadContext {
   onProgress?: (event: IngestProgress) => void;
   /** false for `check`: no idempotency bookkeeping against earlier runs */
   write: boolean;
+  /** the files of this run per source (source_file names) */
+  current?: Map<SourceName, Map<string, string>>;
 }
 
 /** One file: inspect, decode, read, validate, insert; returns its report. Runs inside the caller's transaction. */
@@ -271,6 +294,7 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
   const file = sourceFileName(config, path);
   const report: FileReport = {
     source, file, path, columns: {}, dateFormats: {}, rowsRead: 0, loaded: 0, rejected: 0, skipped: false, replaced: false, sampleRejects: [],
+    duplicateRows: 0, overlappingRows: 0, warnings: [],
   };
   const size = statSync(path).size;
   const progress = (stage: IngestStage, bytesDone = size) => ctx.onProgress?.({ source, file, stage, bytes: size, bytesDone });
@@ -285,24 +309,39 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
 
   // the file's bytes plus how it is read: after fixing the column map or date format, the same file loads again
   // (replacing its earlier rows) instead of being skipped as already loaded
-  const settings = createHash("sha256").update(JSON.stringify(cfg, Object.keys(cfg).filter((k) => k !== "files").sort())).update(JSON.stringify(cfg.columns)).digest("hex");
+  const settings = createHash("sha256").update(JSON.stringify(cfg, Object.keys(cfg).filter((k) => k !== "files").sort())).update(JSON.stringify(cfg.columns)).update(JSON.stringify(config.plausibleDates)).digest("hex");
   const loadHash = `sha256:${facts.hash};settings:${settings.slice(0, 12)}`;
   if (ctx.write) {
     const previous = await db.all<{ source_file: string; content_hash: string }>(
       `select source_file, content_hash from ingest_log where source = $source and (source_file = $file or content_hash = $hash)`,
       { source, file, hash: loadHash },
     );
-    if (previous.some((p) => p.content_hash === loadHash)) {
+    if (previous.some((p) => p.content_hash === loadHash && p.source_file === file)) {
       report.skipped = true;
+      progress("skipped");
+      return report;
+    }
+    const twin = previous.find((p) => p.content_hash === loadHash && p.source_file !== file);
+    const twinPath = twin && ctx.current?.get(source)?.get(twin.source_file);
+    if (twin && !twinPath) {
+      // renamed: the rows stay, under the new name (loading them again would count them twice)
+      await deleteFileRows(db, source, file);
+      await renameFile(db, source, twin.source_file, file);
+      Object.assign(report, { skipped: true, renamedFrom: twin.source_file });
+      report.warnings.push(`same content as ${twin.source_file}, loaded before and no longer configured: taken as renamed, its rows now carry this name`);
+      progress("skipped");
+      return report;
+    }
+    if (twin && twinPath && (await inspectFile(twinPath)).hash === facts.hash) {
+      report.skipped = true;
+      report.warnings.push(`same content as ${twin.source_file}, which is loaded: skipped (a copy of that export?)`);
       progress("skipped");
       return report;
     }
     // a corrected re-export of the same path: what the old version contributed is replaced, not added to.
     // The rows carrying this file's name are deleted even without a log entry (never rely on an earlier commit).
     report.replaced = previous.length > 0;
-    await db.exec(`delete from ${source} where source_file = $file`, { file });
-    await db.exec(`delete from ingest_log where source = $source and source_file = $file`, { source, file });
-    await db.exec(`delete from rejected_rows where source = $source and source_file = $file`, { source, file });
+    await deleteFileRows(db, source, file);
   }
 
   if (facts.bytes === 0 && cfg.header) {
@@ -330,6 +369,9 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
       throw new SourceFileError(file, `sources.${source}.encoding`, `the header line is not valid UTF-8: ${badLines[0].reason}`);
     }
     await validateAndInsert(db, entry, file, facts, layout, badLines, report, ctx);
+    const overlap = await findOverlap(db, source, file, layout.present);
+    Object.assign(report, { duplicateRows: overlap.duplicateRows, overlappingRows: overlap.overlappingRows });
+    report.warnings.push(...overlapWarnings(source, overlap, layout.present));
     if (ctx.write) {
       await db.exec(`insert into ingest_log values ($source, $file, $hash, $loaded, $rejected, $now::timestamp)`, {
         source, file, hash: loadHash, loaded: report.loaded, rejected: report.rejected, now: sqlTimestamp(ctx.now),

@@ -55,3 +55,62 @@ describe("an interrupted commit (kill -9 while DuckDB commits)", () => {
     await p.withDb(async (db) => expect(await count(db, "select count(*) from transactions")).toBe(2));
   });
 });
+
+const orders = (n: number, amount = (i: number) => 10 + i) =>
+  ["order_id,customer_id,ordered_at,amount", ...Array.from({ length: n }, (_, i) => `o${i},c${i % 7},2024-01-${String(1 + (i % 28)).padStart(2, "0")},${amount(i)}`)].join("\n") + "\n";
+
+describe("renamed, copied and overlapping exports", () => {
+  it("a renamed then corrected export: the order_id overlap is reported, and --prune removes the old file's rows", async () => {
+    const p = project(txConfig("exports/*.csv"), { "exports/orders.csv": orders(101) });
+    await p.withDb((db) => ingestSources(db, p.config));
+    // renamed and corrected (one amount fixed): 101 orders, not 202
+    p.write("exports/orders-2024.csv", orders(101, (i) => (i === 5 ? 99 : 10 + i)));
+    (await import("node:fs")).rmSync(`${p.dir}/exports/orders.csv`);
+    const report = await p.withDb((db) => ingestSources(db, p.config));
+    expect(report.files[0].warnings).toEqual([
+      "100 row(s) equal rows already loaded from other files (overlapping exports are counted twice)",
+      "101 of 101 order_id values are already loaded from exports/orders.csv (a renamed or overlapping export? `kehu ingest --prune` removes files the config no longer matches)",
+    ]);
+    expect(report.stale).toEqual([{ source: "transactions", file: "exports/orders.csv", rows: 101 }]);
+    const pruned = await p.withDb((db) => ingestSources(db, p.config, { prune: true }));
+    expect(pruned.pruned).toEqual([{ source: "transactions", file: "exports/orders.csv", rows: 101 }]);
+    expect(pruned.stale).toEqual([]);
+    const { formatIngestReport } = await import("../../src/data/commands.ts");
+    expect(formatIngestReport(report)).toContain(
+      "warning: transactions exports/orders.csv was loaded before but the config no longer matches it (deleted or renamed?); its 101 rows stay until `kehu ingest --prune`",
+    );
+    expect(formatIngestReport(pruned)).toContain("pruned transactions exports/orders.csv: removed its 101 rows (the config no longer matches it)");
+    await p.withDb(async (db) => {
+      expect(await count(db, "select count(*) from transactions")).toBe(101);
+      expect(await count(db, "select count(*) from ingest_log")).toBe(1);
+      expect(await count(db, "select amount from transactions where order_id = 'o5'")).toBe(99);
+    });
+  });
+
+  it("a renamed file with the same content keeps its rows under the new name; a copy next to it is skipped", async () => {
+    const p = project(txConfig("a.csv"), { "a.csv": GOOD });
+    await p.withDb((db) => ingestSources(db, p.config));
+    (await import("node:fs")).renameSync(`${p.dir}/a.csv`, `${p.dir}/b.csv`);
+    p.config.sources.transactions!.files = [`${p.dir}/b.csv`];
+    const renamed = await p.withDb((db) => ingestSources(db, p.config));
+    expect(renamed.files[0]).toMatchObject({ skipped: true, renamedFrom: "a.csv" });
+    expect(renamed.stale).toEqual([]);
+    p.write("c.csv", GOOD);
+    p.config.sources.transactions!.files = [`${p.dir}/b.csv`, `${p.dir}/c.csv`];
+    const copied = await p.withDb((db) => ingestSources(db, p.config));
+    expect(copied.files[1]).toMatchObject({ skipped: true, warnings: ["same content as b.csv, which is loaded: skipped (a copy of that export?)"] });
+    await p.withDb(async (db) => {
+      expect(await db.all(`select distinct source_file from transactions`)).toEqual([{ source_file: "b.csv" }]);
+      expect(await count(db, "select count(*) from transactions")).toBe(2);
+    });
+  });
+
+  it("exact duplicate lines within a file are counted and warned about", async () => {
+    const p = project(txConfig("a.csv"), { "a.csv": GOOD + "g2,c2,2024-01-02,20\ng2,c2,2024-01-02,20\n" });
+    const report = await p.withDb((db) => ingestSources(db, p.config));
+    expect(report.duplicateRows).toBe(2);
+    expect(report.files[0]).toMatchObject({ loaded: 4, duplicateRows: 2, warnings: ["2 row(s) repeat an earlier row of the same file exactly (loaded as they are: check the export)"] });
+    const { formatIngestReport } = await import("../../src/data/commands.ts");
+    expect(formatIngestReport(report)).toContain("4 rows loaded, 0 rejected, 2 duplicate rows (see the warnings)");
+  });
+});
