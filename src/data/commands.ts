@@ -19,6 +19,8 @@ export const CONFIG_TEMPLATE = {
   rejectedDir: "rejected",
   "// maxRejectRate": "fraction of a file's rows that may be rejected before `kehu ingest` fails (0.01 = 1%)",
   maxRejectRate: 0.01,
+  "// plausibleDates": "dates outside min..max are rejected rows; max defaults to one year after the run, birthdays use birthdayMin (1900-01-01)..today",
+  plausibleDates: { min: "1990-01-01" },
   sources: {
     "// sources": "transactions is required; customers, visits, complaints and invoices are optional.",
     transactions: {
@@ -26,6 +28,7 @@ export const CONFIG_TEMPLATE = {
       files: "exports/orders.csv",
       "// format": "csv | tsv | whitespace (columns separated by runs of spaces)",
       format: "csv",
+      "// delimiter": "csv/tsv only: one character between fields; default , for csv and a tab for tsv (e.g. ; for European exports)",
       "// encoding": "auto (UTF-8 with or without BOM, else GB18030) | utf-8 | gb18030 | gbk",
       encoding: "auto",
       header: true,

@@ -14,6 +14,8 @@ export const sourceSchema = z
     /** One path or glob, or a list of them; relative to the config file. */
     files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     format: z.enum(["csv", "tsv", "whitespace"]).default("csv"),
+    /** csv/tsv field delimiter, one character; default "," for csv and a tab for tsv (e.g. ";" for European exports) */
+    delimiter: z.string().length(1, "expected one character, e.g. \";\"").optional(),
     encoding: z.enum(["auto", "utf-8", "gb18030", "gbk"]).default("auto"),
     header: z.boolean().default(true),
     dateFormat: z.enum(DATE_FORMATS).default("auto"),
@@ -22,7 +24,11 @@ export const sourceSchema = z
     /** canonical column name -> the export's header (or 1-based column number when header is false) */
     columns: z.record(z.string(), z.union([z.string(), z.number().int().positive()])).default({}),
   })
-  .strict();
+  .strict()
+  .refine((s) => !(s.format === "whitespace" && s.delimiter !== undefined), {
+    message: "delimiter does not apply to format whitespace (fields are separated by runs of spaces)",
+    path: ["delimiter"],
+  });
 
 export const configSchema = z
   .object({

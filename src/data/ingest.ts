@@ -24,6 +24,7 @@ import { createAllTablesSql, SOURCE_NAMES, TABLES, type ColumnSpec, type SourceN
 import { DataError, SourceFileError } from "./errors.ts";
 import { inspectFile, readHead, resolveEncoding, transcodeToUtf8, type BadUtf8Line, type Encoding, type FileFacts } from "./encoding.ts";
 import { repairIngestState } from "./repair.ts";
+import { checkDuplicateHeaders, checkFileShape, delimiterOf, explainReadError, MAX_LINE_BYTES, parseHeaderLine } from "./diagnosis.ts";
 import { deleteFileRows, filesNotConfigured, findOverlap, overlapWarnings, removeFiles, renameFile, type LoadedFile } from "./provenance.ts";
 import { AUTO_CANDIDATES, parseTimestampSql, type DateFormat } from "./dates.ts";
 import { col, ident, q, sqlTimestamp } from "./sql.ts";
@@ -138,9 +139,11 @@ export async function resolveSourceFiles(db: Db, config: KehuConfig): Promise<So
     for (const pattern of patterns) {
       const abs = resolve(configDir(config), pattern);
       if (!/[*?[]/.test(abs)) {
-        if (!existsSync(abs) || !statSync(abs).isFile()) {
-          throw new SourceFileError(abs, `sources.${source}.files`, "file not found");
+        if (!existsSync(abs)) throw new SourceFileError(abs, `sources.${source}.files`, "file not found");
+        if (statSync(abs).isDirectory()) {
+          throw new SourceFileError(abs, `sources.${source}.files`, `is a directory, not a file; name the files in it, e.g. "${sourceFileName(config, abs)}/*.csv"`);
         }
+        if (!statSync(abs).isFile()) throw new SourceFileError(abs, `sources.${source}.files`, "is not a regular file");
         paths.add(abs);
         continue;
       }
@@ -173,6 +176,9 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
   const maxRejectRate = options.maxRejectRate ?? config.maxRejectRate;
   const stamp = now.toISOString().replace(/[:.]/g, "-");
   const written: string[] = [];
+  if (existsSync(config.rejectedDir) && !statSync(config.rejectedDir).isDirectory()) {
+    throw new ConfigError(`rejectedDir: ${config.rejectedDir} exists and is not a directory; move that file away or set rejectedDir to another path`);
+  }
   try {
     return await db.transaction(async (tx) => {
       await tx.exec(createAllTablesSql());
@@ -226,7 +232,11 @@ function formatSample(rows: RejectedRow[]): string {
 }
 
 async function writeRejectedCsv(db: Db, dir: string, base: string, source: SourceName, file?: string): Promise<string> {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`rejectedDir: cannot create ${dir} (${(error as NodeJS.ErrnoException).code}); set rejectedDir to a directory kehu may write`);
+  }
   const out = join(dir, `${base}.csv`);
   const where = `source = ${q(source)}` + (file ? ` and file = ${q(file)}` : "");
   await db.exec(
@@ -347,6 +357,7 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
   if (facts.bytes === 0 && cfg.header) {
     throw new SourceFileError(file, `sources.${source}.files`, "the file is empty (no header line)");
   }
+  checkFileShape(file, source, facts);
 
   const { encoding, badLines } = await resolveEncoding(path, facts, cfg.encoding, file, `sources.${source}.encoding`);
   report.encoding = encoding;
@@ -362,7 +373,7 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
       tempDir = t.dir;
     }
     progress("read", 0);
-    const layout = await readRaw(db, source, cfg, file, readPath, facts.bytes > 0);
+    const layout = await readRaw(db, source, cfg, file, readPath, facts, file === path);
     report.columns = layout.columns;
     progress("validate", 0);
     if (badLines.length && cfg.header && badLines[0].line === 1) {
@@ -412,7 +423,9 @@ interface RawLayout {
  * Map the export's columns and define view kehu_src over the file: one raw VARCHAR column r_<name> per mapped
  * canonical column (`cleanedSql` trims them and turns '' into NULL), in file order.
  */
-async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, file: string, readPath: string, nonEmpty: boolean): Promise<RawLayout> {
+/** `outside`: the file lies outside the config directory, so messages do not show its header (it may be any file). */
+async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, file: string, readPath: string, facts: FileFacts, outside: boolean): Promise<RawLayout> {
+  const nonEmpty = facts.bytes > 0;
   const spec = TABLES[source];
   const p = q(readPath);
   await db.exec(`drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans`);
@@ -437,10 +450,13 @@ async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, file: stri
       fieldSql = (i) => `f[${i + 1}]`;
       extra = `, kehu_blank, len(f) as kehu_nfields`;
     } else {
-      const delim = cfg.format === "tsv" ? "\\t" : ",";
-      const csv = `read_csv(${p}, all_varchar=true, header=${cfg.header}, delim=e'${delim}', quote='"', escape='"', store_rejects=true, rejects_table='kehu_reject_errors', rejects_scan='kehu_reject_scans', max_line_size=10000000)`;
+      const csv = `read_csv(${p}, all_varchar=true, header=${cfg.header}, delim=${q(delimiterOf(cfg))}, quote='"', escape='"', store_rejects=true, rejects_table='kehu_reject_errors', rejects_scan='kehu_reject_scans', max_line_size=${MAX_LINE_BYTES})`;
       const described = await db.all<{ column_name: string }>(`describe select * from ${csv}`);
-      headers = cfg.header ? described.map((d) => d.column_name) : described.map((_, i) => String(i + 1));
+      if (cfg.header) {
+        // DuckDB renames a repeated header to name_1: the header as written, to refuse ambiguous columns
+        const written = parseHeaderLine(readHead(readPath), cfg);
+        headers = written.length === described.length ? written : described.map((d) => d.column_name);
+      } else headers = described.map((_, i) => String(i + 1));
       const names = described.map((d) => d.column_name);
       fieldSql = (i) => ident(names[i]);
       from = csv;
@@ -453,7 +469,12 @@ async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, file: stri
     }
   } catch (error) {
     if (error instanceof DataError) throw error;
-    throw new SourceFileError(file, `sources.${source}.format`, `cannot read as ${cfg.format}: ${firstLine((error as Error).message)}`);
+    throw await explainReadError(error, file, readPath, source, cfg, facts);
+  }
+  if (cfg.header) {
+    const norm = (h: string) => h.trim().toLowerCase();
+    const targets = new Set(spec.columns.map((c) => cfg.columns[c.name] ?? c.name).filter((t) => typeof t === "string").map(norm));
+    checkDuplicateHeaders(file, source, headers, (h) => targets.has(norm(h)));
   }
 
   // map canonical columns to the export's headers
@@ -461,7 +482,8 @@ async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, file: stri
   const selects: string[] = [];
   const cleaned: string[] = [];
   const present = new Set<string>();
-  const shown = () => headers.map((h) => JSON.stringify(h)).join(", ");
+  const shown = () =>
+    outside ? `${headers.length} column(s) (not shown: the file is outside the config directory)` : headers.map((h) => JSON.stringify(h)).join(", ");
   for (const c of spec.columns) {
     const mapped = cfg.columns[c.name];
     let index = -1;
@@ -505,7 +527,7 @@ async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, file: stri
   try {
     await db.exec(`create or replace temp table kehu_raw as select ${rawSelect} from ${from}`);
   } catch (error) {
-    throw new SourceFileError(file, `sources.${source}.format`, `cannot read as ${cfg.format}: ${firstLine((error as Error).message)}`);
+    throw await explainReadError(error, file, readPath, source, cfg, facts);
   }
 
   // physical line numbers (see the module comment)
@@ -534,9 +556,6 @@ function readHeadHasQuote(path: string): boolean {
   return readHead(path).includes(34);
 }
 
-function firstLine(message: string): string {
-  return message.split("\n")[0];
-}
 
 /** Exact header match first, then trimmed and case-insensitive. */
 function findHeader(headers: string[], wanted: string): number {
@@ -718,7 +737,7 @@ async function validateAndInsert(
     await db.all<{ line: number; column: string; value: string | null; reason: string }>(
       `select line::integer as line, "column", value, reason from kehu_errs order by line, "column" limit 5`,
     )
-  ).map((r) => ({ file, ...r }));
+  ).map((r) => ({ file, ...r, value: report.file === report.path ? null : r.value })); // outside the config dir: not echoed
 
   await db.exec(`insert into kehu_run_errs select ${q(source)}, ${q(file)}, line, "column", value, reason from kehu_errs`);
   if (ctx.write) {
