@@ -25,7 +25,7 @@ import { DataError, SourceFileError } from "./errors.ts";
 import { inspectFile, readHead, resolveEncoding, transcodeToUtf8, type BadUtf8Line, type Encoding, type FileFacts } from "./encoding.ts";
 import { repairIngestState } from "./repair.ts";
 import { checkDuplicateHeaders, checkFileShape, delimiterOf, explainReadError, MAX_LINE_BYTES, parseHeaderLine } from "./diagnosis.ts";
-import { deleteFileRows, filesNotConfigured, findOverlap, overlapWarnings, removeFiles, renameFile, type LoadedFile } from "./provenance.ts";
+import { filesNotConfigured, findOverlap, overlapWarnings, reconcileWithLog, removeFiles, type LoadedFile } from "./provenance.ts";
 import { AUTO_CANDIDATES, parseTimestampSql, type DateFormat } from "./dates.ts";
 import { col, ident, q, sqlTimestamp } from "./sql.ts";
 import { dateWindow, valueSql, type DateWindow } from "./values.ts";
@@ -322,36 +322,12 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
   const settings = createHash("sha256").update(JSON.stringify(cfg, Object.keys(cfg).filter((k) => k !== "files").sort())).update(JSON.stringify(cfg.columns)).update(JSON.stringify(config.plausibleDates)).digest("hex");
   const loadHash = `sha256:${facts.hash};settings:${settings.slice(0, 12)}`;
   if (ctx.write) {
-    const previous = await db.all<{ source_file: string; content_hash: string }>(
-      `select source_file, content_hash from ingest_log where source = $source and (source_file = $file or content_hash = $hash)`,
-      { source, file, hash: loadHash },
-    );
-    if (previous.some((p) => p.content_hash === loadHash && p.source_file === file)) {
-      report.skipped = true;
+    const prior = await reconcileWithLog(db, source, file, loadHash, facts.hash, ctx.current?.get(source));
+    Object.assign(report, prior);
+    if (prior.skipped) {
       progress("skipped");
       return report;
     }
-    const twin = previous.find((p) => p.content_hash === loadHash && p.source_file !== file);
-    const twinPath = twin && ctx.current?.get(source)?.get(twin.source_file);
-    if (twin && !twinPath) {
-      // renamed: the rows stay, under the new name (loading them again would count them twice)
-      await deleteFileRows(db, source, file);
-      await renameFile(db, source, twin.source_file, file);
-      Object.assign(report, { skipped: true, renamedFrom: twin.source_file });
-      report.warnings.push(`same content as ${twin.source_file}, loaded before and no longer configured: taken as renamed, its rows now carry this name`);
-      progress("skipped");
-      return report;
-    }
-    if (twin && twinPath && (await inspectFile(twinPath)).hash === facts.hash) {
-      report.skipped = true;
-      report.warnings.push(`same content as ${twin.source_file}, which is loaded: skipped (a copy of that export?)`);
-      progress("skipped");
-      return report;
-    }
-    // a corrected re-export of the same path: what the old version contributed is replaced, not added to.
-    // The rows carrying this file's name are deleted even without a log entry (never rely on an earlier commit).
-    report.replaced = previous.length > 0;
-    await deleteFileRows(db, source, file);
   }
 
   if (facts.bytes === 0 && cfg.header) {

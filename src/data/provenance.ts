@@ -5,6 +5,7 @@
 import type { Db } from "./db.ts";
 import { TABLES, type SourceName } from "./schemas.ts";
 import { q } from "./sql.ts";
+import { inspectFile } from "./encoding.ts";
 
 export interface LoadedFile {
   source: SourceName;
@@ -38,6 +39,44 @@ export async function renameFile(db: Db, source: SourceName, from: string, file:
   await db.exec(`update ${source} set source_file = $file where source_file = $from`, params);
   await db.exec(`update ingest_log set source_file = $file where source = ${q(source)} and source_file = $from`, params);
   await db.exec(`update rejected_rows set source_file = $file where source = ${q(source)} and source_file = $from`, params);
+}
+
+export interface PriorLoad {
+  /** nothing to read: already loaded under this name, or as a copy or under an earlier name */
+  skipped: boolean;
+  /** this name was loaded before with other content: its rows were deleted, to be replaced */
+  replaced: boolean;
+  renamedFrom?: string;
+  warnings: string[];
+}
+
+/**
+ * What ingest_log says about a file about to be loaded (`loadHash`: content and settings; `hash`: content), and the
+ * bookkeeping that follows: skip it when loaded unchanged; when the same content was loaded under a name that is not
+ * configured any more, take it as renamed (its rows take the new name); when that name is still configured and
+ * unchanged, skip it as a copy. Otherwise delete every row carrying this name, logged or not (an earlier commit is
+ * never relied on), so the load that follows is exact. `current`: this run's names of the source -> paths.
+ */
+export async function reconcileWithLog(db: Db, source: SourceName, file: string, loadHash: string, hash: string, current?: Map<string, string>): Promise<PriorLoad> {
+  const previous = await db.all<{ source_file: string; content_hash: string }>(
+    `select source_file, content_hash from ingest_log where source = $source and (source_file = $file or content_hash = $hash)`,
+    { source, file, hash: loadHash },
+  );
+  const result: PriorLoad = { skipped: false, replaced: previous.some((p) => p.source_file === file), warnings: [] };
+  if (previous.some((p) => p.content_hash === loadHash && p.source_file === file)) return { ...result, replaced: false, skipped: true };
+  const twin = previous.find((p) => p.content_hash === loadHash && p.source_file !== file);
+  const twinPath = twin && current?.get(twin.source_file);
+  await deleteFileRows(db, source, file);
+  if (twin && !twinPath) {
+    await renameFile(db, source, twin.source_file, file);
+    result.warnings.push(`same content as ${twin.source_file}, loaded before and no longer configured: taken as renamed, its rows now carry this name`);
+    return { ...result, skipped: true, renamedFrom: twin.source_file };
+  }
+  if (twin && twinPath && (await inspectFile(twinPath)).hash === hash) {
+    result.warnings.push(`same content as ${twin.source_file}, which is loaded: skipped (a copy of that export?)`);
+    return { ...result, skipped: true };
+  }
+  return result;
 }
 
 export interface Overlap {

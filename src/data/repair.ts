@@ -8,6 +8,8 @@
  */
 import type { Db } from "./db.ts";
 import { SOURCE_NAMES, type SourceName } from "./schemas.ts";
+import { deleteFileRows } from "./provenance.ts";
+import { q } from "./sql.ts";
 
 export interface Repair {
   source: SourceName;
@@ -47,11 +49,8 @@ export async function repairIngestState(db: Db): Promise<Repair[]> {
         source, file: name, rows: found, logged,
         message: `repaired ${name}: ${what}; removed them, the file is loaded again from scratch`,
       });
-      // source_file is a quoted literal: the same statement text serves the NULL name too
-      const where = r.file === null ? "source_file is null" : `source_file = '${r.file.replace(/'/g, "''")}'`;
-      await db.exec(`delete from ${source} where ${where}`);
-      await db.exec(`delete from ingest_log where source = $source and ${where}`, { source });
-      await db.exec(`delete from rejected_rows where source = $source and ${where}`, { source });
+      if (r.file !== null) await deleteFileRows(db, source, r.file);
+      else await db.exec(`delete from ${source} where source_file is null; delete from ingest_log where source = ${q(source)} and source_file is null`);
     }
   }
   return repairs;
