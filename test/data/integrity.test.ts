@@ -3,6 +3,8 @@
  * are reported or pruned, and duplicate rows are counted.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
 import { ingestSources } from "../../src/data/ingest.ts";
 import { project, txConfig, cleanupProjects, count } from "./helpers.ts";
 
@@ -58,6 +60,38 @@ describe("an interrupted commit (kill -9 while DuckDB commits)", () => {
 
 const orders = (n: number, amount = (i: number) => 10 + i) =>
   ["order_id,customer_id,ordered_at,amount", ...Array.from({ length: n }, (_, i) => `o${i},c${i % 7},2024-01-${String(1 + (i % 28)).padStart(2, "0")},${amount(i)}`)].join("\n") + "\n";
+
+describe("kill -9 around the commit", () => {
+  it("wherever the kill lands (before, during or after the commit), the next ingest leaves one copy of every row", async () => {
+    const big = ["customer_id,ordered_at,amount", ...Array.from({ length: 20_000 }, (_, i) => `c${i % 97},2024-01-01,${i}`)].join("\n");
+    const p = project(txConfig(["a.csv", "big.csv"]), { "a.csv": GOOD, "big.csv": big });
+    // the child is killed as soon as it has loaded the last file, i.e. while it commits
+    const script = `
+      import { ingestSources } from "./src/data/ingest.ts";
+      import { openDatabase } from "./src/data/db.ts";
+      const config = JSON.parse(process.env.KEHU_TEST_CONFIG);
+      const db = await openDatabase(config.database);
+      await ingestSources(db, config, { onProgress: (e) => { if (e.file === "big.csv" && e.stage === "done") console.log("committing"); } });
+      console.log("committed");`;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: resolve(__dirname, "../.."),
+      env: { ...process.env, KEHU_TEST_CONFIG: JSON.stringify(p.config) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((ok, fail) => {
+      child.stdout.on("data", (d) => String(d).includes("committing") && ok());
+      child.on("exit", (code) => fail(new Error(`child exited early with ${code}`)));
+    });
+    child.kill("SIGKILL");
+    await new Promise((ok) => child.on("close", ok));
+    await p.withDb((db) => ingestSources(db, p.config));
+    await p.withDb(async (db) => {
+      expect(await count(db, "select count(*) from transactions")).toBe(20_002);
+      expect(await count(db, "select count(distinct (source_file, source_line)) from transactions")).toBe(20_002);
+      expect(await count(db, "select count(*) from ingest_log")).toBe(2);
+    });
+  });
+});
 
 describe("renamed, copied and overlapping exports", () => {
   it("a renamed then corrected export: the order_id overlap is reported, and --prune removes the old file's rows", async () => {
