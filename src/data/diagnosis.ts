@@ -3,6 +3,7 @@
  * known, what was expected and the config key to change, and never echoes the content of the file.
  */
 import { createReadStream } from "node:fs";
+import { isAbsolute } from "node:path";
 import Papa from "papaparse";
 import type { SourceConfig } from "./config.ts";
 import type { FileFacts } from "./encoding.ts";
@@ -70,7 +71,9 @@ export async function explainReadError(error: unknown, file: string, readPath: s
     return new SourceFileError(file, `sources.${source}.format`, `line ${quoteLine} opens a quote (") that is never closed; ${expected}`);
   }
   const line = /Line: (\d+)/.exec(message)?.[1];
-  const what = /sniffing/i.test(message) ? "DuckDB could not make out rows and columns" : (message.split("\n")[0].split(readPath).join(file) || "unreadable");
+  // DuckDB's own words only for files in the config directory (file is then relative): its messages may quote lines
+  const own = isAbsolute(file) ? "" : message.split("\n")[0].split(readPath).join(file);
+  const what = /sniffing/i.test(message) || !own ? "DuckDB could not make out rows and columns" : own;
   return new SourceFileError(
     file,
     `sources.${source}.format`,
@@ -82,7 +85,7 @@ export async function explainReadError(error: unknown, file: string, readPath: s
  * Two columns with the same header: kehu would read one and silently ignore the other, so a header that is
  * read (mapped, or named like a canonical column) must be unique. `used` says whether a header is read.
  */
-export function checkDuplicateHeaders(file: string, source: SourceName, headers: string[], used: (header: string) => boolean): void {
+export function checkDuplicateHeaders(file: string, source: SourceName, headers: string[], used: (header: string) => boolean, outside: boolean): void {
   const seen = new Map<string, number>();
   headers.forEach((h, i) => {
     const name = h.trim().toLowerCase();
@@ -92,7 +95,7 @@ export function checkDuplicateHeaders(file: string, source: SourceName, headers:
       throw new SourceFileError(
         file,
         `sources.${source}.columns`,
-        `columns ${first + 1} and ${i + 1} have the same header ${JSON.stringify(h.trim())}; rename one in the export so it is clear which to read`,
+        `columns ${first + 1} and ${i + 1} have the same header${outside ? "" : ` ${JSON.stringify(h.trim())}`}; rename one in the export so it is clear which to read`,
       );
     }
   });

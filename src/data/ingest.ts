@@ -450,7 +450,7 @@ async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, file: stri
   if (cfg.header) {
     const norm = (h: string) => h.trim().toLowerCase();
     const targets = new Set(spec.columns.map((c) => cfg.columns[c.name] ?? c.name).filter((t) => typeof t === "string").map(norm));
-    checkDuplicateHeaders(file, source, headers, (h) => targets.has(norm(h)));
+    checkDuplicateHeaders(file, source, headers, (h) => targets.has(norm(h)), outside);
   }
 
   // map canonical columns to the export's headers
