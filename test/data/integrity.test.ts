@@ -3,10 +3,8 @@
  * are reported or pruned, and duplicate rows are counted.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { resolve } from "node:path";
 import { ingestSources } from "../../src/data/ingest.ts";
-import { project, txConfig, cleanupProjects, count } from "./helpers.ts";
+import { project, txConfig, cleanupProjects, count, killIngestAt } from "./helpers.ts";
 
 afterAll(cleanupProjects);
 
@@ -66,24 +64,7 @@ describe("kill -9 around the commit", () => {
     const big = ["customer_id,ordered_at,amount", ...Array.from({ length: 20_000 }, (_, i) => `c${i % 97},2024-01-01,${i}`)].join("\n");
     const p = project(txConfig(["a.csv", "big.csv"]), { "a.csv": GOOD, "big.csv": big });
     // the child is killed as soon as it has loaded the last file, i.e. while it commits
-    const script = `
-      import { ingestSources } from "./src/data/ingest.ts";
-      import { openDatabase } from "./src/data/db.ts";
-      const config = JSON.parse(process.env.KEHU_TEST_CONFIG);
-      const db = await openDatabase(config.database);
-      await ingestSources(db, config, { onProgress: (e) => { if (e.file === "big.csv" && e.stage === "done") console.log("committing"); } });
-      console.log("committed");`;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      cwd: resolve(__dirname, "../.."),
-      env: { ...process.env, KEHU_TEST_CONFIG: JSON.stringify(p.config) },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    await new Promise<void>((ok, fail) => {
-      child.stdout.on("data", (d) => String(d).includes("committing") && ok());
-      child.on("exit", (code) => fail(new Error(`child exited early with ${code}`)));
-    });
-    child.kill("SIGKILL");
-    await new Promise((ok) => child.on("close", ok));
+    await killIngestAt(p.config, "big.csv", "done", false);
     await p.withDb((db) => ingestSources(db, p.config));
     await p.withDb(async (db) => {
       expect(await count(db, "select count(*) from transactions")).toBe(20_002);
