@@ -129,3 +129,16 @@ describe("renamed, copied and overlapping exports", () => {
     expect(formatIngestReport(report)).toContain("4 rows loaded, 0 rejected, 2 duplicate rows (see the warnings)");
   });
 });
+
+describe("kehu run on a half-committed database", () => {
+  it("refuses to compute marts and says to run kehu ingest", async () => {
+    const { assertIngestConsistent } = await import("../../src/data/repair.ts");
+    const p = project(txConfig("a.csv"), { "a.csv": GOOD });
+    await p.withDb((db) => ingestSources(db, p.config));
+    await p.withDb((db) => assertIngestConsistent(db));
+    await p.withDb((db) => db.exec(`delete from ingest_log`));
+    const error = await p.withDb((db) => assertIngestConsistent(db)).catch((e) => e);
+    expect(error.message).toContain("has rows that disagree with ingest_log (an interrupted ingest): a.csv: 2 transactions rows without an ingest_log entry");
+    expect(error.message).toContain("Run `kehu ingest` first");
+  });
+});
