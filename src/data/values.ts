@@ -49,7 +49,7 @@ function numberSql(c: ColumnSpec, cfg: SourceConfig): ValueSql {
   const v = col(c.name);
   const p = ident(`p_${c.name}`);
   const sep = cfg.thousandsSeparator && cfg.thousandsSeparator !== cfg.decimalSeparator ? cfg.thousandsSeparator : "";
-  const symbols = `translate(${v}, ${q([...CURRENCY_CHARS].filter((ch) => ch !== sep).join(""))}, '')`;
+  const symbols = sep === " " ? `trim(translate(${v}, ${q([...CURRENCY_CHARS].filter((ch) => ch !== sep).join(""))}, ''))` : `translate(${v}, ${q(CURRENCY_CHARS)}, '')`;
   const plain = sep ? `replace(${symbols}, ${q(sep)}, '')` : symbols;
   const example = cfg.decimalSeparator === "," ? "1234,56" : "1234.56";
   const checks: ValueCheck[] = [

@@ -81,6 +81,13 @@ describe("thousands separators", () => {
     ]);
   });
 
+  it("a space separator works next to a currency symbol", async () => {
+    const content = "customer_id\tordered_at\tamount\nc1\t2024-01-01\t¥ 2 000,5\nc2\t2024-01-02\t12 34\n";
+    const { rows, rejected } = await load(txConfig("o.tsv", { format: "tsv", decimalSeparator: ",", thousandsSeparator: " " }), content, "o.tsv");
+    expect(rows.map((r) => (r as { amount: number }).amount)).toEqual([2000.5]);
+    expect(rejected).toEqual([{ line: 3, column: "amount", value: "12 34", reason: "thousands separator ' ' not between groups of three digits" }]);
+  });
+
   it("with decimal commas, dots must separate groups of three too", async () => {
     const content = "customer_id\tordered_at\tamount\nc1\t2024-01-01\t1.234,56\nc2\t2024-01-02\t12.34,5\nc3\t2024-01-03\t2.000\n";
     const { rows, rejected } = await load(txConfig("o.tsv", { format: "tsv", decimalSeparator: ",", thousandsSeparator: "." }), content, "o.tsv");
