@@ -29,6 +29,8 @@ export interface FileFacts {
   utf8: boolean;
   /** some byte is >= 0x80 */
   nonAscii: boolean;
+  /** some byte is '"' (fields may be quoted, and quoted fields may span lines) */
+  hasQuote: boolean;
   /** 1-based line of the first NUL byte (binary files), if any */
   nulLine?: number;
   /** the longest line (bytes, without its line end) and its 1-based number */
@@ -56,11 +58,13 @@ export async function inspectFile(file: string, onBytes?: (done: number) => void
   let lineStart = 0;
   const longestLine = { line: 1, bytes: 0 };
   let nulLine: number | undefined;
+  let hasQuote = false;
   let utf8 = true;
   let nonAscii = false;
   let carry = Buffer.alloc(0);
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
+    hasQuote ||= chunk.includes(34);
     if (nulLine === undefined) {
       const z = chunk.indexOf(0);
       if (z !== -1) nulLine = newlines + 1 + countByte(chunk.subarray(0, z), 10);
@@ -92,7 +96,7 @@ export async function inspectFile(file: string, onBytes?: (done: number) => void
   if (carry.length) utf8 = false; // the last character is cut off
   const tail = bytes - lineStart - (last === 13 ? 1 : 0);
   if (tail > longestLine.bytes) Object.assign(longestLine, { line: newlines + 1, bytes: tail });
-  return { hash: hash.digest("hex"), bytes, newlines, crlf, unterminated: bytes > 0 && last !== 10, utf8, nonAscii, nulLine, longestLine };
+  return { hash: hash.digest("hex"), bytes, newlines, crlf, unterminated: bytes > 0 && last !== 10, utf8, nonAscii, hasQuote, nulLine, longestLine };
 }
 
 function countByte(buf: Buffer, byte: number): number {

@@ -11,8 +11,8 @@
  * Line numbers (`source_line`, rejected rows) are physical 1-based line numbers of the input file: the header is
  * line 1, quoted fields spanning several lines and malformed lines are accounted for. Known approximations: DuckDB
  * skips blank lines in csv/tsv files without reporting them, so after a blank line numbers are one low per blank
- * line (whitespace files keep blank lines, so their numbers are exact); quoted newlines are detected from a quote
- * character in the first 64 KiB of the file.
+ * line (whitespace files keep blank lines, so their numbers are exact). Quoted newlines are looked for when the
+ * file has a quote character anywhere.
  *
  * Around this module: encoding.ts (whole-file facts, encoding choice), diagnosis.ts (why a file cannot be read),
  * readers.ts (read_csv and the column map), values.ts (typed values and their checks), provenance.ts (what
@@ -349,7 +349,7 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
       tempDir = t.dir;
     }
     progress("read", 0);
-    const layout = await readRaw(db, source, cfg, file, readPath, facts, file === path);
+    const layout = await readRaw(db, source, cfg, file, readPath, facts, { outside: file === path, materialize: badLines.length > 0 });
     report.columns = layout.columns;
     progress("validate", 0);
     if (badLines.length && cfg.header && badLines[0].line === 1) {

@@ -40,8 +40,19 @@ export interface RawLayout {
  * Map the export's columns and define view kehu_src over the file: one raw VARCHAR column r_<name> per mapped
  * canonical column (`cleanedSql` trims them and turns '' into NULL), in file order.
  */
-/** `outside`: the file lies outside the config directory, so messages do not show its header (it may be any file). */
-export async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, file: string, readPath: string, facts: FileFacts, outside: boolean): Promise<RawLayout> {
+/**
+ * `outside`: the file lies outside the config directory, so messages do not show its header (it may be any file).
+ * `materialize`: copy the file into kehu_raw even without quotes (line numbers are then known before validation).
+ */
+export async function readRaw(
+  db: Db,
+  source: SourceName,
+  cfg: SourceConfig,
+  file: string,
+  readPath: string,
+  facts: FileFacts,
+  { outside, materialize }: { outside: boolean; materialize: boolean },
+): Promise<RawLayout> {
   const nonEmpty = facts.bytes > 0;
   const spec = TABLES[source];
   const p = q(readPath);
@@ -78,7 +89,8 @@ export async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, fil
       fieldSql = (i) => ident(names[i]);
       from = csv;
       // quoted fields may span lines: count the newlines inside each record to keep line numbers physical
-      if (readHeadHasQuote(readPath)) {
+      // (also for files with invalid UTF-8 lines: matching those to records needs the line numbers up front)
+      if (facts.hasQuote || materialize) {
         const all = names.map((n) => `coalesce(${ident(n)}, '')`).join(" || ");
         extra = `, length(${all}) - length(replace(${all}, chr(10), '')) as kehu_nl`;
       }
@@ -166,11 +178,6 @@ export async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, fil
 export async function createRejectPositions(db: Db, base: number): Promise<void> {
   await db.exec(`create or replace temp table kehu_reject_at as
     select line::bigint - ${base} - (row_number() over (order by line::bigint) - 1) as k from (select distinct line from kehu_reject_errors)`);
-}
-
-function readHeadHasQuote(path: string): boolean {
-  // a quote in the first 64 KiB is the signal; exports that quote fields do so from the header or first rows on
-  return readHead(path).includes(34);
 }
 
 

@@ -98,3 +98,28 @@ describe("auto encoding", () => {
     expect(scan.bad.map((b) => b.line)).toEqual([4, 5]);
   });
 });
+
+describe("line numbers of invalid UTF-8 lines", () => {
+  it("stay right after a malformed line and with quoted newlines", async () => {
+    const lines = [HEADER, "o1,客户1,2024-01-02,10,乌龙茶", "o2,客户2,2024-01-02,10,乌龙茶,extra", "o3,客户3,2024-01-02,10,乌龙茶", "o4,客户4,2024-01-02,10,X", "o5,客户5,2024-01-02,10,乌龙茶"];
+    const content = utf8(lines);
+    const at = content.indexOf(",X") + 1;
+    const broken = Buffer.concat([content.subarray(0, at), Buffer.from([0xff]), content.subarray(at + 1)]);
+    const { report, rejected } = await load(broken);
+    expect(report.files[0]).toMatchObject({ encoding: "utf-8", loaded: 3, rejected: 2 });
+    expect(rejected).toMatchObject([
+      { line: 3, column: "*", reason: expect.stringContaining("too many columns") },
+      { line: 5, column: "*", reason: expect.stringContaining("invalid UTF-8 byte 0xFF at byte 26 of the line") },
+    ]);
+    const quoted = Buffer.concat([utf8([HEADER, 'o1,客户1,2024-01-02,10,"乌龙\n茶"']), broken.subarray(broken.indexOf("o3"))]);
+    const q = await load(quoted);
+    expect(q.rejected).toMatchObject([{ line: 5, reason: expect.stringContaining("invalid UTF-8 byte 0xFF") }]);
+    expect(q.report.files[0]).toMatchObject({ loaded: 3, rejected: 1 });
+  });
+
+  it("a quote first seen after 64 KiB still keeps line numbers physical", async () => {
+    const lines = [HEADER, ...rows(3000), 'o-q,客户,2024-01-02,10,"two\nlines"', "o-last,客户,2024-01-02,x,乌龙茶"];
+    const { rejected } = await load(utf8(lines));
+    expect(rejected).toMatchObject([{ line: 3004, column: "amount", value: "x" }]);
+  });
+});
