@@ -82,7 +82,7 @@ export async function reconcileWithLog(db: Db, source: SourceName, file: string,
 export interface Overlap {
   /** rows of the file equal to an earlier row of the same file (every column read from the file) */
   duplicateRows: number;
-  /** rows equal to a row loaded from another file */
+  /** rows with the same id (when the file has one) and required values (customer, date, amount) as a row of another file */
   overlappingRows: number;
   /** key values (e.g. order_id) of this file also present in other files, and up to three of those files */
   sharedKeys: number;
@@ -91,8 +91,9 @@ export interface Overlap {
 }
 
 /**
- * Duplicate and overlapping rows of a just-loaded file, compared on the columns the file provides (generated ids
- * and provenance are not compared). `key` is the source's id column when the file has it.
+ * Duplicate rows of a just-loaded file (equal in every column the file provides; generated ids and provenance are
+ * not compared), rows that another file has too (equal id and required values, e.g. order_id + customer_id +
+ * ordered_at + amount) and ids that another file has too. `present`: the canonical columns the file provides.
  */
 export async function findOverlap(db: Db, source: SourceName, file: string, present: Set<string>): Promise<Overlap> {
   const columns = TABLES[source].columns.filter((c) => present.has(c.name)).map((c) => c.name);
@@ -107,13 +108,17 @@ export async function findOverlap(db: Db, source: SourceName, file: string, pres
   const result: Overlap = { duplicateRows: Number(dups), overlappingRows: 0, sharedKeys: 0, keys: 0, otherFiles: [] };
   const [{ others }] = await db.all<{ others: boolean }>(`select exists (select 1 from ${source} where source_file <> $file) as others`, params);
   if (!others) return result;
-  const same = columns.map((c) => `b.${c} is not distinct from a.${c}`).join(" and ");
-  const [{ n }] = await db.all<{ n: number }>(
-    `select count(*)::integer as n from ${source} a where source_file = $file
-       and exists (select 1 from ${source} b where b.source_file <> $file and ${same})`,
-    params,
-  );
-  result.overlappingRows = Number(n);
+  const identity = TABLES[source].columns.filter((c) => present.has(c.name) && (c.required || c.key)).map((c) => c.name);
+  if (identity.length > 1 || !key) {
+    // (for customers the identity is the id alone: shared ids below say it)
+    const same = identity.map((c) => `b.${c} is not distinct from a.${c}`).join(" and ");
+    const [{ n }] = await db.all<{ n: number }>(
+      `select count(*)::integer as n from ${source} a where source_file = $file
+         and exists (select 1 from ${source} b where b.source_file <> $file and ${same})`,
+      params,
+    );
+    result.overlappingRows = Number(n);
+  }
   if (key) {
     const mine = `select distinct ${key} from ${source} where source_file = $file and ${key} is not null`;
     const [k] = await db.all<{ shared: number; keys: number }>(
@@ -137,7 +142,7 @@ export function overlapWarnings(source: SourceName, overlap: Overlap, present: S
     warnings.push(`${overlap.duplicateRows} row(s) repeat an earlier row of the same file exactly (loaded as they are: check the export)`);
   }
   if (overlap.overlappingRows) {
-    warnings.push(`${overlap.overlappingRows} row(s) equal rows already loaded from other files (overlapping exports are counted twice)`);
+    warnings.push(`${overlap.overlappingRows} row(s) match rows already loaded from other files (overlapping exports are counted twice)`);
   }
   if (key && overlap.sharedKeys) {
     warnings.push(

@@ -83,7 +83,7 @@ describe("renamed, copied and overlapping exports", () => {
     (await import("node:fs")).rmSync(`${p.dir}/exports/orders.csv`);
     const report = await p.withDb((db) => ingestSources(db, p.config));
     expect(report.files[0].warnings).toEqual([
-      "100 row(s) equal rows already loaded from other files (overlapping exports are counted twice)",
+      "100 row(s) match rows already loaded from other files (overlapping exports are counted twice)",
       "101 of 101 order_id values are already loaded from exports/orders.csv (a renamed or overlapping export? `kehu ingest --prune` removes files the config no longer matches)",
     ]);
     expect(report.stale).toEqual([{ source: "transactions", file: "exports/orders.csv", rows: 101 }]);
@@ -118,6 +118,15 @@ describe("renamed, copied and overlapping exports", () => {
       expect(await db.all(`select distinct source_file from transactions`)).toEqual([{ source_file: "b.csv" }]);
       expect(await count(db, "select count(*) from transactions")).toBe(2);
     });
+  });
+
+  it("rows of overlapping exports (same customer, date and amount) are counted even when other columns differ", async () => {
+    const p = project(txConfig(["a.csv", "b.csv"]), {
+      "a.csv": "customer_id,ordered_at,amount,channel\nc1,2024-01-01,10,web\nc2,2024-01-02,20,web\n",
+      "b.csv": "customer_id,ordered_at,amount,channel\nc2,2024-01-02,20,store\nc3,2024-01-03,30,web\n",
+    });
+    const report = await p.withDb((db) => ingestSources(db, p.config));
+    expect(report.files[1]).toMatchObject({ overlappingRows: 1, warnings: ["1 row(s) match rows already loaded from other files (overlapping exports are counted twice)"] });
   });
 
   it("exact duplicate lines within a file are counted and warned about", async () => {
