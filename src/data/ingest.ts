@@ -249,7 +249,8 @@ async function writeRejectedCsv(db: Db, dir: string, base: string, source: Sourc
  * Validate the config and every input file without writing anything: the same reading and validation as
  * `ingestSources`, run against an in-memory database. File-level problems are collected, not thrown.
  */
-export async function checkSources(config: KehuConfig, options: { maxRejectRate?: number } = {}): Promise<CheckReport> {
+export async function checkSources(config: KehuConfig, options: { maxRejectRate?: number; now?: Date } = {}): Promise<CheckReport> {
+  const now = options.now ?? new Date();
   const db = await openDatabase(":memory:");
   const problems: string[] = [];
   const files: FileReport[] = [];
@@ -267,7 +268,7 @@ export async function checkSources(config: KehuConfig, options: { maxRejectRate?
     for (const entry of entries) {
       for (const path of entry.paths) {
         try {
-          const report = await loadFile(db, config, entry, path, { now: new Date(), window: dateWindow(config, new Date()), write: false });
+          const report = await loadFile(db, config, entry, path, { now, window: dateWindow(config, now), write: false });
           files.push(report);
           const rate = report.rowsRead ? report.rejected / report.rowsRead : 0;
           if (rate > maxRejectRate) {

@@ -3,7 +3,7 @@
  * the line where known, what was expected and the config key; none echoes a file's content.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ingestSources, checkSources } from "../../src/data/ingest.ts";
 import { SourceFileError } from "../../src/data/errors.ts";
@@ -97,6 +97,16 @@ describe("settings and the database", () => {
     expect(e).toBeInstanceOf(DatabaseCorruptError);
     expect(e.message).toContain(`database ${p.config.database} cannot be opened: it is truncated, corrupt or not a DuckDB database`);
     expect(e.message).toContain("move it away and run `kehu ingest` and `kehu run` to rebuild it");
+  });
+
+  it("a truncated database file gets the same message", async () => {
+    const p = project(txConfig("o.csv"), { "o.csv": GOOD });
+    await p.withDb((db) => ingestSources(db, p.config));
+    const bytes = readFileSync(p.config.database);
+    writeFileSync(p.config.database, bytes.subarray(0, 13_000)); // the headers survive, the blocks they point to do not
+    const e = await openDatabase(p.config.database).then((db) => db.all("select count(*) from transactions").finally(() => db.close())).catch((x) => x);
+    expect(e).toBeInstanceOf(DatabaseCorruptError);
+    expect(e.message).toContain(`database ${p.config.database} cannot be opened`);
   });
 
   it("the content of a file outside the config directory is never echoed", async () => {
