@@ -15,6 +15,7 @@ import { DEMO_DEFAULTS, DemoOutputError, generateDemo } from "./data/demo.ts";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { ingestSources } from "./data/ingest.ts";
+import { assertIngestConsistent } from "./data/repair.ts";
 import { buildSite, SiteBuildError } from "./report/build.ts";
 
 function wholeNumber(value: string): number {
@@ -108,6 +109,7 @@ program
     const cfg = config();
     const db = await openDatabase(cfg.database);
     try {
+      await assertIngestConsistent(db);
       const result = await buildMarts(db, cfg, printStep);
       console.log(`built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir}`);
     } finally {

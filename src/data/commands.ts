@@ -19,6 +19,8 @@ export const CONFIG_TEMPLATE = {
   rejectedDir: "rejected",
   "// maxRejectRate": "fraction of a file's rows that may be rejected before `kehu ingest` fails (0.01 = 1%)",
   maxRejectRate: 0.01,
+  "// plausibleDates": "dates outside min..max are rejected rows; max defaults to one year after the run, birthdays use birthdayMin (1900-01-01)..today",
+  plausibleDates: { min: "1990-01-01" },
   sources: {
     "// sources": "transactions is required; customers, visits, complaints and invoices are optional.",
     transactions: {
@@ -26,6 +28,7 @@ export const CONFIG_TEMPLATE = {
       files: "exports/orders.csv",
       "// format": "csv | tsv | whitespace (columns separated by runs of spaces)",
       format: "csv",
+      "// delimiter": "csv/tsv only: one character between fields; default , for csv and a tab for tsv (e.g. ; for European exports)",
       "// encoding": "auto (UTF-8 with or without BOM, else GB18030) | utf-8 | gb18030 | gbk",
       encoding: "auto",
       header: true,
@@ -71,15 +74,23 @@ function parseRate(value: string): number {
 const pct = (n: number, d: number) => (d ? `${((n / d) * 100).toFixed(2)}%` : "0%");
 
 export function formatFileLine(f: FileReport): string {
-  if (f.skipped) return `  ${f.source.padEnd(12)} ${f.file}: already loaded (same content), skipped`;
+  const warnings = f.warnings.map((w) => `\n    warning: ${w}`).join("");
+  if (f.skipped) return `  ${f.source.padEnd(12)} ${f.file}: ${f.warnings.length ? "skipped" : "already loaded (same content), skipped"}${warnings}`;
   const parts = [`${f.rowsRead} rows read`, `${f.loaded} loaded`, `${f.rejected} rejected (${pct(f.rejected, f.rowsRead)})`];
+  if (f.duplicateRows) parts.push(`${f.duplicateRows} duplicate rows`);
   if (f.replaced) parts.push("replaced the previous version of this file");
-  return `  ${f.source.padEnd(12)} ${f.file}: ${parts.join(", ")}`;
+  return `  ${f.source.padEnd(12)} ${f.file}: ${parts.join(", ")}${warnings}`;
 }
 
 export function formatIngestReport(report: IngestReport): string {
-  const lines = [`ingested ${report.files.length} file(s): ${report.loaded} rows loaded, ${report.rejected} rejected`];
+  const lines = report.repairs.map((r) => `warning: ${r}`);
+  for (const f of report.pruned) lines.push(`pruned ${f.source} ${f.file}: removed its ${f.rows} rows (the config no longer matches it)`);
+  const dups = report.duplicateRows ? `, ${report.duplicateRows} duplicate rows (see the warnings)` : "";
+  lines.push(`ingested ${report.files.length} file(s): ${report.loaded} rows loaded, ${report.rejected} rejected${dups}`);
   lines.push(...report.files.map(formatFileLine));
+  for (const f of report.stale) {
+    lines.push(`warning: ${f.source} ${f.file} was loaded before but the config no longer matches it (deleted or renamed?); its ${f.rows} rows stay until \`kehu ingest --prune\``);
+  }
   for (const f of report.rejectedFiles) lines.push(`rejected rows (file, line, column, value, reason): ${f}`);
   return lines.join("\n");
 }
@@ -92,6 +103,7 @@ export function formatCheckReport(report: CheckReport): string {
     lines.push(`  columns: ${found.join(", ")}`);
     lines.push(`  ${f.rowsRead} rows, ${f.loaded} valid, ${f.rejected} would be rejected (${pct(f.rejected, f.rowsRead)})`);
     for (const r of f.sampleRejects) lines.push(`    line ${r.line}, ${r.column} = ${JSON.stringify(r.value)}: ${r.reason}`);
+    for (const w of f.warnings) lines.push(`  warning: ${w}`);
   }
   for (const p of report.problems) lines.push(`problem: ${p}`);
   lines.push(report.ok ? "check passed: nothing was written" : "check failed: nothing was written");
@@ -152,16 +164,17 @@ export function registerIngestCommands(program: Command, loadCfg: () => KehuConf
     .command("ingest")
     .description("load the configured exports into the database in one transaction (idempotent: unchanged files are skipped)")
     .option("--max-reject-rate <fraction>", "fail (and change nothing) when more than this fraction of a file's rows is rejected; default maxRejectRate from the config (0.01)", parseRate)
+    .option("--prune", "also remove the rows of files loaded before that the config no longer matches (deleted or renamed exports)")
     .addHelpText(
       "after",
-      "\nExamples:\n  $ kehu ingest\n  $ kehu ingest --max-reject-rate 0.05\n  $ kehu -c examples/cdnow/kehu.config.json ingest\n\nRejected rows go to the rejected_rows table and rejected/<source>-<timestamp>.csv (file, line, column, value, reason).",
+      "\nExamples:\n  $ kehu ingest\n  $ kehu ingest --max-reject-rate 0.05\n  $ kehu ingest --prune\n  $ kehu -c examples/cdnow/kehu.config.json ingest\n\nRejected rows go to the rejected_rows table and rejected/<source>-<timestamp>.csv (file, line, column, value, reason).",
     )
-    .action(async (opts: { maxRejectRate?: number }) => {
+    .action(async (opts: { maxRejectRate?: number; prune?: boolean }) => {
       const cfg = loadCfg();
       const db = await openDatabase(cfg.database);
       const bars = progressBars();
       try {
-        const report = await ingestSources(db, cfg, { maxRejectRate: opts.maxRejectRate, onProgress: bars.onProgress });
+        const report = await ingestSources(db, cfg, { maxRejectRate: opts.maxRejectRate, prune: opts.prune, onProgress: bars.onProgress });
         bars.stop();
         console.log(formatIngestReport(report));
       } finally {

@@ -14,6 +14,8 @@ export const sourceSchema = z
     /** One path or glob, or a list of them; relative to the config file. */
     files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     format: z.enum(["csv", "tsv", "whitespace"]).default("csv"),
+    /** csv/tsv field delimiter, one character; default "," for csv and a tab for tsv (e.g. ";" for European exports) */
+    delimiter: z.string().length(1, "expected one character, e.g. \";\"").optional(),
     encoding: z.enum(["auto", "utf-8", "gb18030", "gbk"]).default("auto"),
     header: z.boolean().default(true),
     dateFormat: z.enum(DATE_FORMATS).default("auto"),
@@ -22,7 +24,11 @@ export const sourceSchema = z
     /** canonical column name -> the export's header (or 1-based column number when header is false) */
     columns: z.record(z.string(), z.union([z.string(), z.number().int().positive()])).default({}),
   })
-  .strict();
+  .strict()
+  .refine((s) => !(s.format === "whitespace" && s.delimiter !== undefined), {
+    message: "delimiter does not apply to format whitespace (fields are separated by runs of spaces)",
+    path: ["delimiter"],
+  });
 
 export const configSchema = z
   .object({
@@ -30,6 +36,18 @@ export const configSchema = z
     martsDir: z.string().default("data/marts"),
     rejectedDir: z.string().default("rejected"),
     maxRejectRate: z.number().min(0).max(1).default(0.01),
+    /**
+     * Dates outside [min, max] are rejected rows (a typo such as 2240-01-05 would otherwise move the analysis date).
+     * max defaults to one year after the run; birthdays are checked against [birthdayMin, today] instead.
+     */
+    plausibleDates: z
+      .object({
+        min: z.iso.date().default("1990-01-01"),
+        max: z.iso.date().optional(),
+        birthdayMin: z.iso.date().default("1900-01-01"),
+      })
+      .strict()
+      .prefault({}),
     sources: z
       .object(Object.fromEntries(SOURCE_NAMES.map((n) => [n, sourceSchema.optional()])) as {
         [K in (typeof SOURCE_NAMES)[number]]: z.ZodOptional<typeof sourceSchema>;

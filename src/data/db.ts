@@ -7,6 +7,7 @@
 import { DuckDBDataChunkWriter, DuckDBInstance, JSToDuckDBValueConverter, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { DataError } from "./errors.ts";
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
 export type Row = Record<string, unknown>;
@@ -40,6 +41,18 @@ export class DatabaseLockedError extends Error {
   }
 }
 
+/** Raised when the database file is truncated, corrupt or not a DuckDB database at all. */
+export class DatabaseCorruptError extends DataError {
+  constructor(path: string, cause: unknown) {
+    super(
+      `database ${path} cannot be opened: it is truncated, corrupt or not a DuckDB database ` +
+        `(DuckDB: ${String((cause as Error)?.message).split("\n")[0].replace(/^IO Error: /, "")}). Nothing was changed. ` +
+        `Restore it from a backup, or move it away and run \`kehu ingest\` and \`kehu run\` to rebuild it from the exports.`,
+    );
+    this.name = "DatabaseCorruptError";
+  }
+}
+
 /** Open (creating if needed) a DuckDB database file, or ":memory:". */
 export async function openDatabase(path: string, options: { readOnly?: boolean } = {}): Promise<Db> {
   if (path !== ":memory:" && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
@@ -47,7 +60,9 @@ export async function openDatabase(path: string, options: { readOnly?: boolean }
   try {
     instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: "READ_ONLY" } : {});
   } catch (error) {
-    if (/lock/i.test(String((error as Error)?.message))) throw new DatabaseLockedError(path, error);
+    const message = String((error as Error)?.message);
+    if (/lock/i.test(message)) throw new DatabaseLockedError(path, error);
+    if (/not a valid DuckDB database|Could not read enough bytes|checksum|corrupt/i.test(message)) throw new DatabaseCorruptError(path, error);
     throw error;
   }
   const connection: DuckDBConnection = await instance.connect();

@@ -11,8 +11,12 @@
  * Line numbers (`source_line`, rejected rows) are physical 1-based line numbers of the input file: the header is
  * line 1, quoted fields spanning several lines and malformed lines are accounted for. Known approximations: DuckDB
  * skips blank lines in csv/tsv files without reporting them, so after a blank line numbers are one low per blank
- * line (whitespace files keep blank lines, so their numbers are exact); quoted newlines are detected from a quote
- * character in the first 64 KiB of the file.
+ * line (whitespace files keep blank lines, so their numbers are exact). Quoted newlines are looked for when the
+ * file has a quote character anywhere.
+ *
+ * Around this module: encoding.ts (whole-file facts, encoding choice), diagnosis.ts (why a file cannot be read),
+ * readers.ts (read_csv and the column map), values.ts (typed values and their checks), provenance.ts (what
+ * ingest_log says about a file; duplicates, overlaps, pruning) and repair.ts (ingest_log against the tables).
  */
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -20,10 +24,16 @@ import { join, relative, resolve, isAbsolute, sep } from "node:path";
 import type { Db } from "./db.ts";
 import { openDatabase } from "./db.ts";
 import { ConfigError, type KehuConfig, type SourceConfig } from "./config.ts";
-import { createAllTablesSql, SOURCE_NAMES, TABLES, type ColumnSpec, type SourceName } from "./schemas.ts";
+import { createAllTablesSql, SOURCE_NAMES, TABLES, type SourceName } from "./schemas.ts";
 import { DataError, SourceFileError } from "./errors.ts";
-import { detectEncoding, inspectFile, isValidUtf8, readHead, transcodeToUtf8, type Encoding, type FileFacts } from "./encoding.ts";
-import { AUTO_CANDIDATES, describeFormat, parseTimestampSql, type DateFormat } from "./dates.ts";
+import { inspectFile, resolveEncoding, transcodeToUtf8, type BadUtf8Line, type Encoding, type FileFacts } from "./encoding.ts";
+import { repairIngestState } from "./repair.ts";
+import { checkFileShape } from "./diagnosis.ts";
+import { createRejectPositions, readRaw, type RawLayout } from "./readers.ts";
+import { filesNotConfigured, findOverlap, overlapWarnings, reconcileWithLog, removeFiles, type LoadedFile } from "./provenance.ts";
+import { AUTO_CANDIDATES, parseTimestampSql, type DateFormat } from "./dates.ts";
+import { col, ident, q, sqlTimestamp } from "./sql.ts";
+import { dateWindow, valueSql, type DateWindow } from "./values.ts";
 
 export type IngestStage = "inspect" | "transcode" | "read" | "validate" | "write" | "done" | "skipped";
 
@@ -41,6 +51,8 @@ export interface IngestOptions {
   onProgress?: (event: IngestProgress) => void;
   /** overrides config.maxRejectRate (fraction of a file's rows, 0..1) */
   maxRejectRate?: number;
+  /** remove the rows of files loaded before that the config no longer matches (`kehu ingest --prune`) */
+  prune?: boolean;
 }
 
 export interface RejectedRow {
@@ -67,6 +79,13 @@ export interface FileReport {
   skipped: boolean;
   /** this path had been loaded before with other content; its old rows were replaced */
   replaced: boolean;
+  /** the same content had been loaded under this other name, which the config no longer matches: renamed */
+  renamedFrom?: string;
+  /** rows repeating an earlier row of the same file, and rows equal to rows of other files (see provenance.ts) */
+  duplicateRows: number;
+  overlappingRows: number;
+  /** things to look at that did not stop the load (duplicates, overlaps, same content as another file) */
+  warnings: string[];
   rejectedFile?: string;
   /** up to 5 rejected rows, for summaries */
   sampleRejects: RejectedRow[];
@@ -78,6 +97,12 @@ export interface IngestReport {
   loaded: number;
   rejected: number;
   rejectedFiles: string[];
+  /** files whose rows disagreed with ingest_log (an interrupted earlier run) and were removed before loading */
+  repairs: string[];
+  duplicateRows: number;
+  /** files loaded before that the config no longer matches: removed with `prune`, else only reported */
+  pruned: LoadedFile[];
+  stale: LoadedFile[];
 }
 
 export interface CheckReport {
@@ -86,17 +111,6 @@ export interface CheckReport {
   problems: string[];
   ok: boolean;
 }
-
-// a literal (not chr() concatenation): DuckDB trims noticeably faster with a constant string
-const TRIM_CHARS = `' \t\r\n\u3000\u00a0'`;
-const EDGE_SPACE = `'^[\\s\u3000\u00a0]|[\\s\u3000\u00a0]$'`;
-const CURRENCY_CHARS = "¥￥$€£ \u00a0";
-const TRUE_WORDS = ["true", "t", "yes", "y", "1", "是", "对", "真"];
-const FALSE_WORDS = ["false", "f", "no", "n", "0", "否", "错", "假"];
-
-const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-const col = (name: string) => ident(`c_${name}`);
 
 interface SourceEntry {
   source: SourceName;
@@ -125,9 +139,11 @@ export async function resolveSourceFiles(db: Db, config: KehuConfig): Promise<So
     for (const pattern of patterns) {
       const abs = resolve(configDir(config), pattern);
       if (!/[*?[]/.test(abs)) {
-        if (!existsSync(abs) || !statSync(abs).isFile()) {
-          throw new SourceFileError(abs, `sources.${source}.files`, "file not found");
+        if (!existsSync(abs)) throw new SourceFileError(abs, `sources.${source}.files`, "file not found");
+        if (statSync(abs).isDirectory()) {
+          throw new SourceFileError(abs, `sources.${source}.files`, `is a directory, not a file; name the files in it, e.g. "${sourceFileName(config, abs)}/*.csv"`);
         }
+        if (!statSync(abs).isFile()) throw new SourceFileError(abs, `sources.${source}.files`, "is not a regular file");
         paths.add(abs);
         continue;
       }
@@ -160,15 +176,22 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
   const maxRejectRate = options.maxRejectRate ?? config.maxRejectRate;
   const stamp = now.toISOString().replace(/[:.]/g, "-");
   const written: string[] = [];
+  if (existsSync(config.rejectedDir) && !statSync(config.rejectedDir).isDirectory()) {
+    throw new ConfigError(`rejectedDir: ${config.rejectedDir} exists and is not a directory; move that file away or set rejectedDir to another path`);
+  }
   try {
     return await db.transaction(async (tx) => {
       await tx.exec(createAllTablesSql());
+      const repairs = (await repairIngestState(tx)).map((r) => r.message);
       const entries = await resolveSourceFiles(tx, config);
+      const current = new Map(entries.map((e) => [e.source, new Map(e.paths.map((p) => [sourceFileName(config, p), p]))]));
+      const pruned = options.prune ? await filesNotConfigured(tx, current) : [];
+      await removeFiles(tx, pruned);
       const files: FileReport[] = [];
       await tx.exec(`create or replace temp table kehu_run_errs (source VARCHAR, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, reason VARCHAR)`);
       for (const entry of entries) {
         for (const path of entry.paths) {
-          const report = await loadFile(tx, config, entry, path, { now, onProgress: options.onProgress, write: true });
+          const report = await loadFile(tx, config, entry, path, { now, window: dateWindow(config, now), onProgress: options.onProgress, write: true, current });
           files.push(report);
           const rate = report.rowsRead ? report.rejected / report.rowsRead : 0;
           if (rate > maxRejectRate) {
@@ -189,8 +212,12 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
         for (const f of files) if (f.source === source && f.rejected > 0) f.rejectedFile = out;
       }
       await tx.exec(`drop table if exists kehu_run_errs`);
-      const sum = (k: "rowsRead" | "loaded" | "rejected") => files.reduce((a, f) => a + f[k], 0);
-      return { files, rowsRead: sum("rowsRead"), loaded: sum("loaded"), rejected: sum("rejected"), rejectedFiles: written };
+      const stale = await filesNotConfigured(tx, current);
+      const sum = (k: "rowsRead" | "loaded" | "rejected" | "duplicateRows") => files.reduce((a, f) => a + f[k], 0);
+      return {
+        files, rowsRead: sum("rowsRead"), loaded: sum("loaded"), rejected: sum("rejected"), rejectedFiles: written, repairs,
+        duplicateRows: sum("duplicateRows"), pruned, stale,
+      };
     });
   } catch (error) {
     // the run is rolled back: rejected files that describe it would describe rows that are not in the database
@@ -205,7 +232,11 @@ function formatSample(rows: RejectedRow[]): string {
 }
 
 async function writeRejectedCsv(db: Db, dir: string, base: string, source: SourceName, file?: string): Promise<string> {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`rejectedDir: cannot create ${dir} (${(error as NodeJS.ErrnoException).code}); set rejectedDir to a directory kehu may write`);
+  }
   const out = join(dir, `${base}.csv`);
   const where = `source = ${q(source)}` + (file ? ` and file = ${q(file)}` : "");
   await db.exec(
@@ -218,7 +249,8 @@ async function writeRejectedCsv(db: Db, dir: string, base: string, source: Sourc
  * Validate the config and every input file without writing anything: the same reading and validation as
  * `ingestSources`, run against an in-memory database. File-level problems are collected, not thrown.
  */
-export async function checkSources(config: KehuConfig, options: { maxRejectRate?: number } = {}): Promise<CheckReport> {
+export async function checkSources(config: KehuConfig, options: { maxRejectRate?: number; now?: Date } = {}): Promise<CheckReport> {
+  const now = options.now ?? new Date();
   const db = await openDatabase(":memory:");
   const problems: string[] = [];
   const files: FileReport[] = [];
@@ -236,7 +268,7 @@ export async function checkSources(config: KehuConfig, options: { maxRejectRate?
     for (const entry of entries) {
       for (const path of entry.paths) {
         try {
-          const report = await loadFile(db, config, entry, path, { now: new Date(), write: false });
+          const report = await loadFile(db, config, entry, path, { now, window: dateWindow(config, now), write: false });
           files.push(report);
           const rate = report.rowsRead ? report.rejected / report.rowsRead : 0;
           if (rate > maxRejectRate) {
@@ -258,9 +290,13 @@ export async function checkSources(config: KehuConfig, options: { maxRejectRate?
 
 interface LoadContext {
   now: Date;
+  /** plausible dates: others are rejected rows */
+  window: DateWindow;
   onProgress?: (event: IngestProgress) => void;
   /** false for `check`: no idempotency bookkeeping against earlier runs */
   write: boolean;
+  /** the files of this run per source (source_file names) */
+  current?: Map<SourceName, Map<string, string>>;
 }
 
 /** One file: inspect, decode, read, validate, insert; returns its report. Runs inside the caller's transaction. */
@@ -269,6 +305,7 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
   const file = sourceFileName(config, path);
   const report: FileReport = {
     source, file, path, columns: {}, dateFormats: {}, rowsRead: 0, loaded: 0, rejected: 0, skipped: false, replaced: false, sampleRejects: [],
+    duplicateRows: 0, overlappingRows: 0, warnings: [],
   };
   const size = statSync(path).size;
   const progress = (stage: IngestStage, bytesDone = size) => ctx.onProgress?.({ source, file, stage, bytes: size, bytesDone });
@@ -283,65 +320,46 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
 
   // the file's bytes plus how it is read: after fixing the column map or date format, the same file loads again
   // (replacing its earlier rows) instead of being skipped as already loaded
-  const settings = createHash("sha256").update(JSON.stringify(cfg, Object.keys(cfg).filter((k) => k !== "files").sort())).update(JSON.stringify(cfg.columns)).digest("hex");
+  const settings = createHash("sha256").update(JSON.stringify(cfg, Object.keys(cfg).filter((k) => k !== "files").sort())).update(JSON.stringify(cfg.columns)).update(JSON.stringify(config.plausibleDates)).digest("hex");
   const loadHash = `sha256:${facts.hash};settings:${settings.slice(0, 12)}`;
   if (ctx.write) {
-    const previous = await db.all<{ source_file: string; content_hash: string }>(
-      `select source_file, content_hash from ingest_log where source = $source and (source_file = $file or content_hash = $hash)`,
-      { source, file, hash: loadHash },
-    );
-    if (previous.some((p) => p.content_hash === loadHash)) {
-      report.skipped = true;
+    const prior = await reconcileWithLog(db, source, file, loadHash, facts.hash, ctx.current?.get(source));
+    Object.assign(report, prior);
+    if (prior.skipped) {
       progress("skipped");
       return report;
-    }
-    if (previous.length > 0) {
-      // a corrected re-export of the same path: what the old version contributed is replaced, not added to
-      report.replaced = true;
-      await db.exec(`delete from ${source} where source_file = $file`, { file });
-      await db.exec(`delete from ingest_log where source = $source and source_file = $file`, { source, file });
-      await db.exec(`delete from rejected_rows where source = $source and source_file = $file`, { source, file });
     }
   }
 
   if (facts.bytes === 0 && cfg.header) {
     throw new SourceFileError(file, `sources.${source}.files`, "the file is empty (no header line)");
   }
+  checkFileShape(file, source, facts);
 
-  let encoding: Encoding;
-  if (cfg.encoding === "auto") encoding = detectEncoding(path);
-  else encoding = cfg.encoding === "utf-8" ? "utf-8" : "gb18030";
-  if (cfg.encoding === "utf-8") {
-    const head = readHead(path);
-    if (!isValidUtf8(head, head.length === 1 << 16)) {
-      throw new SourceFileError(file, `sources.${source}.encoding`, `the file is not valid UTF-8 (declared "utf-8"; try "auto" or "gb18030")`);
-    }
-  }
-  if (cfg.encoding === "gbk" || cfg.encoding === "gb18030") {
-    // decoding UTF-8 as GB18030 never fails, it silently yields mojibake: refuse files that are clearly UTF-8
-    const head = readHead(path);
-    const nonAscii = head.some((b) => b >= 0x80);
-    const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
-    if (bom || (nonAscii && isValidUtf8(head, head.length === 1 << 16))) {
-      throw new SourceFileError(file, `sources.${source}.encoding`, `the file is UTF-8, not ${cfg.encoding} as declared; set "auto" or "utf-8"`);
-    }
-  }
+  const { encoding, badLines } = await resolveEncoding(path, facts, cfg.encoding, file, `sources.${source}.encoding`);
   report.encoding = encoding;
 
   let readPath = path;
   let tempDir: string | undefined;
   try {
-    if (encoding === "gb18030") {
+    if (encoding === "gb18030" || badLines.length) {
+      // (a UTF-8 file with invalid bytes is decoded too: each becomes U+FFFD and its line a rejected row)
       progress("transcode", 0);
       const t = await transcodeToUtf8(path, encoding);
       readPath = t.path;
       tempDir = t.dir;
     }
     progress("read", 0);
-    const layout = await readRaw(db, source, cfg, file, readPath, facts.bytes > 0);
+    const layout = await readRaw(db, source, cfg, file, readPath, facts, { outside: file === path, materialize: badLines.length > 0 });
     report.columns = layout.columns;
     progress("validate", 0);
-    await validateAndInsert(db, entry, file, facts, layout, report, ctx);
+    if (badLines.length && cfg.header && badLines[0].line === 1) {
+      throw new SourceFileError(file, `sources.${source}.encoding`, `the header line is not valid UTF-8: ${badLines[0].reason}`);
+    }
+    await validateAndInsert(db, entry, file, facts, layout, badLines, report, ctx);
+    const overlap = await findOverlap(db, source, file, layout.present);
+    Object.assign(report, { duplicateRows: overlap.duplicateRows, overlappingRows: overlap.overlappingRows });
+    report.warnings.push(...overlapWarnings(source, overlap, layout.present));
     if (ctx.write) {
       await db.exec(`insert into ingest_log values ($source, $file, $hash, $loaded, $rejected, $now::timestamp)`, {
         source, file, hash: loadHash, loaded: report.loaded, rejected: report.rejected, now: sqlTimestamp(ctx.now),
@@ -352,168 +370,9 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
   } finally {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     await db
-      .exec(`drop view if exists kehu_lined; drop view if exists kehu_rows; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs`)
+      .exec(`drop view if exists kehu_lined; drop view if exists kehu_rows; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs; drop table if exists kehu_bad_bytes`)
       .catch(() => undefined); // after an error the transaction is aborted anyway
   }
-}
-
-interface RawLayout {
-  /** canonical -> header it came from (null: absent) */
-  columns: Record<string, string | null>;
-  /** canonical columns present in kehu_raw as c_<name> */
-  present: Set<string>;
-  /** SQL for the physical line number of a kehu_raw row (over kehu_ord, the 0-based row ordinal) */
-  lineSql: string;
-  /** select items c_<name>: the raw r_<name> trimmed, '' -> NULL */
-  cleanedSql: string;
-  /** number of structurally malformed lines DuckDB rejected (known up front only when not streaming) */
-  structural: number;
-  /**
-   * true: kehu_src streams from read_csv (one pass, numbered with row_number() over (), which DuckDB runs as an
-   * order-preserving streaming window); false: the file was materialised in kehu_raw first (files with quotes,
-   * whose quoted newlines need a cumulative sum over all rows to keep line numbers physical)
-   */
-  streaming: boolean;
-  /** whitespace format: fields per line, to reject lines with too many */
-  fieldCount?: number;
-}
-
-/**
- * Map the export's columns and define view kehu_src over the file: one raw VARCHAR column r_<name> per mapped
- * canonical column (`cleanedSql` trims them and turns '' into NULL), in file order.
- */
-async function readRaw(db: Db, source: SourceName, cfg: SourceConfig, file: string, readPath: string, nonEmpty: boolean): Promise<RawLayout> {
-  const spec = TABLES[source];
-  const p = q(readPath);
-  await db.exec(`drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans`);
-  // trim() with a character list is slow per value; a regex test (RE2) first makes clean values nearly free
-  const clean = (e: string) => `nullif(case when regexp_matches(${e}, ${EDGE_SPACE}) then trim(${e}, ${TRIM_CHARS}) else ${e} end, '')`;
-  let headers: string[];
-  let fieldSql: (index: number) => string;
-  let from: string;
-  let extra = "";
-  let fieldCount: number | undefined;
-  const base = cfg.header ? 2 : 1;
-
-  try {
-    if (cfg.format === "whitespace") {
-      // read_csv cannot split on a regex: read each line as one column and split it in SQL
-      const lines = `read_csv(${p}, columns={'line': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', auto_detect=false)`;
-      const first = nonEmpty ? await db.all<{ line: string | null }>(`select line from ${lines} limit 1`) : [];
-      const firstFields = (first[0]?.line ?? "").trim().split(/\s+/).filter(Boolean);
-      headers = cfg.header ? firstFields : firstFields.map((_, i) => String(i + 1));
-      fieldCount = firstFields.length;
-      from = `(select regexp_split_to_array(trim(line, ${TRIM_CHARS}), '\\s+') as f, coalesce(trim(line, ${TRIM_CHARS}), '') = '' as kehu_blank from read_csv(${p}, columns={'line': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', auto_detect=false, skip=${cfg.header ? 1 : 0}))`;
-      fieldSql = (i) => `f[${i + 1}]`;
-      extra = `, kehu_blank, len(f) as kehu_nfields`;
-    } else {
-      const delim = cfg.format === "tsv" ? "\\t" : ",";
-      const csv = `read_csv(${p}, all_varchar=true, header=${cfg.header}, delim=e'${delim}', quote='"', escape='"', store_rejects=true, rejects_table='kehu_reject_errors', rejects_scan='kehu_reject_scans', max_line_size=10000000)`;
-      const described = await db.all<{ column_name: string }>(`describe select * from ${csv}`);
-      headers = cfg.header ? described.map((d) => d.column_name) : described.map((_, i) => String(i + 1));
-      const names = described.map((d) => d.column_name);
-      fieldSql = (i) => ident(names[i]);
-      from = csv;
-      // quoted fields may span lines: count the newlines inside each record to keep line numbers physical
-      if (readHeadHasQuote(readPath)) {
-        const all = names.map((n) => `coalesce(${ident(n)}, '')`).join(" || ");
-        extra = `, length(${all}) - length(replace(${all}, chr(10), '')) as kehu_nl`;
-      }
-      await db.exec(`drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans`);
-    }
-  } catch (error) {
-    if (error instanceof DataError) throw error;
-    throw new SourceFileError(file, `sources.${source}.format`, `cannot read as ${cfg.format}: ${firstLine((error as Error).message)}`);
-  }
-
-  // map canonical columns to the export's headers
-  const columns: Record<string, string | null> = {};
-  const selects: string[] = [];
-  const cleaned: string[] = [];
-  const present = new Set<string>();
-  const shown = () => headers.map((h) => JSON.stringify(h)).join(", ");
-  for (const c of spec.columns) {
-    const mapped = cfg.columns[c.name];
-    let index = -1;
-    if (typeof mapped === "number") {
-      index = mapped - 1;
-      if (index >= headers.length) {
-        throw new SourceFileError(file, `sources.${source}.columns.${c.name}`, `column number ${mapped} for ${c.name} does not exist; the file has ${headers.length} columns`);
-      }
-    } else if (typeof mapped === "string") {
-      index = findHeader(headers, mapped);
-      if (index < 0) {
-        throw new SourceFileError(file, `sources.${source}.columns.${c.name}`, `column "${mapped}" (mapped to ${c.name}) not found; the header has ${shown()}`);
-      }
-    } else if (cfg.header) {
-      index = findHeader(headers, c.name);
-    }
-    if (index < 0) {
-      if (c.required) {
-        throw new SourceFileError(
-          file,
-          `sources.${source}.columns.${c.name}`,
-          `required column ${c.name} not found; map it to one of the columns ${shown()}`,
-        );
-      }
-      columns[c.name] = null;
-      continue;
-    }
-    columns[c.name] = typeof mapped === "number" || !cfg.header ? `#${index + 1}` : headers[index];
-    present.add(c.name);
-    // kept as read; trimming happens once, in the kehu_clean view
-    selects.push(`${fieldSql(index)} as ${ident(`r_${c.name}`)}`);
-    cleaned.push(`${clean(ident(`r_${c.name}`))} as ${col(c.name)}`);
-  }
-
-  const hasNl = extra.includes("kehu_nl");
-  const rawSelect = `${selects.join(", ") || "1 as kehu_dummy"}${extra}`;
-  if (!hasNl) {
-    await db.exec(`create or replace temp view kehu_src as select ${rawSelect} from ${from}`);
-    return { columns, present, lineSql: `(kehu_ord + ${base})`, cleanedSql: cleaned.join(", "), structural: 0, streaming: true, fieldCount };
-  }
-  try {
-    await db.exec(`create or replace temp table kehu_raw as select ${rawSelect} from ${from}`);
-  } catch (error) {
-    throw new SourceFileError(file, `sources.${source}.format`, `cannot read as ${cfg.format}: ${firstLine((error as Error).message)}`);
-  }
-
-  // physical line numbers (see the module comment)
-  let structural = 0;
-  if (cfg.format !== "whitespace") {
-    structural = Number((await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_reject_errors`))[0].n);
-  }
-  await db.exec(`create or replace temp view kehu_src as select * from kehu_raw`);
-  let lineSql = `(kehu_ord + ${base})`;
-  if (structural > 0) {
-    await createRejectPositions(db, base);
-    lineSql = `(${lineSql} + (select count(*) from kehu_reject_at a where a.k <= kehu_ord))`;
-  }
-  lineSql = `(${lineSql} + coalesce(sum(kehu_nl) over (order by kehu_ord rows between unbounded preceding and 1 preceding), 0))`;
-  return { columns, present, lineSql, cleanedSql: cleaned.join(", "), structural, streaming: false, fieldCount };
-}
-
-/** kehu_reject_at(k): good row k (0-based) sits after the i-th malformed record L_i when k >= L_i - base - i. */
-async function createRejectPositions(db: Db, base: number): Promise<void> {
-  await db.exec(`create or replace temp table kehu_reject_at as
-    select line::bigint - ${base} - (row_number() over (order by line::bigint) - 1) as k from (select distinct line from kehu_reject_errors)`);
-}
-
-function readHeadHasQuote(path: string): boolean {
-  // a quote in the first 64 KiB is the signal; exports that quote fields do so from the header or first rows on
-  return readHead(path).includes(34);
-}
-
-function firstLine(message: string): string {
-  return message.split("\n")[0];
-}
-
-/** Exact header match first, then trimmed and case-insensitive. */
-function findHeader(headers: string[], wanted: string): number {
-  const exact = headers.indexOf(wanted);
-  if (exact >= 0) return exact;
-  const norm = (s: string) => s.trim().toLowerCase();
-  return headers.findIndex((h) => norm(h) === norm(wanted));
 }
 
 async function detectDateFormats(db: Db, source: SourceName, cfg: SourceConfig, file: string, present: Set<string>, cleanedSql: string): Promise<Record<string, DateFormat>> {
@@ -553,58 +412,13 @@ async function detectDateFormats(db: Db, source: SourceName, cfg: SourceConfig, 
   return result;
 }
 
-function numberSql(value: string, cfg: SourceConfig): string {
-  let drop = CURRENCY_CHARS;
-  if (cfg.thousandsSeparator && cfg.thousandsSeparator !== cfg.decimalSeparator) drop += cfg.thousandsSeparator;
-  const s = `translate(${value}, ${q(drop)}, '')`;
-  if (cfg.decimalSeparator === ",") return `try_cast(replace(${s}, ',', '.') as double)`;
-  // fast path: most values are plain numbers; only the others pay for removing symbols and separators
-  return `coalesce(try_cast(${value} as double), try_cast(${s} as double))`;
-}
-
-/**
- * SQL for the typed value of a canonical column (`value`, over c_<name>) and, for a non-empty raw value, the
- * condition under which it is invalid (`bad`, over p_<name>, the typed value) with its reason.
- */
-function parseSql(c: ColumnSpec, cfg: SourceConfig, formats: Record<string, DateFormat>): { value: string; bad?: string; reason: string } {
-  const v = col(c.name);
-  const p = ident(`p_${c.name}`);
-  switch (c.type) {
-    case "VARCHAR":
-      return { value: v, reason: "" };
-    case "DOUBLE":
-    case "INTEGER": {
-      const example = cfg.decimalSeparator === "," ? "1234,56" : "1234.56";
-      return {
-        value: numberSql(v, cfg) + (c.type === "INTEGER" ? "::integer" : ""),
-        bad: `(${p} is null or not isfinite(${p}))`,
-        reason: `not a number (expected e.g. ${example}${cfg.thousandsSeparator ? `, thousands separator "${cfg.thousandsSeparator}"` : ""})`,
-      };
-    }
-    case "TIMESTAMP":
-    case "DATE": {
-      const f = formats[c.name] ?? "ISO";
-      const t = parseTimestampSql(v, f);
-      return { value: c.type === "DATE" ? `${t}::date` : t, bad: `${p} is null`, reason: `not a date in format ${describeFormat(f)}` };
-    }
-    case "BOOLEAN": {
-      const lv = `lower(${v})`;
-      const list = (w: string[]) => w.map(q).join(", ");
-      return {
-        value: `(case when ${lv} in (${list(TRUE_WORDS)}) then true when ${lv} in (${list(FALSE_WORDS)}) then false end)`,
-        bad: `${p} is null`,
-        reason: "not a yes/no value (true/false, yes/no, 1/0, 是/否)",
-      };
-    }
-  }
-}
-
 async function validateAndInsert(
   db: Db,
   entry: SourceEntry,
   file: string,
   facts: FileFacts,
   layout: RawLayout,
+  badLines: BadUtf8Line[],
   report: FileReport,
   ctx: LoadContext,
 ): Promise<void> {
@@ -619,7 +433,8 @@ async function validateAndInsert(
 
   // kehu_parsed: raw values c_*, typed values p_*; a row is valid when no problem condition holds
   const parsed: string[] = [];
-  const problems: Array<{ when: string; column: string; value: string; reason: string }> = [];
+  // late problems are decided on numbered rows (kehu_lined), the others before numbering (kehu_ok)
+  const problems: Array<{ when: string; column: string; value: string; reason: string; late?: boolean }> = [];
   const values: string[] = [];
   const generatedId = `${q(`${source.slice(0, 3)}-`)} || left(md5(${q(file)} || ':' || kehu_line), 16)`;
   for (const c of spec.columns) {
@@ -629,11 +444,11 @@ async function validateAndInsert(
       values.push(c.key ? generatedId : `null::${c.type}`);
       continue;
     }
-    const { value, bad, reason } = parseSql(c, cfg, formats);
+    const { value, checks } = valueSql(c, cfg, formats, ctx.window);
     if (c.required) problems.push({ when: `${v} is null`, column: c.name, value: "null::varchar", reason: "missing required value" });
-    if (bad) {
+    if (checks.length) {
       parsed.push(`${value} as ${p}`);
-      problems.push({ when: `${v} is not null and ${bad}`, column: c.name, value: v, reason });
+      for (const { bad, reason } of checks) problems.push({ when: `${v} is not null and ${bad}`, column: c.name, value: v, reason });
       values.push(p);
     } else {
       values.push(c.key && !c.required ? `coalesce(${v}, ${generatedId})` : v);
@@ -653,20 +468,32 @@ async function validateAndInsert(
       column: uniqueKey.name,
       value: col(uniqueKey.name),
       reason: `duplicate ${uniqueKey.name} in this file (first occurrence kept)`,
+      late: true,
     });
+  }
+  let badBytesSql = "";
+  if (badLines.length) {
+    // lines with invalid UTF-8 (decoded with U+FFFD): the record that covers such a line is rejected
+    await db.exec(`create or replace temp table kehu_bad_bytes (line INTEGER, reason VARCHAR)`);
+    await db.insertRows("kehu_bad_bytes", ["line", "reason"], badLines.map((b) => [b.line, b.reason]));
+    const span = layout.streaming ? "0" : "coalesce(kehu_nl, 0)";
+    badBytesSql = `, (select min(b.reason) from kehu_bad_bytes b where b.line between kehu_line and kehu_line + ${span}) as kehu_badbyte`;
+    problems.push({ when: "kehu_badbyte is not null", column: "*", value: "null::varchar", reason: "'' || kehu_badbyte", late: true });
   }
   // Views, bottom up: raw -> cleaned c_* -> typed p_* -> kehu_ok -> kehu_ord -> kehu_line. The row_number() window
   // sits above the checks on purpose: filters cannot be pushed through it, so each trim/parse runs once per value
   // instead of once per predicate that mentions it (and DuckDB runs it as an order-preserving streaming window).
-  const rowProblems = problems.filter((x) => x.when !== "kehu_dup > 1");
+  const rowProblems = problems.filter((x) => !x.late);
   const anyProblem = rowProblems.length ? rowProblems.map((x) => `(${x.when})`).join(" or ") : "false";
   await db.exec(`create or replace temp view kehu_clean as select *${layout.cleanedSql ? `, ${layout.cleanedSql}` : ""} from kehu_src`);
   await db.exec(`create or replace temp view kehu_parsed as select *${parsed.map((x) => `, ${x}`).join("")} from kehu_clean`);
   await db.exec(`create or replace temp view kehu_checked as select *, not coalesce(${anyProblem}, false) as kehu_ok from kehu_parsed`);
   await db.exec(`create or replace temp view kehu_rows as select *, row_number() over () - 1 as kehu_ord from kehu_checked`);
-  await db.exec(`create or replace temp view kehu_lined as select *, ${layout.lineSql}::integer as kehu_line${dupSql} from kehu_rows`);
+  await db.exec(
+    `create or replace temp view kehu_lined as select *${badBytesSql} from (select *, ${layout.lineSql}::integer as kehu_line${dupSql} from kehu_rows)`,
+  );
   const skipBlank = whitespace ? "not kehu_blank" : "true";
-  const okSql = uniqueKey ? `kehu_ok and kehu_dup = 1` : `kehu_ok`;
+  const okSql = `kehu_ok${uniqueKey ? " and kehu_dup = 1" : ""}${badBytesSql ? " and kehu_badbyte is null" : ""}`;
   const reasonSql = (x: (typeof problems)[number]) => (x.reason.startsWith("'") ? x.reason : q(x.reason));
   const problemList = problems.length
     ? `list_filter([${problems.map((x) => `case when ${x.when} then {'column': ${q(x.column)}, 'value': ${x.value}, 'reason': ${reasonSql(x)}} end`).join(", ")}], x -> x is not null)`
@@ -720,7 +547,7 @@ async function validateAndInsert(
     await db.all<{ line: number; column: string; value: string | null; reason: string }>(
       `select line::integer as line, "column", value, reason from kehu_errs order by line, "column" limit 5`,
     )
-  ).map((r) => ({ file, ...r }));
+  ).map((r) => ({ file, ...r, value: report.file === report.path ? null : r.value })); // outside the config dir: not echoed
 
   await db.exec(`insert into kehu_run_errs select ${q(source)}, ${q(file)}, line, "column", value, reason from kehu_errs`);
   if (ctx.write) {
@@ -729,8 +556,4 @@ async function validateAndInsert(
       { now: sqlTimestamp(ctx.now) },
     );
   }
-}
-
-function sqlTimestamp(d: Date): string {
-  return d.toISOString().replace("T", " ").replace("Z", "");
 }

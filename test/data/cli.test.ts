@@ -79,6 +79,22 @@ describe("kehu check and ingest", () => {
     expect(await run(file, "ingest", "--max-reject-rate", "1")).toContain("orders-2.csv: 1 rows read, 0 loaded, 1 rejected (100.00%)");
   });
 
+  it("ingest warns about a file that went away and --prune removes its rows, saying so", async () => {
+    const dir = tempDir();
+    const file = join(dir, "kehu.config.json");
+    writeFileSync(join(dir, "orders-1.csv"), "customer_id,ordered_at,amount\nc1,2024-01-01,10\n");
+    writeFileSync(join(dir, "orders-2.csv"), "customer_id,ordered_at,amount\nc2,2024-01-02,20\n");
+    writeFileSync(file, JSON.stringify({ sources: { transactions: { files: "orders-*.csv" } } }));
+    await run(file, "ingest");
+    rmSync(join(dir, "orders-1.csv"));
+    expect(await run(file, "ingest")).toContain(
+      "warning: transactions orders-1.csv was loaded before but the config no longer matches it (deleted or renamed?); its 1 rows stay until `kehu ingest --prune`",
+    );
+    const pruned = await run(file, "ingest", "--prune");
+    expect(pruned).toContain("pruned transactions orders-1.csv: removed its 1 rows (the config no longer matches it)");
+    expect(pruned).not.toContain("warning");
+  });
+
   it("has help with examples", async () => {
     const program = new Command();
     registerIngestCommands(program, () => {

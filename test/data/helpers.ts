@@ -1,7 +1,8 @@
 /** Temp project dirs with a config and input files, for ingest tests. */
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
+import { join, dirname, resolve } from "node:path";
+import { spawn } from "node:child_process";
 import { parseConfig, resolvePaths, type KehuConfig } from "../../src/data/config.ts";
 import { openDatabase, type Db } from "../../src/data/db.ts";
 
@@ -63,3 +64,28 @@ export function txConfig(files: string | string[], extra: Record<string, unknown
 }
 
 export const count = async (db: Db, sql: string) => Number((await db.all<{ n: number }>(`select (${sql})::integer as n`))[0].n);
+
+/**
+ * Run `ingestSources(db, config, { onProgress })` in a child process and SIGKILL it when `stage` of `file` is
+ * reported (`hold`: the child then blocks, so the kill lands at that point; else it lands during what follows).
+ */
+export async function killIngestAt(config: KehuConfig, file: string, stage: string, hold: boolean): Promise<void> {
+  const wait = hold ? " Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30000);" : "";
+  const script = `
+    import { ingestSources } from "./src/data/ingest.ts";
+    import { openDatabase } from "./src/data/db.ts";
+    const config = JSON.parse(process.env.KEHU_TEST_CONFIG);
+    const db = await openDatabase(config.database);
+    await ingestSources(db, config, { onProgress: (e) => { if (e.file === ${JSON.stringify(file)} && e.stage === ${JSON.stringify(stage)}) { console.log("reached");${wait} } } });`;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: resolve(__dirname, "../.."),
+    env: { ...process.env, KEHU_TEST_CONFIG: JSON.stringify(config) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((ok, fail) => {
+    child.stdout.on("data", (d) => String(d).includes("reached") && ok());
+    child.on("exit", (code) => fail(new Error(`child exited early with ${code}`)));
+  });
+  child.kill("SIGKILL");
+  await new Promise((ok) => child.on("close", ok));
+}

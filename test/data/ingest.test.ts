@@ -11,7 +11,7 @@ import { ingestSources } from "../../src/data/ingest.ts";
 import { DataError, SourceFileError } from "../../src/data/errors.ts";
 import { ConfigError, loadConfig, parseConfig } from "../../src/data/config.ts";
 import { openDatabase, DatabaseLockedError, type Db } from "../../src/data/db.ts";
-import { project, txConfig, cleanupProjects, count } from "./helpers.ts";
+import { project, txConfig, cleanupProjects, count, killIngestAt } from "./helpers.ts";
 
 afterAll(cleanupProjects);
 
@@ -188,24 +188,8 @@ describe("atomicity", () => {
     await p.withDb((db) => ingestSources(db, p.config));
     const before = await p.withDb(snapshot);
     // the child loads a.csv (skipped) and big.csv, and is killed when it reports reading big.csv
-    const script = `
-      import { ingestSources } from "./src/data/ingest.ts";
-      import { openDatabase } from "./src/data/db.ts";
-      const config = JSON.parse(process.env.KEHU_TEST_CONFIG);
-      const db = await openDatabase(config.database);
-      await ingestSources(db, config, { onProgress: (e) => { if (e.file === "big.csv" && e.stage === "validate") { console.log("loading"); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30000); } } });`;
-    const config = { ...p.config, sources: { transactions: { ...p.config.sources.transactions, files: [join(p.dir, "a.csv"), join(p.dir, "big.csv")] } } };
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      cwd: REPO,
-      env: { ...process.env, KEHU_TEST_CONFIG: JSON.stringify(config) },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    await new Promise<void>((ok, fail) => {
-      child.stdout.on("data", (d) => String(d).includes("loading") && ok());
-      child.on("exit", (code) => fail(new Error(`child exited early with ${code}`)));
-    });
-    child.kill("SIGKILL");
-    await new Promise((ok) => child.on("close", ok));
+    const config = { ...p.config, sources: { transactions: { ...p.config.sources.transactions!, files: [join(p.dir, "a.csv"), join(p.dir, "big.csv")] } } };
+    await killIngestAt(config, "big.csv", "validate", true);
     expect(await p.withDb(snapshot)).toEqual(before);
   });
 });

@@ -1,0 +1,190 @@
+/**
+ * Reading an export into DuckDB: the view kehu_src over read_csv (csv/tsv with a delimiter, or whitespace lines
+ * split in SQL), the canonical columns mapped to the export's headers, and physical line numbers (see ingest.ts).
+ */
+import type { Db } from "./db.ts";
+import type { SourceConfig } from "./config.ts";
+import { TABLES, type SourceName } from "./schemas.ts";
+import { DataError, SourceFileError } from "./errors.ts";
+import { readHead, type FileFacts } from "./encoding.ts";
+import { checkDuplicateHeaders, delimiterOf, explainReadError, MAX_LINE_BYTES, parseHeaderLine } from "./diagnosis.ts";
+import { col, ident, q } from "./sql.ts";
+
+// a literal (not chr() concatenation): DuckDB trims noticeably faster with a constant string
+export const TRIM_CHARS = `' \t\r\n\u3000\u00a0'`;
+const EDGE_SPACE = `'^[\\s\u3000\u00a0]|[\\s\u3000\u00a0]$'`;
+
+
+export interface RawLayout {
+  /** canonical -> header it came from (null: absent) */
+  columns: Record<string, string | null>;
+  /** canonical columns present in kehu_raw as c_<name> */
+  present: Set<string>;
+  /** SQL for the physical line number of a kehu_raw row (over kehu_ord, the 0-based row ordinal) */
+  lineSql: string;
+  /** select items c_<name>: the raw r_<name> trimmed, '' -> NULL */
+  cleanedSql: string;
+  /** number of structurally malformed lines DuckDB rejected (known up front only when not streaming) */
+  structural: number;
+  /**
+   * true: kehu_src streams from read_csv (one pass, numbered with row_number() over (), which DuckDB runs as an
+   * order-preserving streaming window); false: the file was materialised in kehu_raw first (files with quotes,
+   * whose quoted newlines need a cumulative sum over all rows to keep line numbers physical)
+   */
+  streaming: boolean;
+  /** whitespace format: fields per line, to reject lines with too many */
+  fieldCount?: number;
+}
+
+/**
+ * Map the export's columns and define view kehu_src over the file: one raw VARCHAR column r_<name> per mapped
+ * canonical column (`cleanedSql` trims them and turns '' into NULL), in file order.
+ */
+/**
+ * `outside`: the file lies outside the config directory, so messages do not show its header (it may be any file).
+ * `materialize`: copy the file into kehu_raw even without quotes (line numbers are then known before validation).
+ */
+export async function readRaw(
+  db: Db,
+  source: SourceName,
+  cfg: SourceConfig,
+  file: string,
+  readPath: string,
+  facts: FileFacts,
+  { outside, materialize }: { outside: boolean; materialize: boolean },
+): Promise<RawLayout> {
+  const nonEmpty = facts.bytes > 0;
+  const spec = TABLES[source];
+  const p = q(readPath);
+  await db.exec(`drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans`);
+  // trim() with a character list is slow per value; a regex test (RE2) first makes clean values nearly free
+  const clean = (e: string) => `nullif(case when regexp_matches(${e}, ${EDGE_SPACE}) then trim(${e}, ${TRIM_CHARS}) else ${e} end, '')`;
+  let headers: string[];
+  let fieldSql: (index: number) => string;
+  let from: string;
+  let extra = "";
+  let fieldCount: number | undefined;
+  const base = cfg.header ? 2 : 1;
+
+  try {
+    if (cfg.format === "whitespace") {
+      // read_csv cannot split on a regex: read each line as one column and split it in SQL
+      const lines = `read_csv(${p}, columns={'line': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', auto_detect=false)`;
+      const first = nonEmpty ? await db.all<{ line: string | null }>(`select line from ${lines} limit 1`) : [];
+      const firstFields = (first[0]?.line ?? "").trim().split(/\s+/).filter(Boolean);
+      headers = cfg.header ? firstFields : firstFields.map((_, i) => String(i + 1));
+      fieldCount = firstFields.length;
+      from = `(select regexp_split_to_array(trim(line, ${TRIM_CHARS}), '\\s+') as f, coalesce(trim(line, ${TRIM_CHARS}), '') = '' as kehu_blank from read_csv(${p}, columns={'line': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', auto_detect=false, skip=${cfg.header ? 1 : 0}))`;
+      fieldSql = (i) => `f[${i + 1}]`;
+      extra = `, kehu_blank, len(f) as kehu_nfields`;
+    } else {
+      const csv = `read_csv(${p}, all_varchar=true, header=${cfg.header}, delim=${q(delimiterOf(cfg))}, quote='"', escape='"', store_rejects=true, rejects_table='kehu_reject_errors', rejects_scan='kehu_reject_scans', max_line_size=${MAX_LINE_BYTES})`;
+      const described = await db.all<{ column_name: string }>(`describe select * from ${csv}`);
+      if (cfg.header) {
+        // DuckDB renames a repeated header to name_1: the header as written, to refuse ambiguous columns
+        const written = parseHeaderLine(readHead(readPath), cfg);
+        headers = written.length === described.length ? written : described.map((d) => d.column_name);
+      } else headers = described.map((_, i) => String(i + 1));
+      const names = described.map((d) => d.column_name);
+      fieldSql = (i) => ident(names[i]);
+      from = csv;
+      // quoted fields may span lines: count the newlines inside each record to keep line numbers physical
+      // (also for files with invalid UTF-8 lines: matching those to records needs the line numbers up front)
+      if (facts.hasQuote || materialize) {
+        const all = names.map((n) => `coalesce(${ident(n)}, '')`).join(" || ");
+        extra = `, length(${all}) - length(replace(${all}, chr(10), '')) as kehu_nl`;
+      }
+      await db.exec(`drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans`);
+    }
+  } catch (error) {
+    if (error instanceof DataError) throw error;
+    throw await explainReadError(error, file, readPath, source, cfg, facts);
+  }
+  if (cfg.header) {
+    const norm = (h: string) => h.trim().toLowerCase();
+    const targets = new Set(spec.columns.map((c) => cfg.columns[c.name] ?? c.name).filter((t) => typeof t === "string").map(norm));
+    checkDuplicateHeaders(file, source, headers, (h) => targets.has(norm(h)), outside);
+  }
+
+  // map canonical columns to the export's headers
+  const columns: Record<string, string | null> = {};
+  const selects: string[] = [];
+  const cleaned: string[] = [];
+  const present = new Set<string>();
+  const shown = () =>
+    outside ? `${headers.length} column(s) (not shown: the file is outside the config directory)` : headers.map((h) => JSON.stringify(h)).join(", ");
+  for (const c of spec.columns) {
+    const mapped = cfg.columns[c.name];
+    let index = -1;
+    if (typeof mapped === "number") {
+      index = mapped - 1;
+      if (index >= headers.length) {
+        throw new SourceFileError(file, `sources.${source}.columns.${c.name}`, `column number ${mapped} for ${c.name} does not exist; the file has ${headers.length} columns`);
+      }
+    } else if (typeof mapped === "string") {
+      index = findHeader(headers, mapped);
+      if (index < 0) {
+        throw new SourceFileError(file, `sources.${source}.columns.${c.name}`, `column "${mapped}" (mapped to ${c.name}) not found; the header has ${shown()}`);
+      }
+    } else if (cfg.header) {
+      index = findHeader(headers, c.name);
+    }
+    if (index < 0) {
+      if (c.required) {
+        throw new SourceFileError(
+          file,
+          `sources.${source}.columns.${c.name}`,
+          `required column ${c.name} not found; map it to one of the columns ${shown()}`,
+        );
+      }
+      columns[c.name] = null;
+      continue;
+    }
+    columns[c.name] = typeof mapped === "number" || !cfg.header ? `#${index + 1}` : headers[index];
+    present.add(c.name);
+    // kept as read; trimming happens once, in the kehu_clean view
+    selects.push(`${fieldSql(index)} as ${ident(`r_${c.name}`)}`);
+    cleaned.push(`${clean(ident(`r_${c.name}`))} as ${col(c.name)}`);
+  }
+
+  const hasNl = extra.includes("kehu_nl");
+  const rawSelect = `${selects.join(", ") || "1 as kehu_dummy"}${extra}`;
+  if (!hasNl) {
+    await db.exec(`create or replace temp view kehu_src as select ${rawSelect} from ${from}`);
+    return { columns, present, lineSql: `(kehu_ord + ${base})`, cleanedSql: cleaned.join(", "), structural: 0, streaming: true, fieldCount };
+  }
+  try {
+    await db.exec(`create or replace temp table kehu_raw as select ${rawSelect} from ${from}`);
+  } catch (error) {
+    throw await explainReadError(error, file, readPath, source, cfg, facts);
+  }
+
+  // physical line numbers (see the module comment)
+  let structural = 0;
+  if (cfg.format !== "whitespace") {
+    structural = Number((await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_reject_errors`))[0].n);
+  }
+  await db.exec(`create or replace temp view kehu_src as select * from kehu_raw`);
+  let lineSql = `(kehu_ord + ${base})`;
+  if (structural > 0) {
+    await createRejectPositions(db, base);
+    lineSql = `(${lineSql} + (select count(*) from kehu_reject_at a where a.k <= kehu_ord))`;
+  }
+  lineSql = `(${lineSql} + coalesce(sum(kehu_nl) over (order by kehu_ord rows between unbounded preceding and 1 preceding), 0))`;
+  return { columns, present, lineSql, cleanedSql: cleaned.join(", "), structural, streaming: false, fieldCount };
+}
+
+/** kehu_reject_at(k): good row k (0-based) sits after the i-th malformed record L_i when k >= L_i - base - i. */
+export async function createRejectPositions(db: Db, base: number): Promise<void> {
+  await db.exec(`create or replace temp table kehu_reject_at as
+    select line::bigint - ${base} - (row_number() over (order by line::bigint) - 1) as k from (select distinct line from kehu_reject_errors)`);
+}
+
+
+/** Exact header match first, then trimmed and case-insensitive. */
+function findHeader(headers: string[], wanted: string): number {
+  const exact = headers.indexOf(wanted);
+  if (exact >= 0) return exact;
+  const norm = (s: string) => s.trim().toLowerCase();
+  return headers.findIndex((h) => norm(h) === norm(wanted));
+}
