@@ -36,7 +36,7 @@ export async function runPipelines(
   onStep: (name: string, index: number, total: number) => void = () => {},
 ): Promise<RunResult> {
   const steps = pipelineSteps(config);
-  const { asOf } = await setAnalysisVariables(db, config.analysis);
+  const { asOf } = await setAnalysisVariables(db, config.analysis, { checkDates: true });
   await runSteps(db, steps, (s, i, n) => onStep(s.name, i, n));
   const marts = steps.map((s) => s.name).filter(isMart);
   return { asOf, steps: steps.map((s) => s.name), marts };
