@@ -109,7 +109,7 @@ program
     const db = await openDatabase(cfg.database);
     try {
       const result = await buildMarts(db, cfg, printStep);
-      console.log(`built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir}`);
+      console.log(`built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir} (run ${result.runId})`);
     } finally {
       await db.close();
     }
@@ -148,7 +148,9 @@ program
         if (process.env.KEHU_VERBOSE || /error|fail|waiting|^building|^reading/i.test(line)) process.stderr.write(`${line}\n`);
       },
     });
-    console.log(`built the site (${result.customerPages} customer pages) into ${result.outDir} in ${Math.round((Date.now() - started) / 1000)} s`);
+    console.log(
+      `built the site from run ${result.runId} (as of ${result.asOf ?? "n/a"}, ${result.customerPages} customer pages) into ${result.outDir} in ${Math.round((Date.now() - started) / 1000)} s`,
+    );
   });
 
 program

@@ -1,6 +1,7 @@
 /**
  * `kehu report`: build the static site. Observable Framework does the building; this module prepares its inputs
- * (tables copied out of the database, the list of customer card pages, settings as environment variables), clears
+ * (a verified snapshot of one run's marts, refused when the database names another run; tables copied out of the
+ * database; the list of customer card pages; settings as environment variables), clears
  * Framework's loader cache (it would otherwise serve last run's data), builds into a temp dir, checks that no raw
  * phone/email leaked when masking, and only then swaps the result into outDir. Any failure leaves outDir untouched.
  */
@@ -11,6 +12,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "../data/db.ts";
 import { topCustomerIds } from "./cards.ts";
+import { checkSameRun, lastRun, snapshotMarts, type RunStamp } from "./run-manifest.ts";
 import { customerSlug, openReportSource, piiKind, reportEnv, REPORT_TABLES, DEFAULT_PII_SALT, type Locale } from "./marts.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -38,6 +40,9 @@ export interface BuildSiteResult {
   outDir: string;
   customerPages: number;
   builtAt: string;
+  /** The run whose marts the site shows, and its as_of. */
+  runId: string;
+  asOf: string | null;
 }
 
 export class SiteBuildError extends Error {
@@ -58,14 +63,18 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   const staging = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${Date.now()}`);
   const release = await acquireBuildLock(progress);
   try {
+    // The build reads a verified snapshot of one run's marts: a `kehu run` meanwhile cannot mix two runs.
+    const run = await snapshotMarts(martsDir, join(work, "marts"));
     if (options.databasePath) {
       progress(`reading tables from ${options.databasePath}`);
-      await exportTables(options.databasePath, tablesDir);
+      checkSameRun(run, await exportTables(options.databasePath, tablesDir), martsDir, options.databasePath);
     }
+    progress(`reading the marts of run ${run.runId} (as of ${run.asOf ?? "n/a"})`);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PATH: `${join(REPO_ROOT, "node_modules/.bin")}${process.platform === "win32" ? ";" : ":"}${process.env.PATH ?? ""}`,
-      KEHU_MARTS_DIR: martsDir,
+      KEHU_MARTS_DIR: join(work, "marts"),
+      KEHU_RUN_ID: run.runId,
       KEHU_TABLES_DIR: tablesDir,
       KEHU_LOCALE: options.locale ?? "zh-CN",
       KEHU_CURRENCY: options.currency ?? "CNY",
@@ -97,7 +106,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
     }
     cutCdnImports(staging);
     swapInto(staging, outDir);
-    return { outDir, customerPages: slugs.length, builtAt };
+    return { outDir, customerPages: slugs.length, builtAt, runId: run.runId, asOf: run.asOf };
   } finally {
     rmSync(staging, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
@@ -123,8 +132,8 @@ export function clearLoaderCache(cacheDir = join(DOCS, ".observablehq/cache")): 
   writeFileSync(stamp, version);
 }
 
-/** Copy the canonical tables (and ingest_log) the pages need out of the database, as Parquet. */
-async function exportTables(databasePath: string, dir: string): Promise<void> {
+/** Copy the canonical tables (and ingest_log) the pages need out of the database, as Parquet; its last run. */
+async function exportTables(databasePath: string, dir: string): Promise<RunStamp | null> {
   if (!existsSync(databasePath)) throw new SiteBuildError(`database ${databasePath} not found (run \`kehu ingest\` first)`);
   const db = await openDatabase(databasePath, { readOnly: true });
   try {
@@ -135,6 +144,7 @@ async function exportTables(databasePath: string, dir: string): Promise<void> {
       if (!present.has(name)) continue;
       await db.exec(`copy (select * from ${name}) to '${join(dir, `${name}.parquet`).replace(/'/g, "''")}' (format parquet)`);
     }
+    return await lastRun(db);
   } finally {
     await db.close();
   }

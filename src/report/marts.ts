@@ -26,6 +26,8 @@ export interface ReportEnv {
   title: string | null;
   /** ISO instant of the build. */
   builtAt: string;
+  /** The run whose marts the build reads (from their _run.json), or null outside a build. */
+  runId: string | null;
 }
 
 export const DEFAULT_PII_SALT = "kehu-default-salt";
@@ -42,6 +44,7 @@ export function reportEnv(env: NodeJS.ProcessEnv = process.env): ReportEnv {
     topCustomers: env.KEHU_TOP_CUSTOMERS ? Number(env.KEHU_TOP_CUSTOMERS) : 500,
     title: env.KEHU_TITLE || null,
     builtAt: env.KEHU_BUILT_AT || new Date().toISOString(),
+    runId: env.KEHU_RUN_ID || null,
   };
 }
 

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { join, extname } from "node:path";
 import { buildSite, findPiiLeaks, SiteBuildError } from "../../src/report/build.ts";
 import { reportEnv } from "../../src/report/marts.ts";
+import { writeMartsManifest } from "../../src/report/run-manifest.ts";
 import { openDatabase } from "../../src/data/db.ts";
 import { buildFixtureSite, SITE_CUSTOMERS, type SiteFixture } from "../helpers/site-fixture.ts";
 
@@ -78,7 +79,7 @@ describe("built site", () => {
     expect(html).toContain("<title>Overview | Customer analytics</title>");
     const meta = readdirSync(join(outDir, "_file/data")).find((f) => f.startsWith("meta."))!;
     const json = JSON.parse(readFileSync(join(outDir, "_file/data", meta), "utf8"));
-    expect(json).toMatchObject({ locale: "en", maskPii: true, asOf: "2024-06-30" });
+    expect(json).toMatchObject({ locale: "en", maskPii: true, asOf: "2024-06-30", runId: "fixture-run-1" });
     expect(json.files.map((f: { file: string }) => f.file)).toEqual(["客户.csv", "orders_2024.csv"]);
   });
 });
@@ -109,6 +110,7 @@ describe("a failing build", () => {
     const badMarts = join(fixture.dir, "bad-marts");
     mkdirSync(badMarts, { recursive: true });
     writeFileSync(join(badMarts, "customer_summary.parquet"), "this is not parquet");
+    writeMartsManifest(badMarts, { runId: "bad-run", asOf: null });
     const error = await buildSite({ martsDir: badMarts, outDir, locale: "en", topCustomers: 0 }).catch((e) => e);
     expect(error).toBeInstanceOf(SiteBuildError);
     expect(String(error.message)).toMatch(/customer_summary|parquet|loader/i);
