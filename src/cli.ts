@@ -118,7 +118,7 @@ program
 program
   .command("report")
   .description("build the static report site (Observable Framework) from the marts into report.outDir (default dist/)")
-  .option("--mask-pii", "replace names, phones, emails and addresses by stable pseudonyms everywhere in the site")
+  .option("--mask-pii", "replace names, phones, emails, addresses and customer ids by stable pseudonyms everywhere in the site")
   .option("--locale <locale>", "zh-CN or en (default: report.locale)")
   .option("--out <dir>", "output directory (default: report.outDir); replaced only when the build succeeds")
   .option("--top <n>", "customers with a card page of their own (default: report.topCustomers)", wholeNumber)
