@@ -111,7 +111,7 @@ program
     try {
       await assertIngestConsistent(db);
       const result = await buildMarts(db, cfg, printStep);
-      console.log(`built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir}`);
+      console.log(`built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir} (run ${result.runId})`);
     } finally {
       await db.close();
     }
@@ -120,7 +120,7 @@ program
 program
   .command("report")
   .description("build the static report site (Observable Framework) from the marts into report.outDir (default dist/)")
-  .option("--mask-pii", "replace names, phones, emails and addresses by stable pseudonyms everywhere in the site")
+  .option("--mask-pii", "replace names, phones, emails, addresses and customer ids by stable pseudonyms everywhere in the site")
   .option("--locale <locale>", "zh-CN or en (default: report.locale)")
   .option("--out <dir>", "output directory (default: report.outDir); replaced only when the build succeeds")
   .option("--top <n>", "customers with a card page of their own (default: report.topCustomers)", wholeNumber)
@@ -150,7 +150,9 @@ program
         if (process.env.KEHU_VERBOSE || /error|fail|waiting|^building|^reading/i.test(line)) process.stderr.write(`${line}\n`);
       },
     });
-    console.log(`built the site (${result.customerPages} customer pages) into ${result.outDir} in ${Math.round((Date.now() - started) / 1000)} s`);
+    console.log(
+      `built the site from run ${result.runId} (as of ${result.asOf ?? "n/a"}, ${result.customerPages} customer pages) into ${result.outDir} in ${Math.round((Date.now() - started) / 1000)} s`,
+    );
   });
 
 program

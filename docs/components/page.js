@@ -92,6 +92,7 @@ export function freshness(meta, fmt) {
     ? meta.files.map((f) => `${f.file} (${fmt.integer(f.rows)})`).join(", ")
     : fmt.t("freshness.files_from_marts", {n: meta.martFiles.length});
   const p = el("p", fmt.t("freshness.text", {asOf: fmt.date(meta.asOf), builtAt: fmt.dateTime(meta.builtAt), files}), "kehu-freshness");
+  if (meta.runId) p.append(" ", fmt.t("freshness.run", {run: meta.runId}));
   if (meta.maskPii) p.append(" ", fmt.t("freshness.masked"));
   return p;
 }

@@ -2,23 +2,13 @@
 // browser from the data (nothing is fetched). Built on @observablehq/inputs, which escapes every cell.
 import * as Inputs from "@observablehq/inputs";
 import {translate} from "./i18n.js";
+import {csvLines} from "./csv.js";
 
-/** RFC 4180 CSV of `rows` restricted to `columns` (header = column labels). */
+/** RFC 4180 CSV of `rows` restricted to `columns` (header = column labels), formulas defused (csv.js). */
 export function toCsv(rows, columns, header = {}) {
-  const cell = (v) => {
-    if (v === null || v === undefined) return "";
-    if (v instanceof Date) v = v.toISOString();
-    else if (Array.isArray(v)) v = v.join("; ");
-    else if (typeof v === "object") v = JSON.stringify(v);
-    const s = String(v);
-    // A leading = + - @ would run as a formula in a spreadsheet: prefix a quote (OWASP CSV injection).
-    const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  const lines = [columns.map((c) => cell(header[c] ?? c)).join(",")];
-  for (const row of rows) lines.push(columns.map((c) => cell(row[c])).join(","));
+  const lines = csvLines(columns.map((c) => header[c] ?? c), rows.map((row) => columns.map((c) => row[c])));
   // BOM so Excel opens UTF-8 (Chinese names) correctly.
-  return "\ufeff" + lines.join("\r\n") + "\r\n";
+  return "\ufeff" + lines;
 }
 
 /** A button that downloads `getRows()` as `<filename>.csv`. */

@@ -19,6 +19,7 @@ await emitJson(
       currency: env.currency,
       title: env.title,
       builtAt: env.builtAt,
+      runId: env.runId,
       asOf,
       maskPii: env.maskPii,
       marts: source.marts,

@@ -18,7 +18,7 @@
  * readers.ts (read_csv and the column map), values.ts (typed values and their checks), provenance.ts (what
  * ingest_log says about a file; duplicates, overlaps, pruning) and repair.ts (ingest_log against the tables).
  */
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join, relative, resolve, isAbsolute, sep } from "node:path";
 import type { Db } from "./db.ts";
@@ -34,6 +34,7 @@ import { filesNotConfigured, findOverlap, overlapWarnings, reconcileWithLog, rem
 import { AUTO_CANDIDATES, parseTimestampSql, type DateFormat } from "./dates.ts";
 import { col, ident, q, sqlTimestamp } from "./sql.ts";
 import { dateWindow, valueSql, type DateWindow } from "./values.ts";
+import { csvLines } from "../../docs/components/csv.js";
 
 export type IngestStage = "inspect" | "transcode" | "read" | "validate" | "write" | "done" | "skipped";
 
@@ -239,9 +240,11 @@ async function writeRejectedCsv(db: Db, dir: string, base: string, source: Sourc
   }
   const out = join(dir, `${base}.csv`);
   const where = `source = ${q(source)}` + (file ? ` and file = ${q(file)}` : "");
-  await db.exec(
-    `copy (select file, line, "column", value, reason from kehu_run_errs where ${where} order by file, line, "column") to ${q(out)} (header, delimiter ',')`,
+  const rows = await db.all<{ file: string; line: number; column: string; value: string | null; reason: string }>(
+    `select file, line::integer as line, "column", value, reason from kehu_run_errs where ${where} order by file, line, "column"`,
   );
+  // csvLines defuses formulas: a rejected value is whatever the export held (=HYPERLINK(...) included)
+  writeFileSync(out, csvLines(["file", "line", "column", "value", "reason"], rows.map((r) => [r.file, r.line, r.column, r.value, r.reason])));
   return out;
 }
 
@@ -536,9 +539,16 @@ async function validateAndInsert(
     const nlBefore = layout.streaming
       ? ""
       : ` + coalesce((select sum(kehu_nl) from kehu_rows r where r.kehu_ord < e.line::bigint - ${base} - (select count(distinct line) from kehu_reject_errors x where x.line < e.line)), 0)`;
+    // never the raw line (it holds names, phones, addresses): a wrong field count is stored as counts only
     await db.exec(`insert into kehu_errs
-      select (e.line::bigint${nlBefore})::integer, '*', e.csv_line, lower(e.error_type) || ': ' || e.error_message
-      from (select distinct line, csv_line, error_type, error_message from kehu_reject_errors) e`);
+      select (e.line::bigint${nlBefore})::integer, e."column", e.value, e.reason from (
+        select line, '*' as "column", 'found ' || max(regexp_extract(error_message, 'Found: (\\d+)', 1)::integer)
+                 || ', expected ' || max(regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1)) as value,
+               'wrong number of fields' as reason
+        from kehu_reject_errors where error_type in ('TOO MANY COLUMNS', 'MISSING COLUMNS') group by line
+        union all
+        select distinct line, coalesce(column_name, '*'), null, lower(error_type) || ': ' || error_message
+        from kehu_reject_errors where error_type not in ('TOO MANY COLUMNS', 'MISSING COLUMNS')) e`);
   }
   report.loaded = insertedRows;
   report.rejected = Number(badRows) + structural;

@@ -1,14 +1,16 @@
 /**
  * Everything `kehu run` computes: the SQL models found under src/pipelines plus the TypeScript steps (model
- * fitting) registered here, run in dependency order in one transaction, then every mart exported to Parquet.
+ * fitting) registered here, run in dependency order in one transaction, then every mart exported to Parquet as one
+ * run (stamped with a run id, see src/report/run-manifest.ts).
  */
-import { mkdirSync, renameSync, rmSync, existsSync } from "node:fs";
-import { dirname, join, basename } from "node:path";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { Db } from "../data/db.ts";
 import type { KehuConfig } from "../data/config.ts";
 import { createAllTablesSql } from "../data/schemas.ts";
 import { DataError } from "../data/errors.ts";
-import { loadSqlModels, orderSteps, runSteps, setAnalysisVariables, type Step } from "./runner.ts";
+import { loadSqlModels, orderSteps, PIPELINES_DIR, runSteps, setAnalysisVariables, type Step } from "./runner.ts";
+import { newRunId, publishRunDir, recordRun, runDirFor, writeMartsManifest, type RunStamp } from "../report/run-manifest.ts";
 import { clvSteps } from "./clv/steps.ts";
 import { calibrationSteps } from "./clv/calibration.ts";
 import { snapshotSteps } from "./snapshots/snapshots.ts";
@@ -29,53 +31,103 @@ export interface RunResult {
   asOf: string | null;
   steps: string[];
   marts: string[];
+  /** The run id stamped on the marts and in kehu_runs (buildMarts). */
+  runId?: string;
 }
 
+/**
+ * Run every step in one transaction. `finish`, when given, runs last inside that transaction (after every mart is
+ * computed, before the commit): buildMarts records the run and writes the marts' Parquet files there.
+ */
 export async function runPipelines(
   db: Db,
   config: KehuConfig,
   onStep: (name: string, index: number, total: number) => void = () => {},
+  finish?: (db: Db, result: RunResult) => Promise<void>,
 ): Promise<RunResult> {
   const steps = pipelineSteps(config);
-  const { asOf } = await setAnalysisVariables(db, config.analysis);
-  await runSteps(db, steps, (s, i, n) => onStep(s.name, i, n));
-  const marts = steps.map((s) => s.name).filter(isMart);
-  return { asOf, steps: steps.map((s) => s.name), marts };
+  const { asOf } = await setAnalysisVariables(db, config.analysis, { checkDates: true });
+  const names = steps.map((s) => s.name);
+  const result: RunResult = { asOf, steps: names, marts: names.filter(isMart) };
+  const last: Step[] = finish ? [{ name: "kehu_runs", dependsOn: names, file: PIPELINES_DIR, run: (tx) => finish(tx, result) }] : [];
+  await runSteps(db, [...steps, ...last], (s, i, n) => onStep(s.name, i, n));
+  return result;
 }
 
-/** Write each mart to `<martsDir>/<name>.parquet`, into a temp dir first and swapped in only when all succeed. */
-export async function exportMarts(db: Db, marts: string[], martsDir: string): Promise<void> {
-  const tmp = join(dirname(martsDir), `.${basename(martsDir)}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+/** Write each mart and the run's `_run.json` into the run's own directory (not yet the current marts). */
+async function writeRunDir(db: Db, marts: string[], martsDir: string, stamp: RunStamp): Promise<string> {
+  const dir = runDirFor(martsDir, stamp.runId);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   try {
     for (const name of marts) {
-      const file = join(tmp, `${name}.parquet`).replace(/'/g, "''");
+      const file = join(dir, `${name}.parquet`).replace(/'/g, "''");
       await db.exec(`copy (select * from ${name}) to '${file}' (format parquet)`);
     }
-    const old = `${martsDir}.old-${process.pid}`;
-    if (existsSync(martsDir)) renameSync(martsDir, old);
-    renameSync(tmp, martsDir);
-    rmSync(old, { recursive: true, force: true });
+    writeMartsManifest(dir, stamp);
+    return dir;
   } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
     throw error;
   }
 }
 
 /**
- * What `kehu run` does: compute every mart in one transaction, then export them to Parquet for the site. Fails with
- * a DataError, changing nothing, when no transaction has been loaded yet.
+ * Write each mart to `<martsDir>/<name>.parquet` with a `_run.json`, recording the run in `db`'s kehu_runs, and make
+ * them the current marts in one step (see src/report/run-manifest.ts). For marts computed outside buildMarts.
+ */
+export async function exportMarts(db: Db, marts: string[], martsDir: string, asOf: string | null = null): Promise<RunStamp> {
+  const stamp = { runId: newRunId(), asOf };
+  const dir = await writeRunDir(db, marts, martsDir, stamp);
+  try {
+    await db.transaction((tx) => recordRun(tx, stamp, marts.length));
+    publishRunDir(dir, martsDir);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return stamp;
+}
+
+export interface BuildMartsOptions {
+  /** Test hook: runs after the database committed the run and before its marts are published (a crash there). */
+  afterCommit?: () => void | Promise<void>;
+}
+
+/**
+ * What `kehu run` does: compute every mart in one transaction that also records the run in kehu_runs and writes the
+ * marts' Parquet files (stamped with the run id) into the run's directory; after the commit, one rename makes them
+ * the current marts. A crash between the two leaves marts the database does not name: the site build refuses
+ * them (see checkSameRun). Fails with a DataError, changing nothing, when no transaction has been loaded yet.
  */
 export async function buildMarts(
   db: Db,
   config: KehuConfig,
   onStep: (name: string, index: number, total: number) => void = () => {},
+  options: BuildMartsOptions = {},
 ): Promise<RunResult> {
   await db.exec(createAllTablesSql());
   const [{ n }] = await db.all<{ n: number }>("select count(*)::integer as n from transactions");
   if (n === 0) throw new DataError(`no transactions in ${db.path}: load the exports first with \`kehu ingest\``);
-  const result = await runPipelines(db, config, onStep);
-  await exportMarts(db, result.marts, config.martsDir);
-  return result;
+  const stamp: RunStamp = { runId: newRunId(), asOf: null };
+  let dir: string | null = null;
+  try {
+    const result = await runPipelines(db, config, onStep, async (tx, r) => {
+      stamp.asOf = r.asOf;
+      await recordRun(tx, stamp, r.marts.length);
+      dir = await writeRunDir(tx, r.marts, config.martsDir, stamp);
+    });
+    await options.afterCommit?.();
+    try {
+      publishRunDir(dir!, config.martsDir);
+    } catch (error) {
+      throw new DataError(
+        `run ${stamp.runId} was saved in the database but its marts could not replace ${config.martsDir} (${(error as Error).message}); the site build will refuse the old marts: run \`kehu run\` again`,
+      );
+    }
+    return { ...result, runId: stamp.runId };
+  } catch (error) {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Db } from "../data/db.ts";
-import type { KehuConfig } from "../data/config.ts";
+import { ConfigError, type KehuConfig } from "../data/config.ts";
 
 export interface Step {
   name: string;
@@ -103,7 +103,12 @@ const PERIOD_DAYS = { day: 1, week: 7, month: 365.25 / 12 } as const;
  * margin, discount_rate_annual, horizon_months, p_alive_threshold, churn_list_share, followup_per_rep, holdout_start (DATE or NULL),
  * w_frequency, w_credit, w_influence, w_prospects, w_loyalty, cadence_a..cadence_d, visit_conversion_days.
  */
-export async function setAnalysisVariables(db: Db, analysis: KehuConfig["analysis"]): Promise<{ asOf: string | null }> {
+export async function setAnalysisVariables(
+  db: Db,
+  analysis: KehuConfig["analysis"],
+  options: { checkDates?: boolean } = {},
+): Promise<{ asOf: string | null }> {
+  if (options.checkDates) await checkAnalysisDates(db, analysis);
   const asOfRow = analysis.asOf
     ? [{ as_of: analysis.asOf }]
     : await db.all<{ as_of: string | null }>("select max(ordered_at)::date::varchar as as_of from transactions");
@@ -135,6 +140,31 @@ export async function setAnalysisVariables(db: Db, analysis: KehuConfig["analysi
   };
   for (const [name, value] of Object.entries(vars)) await db.exec(`set variable ${name} = ${value}`);
   return { asOf };
+}
+
+/**
+ * Refuse dates that would silently give an empty or unvalidated analysis: an asOf before the first transaction
+ * (0 customers), a holdoutStart not before asOf (nothing to validate on) or not after the first transaction (nothing
+ * to fit on). The ConfigError names the key to fix and the data's date range. No transactions: nothing to check.
+ */
+export async function checkAnalysisDates(db: Db, analysis: KehuConfig["analysis"]): Promise<void> {
+  const [range] = await db.all<{ first: string | null; last: string | null }>(
+    "select min(ordered_at)::date::varchar as first, max(ordered_at)::date::varchar as last from transactions",
+  );
+  if (!range?.first || !range.last) return;
+  const { first, last } = range;
+  const span = `the transactions run from ${first} to ${last}`;
+  const asOf = analysis.asOf ?? last;
+  if (analysis.asOf && analysis.asOf < first) {
+    throw new ConfigError(`analysis.asOf: ${analysis.asOf} is before the first transaction, so no customer would be analysed; ${span}: set analysis.asOf within that range, or remove it to use ${last}`);
+  }
+  const holdout = analysis.holdoutStart;
+  if (holdout && holdout >= asOf) {
+    throw new ConfigError(`analysis.holdoutStart: ${holdout} is not before analysis.asOf (${asOf}), so the models could not be validated; ${span}: set analysis.holdoutStart after ${first} and before ${asOf}, or remove it`);
+  }
+  if (holdout && holdout <= first) {
+    throw new ConfigError(`analysis.holdoutStart: ${holdout} is not after the first transaction, so there is nothing to fit the models on before it; ${span}: set analysis.holdoutStart after ${first} and before ${asOf}, or remove it`);
+  }
 }
 
 /** Run steps in order inside one transaction; `onStep` reports progress. */

@@ -1,8 +1,9 @@
 /**
  * `kehu report`: build the static site. Observable Framework does the building; this module prepares its inputs
- * (tables copied out of the database, the list of customer card pages, settings as environment variables), clears
+ * (a verified snapshot of one run's marts, refused when the database names another run; tables copied out of the
+ * database; the list of customer card pages; settings as environment variables), clears
  * Framework's loader cache (it would otherwise serve last run's data), builds into a temp dir, checks that no raw
- * phone/email leaked when masking, and only then swaps the result into outDir. Any failure leaves outDir untouched.
+ * phone, email, name or customer id leaked when masking (leaks.ts), and only then swaps the result into outDir. Any failure leaves outDir untouched.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +12,11 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "../data/db.ts";
 import { topCustomerIds } from "./cards.ts";
-import { customerSlug, openReportSource, piiKind, reportEnv, REPORT_TABLES, DEFAULT_PII_SALT, type Locale } from "./marts.ts";
+import { checkSameRun, lastRun, snapshotMarts, type RunStamp } from "./run-manifest.ts";
+import { customerSlug, openReportSource, reportEnv, REPORT_TABLES, DEFAULT_PII_SALT, type Locale } from "./marts.ts";
+import { findPiiLeaks } from "./leaks.ts";
+
+export { findPiiLeaks, type PiiLeak } from "./leaks.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DOCS = join(REPO_ROOT, "docs");
@@ -38,6 +43,9 @@ export interface BuildSiteResult {
   outDir: string;
   customerPages: number;
   builtAt: string;
+  /** The run whose marts the site shows, and its as_of. */
+  runId: string;
+  asOf: string | null;
 }
 
 export class SiteBuildError extends Error {
@@ -58,14 +66,18 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   const staging = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${Date.now()}`);
   const release = await acquireBuildLock(progress);
   try {
+    // The build reads a verified snapshot of one run's marts: a `kehu run` meanwhile cannot mix two runs.
+    const run = await snapshotMarts(martsDir, join(work, "marts"));
     if (options.databasePath) {
       progress(`reading tables from ${options.databasePath}`);
-      await exportTables(options.databasePath, tablesDir);
+      checkSameRun(run, await exportTables(options.databasePath, tablesDir), martsDir, options.databasePath);
     }
+    progress(`reading the marts of run ${run.runId} (as of ${run.asOf ?? "n/a"})`);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PATH: `${join(REPO_ROOT, "node_modules/.bin")}${process.platform === "win32" ? ";" : ":"}${process.env.PATH ?? ""}`,
-      KEHU_MARTS_DIR: martsDir,
+      KEHU_MARTS_DIR: join(work, "marts"),
+      KEHU_RUN_ID: run.runId,
       KEHU_TABLES_DIR: tablesDir,
       KEHU_LOCALE: options.locale ?? "zh-CN",
       KEHU_CURRENCY: options.currency ?? "CNY",
@@ -97,7 +109,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
     }
     cutCdnImports(staging);
     swapInto(staging, outDir);
-    return { outDir, customerPages: slugs.length, builtAt };
+    return { outDir, customerPages: slugs.length, builtAt, runId: run.runId, asOf: run.asOf };
   } finally {
     rmSync(staging, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
@@ -123,8 +135,8 @@ export function clearLoaderCache(cacheDir = join(DOCS, ".observablehq/cache")): 
   writeFileSync(stamp, version);
 }
 
-/** Copy the canonical tables (and ingest_log) the pages need out of the database, as Parquet. */
-async function exportTables(databasePath: string, dir: string): Promise<void> {
+/** Copy the canonical tables (and ingest_log) the pages need out of the database, as Parquet; its last run. */
+async function exportTables(databasePath: string, dir: string): Promise<RunStamp | null> {
   if (!existsSync(databasePath)) throw new SiteBuildError(`database ${databasePath} not found (run \`kehu ingest\` first)`);
   const db = await openDatabase(databasePath, { readOnly: true });
   try {
@@ -135,15 +147,19 @@ async function exportTables(databasePath: string, dir: string): Promise<void> {
       if (!present.has(name)) continue;
       await db.exec(`copy (select * from ${name}) to '${join(dir, `${name}.parquet`).replace(/'/g, "''")}' (format parquet)`);
     }
+    return await lastRun(db);
   } finally {
     await db.close();
   }
 }
 
-/** The customers that get their own page: the top N by revenue to date (the same list the cards loader uses). */
+/**
+ * The customers that get their own page: the top N by revenue to date (the same list, and when masking the same
+ * pseudonymous ids, as the cards loader).
+ */
 async function topCustomerSlugs(env: ReturnType<typeof reportEnv>, n: number): Promise<string[]> {
   if (n <= 0) return [];
-  const source = await openReportSource({ ...env, maskPii: false });
+  const source = await openReportSource(env);
   try {
     return [...new Set((await topCustomerIds(source, n)).map(customerSlug))];
   } finally {
@@ -241,80 +257,6 @@ function swapInto(staging: string, outDir: string): void {
     throw error;
   }
   rmSync(old, { recursive: true, force: true });
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Leak check
-
-export interface PiiLeak {
-  file: string;
-  kind: "phone" | "email";
-}
-
-const digitsOf = (s: string) => s.replace(/\D/g, "");
-
-/** A phone's digits, also without a leading country code (+86 139... is published as 139... just as well). */
-function phoneVariants(phone: string): string[] {
-  const digits = digitsOf(phone);
-  if (digits.length < 6) return [];
-  const variants = [digits];
-  for (let cut = 1; cut <= 3 && digits.length - cut >= 10; ++cut) variants.push(digits.slice(cut));
-  return variants;
-}
-
-/**
- * Files under `dir` (pages, data files; not the bundled libraries) that contain a raw phone number or email of any
- * customer (read unmasked from every phone/email column of the tables and marts).
- */
-export async function findPiiLeaks(dir: string, unmaskedEnv: ReturnType<typeof reportEnv>): Promise<PiiLeak[]> {
-  const phones = new Set<string>();
-  const emails = new Set<string>();
-  const source = await openReportSource({ ...unmaskedEnv, maskPii: false });
-  try {
-    for (const name of [...source.marts, ...source.tables]) {
-      const cols = await source.query<{ column_name: string; column_type: string }>(`select column_name, data_type as column_type from information_schema.columns where table_name = '${name}'`);
-      for (const c of cols) {
-        const kind = piiKind(c.column_name);
-        if ((kind !== "phone" && kind !== "email") || c.column_type !== "VARCHAR") continue;
-        const rows = await source.query<{ v: string }>(`select distinct "${c.column_name}" as v from "${name}" where "${c.column_name}" is not null`);
-        for (const { v } of rows) {
-          if (kind === "email" && v.includes("@")) emails.add(v.trim().toLowerCase());
-          if (kind === "phone") for (const variant of phoneVariants(v)) phones.add(variant);
-        }
-      }
-    }
-  } finally {
-    await source.close();
-  }
-  const leaks: PiiLeak[] = [];
-  if (!phones.size && !emails.size) return leaks;
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) {
-        if (d === dir && (entry.name === "_node" || entry.name === "_observablehq" || entry.name === "_npm")) continue;
-        walk(p);
-        continue;
-      }
-      if (![".html", ".js", ".json", ".csv", ".tsv", ".txt", ".md"].includes(extname(entry.name))) continue;
-      const text = readFileSync(p, "utf8");
-      const rel = p.slice(dir.length + 1);
-      for (const m of text.matchAll(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g)) {
-        if (emails.has(m[0].toLowerCase())) {
-          leaks.push({ file: rel, kind: "email" });
-          break;
-        }
-      }
-      for (const m of text.matchAll(/\+?\d[\d ().-]{4,}\d/g)) {
-        if (phones.has(digitsOf(m[0]))) {
-          leaks.push({ file: rel, kind: "phone" });
-          break;
-        }
-      }
-    }
-  };
-  walk(dir);
-  return leaks;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

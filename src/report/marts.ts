@@ -26,6 +26,8 @@ export interface ReportEnv {
   title: string | null;
   /** ISO instant of the build. */
   builtAt: string;
+  /** The run whose marts the build reads (from their _run.json), or null outside a build. */
+  runId: string | null;
 }
 
 export const DEFAULT_PII_SALT = "kehu-default-salt";
@@ -42,6 +44,7 @@ export function reportEnv(env: NodeJS.ProcessEnv = process.env): ReportEnv {
     topCustomers: env.KEHU_TOP_CUSTOMERS ? Number(env.KEHU_TOP_CUSTOMERS) : 500,
     title: env.KEHU_TITLE || null,
     builtAt: env.KEHU_BUILT_AT || new Date().toISOString(),
+    runId: env.KEHU_RUN_ID || null,
   };
 }
 
@@ -63,6 +66,14 @@ export function piiKind(column: string): PiiKind | null {
   return null;
 }
 
+/**
+ * Columns holding a customer id (any table or mart). Ids are often personal themselves (a name, a phone number):
+ * when masking, every one is replaced by `pseudonymId`, in every column, so joins still match.
+ */
+export function isCustomerIdColumn(column: string): boolean {
+  return /^(customer_id|referred_by)$/i.test(column);
+}
+
 const PREFIX: Record<Locale, Record<Exclude<PiiKind, "email" | "text">, string>> = {
   "zh-CN": { name: "客户-", contact: "联系人-", phone: "电话-", address: "地址-" },
   en: { name: "customer-", contact: "contact-", phone: "phone-", address: "address-" },
@@ -82,6 +93,15 @@ export function pseudonym(kind: PiiKind, value: string | null, salt: string, loc
   return kind === "email" ? `user-${h}@example.invalid` : `${PREFIX[locale][kind]}${h}`;
 }
 
+/**
+ * The pseudonymous id that replaces a customer id when masking: `cust-` and 16 hex digits of a hash keyed with the
+ * salt (64 bits: no two of a million customers share one). Stable per salt, so card URLs stay the same.
+ */
+export function pseudonymId(id: string | number | null, salt: string): string | null {
+  if (id === null || id === undefined) return null;
+  return `cust-${createHash("sha256").update(`${salt}:id:${id}`).digest("hex").slice(0, 16)}`;
+}
+
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
@@ -92,6 +112,12 @@ export function maskExpression(column: string, kind: PiiKind, salt: string, loca
   const hash = `substr(sha256(${sqlString(salt + ":")} || ${col}), 1, 6)`;
   const value = kind === "email" ? `'user-' || ${hash} || '@example.invalid'` : `${sqlString(PREFIX[locale][kind])} || ${hash}`;
   return `case when ${col} is null then null else ${value} end`;
+}
+
+/** SQL replacing the customer id column `column` (any type) by its `pseudonymId` (NULL stays NULL). */
+export function maskIdExpression(column: string, salt: string): string {
+  const col = ident(column);
+  return `case when ${col} is null then null else 'cust-' || substr(sha256(${sqlString(`${salt}:id:`)} || ${col}::varchar), 1, 16) end`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -134,14 +160,17 @@ const parquetNames = (dir: string | null): string[] =>
         .sort()
     : [];
 
-/** CREATE VIEW over a Parquet file with its PII columns masked (when the build masks). */
+/** CREATE VIEW over a Parquet file with its PII columns and customer ids masked (when the build masks). */
 async function createMaskedView(db: Db, name: string, file: string, env: ReportEnv): Promise<void> {
   const source = `read_parquet(${sqlString(file)})`;
   const columns = await db.all<{ column_name: string; column_type: string }>(`describe select * from ${source}`);
   const replaces = env.maskPii
-    ? columns
-        .filter((c) => c.column_type === "VARCHAR" && piiKind(c.column_name))
-        .map((c) => `${maskExpression(c.column_name, piiKind(c.column_name)!, env.salt, env.locale)} as ${ident(c.column_name)}`)
+    ? columns.flatMap((c) => {
+        const as = ` as ${ident(c.column_name)}`;
+        if (isCustomerIdColumn(c.column_name)) return [maskIdExpression(c.column_name, env.salt) + as];
+        const kind = c.column_type === "VARCHAR" ? piiKind(c.column_name) : null;
+        return kind ? [maskExpression(c.column_name, kind, env.salt, env.locale) + as] : [];
+      })
     : [];
   const select = replaces.length ? `select * replace (${replaces.join(", ")}) from ${source}` : `select * from ${source}`;
   await db.exec(`create view ${ident(name)} as ${select}`);

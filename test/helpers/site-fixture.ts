@@ -10,6 +10,10 @@ import { openDatabase } from "../../src/data/db.ts";
 import { createAllTablesSql } from "../../src/data/schemas.ts";
 import { insertFixture, type Fixture } from "./pipeline.ts";
 import { buildSite, type BuildSiteOptions, type BuildSiteResult } from "../../src/report/build.ts";
+import { recordRun, writeMartsManifest, type RunStamp } from "../../src/report/run-manifest.ts";
+
+/** The run id the fixture's marts and database are stamped with. */
+export const FIXTURE_RUN: RunStamp = { runId: "fixture-run-1", asOf: "2024-06-30" };
 
 export const XSS_NAME = "<img src=x onerror=alert(1)>";
 export const AS_OF = "2024-06-30";
@@ -152,6 +156,8 @@ export async function makeSiteFixture(): Promise<SiteFixture> {
       await db.exec(`copy ${name} to '${join(martsDir, `${name}.parquet`)}' (format parquet)`);
     }
     for (const name of Object.keys(MARTS)) await db.exec(`drop table ${name}`);
+    writeMartsManifest(martsDir, FIXTURE_RUN);
+    await recordRun(db, FIXTURE_RUN, Object.keys(MARTS).length);
   } finally {
     await db.close();
   }

@@ -12,6 +12,10 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFixture } from "../helpers/pipeline.ts";
 import { isMart } from "../../src/pipelines/index.ts";
+import { DEFAULT_PII_SALT, pseudonymId } from "../../src/report/marts.ts";
+
+/** A fixture customer id as a masked build shows it. */
+const masked = (id: string) => pseudonymId(id, DEFAULT_PII_SALT);
 import { SOURCE_NAMES } from "../../src/data/schemas.ts";
 import { crmConfig, crmFixture } from "../fixtures/crm/accounts.ts";
 
@@ -72,7 +76,7 @@ describe("CRM loaders on computed marts", () => {
       expect(row.sales_rep).toBeTruthy();
       expect(Array.isArray(row.reasons) && row.reasons.length > 0).toBe(true);
     }
-    const c1 = f.queue.find((r: Json) => r.customer_id === "C1");
+    const c1 = f.queue.find((r: Json) => r.customer_id === masked("C1"));
     expect(c1.name).toMatch(/^customer-[0-9a-f]{6}$/);
     expect(c1.reasons).toEqual(expect.arrayContaining(["open_complaint", "invoice_overdue", "birthday_soon"]));
     expect(f.cadence).toEqual({ has_contact_data: true, a: 14, b: 30, c: 60, d: 120 });
@@ -86,9 +90,9 @@ describe("CRM loaders on computed marts", () => {
     // as in crm.test.ts: 1440 open, DSO 72 days
     expect(c.summary.map((r: Json) => r.bucket)).toEqual(["current", "1-30", "31-60", "61-90", "90+"]);
     expect(c.summary[0].dso_days).toBeCloseTo(72, 10);
-    expect(c.aging[0]).toMatchObject({ customer_id: "C2", overdue_amount: 300 });
+    expect(c.aging[0]).toMatchObject({ customer_id: masked("C2"), overdue_amount: 300 });
     expect(c.aging[0].name).toMatch(/^customer-/);
-    expect(c.rerating.map((r: Json) => r.customer_id)).toEqual(["C2"]);
+    expect(c.rerating.map((r: Json) => r.customer_id)).toEqual([masked("C2")]);
     expect(c.lastReview).toBe("2024-06-01");
   });
 

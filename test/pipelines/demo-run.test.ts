@@ -46,7 +46,7 @@ describe("kehu run on the demo data", () => {
       const [{ n }] = await db.all<{ n: number }>(`select count(*)::integer as n from ${mart}`);
       expect(n, mart).toBeGreaterThan(0);
     }
-    expect(readdirSync(martsDir).sort()).toEqual(result.marts.map((m) => `${m}.parquet`).sort());
+    expect(readdirSync(martsDir).sort()).toEqual([...result.marts.map((m) => `${m}.parquet`), "_run.json"].sort());
   });
 
   it("fits the purchase and spend models and predicts a finite CLV for every customer", async () => {

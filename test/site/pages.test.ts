@@ -22,6 +22,7 @@ import { promisify } from "node:util";
 import { buildSite } from "../../src/report/build.ts";
 import { openDatabase } from "../../src/data/db.ts";
 import { exportMarts, isMart } from "../../src/pipelines/index.ts";
+import { recordRun, type RunStamp } from "../../src/report/run-manifest.ts";
 import { makeSiteFixture, siteFixtureData, SITE_CUSTOMERS, AS_OF, type SiteFixture } from "../helpers/site-fixture.ts";
 import { runFixture } from "../helpers/pipeline.ts";
 
@@ -33,6 +34,7 @@ type Json = any;
 
 let fixture: SiteFixture;
 let martsDir: string;
+let stamp: RunStamp;
 let tablesDir: string;
 let outDir: string;
 const built: Partial<Record<Page, Json>> = {};
@@ -67,9 +69,16 @@ beforeAll(async () => {
   try {
     const tables = await pipeline.rows<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'main'");
     const marts = tables.map((t) => t.name).filter((n) => isMart(n) && !["transactions", "customers", "visits", "complaints", "invoices", "ingest_log", "rejected_rows"].includes(n));
-    await exportMarts(pipeline.db, marts, martsDir);
+    stamp = await exportMarts(pipeline.db, marts, martsDir, AS_OF);
   } finally {
     await pipeline.db.close();
+  }
+  // the build checks that the database names the marts' run: these marts were computed on a copy of its data
+  const fixtureDb = await openDatabase(fixture.databasePath);
+  try {
+    await recordRun(fixtureDb, stamp, 0);
+  } finally {
+    await fixtureDb.close();
   }
   tablesDir = join(fixture.dir, "tables");
   mkdirSync(tablesDir);

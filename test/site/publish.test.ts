@@ -2,8 +2,9 @@
  * The publishing workflow (parsed, not run) and the `kehu report` command's argument checks.
  */
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 
@@ -65,6 +66,19 @@ describe("kehu report", () => {
     const r = kehu("report", "--help");
     expect(r.status).toBe(0);
     for (const option of ["--mask-pii", "--locale", "--out", "--top", "--demo"]) expect(r.stdout).toContain(option);
+  });
+
+  it("refuses to build without marts (exit 1) and leaves the site alone", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kehu-report-cli-"));
+    try {
+      writeFileSync(join(dir, "kehu.config.json"), JSON.stringify({ sources: { transactions: { files: "orders.csv" } } }));
+      const r = kehu("-c", join(dir, "kehu.config.json"), "report");
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/no marts in .*: run `kehu run` first/);
+      expect(existsSync(join(dir, "dist"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects an unknown locale as a usage error (exit 2)", () => {

@@ -9,7 +9,18 @@ import { mkdtempSync, writeFileSync, rmSync, mkdirSync, symlinkSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openDatabase } from "../../src/data/db.ts";
-import { customerSlug, maskExpression, openReportSource, piiKind, pseudonym, reportEnv, type ReportSource } from "../../src/report/marts.ts";
+import {
+  customerSlug,
+  DEFAULT_PII_SALT,
+  maskExpression,
+  maskIdExpression,
+  openReportSource,
+  piiKind,
+  pseudonym,
+  pseudonymId,
+  reportEnv,
+  type ReportSource,
+} from "../../src/report/marts.ts";
 import { buildCards, packCards, topCustomerIds } from "../../src/report/cards.ts";
 import { unpackCards } from "../../docs/components/cards-data.js";
 import { tarArchive } from "../../src/report/tar.ts";
@@ -59,6 +70,24 @@ describe("PII masking", () => {
     }
   });
 
+  it("replaces customer ids by keyed-hash pseudonyms, the same in SQL (any type) and TypeScript", async () => {
+    const h = createHash("sha256").update("s1:id:张三").digest("hex").slice(0, 16);
+    expect(pseudonymId("张三", "s1")).toBe(`cust-${h}`);
+    expect(pseudonymId("张三", "s2")).not.toBe(`cust-${h}`);
+    expect(pseudonymId(null, "s1")).toBeNull();
+    // 64 bits: a plain slug, so the card URL is the pseudonym itself
+    expect(customerSlug(pseudonymId("张三", "s1")!)).toBe(`cust-${h}`);
+    const db = await openDatabase(":memory:");
+    try {
+      const rows = await db.all<{ a: string | null; b: string | null }>(
+        `select ${maskIdExpression("v", "salt'x")} as a, ${maskIdExpression("n", "salt'x")} as b from (values ('王 芳', 17), (null, null)) t(v, n)`,
+      );
+      expect(rows).toEqual([{ a: pseudonymId("王 芳", "salt'x"), b: pseudonymId(17, "salt'x") }, { a: null, b: null }]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it("customer slugs keep plain ids and hash the others", () => {
     expect(customerSlug("C001")).toBe("C001");
     expect(customerSlug("a/b c")).toMatch(/^c-[0-9a-f]{12}$/);
@@ -71,6 +100,8 @@ describe("report source over the fixture", () => {
   let tablesDir: string;
   let masked: ReportSource;
   let plain: ReportSource;
+  /** A fixture id as the masked source shows it. */
+  const m = (id: string) => pseudonymId(id, DEFAULT_PII_SALT)!;
 
   beforeAll(async () => {
     fixture = await makeSiteFixture();
@@ -100,13 +131,24 @@ describe("report source over the fixture", () => {
 
   it("masks every personal column in every view, also inside joins", async () => {
     const rows = await masked.query<{ name: string; phone: string; email: string; notes: string | null }>(
-      `select c.name, c.phone, c.email, v.notes from customers c join visits v using (customer_id) where customer_id = 'C001' order by v.visited_at`,
+      `select c.name, c.phone, c.email, v.notes from customers c join visits v using (customer_id) where customer_id = '${m("C001")}' order by v.visited_at`,
     );
     const h = (v: string) => createHash("sha256").update(`kehu-default-salt:${v}`).digest("hex").slice(0, 6);
     expect(rows[0]).toEqual({ name: `customer-${h("华东机械有限公司")}`, phone: `phone-${h("13800000001")}`, email: `user-${h("buyer1@huadong.example.com")}@example.invalid`, notes: null });
     expect(rows[1].notes).toBe("(hidden)");
     const unmasked = await plain.query<{ phone: string }>("select phone from customers where customer_id = 'C001'");
     expect(unmasked[0].phone).toBe("13800000001");
+  });
+
+  it("masks every customer id, in every table and mart, so they still join", async () => {
+    for (const name of [...masked.marts, ...masked.tables]) {
+      if (!(await masked.query(`select * from information_schema.columns where table_name = '${name}' and column_name = 'customer_id'`)).length) continue;
+      const ids = await masked.query<{ id: string }>(`select distinct customer_id as id from "${name}"`);
+      for (const { id } of ids) expect(id, name).toMatch(/^cust-[0-9a-f]{16}$/);
+    }
+    const [joined] = await masked.query<{ n: number }>("select count(*) as n from customer_summary s join customers c using (customer_id)");
+    expect(joined.n).toBe(6);
+    expect((await plain.query<{ id: string }>("select min(customer_id) as id from customers"))[0].id).toBe("C001");
   });
 
   it("returns BIGINT and DECIMAL as numbers", async () => {
@@ -116,10 +158,11 @@ describe("report source over the fixture", () => {
 
   it("picks top customers by revenue and builds their cards", async () => {
     // revenue: C001 1200+800+1500+900+1100 = 5500, C004 2000+1800 = 3800, C006 700+650 = 1350, C002 300+450-50+600 = 1300
-    expect(await topCustomerIds(masked, 3)).toEqual(["C001", "C004", "C006"]);
-    const cards = await buildCards(masked, { ids: ["C004", "C005"], listLimit: 5, pageIds: new Set(["C004"]) });
-    expect(cards.map((c) => c.id)).toEqual(["C004", "C005"]);
-    const c4 = cards[0];
+    expect(await topCustomerIds(masked, 3)).toEqual([m("C001"), m("C004"), m("C006")]);
+    const cards = await buildCards(masked, { ids: [m("C004"), m("C005")], listLimit: 5, pageIds: new Set([m("C004")]) });
+    expect(cards.map((c) => c.id).sort()).toEqual([m("C004"), m("C005")].sort());
+    const c4 = cards.find((c) => c.id === m("C004"))!;
+    expect(c4.slug).toBe(m("C004"));
     expect(c4.page).toBe(true);
     expect(c4.summary).toEqual({ revenue: 3800, orders: 2, first_purchase: "2023-09-20", last_purchase: "2023-12-01" });
     expect(c4.timeline).toEqual([["2023-09", 2000, 1], ["2023-12", 1800, 1]]);
@@ -128,17 +171,16 @@ describe("report source over the fixture", () => {
     expect(c4.invoices).toMatchObject({ total: 1, overdue_amount: 1000 });
     expect(c4.complaints).toMatchObject({ total: 1, open: 1 });
     expect(c4.profile?.phone).toMatch(/^phone-[0-9a-f]{6}$/);
-    expect(cards[1].visits).toEqual({ total: 0, rows: [] });
+    expect(cards.find((c) => c.id === m("C005"))!.visits).toEqual({ total: 0, rows: [] });
   });
 
   it("packs cards compactly for the search page and unpacks them unchanged (numbers rounded)", async () => {
-    const cards = await buildCards(masked, { ids: null, listLimit: 1, pageIds: new Set(["C001"]) });
+    const cards = await buildCards(masked, { ids: null, listLimit: 1, pageIds: new Set([m("C001")]) });
     expect(cards).toHaveLength(6);
     const packed = packCards(cards);
     expect(packed.timelineBase).toBe("2023-08"); // C001's first purchase month, the earliest
     // C004's timeline 2023-09 and 2023-12 are months 1 and 4 after 2023-08
-    const c4 = packed.rows[3]; // cards are ordered by id: C001, C002, C003, C004
-    expect(c4[packed.fields.indexOf("id")]).toBe("C004");
+    const c4 = packed.rows.find((r) => r[packed.fields.indexOf("id")] === m("C004"))!;
     expect(c4[packed.fields.indexOf("timeline")]).toEqual([[1, 2000, 1], [4, 1800, 1]]);
     expect(JSON.stringify(packed).length).toBeLessThan(JSON.stringify(cards).length * 0.7);
     // Rounding rule of packCards: ratios (grade_score, p_alive) 3 decimals, other fractions 2.
@@ -149,7 +191,7 @@ describe("report source over the fixture", () => {
   });
 
   it("caps the lists but keeps the totals", async () => {
-    const [c1] = await buildCards(masked, { ids: ["C001"], listLimit: 1 });
+    const [c1] = await buildCards(masked, { ids: [m("C001")], listLimit: 1 });
     expect(c1.visits.total).toBe(2);
     expect(c1.visits.rows).toHaveLength(1);
     expect(c1.visits.rows[0].visited_at).toBe("2024-06-10");
