@@ -2,7 +2,7 @@
  * The decision lists on the site ("Lists a manager can act on"), from the pipeline's OWN marts: a 300-customer demo
  * ingested once and run twice (as of 2026-05-31, then 2026-06-30, with a holdout from 2026-01-01), so the overview
  * has changes since the previous run, the churn page a backtest and the cards a P(alive)/CLV trend. A second demo
- * run only once and without a holdout checks what the pages say before there is a previous run or a backtest.
+ * (150 customers) run only once and without a holdout checks what the pages say before there is a previous run or a backtest.
  * The loaders run on their own (no site build); browser.test.ts opens the built pages.
  */
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
@@ -63,7 +63,7 @@ let one: Run;
 
 beforeAll(async () => {
   two = await loadersOn(await makeDemoMarts({ customers: 300 }));
-  one = await loadersOn(await makeDemoMarts({ customers: 300, asOfs: [DEMO_AS_OFS[1]], holdoutStart: null }));
+  one = await loadersOn(await makeDemoMarts({ customers: 150, asOfs: [DEMO_AS_OFS[1]], holdoutStart: null }));
 }, 300_000);
 
 afterAll(() => {
