@@ -1,7 +1,7 @@
 // The customer card (客户卡), shared by the per-customer pages and the search page. Input: one card object from
 // src/report/cards.ts. Everything is written with textContent (customer data is never parsed as HTML).
 import {chart} from "./chart.js";
-import {el} from "./page.js";
+import {el, joinList, miniTable} from "./page.js";
 
 function dl(pairs) {
   const list = document.createElement("dl");
@@ -15,23 +15,69 @@ function section(title, ...children) {
   return s;
 }
 
-function smallTable(rows, columns, fmt) {
-  const t = document.createElement("table");
-  const head = document.createElement("tr");
-  for (const [, label] of columns) head.append(el("th", label));
-  t.append(head);
-  for (const row of rows) {
-    const tr = document.createElement("tr");
-    for (const [key, , format] of columns) tr.append(el("td", format ? format(row[key]) : row[key] ?? ""));
-    t.append(tr);
-  }
-  return t;
-}
-
 function listSection(fmt, title, block, columns, extra) {
   if (!block || block.total === 0) return section(title, el("p", fmt.t("common.none")));
   const more = block.total > block.rows.length ? el("p", fmt.t("card.more", {n: fmt.integer(block.total - block.rows.length)}), "kehu-kpi-note") : null;
-  return section(`${title} (${fmt.integer(block.total)})`, extra, smallTable(block.rows, columns, fmt), more);
+  return section(`${title} (${fmt.integer(block.total)})`, extra, miniTable(block.rows, columns, null), more);
+}
+
+/** The suggested next action when the customer is in a rep's follow-up queue. */
+function actionSection(card, fmt) {
+  const t = fmt.t;
+  const a = card.action;
+  if (!a) return section(t("card.next_action"), el("p", t("card.no_action")));
+  const text = (fmt.locale === "en" ? a.next_action_en : a.next_action_zh) ?? t(`followup.action.${a.next_action}`);
+  return section(
+    t("card.next_action"),
+    el("p", text, "kehu-card-action"),
+    dl([
+      [t("card.sales_rep"), a.sales_rep ?? fmt.na],
+      [t("card.call_value"), fmt.money(a.call_value)],
+      [t("card.queue_place"), t(a.is_today ? "card.queue_today" : "card.queue_later", {priority: fmt.integer(a.priority)})],
+    ]),
+  );
+}
+
+/** P(alive) and CLV at each run (customer_snapshots): a line chart and the numbers, from the second run on. */
+function trendSection(card, fmt) {
+  const t = fmt.t;
+  const trend = card.trend ?? [];
+  const s = section(t("card.trend"));
+  if (trend.length < 2) {
+    s.append(el("p", t(trend.length ? "card.trend_one" : "card.trend_none"), "kehu-kpi-note"));
+    return s;
+  }
+  const values = trend.map(([as_of, p_alive, clv]) => ({as_of, p_alive, clv}));
+  const x = {field: "as_of", type: "temporal", title: t("card.as_of"), axis: {format: "%Y-%m-%d", labelAngle: 0, tickCount: Math.min(values.length, 6)}};
+  const tooltip = [
+    {field: "as_of", type: "temporal", title: t("card.as_of"), format: "%Y-%m-%d"},
+    {field: "clv", type: "quantitative", title: t("card.clv"), format: ",.0f"},
+    {field: "p_alive", type: "quantitative", title: t("card.p_alive"), format: ".1%"},
+  ];
+  s.append(
+    chart(
+      {
+        height: 160,
+        data: {values},
+        layer: [
+          {mark: {type: "line", point: true, tooltip: true, color: "#4c78a8"}, encoding: {x, y: {field: "clv", type: "quantitative", title: t("card.clv")}, tooltip}},
+          {
+            mark: {type: "line", point: true, tooltip: true, strokeDash: [4, 3], color: "#e45756"},
+            encoding: {x, y: {field: "p_alive", type: "quantitative", title: t("card.p_alive"), scale: {domain: [0, 1]}, axis: {format: "%"}}, tooltip},
+          },
+        ],
+        resolve: {scale: {y: "independent"}},
+      },
+      {locale: fmt.locale},
+    ),
+    el("p", t("card.trend_note"), "kehu-kpi-note"),
+    miniTable(values.slice(-6).reverse(), [
+      ["as_of", t("card.as_of"), fmt.date],
+      ["p_alive", t("card.p_alive"), fmt.percent],
+      ["clv", t("card.clv"), fmt.money],
+    ], null),
+  );
+  return s;
 }
 
 /** The card element for `card`; `fmt` from makeI18n. */
@@ -80,9 +126,14 @@ export function customerCard(card, fmt) {
         [t("card.grade"), card.grade ? `${card.grade.grade} (${fmt.number(card.grade.grade_score)})` : fmt.na],
         [t("card.segment"), card.segment ? `${t(`segment.${card.segment.rfm_segment}`)} (R${card.segment.r_score} F${card.segment.f_score} M${card.segment.m_score})` : fmt.na],
         [t("card.quadrant"), card.quadrant ? `${card.quadrant.quadrant} · ${(fmt.locale === "en" ? card.quadrant.strategy_en : card.quadrant.strategy_zh) ?? ""}` : fmt.na],
-        [t("card.churn_reasons"), card.churn?.reasons?.length ? card.churn.reasons.map((r) => t(`reason.${r}`)).join("、") : t("common.none")],
+        [t("card.churn_list"), card.churn?.rank != null ? t("card.churn_rank", {rank: fmt.integer(card.churn.rank)}) : t("card.not_listed")],
+        ...(card.churn?.rank != null
+          ? [[t("card.expected_loss"), `${fmt.money(card.churn.expected_loss)} (${t("card.p_lapse")} ${fmt.percent(card.churn.p_lapse)})`]]
+          : []),
+        [t("card.churn_reasons"), card.churn?.reasons?.length ? joinList(fmt, card.churn.reasons.map((r) => t(`reason.${r}`))) : t("common.none")],
       ]),
     ),
+    actionSection(card, fmt),
   );
   root.append(grid);
 
@@ -109,7 +160,7 @@ export function customerCard(card, fmt) {
       ),
     );
   } else timeline.append(el("p", fmt.na));
-  root.append(timeline);
+  root.append(timeline, trendSection(card, fmt));
 
   const lists = el("div", null, "kehu-card-lists");
   lists.append(

@@ -22,6 +22,7 @@ export function unpackCards(packed) {
     card.page = card.page === 1;
     card.slug = card.slug ?? card.id;
     card.timeline = (card.timeline ?? []).map(([offset, revenue, orders]) => [month(offset), revenue, orders]);
+    card.trend = card.trend ?? [];
     for (const s of ["visits", "complaints", "invoices"]) {
       card[s] = card[s] ?? {total: 0, rows: []};
       card[s].rows = card[s].rows ?? [];

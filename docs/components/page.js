@@ -23,6 +23,9 @@ const CSS = `
 .kehu-card-lists section{overflow-x:auto;max-height:32rem;overflow-y:auto}
 .kehu-badge{display:inline-block;padding:0 .5rem;border-radius:4px;background:var(--theme-foreground-faintest);margin-right:.3rem}
 .kehu-error{color:#b91c1c}
+.kehu-mini{font-size:.9rem;max-width:960px}
+.kehu-act{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:0 1.5rem}
+.kehu-counts{display:flex;flex-wrap:wrap;gap:.4rem;margin:.5rem 0}
 `;
 
 let styled = false;
@@ -103,6 +106,43 @@ export function customerLink(customerId, text, base = "./") {
   a.href = `${base}customers/?id=${encodeURIComponent(customerId)}`;
   a.textContent = text ?? customerId;
   return a;
+}
+
+/**
+ * A small plain table (no search, no CSV: for short lists such as the overview's). columns: [key, label, format?];
+ * a format may return a string or a DOM node (e.g. a customerLink).
+ */
+export function miniTable(rows, columns, className = "kehu-mini") {
+  const t = el("table", null, className);
+  const head = document.createElement("tr");
+  for (const [, label] of columns) head.append(el("th", label));
+  t.append(head);
+  for (const row of rows) {
+    const tr = document.createElement("tr");
+    for (const [key, , format] of columns) {
+      const value = format ? format(row[key], row) : row[key];
+      const td = document.createElement("td");
+      if (value instanceof Node) td.append(value);
+      else td.textContent = value ?? "";
+      tr.append(td);
+    }
+    t.append(tr);
+  }
+  return t;
+}
+
+/** A small paragraph holding a link to another page of the site ("./churn"), its text from key. */
+export function pageLink(fmt, href, key) {
+  const p = el("p", null, "kehu-kpi-note");
+  const a = el("a", fmt.t(key));
+  a.href = href;
+  p.append(a);
+  return p;
+}
+
+/** A list of labels joined the locale's way ("a、b" / "a, b"). */
+export function joinList(fmt, labels) {
+  return (labels ?? []).join(fmt.locale === "en" ? ", " : "、");
 }
 
 export {translate};

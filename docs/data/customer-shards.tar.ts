@@ -7,7 +7,7 @@ import { CARD_SHARDS, shardOf } from "../components/cards-data.js";
 
 const archive = await withReportSource(async (source) => {
   const pageIds = new Set(await topCustomerIds(source, source.env.topCustomers));
-  const cards = await buildCards(source, { ids: null, listLimit: 1, pageIds });
+  const cards = await buildCards(source, { ids: null, listLimit: 1, pageIds, trendLimit: 12 });
   const shards: (typeof cards)[] = Array.from({ length: CARD_SHARDS }, () => []);
   for (const card of cards) shards[shardOf(card.id)].push(card);
   return tarArchive(shards.map((shard, i) => ({ name: `${i}.json`, content: JSON.stringify(packCards(shard)) })));

@@ -1,5 +1,6 @@
-// The follow-up page: each rep's queue (followup_queue, top MAX_PER_REP per rep), reason counts, rep workload and
-// whether contact history exists at all (without visits, overdue contacts cannot be judged).
+// The follow-up page: each rep's queue (followup_queue ranked by call value, top MAX_PER_REP per rep; is_today marks
+// a day's work), reason counts, rep workload and whether contact history exists at all (without visits, overdue
+// contacts cannot be judged).
 import { emitJson, resolveAsOf, withReportSource, type ReportSource } from "../../src/report/marts.ts";
 
 const MAX_PER_REP = 200;
@@ -14,14 +15,17 @@ await emitJson(
     const has = { followup_queue: source.has("followup_queue"), rep_workload: source.has("rep_workload"), contact_cadence: source.has("contact_cadence") };
     const queue = has.followup_queue
       ? await source.query(
-          `select sales_rep, customer_id, name, grade, reasons, reason_count, value, last_contact::varchar as last_contact,
-                  days_since_last_contact, next_birthday::varchar as next_birthday, open_complaints, overdue_amount, priority
+          `select sales_rep, priority, is_today, customer_id, name, grade, next_action, next_action_zh, next_action_en,
+                  call_value, churn_stake, replenishment_stake, complaint_stake, reasons, reason_count, value,
+                  last_contact::varchar as last_contact, days_since_last_contact, next_birthday::varchar as next_birthday,
+                  open_complaints, overdue_amount
            from followup_queue where priority <= ${MAX_PER_REP} order by sales_rep, priority`,
         )
       : [];
     const byRep = has.followup_queue
       ? await source.query(
-          `select sales_rep, count(*)::integer as customers, sum(value)::double as value,
+          `select sales_rep, count(*)::integer as customers, count(*) filter (where is_today)::integer as today,
+                  sum(value)::double as value, sum(call_value) filter (where is_today)::double as today_call_value,
                   count(*) filter (where list_contains(reasons, 'contact_overdue'))::integer as contact_overdue,
                   count(*) filter (where list_contains(reasons, 'birthday_soon'))::integer as birthdays
            from followup_queue group by sales_rep order by sales_rep`,
@@ -33,6 +37,10 @@ await emitJson(
            group by reason order by customers desc, reason`,
         )
       : [];
+    // A day's work per rep (analysis.followupPerRep): the largest priority still on today's list.
+    const perDay = has.followup_queue
+      ? ((await source.query<{ n: number | null }>("select max(priority) filter (where is_today)::integer as n from followup_queue"))[0]?.n ?? null)
+      : null;
     const workload = has.rep_workload ? (await source.read("rep_workload")).rows : [];
     const cadence = has.contact_cadence
       ? (
@@ -51,6 +59,6 @@ await emitJson(
       complaints: await rowCount(source, "complaints"),
       birthdays: await rowCount(source, "(select * from customers where birthday is not null)"),
     };
-    return { asOf, has, maxPerRep: MAX_PER_REP, visits: inputs.visits, inputs, queue, byRep, byReason, workload, cadence };
+    return { asOf, has, maxPerRep: MAX_PER_REP, perDay, visits: inputs.visits, inputs, queue, byRep, byReason, workload, cadence };
   }),
 );

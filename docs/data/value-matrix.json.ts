@@ -1,5 +1,7 @@
 // Value matrix page: the scatter points (the most valuable customers, capped), totals and strategy per quadrant,
-// the thresholds the quadrants were cut at, and each quadrant's most valuable customers (capped per quadrant).
+// the thresholds the quadrants were cut at, each quadrant's most valuable customers (capped per quadrant), what the
+// calibration quadrants did in the holdout (value_matrix_backtest, empty without a holdout) and the size of the
+// win-back list (lost customers of high past value, shown on the churn page).
 import { emitJson, withReportSource } from "../../src/report/marts.ts";
 import { finite, NAMES_SQL } from "./analytics-lib.ts";
 
@@ -37,6 +39,15 @@ await emitJson(
          where n <= ${PER_QUADRANT} order by quadrant, n`,
       ),
     );
-    return { available: true, total, quadrants, thresholds: finite([cut ?? {}])[0], customers };
+    const backtest = source.has("value_matrix_backtest")
+      ? finite(
+          await source.query(
+            `select quadrant, customers, active_share, holdout_purchases_per_customer, holdout_revenue_per_customer, mean_p_alive
+             from value_matrix_backtest order by quadrant`,
+          ),
+        )
+      : null;
+    const winBack = source.has("win_back") ? ((await source.query<{ n: number }>("select count(*)::integer as n from win_back"))[0]?.n ?? 0) : null;
+    return { available: true, total, quadrants, thresholds: finite([cut ?? {}])[0], customers, backtest, winBack };
   }),
 );

@@ -16,7 +16,27 @@ export interface CustomerCard {
   segment: { rfm_segment: string; r_score: number; f_score: number; m_score: number } | null;
   quadrant: { quadrant: string; strategy_zh: string | null; strategy_en: string | null } | null;
   clv: { clv: number; p_alive: number; expected_purchases: number | null; model: string | null } | null;
-  churn: { reasons: string[]; value_at_risk: number | null; rank: number | null } | null;
+  /** On today's churn list (churn_risk): rank, reasons and the expected loss = P(lapse) x yearly value. */
+  churn: {
+    reasons: string[];
+    value_at_risk: number | null;
+    rank: number | null;
+    expected_loss: number | null;
+    p_lapse: number | null;
+    value_if_retained: number | null;
+  } | null;
+  /** In the follow-up queue (followup_queue): the suggested next action and what the call is worth. */
+  action: {
+    sales_rep: string | null;
+    priority: number;
+    is_today: boolean;
+    next_action: string;
+    next_action_zh: string | null;
+    next_action_en: string | null;
+    call_value: number | null;
+  } | null;
+  /** [as_of "YYYY-MM-DD", P(alive), CLV] per run (customer_snapshots), oldest first, the latest `trendLimit`. */
+  trend: [string, number | null, number | null][];
   /** [month "YYYY-MM", net revenue, orders] per month with purchases. */
   timeline: [string, number, number][];
   visits: { total: number; rows: Record<string, unknown>[] };
@@ -31,6 +51,8 @@ export interface CardOptions {
   listLimit: number;
   /** Ids that have their own page. */
   pageIds?: Set<string>;
+  /** Snapshots kept per customer for the P(alive)/CLV trend, the latest (default 24). */
+  trendLimit?: number;
 }
 
 const PROFILE_COLUMNS = ["name", "phone", "email", "address", "region", "industry", "sales_rep", "signup_date", "credit_limit", "decision_maker"];
@@ -93,8 +115,29 @@ export async function buildCards(source: ReportSource, options: CardOptions): Pr
     join("customer_clv", "m.clv::double as clv, m.p_alive::double as p_alive, m.expected_purchases::double as expected_purchases, m.model"),
   );
   const churns = await maybe<NonNullable<CustomerCard["churn"]> & { customer_id: string }>(
-    join("churn_risk", "coalesce(m.reasons, [])::varchar[] as reasons, m.value_at_risk::double as value_at_risk, m.rank::integer as rank"),
+    join(
+      "churn_risk",
+      `coalesce(m.reasons, [])::varchar[] as reasons, m.value_at_risk::double as value_at_risk, m.rank::integer as rank,
+       m.expected_loss::double as expected_loss, m.p_lapse::double as p_lapse, m.value_if_retained::double as value_if_retained`,
+    ),
   );
+  const actions = await maybe<NonNullable<CustomerCard["action"]> & { customer_id: string }>(
+    join(
+      "followup_queue",
+      `m.sales_rep, m.priority::integer as priority, m.is_today, m.next_action, m.next_action_zh, m.next_action_en,
+       m.call_value::double as call_value`,
+    ),
+  );
+  const trendLimit = Math.max(0, Math.floor(options.trendLimit ?? 24));
+  const trends = source.has("customer_snapshots")
+    ? await groupById<{ customer_id: string; as_of: string; p_alive: number | null; clv: number | null }>(
+        `select * from (
+           select s.customer_id::varchar as customer_id, s.as_of::varchar as as_of, s.p_alive::double as p_alive, s.clv::double as clv
+           from customer_snapshots s join card_ids using (customer_id)
+           qualify row_number() over (partition by s.customer_id order by s.as_of desc) <= ${trendLimit})
+         order by customer_id, as_of`,
+      )
+    : new Map<string, never[]>();
   const timelines = await groupById<{ customer_id: string; month: string; revenue: number; orders: number }>(
     `select t.customer_id::varchar as customer_id, strftime(date_trunc('month', t.ordered_at), '%Y-%m') as month,
             round(sum(t.amount), 2)::double as revenue, count(distinct coalesce(t.order_id, t.ordered_at::varchar))::integer as orders
@@ -141,6 +184,8 @@ export async function buildCards(source: ReportSource, options: CardOptions): Pr
       quadrant: omitId(quadrants.get(id)),
       clv: omitId(clvs.get(id)),
       churn: omitId(churns.get(id)),
+      action: omitId(actions.get(id)),
+      trend: (trends.get(id) ?? []).map((r) => [r.as_of, r.p_alive, r.clv] as [string, number | null, number | null]),
       timeline: (timelines.get(id) ?? []).map((r) => [r.month, r.revenue, r.orders] as [string, number, number]),
       visits: { total: v[0]?.n ?? 0, rows: v.map((r) => strip(r, "n")) },
       complaints: { total: c[0]?.n ?? 0, open: Number(c[0]?.open ?? 0), rows: c.map((r) => strip(r, "n", "open")) },
@@ -169,19 +214,20 @@ const SECTION_FIELDS: Record<string, string[]> = {
   segment: ["rfm_segment", "r_score", "f_score", "m_score"],
   quadrant: ["quadrant"],
   clv: ["clv", "p_alive", "expected_purchases", "model"],
-  churn: ["reasons", "value_at_risk", "rank"],
+  churn: ["reasons", "value_at_risk", "rank", "expected_loss", "p_lapse", "value_if_retained"],
+  action: ["sales_rep", "priority", "is_today", "next_action", "next_action_zh", "next_action_en", "call_value"],
   visits: ["total", "rows"],
   complaints: ["total", "open", "rows"],
   invoices: ["total", "overdue_amount", "rows"],
 };
 /** Ratios keep 3 decimals; every other fractional number 2 (money). */
-const FINE = new Set(["grade.grade_score", "clv.p_alive"]);
+const FINE = new Set(["grade.grade_score", "clv.p_alive", "churn.p_lapse"]);
 
 const round = (v: unknown, digits: number) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(digits)) : v);
 const monthIndex = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
 
 export function packCards(cards: CustomerCard[]): PackedCards {
-  const fields = ["id", "page", "slug", "timeline"];
+  const fields = ["id", "page", "slug", "timeline", "trend"];
   for (const [section, names] of Object.entries(SECTION_FIELDS)) for (const n of names) fields.push(`${section}.${n}`);
   let base: number | null = null;
   for (const c of cards) for (const [m] of c.timeline) base = base === null ? monthIndex(m) : Math.min(base, monthIndex(m));
@@ -193,6 +239,7 @@ export function packCards(cards: CustomerCard[]): PackedCards {
       card.page ? 1 : 0,
       card.slug === card.id ? null : card.slug,
       card.timeline.map(([m, revenue, orders]) => [monthIndex(m) - base!, round(revenue, 2), orders]),
+      card.trend.length ? card.trend.map(([asOf, pAlive, clv]) => [asOf, round(pAlive, 3), round(clv, 2)]) : null,
     ];
     for (const [section, names] of Object.entries(SECTION_FIELDS)) {
       const value = (card as unknown as Record<string, Record<string, unknown> | null>)[section];

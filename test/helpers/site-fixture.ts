@@ -3,9 +3,11 @@
  * marts with the contract columns (docs: notes "Mart contracts"), derived from the same transactions so the numbers
  * agree. Until the real pipeline produces every mart, site tests build from this.
  */
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { openDatabase } from "../../src/data/db.ts";
 import { createAllTablesSql } from "../../src/data/schemas.ts";
 import { insertFixture, type Fixture } from "./pipeline.ts";
@@ -118,11 +120,13 @@ const MARTS: Record<string, string> = {
            '保持' as strategy_zh, 'retain' as strategy_en
     from customer_summary join customer_clv using (customer_id)`,
   churn_risk: `
-    select customer_id, p_alive, clv, ((1 - p_alive) * clv)::double as value_at_risk,
+    select customer_id, p_alive, clv, (1 - p_alive)::double as p_lapse, (revenue * 365 / greatest(date '${AS_OF}' - first_purchase, 365))::double as value_if_retained,
+           ((1 - p_alive) * clv)::double as expected_loss, ((1 - p_alive) * clv)::double as value_at_risk, revenue,
+           (date '${AS_OF}' - last_purchase)::integer as days_silent,
            case when customer_id = 'C004' then ['long_silence', 'low_p_alive', 'open_complaint', 'overdue_invoice']
                 when customer_id = 'C002' then ['overdue_invoice'] else []::varchar[] end as reasons,
            row_number() over (order by (1 - p_alive) * clv desc, customer_id)::integer as rank
-    from customer_clv`,
+    from customer_clv join customer_summary using (customer_id)`,
   sales_by_region: `
     select date_trunc('month', t.ordered_at)::date as period, coalesce(c.region, '未知') as region,
            count(distinct t.customer_id)::integer as customers, 0 as new_customers, count(*)::integer as orders,
@@ -170,20 +174,111 @@ export async function makeSiteFixture(): Promise<SiteFixture> {
   };
 }
 
+/** Build the site of a marts dir + database into `<dir>/dist` (zh-CN unless `options` say otherwise). */
+async function buildInto(
+  source: { dir: string; martsDir: string; databasePath: string },
+  options: Partial<BuildSiteOptions>,
+): Promise<{ result: BuildSiteResult; outDir: string }> {
+  const outDir = join(source.dir, "dist");
+  const result = await buildSite({ martsDir: source.martsDir, databasePath: source.databasePath, outDir, locale: "zh-CN", ...options });
+  return { result, outDir };
+}
+
 /** Build the fixture site into a temp dir (one build per test file: call it in beforeAll). */
 export async function buildFixtureSite(
   options: Partial<BuildSiteOptions> = {},
 ): Promise<{ fixture: SiteFixture; result: BuildSiteResult; outDir: string }> {
   const fixture = await makeSiteFixture();
-  const outDir = join(fixture.dir, "dist");
-  const result = await buildSite({
-    martsDir: fixture.martsDir,
-    databasePath: fixture.databasePath,
-    outDir,
-    locale: "zh-CN",
-    topCustomers: 3,
-    asOf: AS_OF,
-    ...options,
-  });
+  const { result, outDir } = await buildInto(fixture, { topCustomers: 3, asOf: AS_OF, ...options });
   return { fixture, result, outDir };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A site from the pipeline's own marts: a small demo dataset, ingested once and run TWICE with different as-of
+// dates into the same database, so customer_snapshots holds two snapshots and customer_changes lists the changes
+// between them (as on the second day of scheduled publishing). With a holdout, so the backtests have rows.
+
+export const DEMO_AS_OFS = ["2026-05-31", "2026-06-30"] as const;
+export const DEMO_HOLDOUT = "2026-01-01";
+
+export interface DemoMarts {
+  dir: string;
+  martsDir: string;
+  databasePath: string;
+  asOf: string;
+}
+
+/** Generate `customers` demo customers into a temp dir, ingest them and run the pipeline once per `asOfs`. */
+export async function makeDemoMarts(
+  options: { customers?: number; asOfs?: readonly string[]; holdoutStart?: string | null } = {},
+): Promise<DemoMarts> {
+  const { generateDemo } = await import("../../src/data/demo.ts");
+  const { loadConfig } = await import("../../src/data/config.ts");
+  const { ingestSources } = await import("../../src/data/ingest.ts");
+  const { buildMarts } = await import("../../src/pipelines/index.ts");
+  const asOfs = options.asOfs ?? DEMO_AS_OFS;
+  const dir = mkdtempSync(join(tmpdir(), "kehu-demo-site-"));
+  await generateDemo({ customers: options.customers ?? 300, seed: 42, years: 2, end: asOfs[asOfs.length - 1], outDir: dir });
+  const config = loadConfig(join(dir, "kehu.config.json"));
+  const holdoutStart = options.holdoutStart === undefined ? DEMO_HOLDOUT : options.holdoutStart;
+  const db = await openDatabase(config.database);
+  try {
+    await ingestSources(db, config);
+    for (const asOf of asOfs) {
+      await buildMarts(db, { ...config, analysis: { ...config.analysis, asOf, ...(holdoutStart ? { holdoutStart } : {}) } });
+    }
+  } finally {
+    await db.close();
+  }
+  return { dir, martsDir: config.martsDir, databasePath: config.database, asOf: asOfs[asOfs.length - 1] };
+}
+
+/** makeDemoMarts, then build its site into `<dir>/dist`. */
+export async function buildDemoSite(
+  options: Partial<BuildSiteOptions> & { customers?: number } = {},
+): Promise<{ demo: DemoMarts; result: BuildSiteResult; outDir: string }> {
+  const { customers, ...build } = options;
+  const demo = await makeDemoMarts({ customers });
+  const { result, outDir } = await buildInto(demo, { topCustomers: 5, asOf: demo.asOf, ...build });
+  return { demo, result, outDir };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Data loaders without a site build.
+
+const REPO = resolve(__dirname, "../..");
+
+/** Copy the canonical tables of a kehu database to `<dir>/<table>.parquet` (what the build gives the loaders). */
+export async function exportTables(databasePath: string, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const db = await openDatabase(databasePath, { readOnly: true });
+  try {
+    for (const t of ["transactions", "customers", "visits", "complaints", "invoices", "ingest_log"]) {
+      await db.exec(`copy ${t} to '${join(dir, `${t}.parquet`)}' (format parquet)`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Run data loaders (names like "churn.json.ts" under docs/data) in one child process (src/report/run-loaders.ts)
+ * with `env`; returns each one's output by loader name without ".ts". The loaders are symlinked into a temp
+ * root so their outputs land in that root's cache, not in docs/.
+ */
+export async function runLoaders(loaders: string[], env: Record<string, string>): Promise<Record<string, Buffer>> {
+  const root = mkdtempSync(join(tmpdir(), "kehu-loaders-"));
+  try {
+    mkdirSync(join(root, "data"));
+    for (const l of loaders) symlinkSync(join(REPO, "docs/data", l), join(root, "data", l));
+    await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", join(REPO, "src/report/run-loaders.ts"), root, ...loaders.map((l) => `data/${l}`)],
+      { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 16 << 20 },
+    );
+    const out = (l: string) => l.replace(/\.ts$/, "");
+    return Object.fromEntries(loaders.map((l) => [out(l), readFileSync(join(root, ".observablehq/cache/data", out(l)))]));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }

@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { buildFixtureSite, XSS_NAME, type SiteFixture } from "../helpers/site-fixture.ts";
+import { buildDemoSite, buildFixtureSite, DEMO_AS_OFS, XSS_NAME, type DemoMarts, type SiteFixture } from "../helpers/site-fixture.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = resolve(__dirname, "../../test-output/screenshots");
@@ -37,11 +37,21 @@ let server: Server;
 let base: string;
 let browser: Browser;
 let context: BrowserContext;
+// The site of a small demo after two pipeline runs (as on the second day of scheduled publishing).
+let demo: DemoMarts;
+let demoServer: Server;
+let demoBase: string;
+
+const baseOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
 
 beforeAll(async () => {
   ({ fixture, outDir } = await buildFixtureSite({ maskPii: false, locale: "zh-CN", topCustomers: 3 }));
   server = await serve(outDir);
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  base = baseOf(server);
+  let demoOut: string;
+  ({ demo, outDir: demoOut } = await buildDemoSite({ customers: 300, topCustomers: 5, maskPii: true }));
+  demoServer = await serve(demoOut);
+  demoBase = baseOf(demoServer);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -52,12 +62,23 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((done) => (server ? server.close(done) : done(undefined)));
+  for (const s of [server, demoServer]) await new Promise((done) => (s ? s.close(done) : done(undefined)));
   if (fixture) rmSync(fixture.dir, { recursive: true, force: true });
+  if (demo) rmSync(demo.dir, { recursive: true, force: true });
 });
 
+/** Every chart of the open page has drawn marks, and no component reported an error. */
+async function expectChartsDrawn(page: Page, path: string): Promise<void> {
+  const marks = await page.$$eval(".vega-embed svg.marks", (svgs) =>
+    svgs.map((svg) => svg.querySelectorAll("g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-area path, g.mark-rule line, g.mark-text text, g.mark-arc path").length),
+  );
+  const errors = await page.$$eval(".kehu-error", (els) => els.map((e) => e.textContent));
+  expect(errors, path).toEqual([]);
+  for (const [i, n] of marks.entries()) expect(n, `${path} chart ${i}`).toBeGreaterThan(0);
+}
+
 /** Open a page, collecting console errors, page errors, failed and off-site requests and dialogs (alert = XSS). */
-async function open(path: string): Promise<{ page: Page; problems: string[] }> {
+async function open(path: string, at = base): Promise<{ page: Page; problems: string[] }> {
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("console", (m) => {
@@ -69,13 +90,13 @@ async function open(path: string): Promise<{ page: Page; problems: string[] }> {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
   page.on("request", (r) => {
-    if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) problems.push(`off-site request: ${r.url()}`);
+    if (!r.url().startsWith(at) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) problems.push(`off-site request: ${r.url()}`);
   });
   page.on("dialog", (d) => {
     problems.push(`dialog: ${d.message()}`);
     void d.dismiss();
   });
-  await page.goto(base + path, { waitUntil: "load" });
+  await page.goto(at + path, { waitUntil: "load" });
   // Cells run after load; wait for the page's first heading and for every chart to have drawn.
   await page.waitForSelector("#observablehq-main h1", { timeout: 30_000 });
   await page.waitForLoadState("networkidle");
@@ -96,12 +117,7 @@ describe("site in a browser", () => {
       const { page, problems } = await open(path);
       await page.screenshot({ path: join(SCREENSHOTS, `${path.replace(/\/$/, "/index").replace(/\//g, "_") || "index"}.png`), fullPage: true });
       expect(problems, path).toEqual([]);
-      const marks = await page.$$eval(".vega-embed svg.marks", (svgs) =>
-        svgs.map((svg) => svg.querySelectorAll("g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-area path, g.mark-rule line, g.mark-text text, g.mark-arc path").length),
-      );
-      const errors = await page.$$eval(".kehu-error", (els) => els.map((e) => e.textContent));
-      expect(errors, path).toEqual([]);
-      for (const [i, n] of marks.entries()) expect(n, `${path} chart ${i}`).toBeGreaterThan(0);
+      await expectChartsDrawn(page, path);
       await page.close();
     }
   });
@@ -148,6 +164,49 @@ describe("site in a browser", () => {
     expect(text).toContain("有未解决投诉");
     // invoice of 1,800 with 800 paid, overdue at the as-of date
     expect(text).toContain("¥1,000");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe("site after two pipeline runs (demo, 300 customers)", () => {
+  it("the overview lists today's calls and the changes since the last run, linking to the cards", { timeout: 120_000 }, async () => {
+    const { page, problems } = await open("", demoBase);
+    await page.screenshot({ path: join(SCREENSHOTS, "demo_overview.png"), fullPage: true });
+    const changes = await page.textContent(".kehu-changes");
+    // "2026/05/31 → 2026/06/30", counts per change code, the most valuable changes
+    expect(changes).toContain(`${DEMO_AS_OFS[0].replace(/-/g, "/")} → ${DEMO_AS_OFS[1].replace(/-/g, "/")}`);
+    expect(changes).toContain("新进流失名单");
+    expect(await page.$$(".kehu-changes .kehu-counts .kehu-badge")).not.toHaveLength(0);
+    const rows = await page.$$(".kehu-top-changes tr");
+    expect(rows.length).toBeGreaterThan(1);
+    expect(await page.$$(".kehu-new-risk tr")).not.toHaveLength(0);
+    expect(await page.$$(".kehu-calls tr")).toHaveLength(11); // header + the top 10 calls
+    // a change links to the customer's card, which shows the P(alive)/CLV trend of both runs
+    const link = await page.$(".kehu-top-changes a[href*='customers/?id=']");
+    expect(link).not.toBeNull();
+    const id = decodeURIComponent((await link!.getAttribute("href"))!.split("id=")[1]);
+    await link!.click();
+    await page.waitForSelector(".kehu-card-title");
+    expect(await page.textContent(".kehu-card-title")).toContain(id);
+    await page.waitForFunction(() => document.querySelectorAll(".kehu-card .vega-embed svg.marks").length >= 2);
+    expect(await page.textContent(".kehu-card")).toContain("活跃概率与终身价值走势");
+    await expectChartsDrawn(page, "card");
+    await page.screenshot({ path: join(SCREENSHOTS, "demo_card.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it.each(["churn", "followup", "value-matrix", "accounts"])("%s loads without errors and draws its charts", { timeout: 120_000 }, async (path) => {
+    const { page, problems } = await open(path, demoBase);
+    await page.screenshot({ path: join(SCREENSHOTS, `demo_${path}.png`), fullPage: true });
+    await expectChartsDrawn(page, path);
+    const text = await page.textContent("#observablehq-main");
+    if (path === "churn") {
+      expect(text).toContain("这份名单准不准");
+      expect(text).toContain("赢回名单");
+    }
+    if (path === "followup") expect(text).toMatch(/显示 [\d,]+ 位，跟进队列共 [\d,]+ 位/);
     expect(problems).toEqual([]);
     await page.close();
   });

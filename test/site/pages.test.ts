@@ -14,19 +14,16 @@
  *   C006 华东 2024-05-05, 06-25                          revenue 1350        total 12,780
  */
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
-import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { buildSite } from "../../src/report/build.ts";
-import { openDatabase } from "../../src/data/db.ts";
 import { exportMarts, isMart } from "../../src/pipelines/index.ts";
+import { openDatabase } from "../../src/data/db.ts";
 import { recordRun, type RunStamp } from "../../src/report/run-manifest.ts";
-import { makeSiteFixture, siteFixtureData, SITE_CUSTOMERS, AS_OF, type SiteFixture } from "../helpers/site-fixture.ts";
+import { exportTables, makeSiteFixture, runLoaders, siteFixtureData, SITE_CUSTOMERS, AS_OF, type SiteFixture } from "../helpers/site-fixture.ts";
 import { runFixture } from "../helpers/pipeline.ts";
 
-const REPO = resolve(__dirname, "../..");
 const PAGES = ["frequency", "cohorts", "clv", "value-matrix", "grades", "churn", "regions"] as const;
 type Page = (typeof PAGES)[number];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -39,26 +36,10 @@ let tablesDir: string;
 let outDir: string;
 const built: Partial<Record<Page, Json>> = {};
 
-/**
- * Run the pages' loaders in one child process (src/report/run-loaders.ts) against `env`; returns each output.
- * The loaders are symlinked into a temp root so their outputs land in that root's cache, not in docs/.
- */
-async function runLoaders(env: Record<string, string>): Promise<Record<Page, Json>> {
-  const root = mkdtempSync(join(tmpdir(), "kehu-pages-loaders-"));
-  try {
-    mkdirSync(join(root, "data"));
-    for (const page of PAGES) symlinkSync(join(REPO, "docs/data", `${page}.json.ts`), join(root, "data", `${page}.json.ts`));
-    await promisify(execFile)(
-      process.execPath,
-      ["--import", "tsx", join(REPO, "src/report/run-loaders.ts"), root, ...PAGES.map((p) => `data/${p}.json.ts`)],
-      { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 16 << 20 },
-    );
-    return Object.fromEntries(
-      PAGES.map((p) => [p, JSON.parse(readFileSync(join(root, ".observablehq/cache/data", `${p}.json`), "utf8"))]),
-    ) as Record<Page, Json>;
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+/** Run the pages' loaders (one child process) against `env`; returns each page's data. */
+async function runPageLoaders(env: Record<string, string>): Promise<Record<Page, Json>> {
+  const out = await runLoaders(PAGES.map((p) => `${p}.json.ts`), env);
+  return Object.fromEntries(PAGES.map((p) => [p, JSON.parse(out[`${p}.json`].toString("utf8"))])) as Record<Page, Json>;
 }
 
 beforeAll(async () => {
@@ -81,13 +62,7 @@ beforeAll(async () => {
     await fixtureDb.close();
   }
   tablesDir = join(fixture.dir, "tables");
-  mkdirSync(tablesDir);
-  const db = await openDatabase(fixture.databasePath, { readOnly: true });
-  try {
-    for (const t of ["transactions", "customers", "visits", "complaints", "invoices"]) await db.exec(`copy ${t} to '${join(tablesDir, `${t}.parquet`)}' (format parquet)`);
-  } finally {
-    await db.close();
-  }
+  await exportTables(fixture.databasePath, tablesDir);
   outDir = join(fixture.dir, "dist");
   await buildSite({ martsDir, databasePath: fixture.databasePath, outDir, locale: "zh-CN", topCustomers: 2, asOf: AS_OF });
   for (const page of PAGES) {
@@ -183,7 +158,7 @@ describe("analytic pages, built", () => {
   it("churn: C004 (silent, open complaint, unpaid invoice) is first, with its reason codes", () => {
     const d = built.churn;
     expect(d.available).toBe(true);
-    expect(d.list[0]).toMatchObject({ rank: 1, customer_id: "C004", name: "西部物流", days_since_last_purchase: 212 });
+    expect(d.list[0]).toMatchObject({ rank: 1, customer_id: "C004", name: "西部物流", days_silent: 212 });
     // complaint opened 2024-01-05 never resolved; invoice due 2023-12-31 with 800 of 1,800 paid
     expect(d.list[0].reasons).toEqual(expect.arrayContaining(["open_complaint", "overdue_invoice", "overdue_rhythm"]));
     const reasons = Object.fromEntries(d.reasons.map((r: Json) => [r.reason, r.customers]));
@@ -212,7 +187,7 @@ describe("analytic page loaders", () => {
   it("degrade without any mart or table: every page gets 'not available', none crashes", async () => {
     const empty = mkdtempSync(join(tmpdir(), "kehu-no-marts-"));
     try {
-      const d = await runLoaders({ KEHU_MARTS_DIR: empty, KEHU_TABLES_DIR: "", KEHU_MASK_PII: "0" });
+      const d = await runPageLoaders({ KEHU_MARTS_DIR: empty, KEHU_TABLES_DIR: "", KEHU_MASK_PII: "0" });
       expect(d.frequency.available).toEqual({ distribution: false, histogram: false, frequency: false });
       expect(d.frequency.due).toEqual([]);
       expect(d.cohorts.available).toBe(false);
@@ -231,7 +206,7 @@ describe("analytic page loaders", () => {
   });
 
   it("with PII masking, no data file holds a customer's real name", async () => {
-    const d = await runLoaders({ KEHU_MARTS_DIR: martsDir, KEHU_TABLES_DIR: tablesDir, KEHU_MASK_PII: "1", KEHU_LOCALE: "zh-CN" });
+    const d = await runPageLoaders({ KEHU_MARTS_DIR: martsDir, KEHU_TABLES_DIR: tablesDir, KEHU_MASK_PII: "1", KEHU_LOCALE: "zh-CN" });
     const text = JSON.stringify(d);
     for (const c of SITE_CUSTOMERS) expect(text).not.toContain(c.name);
     // the lists still name customers, by pseudonym

@@ -50,6 +50,26 @@ describe(".github/workflows/publish.yml", () => {
     expect(steps[order[6]].run).toContain('--out "$GITHUB_WORKSPACE/dist"');
   });
 
+  it("carries the snapshots from run to run: cache restored before `kehu run`, saved after it, same path and key", () => {
+    const steps: Step[] = workflow.jobs.build.steps;
+    const at = (pred: (s: Step) => boolean) => steps.findIndex(pred);
+    const restore = at((s) => s.uses?.startsWith("actions/cache/restore@") ?? false);
+    const copyIn = at((s) => /\.kehu-history\/customer_snapshots\.parquet "\$marts_dir\/customer_snapshots\.parquet"/.test(s.run ?? ""));
+    const run = at((s) => /kehu\b.*\brun$/.test((s.run ?? "").trim()));
+    const copyOut = at((s) => /"\$KEHU_MARTS_DIR\/customer_snapshots\.parquet" \.kehu-history\//.test(s.run ?? ""));
+    const save = at((s) => s.uses?.startsWith("actions/cache/save@") ?? false);
+    for (const [i, what] of [[restore, "restore"], [copyIn, "copy in"], [copyOut, "copy out"], [save, "save"]] as const) expect(i, what).toBeGreaterThanOrEqual(0);
+    expect(restore < copyIn && copyIn < run && run < copyOut && copyOut < save).toBe(true);
+    // a key of its own per run (cache entries are immutable); the newest earlier entry is found by its prefix
+    expect(steps[restore].with?.key).toBe(steps[save].with?.key);
+    expect(steps[restore].with?.key).toMatch(/^kehu-snapshots-\$\{\{ github\.run_id \}\}/);
+    expect(String(steps[restore].with?.["restore-keys"]).trim()).toBe("kehu-snapshots-");
+    expect(steps[restore].with?.path).toBe(".kehu-history");
+    expect(steps[save].with?.path).toBe(".kehu-history");
+    // the copy step resolves the config's martsDir with kehu's own config loader
+    expect(steps[copyIn].run).toContain("loadConfig(process.env.KEHU_CONFIG_FILE).martsDir");
+  });
+
   it("deploys the artifact with deploy-pages after the build", () => {
     const deploy = workflow.jobs.deploy;
     expect(deploy.needs).toBe("build");

@@ -183,9 +183,9 @@ describe("report source over the fixture", () => {
     const c4 = packed.rows.find((r) => r[packed.fields.indexOf("id")] === m("C004"))!;
     expect(c4[packed.fields.indexOf("timeline")]).toEqual([[1, 2000, 1], [4, 1800, 1]]);
     expect(JSON.stringify(packed).length).toBeLessThan(JSON.stringify(cards).length * 0.7);
-    // Rounding rule of packCards: ratios (grade_score, p_alive) 3 decimals, other fractions 2.
+    // Rounding rule of packCards: ratios (grade_score, p_alive, p_lapse) 3 decimals, other fractions 2.
     const rounded = JSON.parse(JSON.stringify(cards), (key, v) =>
-      typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(key === "grade_score" || key === "p_alive" ? 3 : 2)) : v,
+      typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(["grade_score", "p_alive", "p_lapse"].includes(key) ? 3 : 2)) : v,
     );
     expect(unpackCards(JSON.parse(JSON.stringify(packed)))).toEqual(rounded);
   });

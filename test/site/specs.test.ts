@@ -220,7 +220,7 @@ describe("page strings", () => {
     // keys built from data: their prefixes, with every value the marts can hold
     const built: Record<string, string[]> = {
       "chart.quadrant.": ["I", "II", "III", "IV"],
-      "reason.": ["long_silence", "overdue_rhythm", "low_p_alive", "open_complaint", "overdue_invoice", "fewer_visits"],
+      "reason.": ["long_silence", "single_purchase", "overdue_rhythm", "low_p_alive", "open_complaint", "overdue_invoice", "fewer_visits"],
       "segment.": ["champions", "loyal", "potential_loyalists", "new", "at_risk", "cant_lose", "hibernating", "lost"],
       "segment.desc.": ["champions", "loyal", "potential_loyalists", "new", "at_risk", "cant_lose", "hibernating", "lost"],
       "clv.model.": ["bgnbd", "pnbd", "mbgnbd", "gammagamma", "historical"],
