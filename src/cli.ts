@@ -1,18 +1,21 @@
 /**
- * The `kehu` command. Thin: parses arguments, calls src/, prints. Exit codes: 0 ok, 1 data errors, 2 usage/config.
+ * The `kehu` command. Thin: parses arguments, calls src/, prints. Exit codes: 0 ok, 1 data error, 2 usage or config
+ * error, 70 internal error (a bug: please report it with the message). The config file: -c, else KEHU_CONFIG, else
+ * the first kehu.config.json in the working directory or above.
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { ConfigError, loadConfig, type KehuConfig } from "./data/config.ts";
+import { ConfigError, findConfigFile, loadConfig, type KehuConfig } from "./data/config.ts";
 import { openDatabase, DatabaseLockedError } from "./data/db.ts";
 import { buildMarts } from "./pipelines/index.ts";
 
 import { DataError } from "./data/errors.ts";
 import { serveSite } from "./report/serve.ts";
-import { formatIngestReport, registerIngestCommands } from "./data/commands.ts";
+import { formatIngestReport, ingestWithProgress, parseRate, printResult, registerIngestCommands } from "./data/commands.ts";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { DEMO_DEFAULTS, DemoOutputError, generateDemo } from "./data/demo.ts";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import { ingestSources } from "./data/ingest.ts";
 import { assertIngestConsistent } from "./data/repair.ts";
@@ -27,10 +30,17 @@ function wholeNumber(value: string): number {
 /** A problem with the data (bad rows over the limit, unreadable input): exit code 1. Defined in src/data/errors.ts. */
 export { DataError };
 
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+/** Exit code of an unexpected error (a bug, not bad input): sysexits' EX_SOFTWARE. */
+export const EXIT_INTERNAL = 70;
+
 const program = new Command()
   .name("kehu")
   .description("kehu (客户): customer analytics from CRM exports - ingest into DuckDB, compute marts, build a static report site.")
-  .option("-c, --config <file>", "config file", "kehu.config.json")
+  .version(VERSION, "-V, --version", "print the version")
+  .option("-c, --config <file>", "config file (default: KEHU_CONFIG, else the first kehu.config.json here or above)")
+  .option("--json", "print each command's result as JSON on stdout (progress and warnings stay on stderr)")
   .showHelpAfterError()
   // Set before any subcommand exists so every subcommand inherits it: usage errors exit 2 via main().
   .exitOverride()
@@ -44,11 +54,15 @@ Examples:
   $ kehu ingest                    load the configured exports into the database
   $ kehu run                       compute all marts
   $ kehu report                    build the static site into dist/
-  $ kehu serve                     open it at http://127.0.0.1:8080/`,
+  $ kehu serve                     open it at http://127.0.0.1:8080/
+  $ kehu build                     ingest + run + report, as a scheduled job does
+  $ kehu --json run                the run's result as JSON (for scripts)
+
+Exit codes: 0 ok, 1 data error, 2 usage or config error, 70 internal error.`,
   );
 
 function config(): KehuConfig {
-  return loadConfig(program.opts().config);
+  return loadConfig(findConfigFile(program.opts().config));
 }
 
 registerIngestCommands(program, config);
@@ -101,58 +115,88 @@ Examples:
     }
   });
 
+/** `kehu run` (and `kehu build`'s second step): every mart, in one transaction, then the Parquet export. */
+async function runMarts(cfg: KehuConfig) {
+  const db = await openDatabase(cfg.database);
+  try {
+    await assertIngestConsistent(db);
+    return await buildMarts(db, cfg, printStep);
+  } finally {
+    await db.close();
+  }
+}
+
 program
   .command("run")
   .description("compute every mart (RFM, cohorts, CLV, value matrix, churn, ...) and export them to Parquet")
-  .addHelpText("after", "\nExample:\n  $ kehu run -c kehu.config.json")
+  .addHelpText("after", "\nExamples:\n  $ kehu run\n  $ kehu -c shop/kehu.config.json --json run")
   .action(async () => {
     const cfg = config();
-    const db = await openDatabase(cfg.database);
-    try {
-      await assertIngestConsistent(db);
-      const result = await buildMarts(db, cfg, printStep);
-      console.log(`built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir} (run ${result.runId})`);
-    } finally {
-      await db.close();
-    }
+    const result = await runMarts(cfg);
+    printResult(program, `built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir} (run ${result.runId})`, result);
   });
 
-program
+interface ReportOptions { maskPii?: boolean; locale?: string; out?: string; top?: number; demo?: boolean }
+
+/** `kehu report` (and `kehu build`'s last step): the site from the marts, replacing the output only on success. */
+async function reportSite(cfg: KehuConfig, opts: ReportOptions) {
+  if (opts.locale !== undefined && opts.locale !== "zh-CN" && opts.locale !== "en") {
+    throw new ConfigError(`--locale: expected one of zh-CN, en, got ${opts.locale}`);
+  }
+  const started = Date.now();
+  const result = await buildSite({
+    martsDir: cfg.martsDir,
+    databasePath: existsSync(cfg.database) ? cfg.database : undefined,
+    outDir: resolve(opts.out ?? (opts.demo ? "dist" : cfg.report.outDir)),
+    locale: (opts.locale as "zh-CN" | "en" | undefined) ?? cfg.report.locale,
+    maskPii: opts.maskPii ?? cfg.report.maskPii,
+    topCustomers: opts.top ?? cfg.report.topCustomers,
+    title: cfg.report.title,
+    currency: cfg.analysis.currency,
+    asOf: cfg.analysis.asOf,
+    piiSalt: process.env.KEHU_PII_SALT || undefined,
+    onProgress: (line) => {
+      if (process.env.KEHU_VERBOSE || /error|fail|waiting|^building|^reading/i.test(line)) process.stderr.write(`${line}\n`);
+    },
+  });
+  const prose = `built the site from run ${result.runId} (as of ${result.asOf ?? "n/a"}, ${result.customerPages} customer pages) into ${result.outDir} in ${Math.round((Date.now() - started) / 1000)} s`;
+  return { result, prose };
+}
+
+const REPORT_OPTIONS = (command: Command) =>
+  command
+    .option("--mask-pii", "replace names, phones, emails, addresses and customer ids by stable pseudonyms everywhere in the site")
+    .option("--locale <locale>", "zh-CN or en (default: report.locale)")
+    .option("--out <dir>", "output directory (default: report.outDir); replaced only when the build succeeds")
+    .option("--top <n>", "customers with a card page of their own (default: report.topCustomers)", wholeNumber);
+
+REPORT_OPTIONS(program
   .command("report")
-  .description("build the static report site (Observable Framework) from the marts into report.outDir (default dist/)")
-  .option("--mask-pii", "replace names, phones, emails, addresses and customer ids by stable pseudonyms everywhere in the site")
-  .option("--locale <locale>", "zh-CN or en (default: report.locale)")
-  .option("--out <dir>", "output directory (default: report.outDir); replaced only when the build succeeds")
-  .option("--top <n>", "customers with a card page of their own (default: report.topCustomers)", wholeNumber)
+  .description("build the static report site (Observable Framework) from the marts into report.outDir (default dist/)"))
   .option("--demo", "generate the demo dataset into data/demo (if missing), ingest it and run the pipeline first")
   .addHelpText(
     "after",
     "\nExamples:\n  $ kehu report\n  $ kehu report --mask-pii --locale en --out public\n  $ kehu report --demo          (what `npm run report` does)\n\nSet KEHU_PII_SALT to give the pseudonyms a salt of your own.",
   )
-  .action(async (opts: { maskPii?: boolean; locale?: string; out?: string; top?: number; demo?: boolean }) => {
-    if (opts.locale !== undefined && opts.locale !== "zh-CN" && opts.locale !== "en") {
-      throw new ConfigError(`--locale: expected one of zh-CN, en, got ${opts.locale}`);
-    }
+  .action(async (opts: ReportOptions) => {
     const cfg = opts.demo ? await prepareDemo() : config();
-    const started = Date.now();
-    const result = await buildSite({
-      martsDir: cfg.martsDir,
-      databasePath: existsSync(cfg.database) ? cfg.database : undefined,
-      outDir: resolve(opts.out ?? (opts.demo ? "dist" : cfg.report.outDir)),
-      locale: (opts.locale as "zh-CN" | "en" | undefined) ?? cfg.report.locale,
-      maskPii: opts.maskPii ?? cfg.report.maskPii,
-      topCustomers: opts.top ?? cfg.report.topCustomers,
-      title: cfg.report.title,
-      currency: cfg.analysis.currency,
-      asOf: cfg.analysis.asOf,
-      piiSalt: process.env.KEHU_PII_SALT || undefined,
-      onProgress: (line) => {
-        if (process.env.KEHU_VERBOSE || /error|fail|waiting|^building|^reading/i.test(line)) process.stderr.write(`${line}\n`);
-      },
-    });
-    console.log(
-      `built the site from run ${result.runId} (as of ${result.asOf ?? "n/a"}, ${result.customerPages} customer pages) into ${result.outDir} in ${Math.round((Date.now() - started) / 1000)} s`,
-    );
+    const { result, prose } = await reportSite(cfg, opts);
+    printResult(program, prose, result);
+  });
+
+REPORT_OPTIONS(program
+  .command("build")
+  .description("ingest + run + report in one command, stopping at the first failure (what a scheduled job runs)"))
+  .option("--max-reject-rate <fraction>", "as for kehu ingest", parseRate)
+  .addHelpText("after", "\nExamples:\n  $ kehu build\n  $ KEHU_CONFIG=exports/kehu.config.json kehu build --mask-pii\n  $ kehu --json build > build.json")
+  .action(async (opts: ReportOptions & { maxRejectRate?: number }) => {
+    const cfg = config();
+    const ingest = await ingestWithProgress(cfg, { maxRejectRate: opts.maxRejectRate });
+    process.stderr.write(`${formatIngestReport(ingest)}\n`);
+    const run = await runMarts(cfg);
+    process.stderr.write(`built ${run.marts.length} marts as of ${run.asOf} (run ${run.runId})\n`);
+    const { result, prose } = await reportSite(cfg, opts);
+    printResult(program, prose, { ingest, run, report: result });
   });
 
 program
@@ -162,7 +206,7 @@ program
   .option("--dir <dir>", "site directory (default: report.outDir, or dist/ without a config)")
   .addHelpText("after", "\nBrowsers do not run the site's modules from file://, so open it through this (or publish it).\n\nExamples:\n  $ kehu serve\n  $ kehu serve --dir public --port 9000")
   .action(async (opts: { port: number; dir?: string }) => {
-    const dir = resolve(opts.dir ?? (existsSync(program.opts().config) ? config().report.outDir : "dist"));
+    const dir = resolve(opts.dir ?? (existsSync(findConfigFile(program.opts().config)) ? config().report.outDir : "dist"));
     if (!existsSync(join(dir, "index.html"))) throw new DataError(`no site in ${dir}: build it with \`kehu report\``);
     const server = await serveSite(dir, opts.port);
     const { port } = server.address() as { port: number };
@@ -191,23 +235,30 @@ async function prepareDemo(): Promise<KehuConfig> {
   return cfg;
 }
 
+/** The exit code for an error a command threw, after printing it: 2 usage/config, 1 data, 70 anything else (a bug). */
+export function exitCodeFor(error: unknown, print: (line: string) => void = console.error): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof ConfigError) {
+    print(`kehu: ${error.message}`);
+    return 2;
+  }
+  if (error instanceof DatabaseLockedError || error instanceof DataError || error instanceof SiteBuildError) {
+    print(`kehu: ${error.message}`);
+    return 1;
+  }
+  print(`kehu: internal error (please report it): ${(error as Error)?.stack ?? error}`);
+  return EXIT_INTERNAL;
+}
+
+/** Run the command line; bin/kehu.js sets the process's exit code from it. */
 export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof ConfigError) {
-      console.error(`kehu: ${error.message}`);
-      return 2;
-    }
-    if (error instanceof DatabaseLockedError || error instanceof DataError || error instanceof SiteBuildError) {
-      console.error(`kehu: ${error.message}`);
-      return 1;
-    }
-    console.error(`kehu: ${(error as Error)?.stack ?? error}`);
-    return 1;
+    return exitCodeFor(error);
   }
 }
 
-process.exitCode = await main(process.argv);
+// Run when executed directly (`tsx src/cli.ts ...`, npm run kehu); bin/kehu.js imports main instead.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = await main(process.argv);

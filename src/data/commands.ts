@@ -3,17 +3,22 @@
  * Registered on the program by src/cli.ts (which maps DataError to exit 1 and ConfigError to exit 2).
  */
 import { existsSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import cliProgress from "cli-progress";
-import { ConfigError, parseConfig, type KehuConfig } from "./config.ts";
+import { CONFIG_FILE, ConfigError, parseConfig, parseConfigText, type KehuConfig } from "./config.ts";
+import { configJsonSchemaText, SCHEMA_FILE } from "./schema.ts";
 import { openDatabase } from "./db.ts";
 import { DataError } from "./errors.ts";
 import { checkSources, ingestSources, type CheckReport, type FileReport, type IngestProgress, type IngestReport } from "./ingest.ts";
 
-/** The commented example `kehu init` writes. Keys starting with "//" are comments (dropped by loadConfig). */
+/**
+ * The commented example `kehu init` writes, as JSONC: each "// key" entry here becomes a // comment line above the
+ * key it precedes (renderJsonc). Old configs that still carry "//" keys load too (loadConfig drops them).
+ */
 export const CONFIG_TEMPLATE = {
-  "//": "kehu configuration. Keys starting with // are comments. Paths are relative to this file.",
+  "//": "kehu configuration (JSON with comments). Paths are relative to this file. Editors complete keys from $schema.",
+  $schema: "./kehu.schema.json",
   database: "data/kehu.duckdb",
   martsDir: "data/marts",
   rejectedDir: "rejected",
@@ -23,6 +28,8 @@ export const CONFIG_TEMPLATE = {
   plausibleDates: { min: "1990-01-01" },
   sources: {
     "// sources": "transactions is required; customers, visits, complaints and invoices are optional.",
+    "// customers":
+      "customers, visits, complaints and invoices (optional) take the same keys as transactions; customers' columns: customer_id (required), name, phone, email, address, region, industry, sales_rep, signup_date, birthday, credit_limit, referred_by, decision_maker, notes",
     transactions: {
       "// files": "one path or glob (e.g. exports/orders-*.csv), or a list of them",
       files: "exports/orders.csv",
@@ -50,8 +57,6 @@ export const CONFIG_TEMPLATE = {
         sales_rep: "销售代表",
       },
     },
-    "// customers":
-      "optional, same keys as transactions; columns: customer_id (required), name, phone, email, address, region, industry, sales_rep, signup_date, birthday, credit_limit, referred_by, decision_maker, notes",
   },
   analysis: {
     "// period": "day | week | month: unit of recency, T and model predictions",
@@ -65,7 +70,32 @@ export const CONFIG_TEMPLATE = {
   },
 };
 
-function parseRate(value: string): number {
+/** JSON text of `value` with every "// key": "text" entry written as a `// text` line before the next key. */
+export function renderJsonc(value: unknown, indent = ""): string {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return JSON.stringify(value);
+  const inner = `${indent}  `;
+  const entries = Object.entries(value as Record<string, unknown>);
+  const real = entries.filter(([k]) => !k.startsWith("//"));
+  let seen = 0;
+  const lines = entries.map(([k, v]) => {
+    if (k.startsWith("//")) return `${inner}// ${String(v)}`;
+    seen++;
+    return `${inner}${JSON.stringify(k)}: ${renderJsonc(v, inner)}${seen < real.length ? "," : ""}`;
+  });
+  return `{\n${lines.join("\n")}\n${indent}}`;
+}
+
+/** JSON for --json: BigInt as number, Dates as ISO strings (JSON.stringify does the latter). */
+export function toJson(data: unknown): string {
+  return JSON.stringify(data, (_k, v) => (typeof v === "bigint" ? Number(v) : v), 2);
+}
+
+/** A command's result on stdout: prose, or with the global --json flag the result object as JSON. */
+export function printResult(program: Command, prose: string, data: unknown): void {
+  console.log(program.opts().json ? toJson(data) : prose);
+}
+
+export function parseRate(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("expected a fraction between 0 and 1, e.g. 0.01");
   return n;
@@ -133,6 +163,23 @@ export function progressBars(stream: NodeJS.WriteStream = process.stderr, minByt
   };
 }
 
+export interface IngestCommandOptions {
+  maxRejectRate?: number;
+  prune?: boolean;
+}
+
+/** `kehu ingest` (and the first step of `kehu build`): load the exports with progress bars on stderr. */
+export async function ingestWithProgress(cfg: KehuConfig, opts: IngestCommandOptions = {}): Promise<IngestReport> {
+  const db = await openDatabase(cfg.database);
+  const bars = progressBars();
+  try {
+    return await ingestSources(db, cfg, { maxRejectRate: opts.maxRejectRate, prune: opts.prune, onProgress: bars.onProgress });
+  } finally {
+    bars.stop();
+    await db.close();
+  }
+}
+
 export function registerIngestCommands(program: Command, loadCfg: () => KehuConfig): void {
   program
     .command("init")
@@ -140,13 +187,15 @@ export function registerIngestCommands(program: Command, loadCfg: () => KehuConf
     .option("--force", "overwrite an existing config file")
     .addHelpText("after", "\nExamples:\n  $ kehu init\n  $ kehu -c shop/kehu.config.json init --force")
     .action((opts: { force?: boolean }) => {
-      const file = resolve(program.opts().config);
+      const file = resolve(program.opts().config ?? CONFIG_FILE);
       if (existsSync(file) && !opts.force) {
         throw new ConfigError(`${file} already exists; use --force to overwrite it`);
       }
-      parseConfig(JSON.parse(JSON.stringify(CONFIG_TEMPLATE, (k, v) => (k.startsWith("//") ? undefined : v))));
-      writeFileSync(file, JSON.stringify(CONFIG_TEMPLATE, null, 2) + "\n");
-      console.log(`wrote ${file}: edit sources.transactions.files and columns, then run \`kehu check\``);
+      const text = renderJsonc(CONFIG_TEMPLATE) + "\n";
+      parseConfig(parseConfigText(text, file), file);
+      writeFileSync(file, text);
+      writeFileSync(join(dirname(file), SCHEMA_FILE), configJsonSchemaText());
+      console.log(`wrote ${file} and ${SCHEMA_FILE} beside it: edit sources.transactions.files and columns, then run \`kehu check\``);
     });
 
   program
@@ -156,7 +205,7 @@ export function registerIngestCommands(program: Command, loadCfg: () => KehuConf
     .addHelpText("after", "\nExamples:\n  $ kehu check\n  $ kehu -c examples/cdnow/kehu.config.json check")
     .action(async (opts: { maxRejectRate?: number }) => {
       const report = await checkSources(loadCfg(), { maxRejectRate: opts.maxRejectRate });
-      console.log(formatCheckReport(report));
+      printResult(program, formatCheckReport(report), report);
       if (!report.ok) throw new DataError(`check found ${report.problems.length} problem(s)`);
     });
 
@@ -169,17 +218,8 @@ export function registerIngestCommands(program: Command, loadCfg: () => KehuConf
       "after",
       "\nExamples:\n  $ kehu ingest\n  $ kehu ingest --max-reject-rate 0.05\n  $ kehu ingest --prune\n  $ kehu -c examples/cdnow/kehu.config.json ingest\n\nRejected rows go to the rejected_rows table and rejected/<source>-<timestamp>.csv (file, line, column, value, reason).",
     )
-    .action(async (opts: { maxRejectRate?: number; prune?: boolean }) => {
-      const cfg = loadCfg();
-      const db = await openDatabase(cfg.database);
-      const bars = progressBars();
-      try {
-        const report = await ingestSources(db, cfg, { maxRejectRate: opts.maxRejectRate, prune: opts.prune, onProgress: bars.onProgress });
-        bars.stop();
-        console.log(formatIngestReport(report));
-      } finally {
-        bars.stop();
-        await db.close();
-      }
+    .action(async (opts: IngestCommandOptions) => {
+      const report = await ingestWithProgress(loadCfg(), opts);
+      printResult(program, formatIngestReport(report), report);
     });
 }

@@ -3,7 +3,8 @@
  * a complete config. Errors name the key path and the allowed values.
  */
 import { readFileSync, existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { z } from "zod";
 import { SOURCE_NAMES } from "./schemas.ts";
 
@@ -32,6 +33,8 @@ export const sourceSchema = z
 
 export const configSchema = z
   .object({
+    /** The JSON Schema this file follows (for editors): ignored by kehu. */
+    $schema: z.string().optional(),
     database: z.string().default("data/kehu.duckdb"),
     martsDir: z.string().default("data/marts"),
     rejectedDir: z.string().default("rejected"),
@@ -136,18 +139,44 @@ export function parseConfig(raw: unknown, file = "kehu.config.json"): KehuConfig
   return result.data;
 }
 
+/**
+ * Parse a config file's text: JSON with comments (JSONC: line and block comments, trailing commas), as editors treat
+ * kehu.config.json through its $schema. A syntax error names the line and column.
+ */
+export function parseConfigText(text: string, file: string): unknown {
+  const errors: ParseError[] = [];
+  const raw = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length) {
+    const { error, offset } = errors[0];
+    const before = text.slice(0, offset).split("\n");
+    throw new ConfigError(`config file ${file} is not valid JSON: ${printParseErrorCode(error)} at line ${before.length}, column ${before[before.length - 1].length + 1}`);
+  }
+  return raw;
+}
+
 /** Read and validate a config file; paths inside it become absolute, relative to the file. */
 export function loadConfig(file: string): KehuConfig & { configDir: string } {
   if (!existsSync(file)) throw new ConfigError(`config file ${file} not found (run \`kehu init\` to write one)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  const config = parseConfig(stripComments(raw), file);
+  const config = parseConfig(stripComments(parseConfigText(readFileSync(file, "utf8"), file)), file);
   const configDir = dirname(resolve(file));
   return { ...resolvePaths(config, configDir), configDir };
+}
+
+export const CONFIG_FILE = "kehu.config.json";
+
+/**
+ * Which config file a command uses: the one given with -c; else the KEHU_CONFIG environment variable; else the
+ * first kehu.config.json in the working directory or a directory above it (as git finds its repository); else
+ * kehu.config.json in the working directory (commands then say it is missing and how to write one).
+ */
+export function findConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  if (explicit) return resolve(cwd, explicit);
+  if (env.KEHU_CONFIG) return resolve(cwd, env.KEHU_CONFIG);
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, CONFIG_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return resolve(cwd, CONFIG_FILE);
+  }
 }
 
 /** `kehu init` writes "//" keys as comments; drop them before validation. */

@@ -46,7 +46,7 @@ describe("kehu init", () => {
   it("writes a commented config that loads, and refuses to overwrite it without --force", async () => {
     const file = join(tempDir(), "kehu.config.json");
     await run(file, "init");
-    expect(readFileSync(file, "utf8")).toContain('"// dateFormat"');
+    expect(readFileSync(file, "utf8")).toContain("// auto | ISO | yyyymmdd"); // comments are JSONC comment lines now
     const config = loadConfig(file);
     expect(config.sources.transactions!.columns).toMatchObject({ customer_id: "客户编号", amount: "金额" });
     const again = await run(file, "init").catch((e) => e);
