@@ -151,7 +151,7 @@ describe("a snapshot of the marts while runs replace them", () => {
     const script = join(dir, "publisher.mts");
     writeFileSync(
       script,
-      `import { mkdirSync, writeFileSync } from "node:fs";
+      `import { existsSync, mkdirSync, writeFileSync } from "node:fs";
        import { join } from "node:path";
        import { publishRunDir, runDirFor, writeMartsManifest } from ${JSON.stringify(join(ROOT, "src/report/run-manifest.ts"))};
        for (let i = 1; i <= 150; i++) {
@@ -161,6 +161,9 @@ describe("a snapshot of the marts while runs replace them", () => {
          for (const m of ["a", "b", "c"]) writeFileSync(join(dir, m + ".parquet"), runId + " " + m + " " + "x".repeat(20000));
          writeMartsManifest(dir, { runId, asOf: null });
          publishRunDir(dir, ${JSON.stringify(martsDir)});
+         // after the first run, wait until the test has taken a snapshot: on a loaded machine the 150 runs could
+         // otherwise all be published before the first snapshot, and nothing would overlap
+         while (i === 1 && !existsSync(${JSON.stringify(join(martsDir + ".go"))})) await new Promise((r) => setTimeout(r, 5));
        }`,
     );
     const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, stdio: "inherit" });
@@ -176,6 +179,7 @@ describe("a snapshot of the marts while runs replace them", () => {
         for (const f of ["a", "b", "c"]) expect(readFileSync(join(into, `${f}.parquet`), "utf8").startsWith(`${manifest.runId} ${f} `)).toBe(true);
         runs.add(manifest.runId);
         snapshots++;
+        if (snapshots === 1) writeFileSync(`${martsDir}.go`, "");
       } catch (error) {
         // only before the first run is published
         expect(String(error)).toMatch(/no marts in/);
@@ -185,6 +189,7 @@ describe("a snapshot of the marts while runs replace them", () => {
       await new Promise((r) => setImmediate(r)); // let the child's exit event in
     }
     expect(await exited).toBe(0);
+    runs.add((await snapshotMarts(martsDir, join(dir, "snap-last"))).runId); // the last run, r150
     expect(snapshots).toBeGreaterThan(0);
     expect(runs.size).toBeGreaterThan(1); // the snapshots did overlap the swaps (about 300 snapshots of 90 runs here)
     expect(verifyMarts(martsDir).runId).toBe("r150");
