@@ -14,10 +14,14 @@ export const sourceSchema = z
   .object({
     /** One path or glob, or a list of them; relative to the config file. */
     files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-    format: z.enum(["csv", "tsv", "whitespace"]).default("csv"),
+    /** csv | tsv | whitespace (legacy fixed-width dumps) | xlsx (an Excel workbook) | parquet */
+    format: z.enum(["csv", "tsv", "whitespace", "xlsx", "parquet"]).default("csv"),
+    /** xlsx only: the sheet, by name or 1-based number (default: the first) */
+    sheet: z.union([z.string().min(1), z.number().int().positive()]).optional(),
     /** csv/tsv field delimiter, one character; default "," for csv and a tab for tsv (e.g. ";" for European exports) */
     delimiter: z.string().length(1, "expected one character, e.g. \";\"").optional(),
-    encoding: z.enum(["auto", "utf-8", "gb18030", "gbk"]).default("auto"),
+    /** auto: UTF-8 (with or without BOM), UTF-16 (with a BOM, or Latin text without), else GB18030 */
+    encoding: z.enum(["auto", "utf-8", "gb18030", "gbk", "utf-16le", "utf-16be"]).default("auto"),
     header: z.boolean().default(true),
     dateFormat: z.enum(DATE_FORMATS).default("auto"),
     decimalSeparator: z.enum([".", ","]).default("."),
@@ -29,7 +33,8 @@ export const sourceSchema = z
   .refine((s) => !(s.format === "whitespace" && s.delimiter !== undefined), {
     message: "delimiter does not apply to format whitespace (fields are separated by runs of spaces)",
     path: ["delimiter"],
-  });
+  })
+  .refine((s) => s.sheet === undefined || s.format === "xlsx", { message: "sheet applies to format xlsx only", path: ["sheet"] });
 
 export const configSchema = z
   .object({

@@ -26,6 +26,7 @@ import { openDatabase } from "./db.ts";
 import { ConfigError, type KehuConfig, type SourceConfig } from "./config.ts";
 import { createAllTablesSql, SOURCE_NAMES, TABLES, type SourceName } from "./schemas.ts";
 import { DataError, SourceFileError } from "./errors.ts";
+import { convertExport } from "./convert.ts";
 import { inspectFile, resolveEncoding, transcodeToUtf8, type BadUtf8Line, type Encoding, type FileFacts } from "./encoding.ts";
 import { repairIngestState } from "./repair.ts";
 import { checkFileShape } from "./diagnosis.ts";
@@ -87,6 +88,8 @@ export interface FileReport {
   overlappingRows: number;
   /** things to look at that did not stop the load (duplicates, overlaps, same content as another file) */
   warnings: string[];
+  /** read through a temporary UTF-8 CSV made from this kind of file (convert.ts) */
+  convertedFrom?: "xlsx" | "parquet" | "utf-16le" | "utf-16be";
   rejectedFile?: string;
   /** up to 5 rejected rows, for summaries */
   sampleRejects: RejectedRow[];
@@ -313,6 +316,23 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
   const size = statSync(path).size;
   const progress = (stage: IngestStage, bytesDone = size) => ctx.onProgress?.({ source, file, stage, bytes: size, bytesDone });
 
+  // Excel, Parquet and UTF-16 exports are read through a temporary UTF-8 CSV (convert.ts); the load's identity is
+  // still the original file's bytes
+  const converted = await convertExport(db, path, entry.config, source, file);
+  try {
+    if (converted) report.convertedFrom = converted.from;
+    return await loadText(db, config, converted ? { ...entry, config: converted.cfg } : entry, path, converted?.path ?? path, file, report, ctx, progress,
+      converted ? (await inspectFile(path)).hash : undefined);
+  } finally {
+    if (converted) rmSync(converted.dir, { recursive: true, force: true });
+  }
+}
+
+async function loadText(
+  db: Db, config: KehuConfig, entry: SourceEntry, originalPath: string, path: string, file: string, report: FileReport, ctx: LoadContext,
+  progress: (stage: IngestStage, bytesDone?: number) => void, originalHash: string | undefined,
+): Promise<FileReport> {
+  const { source, config: cfg } = entry;
   let facts;
   try {
     facts = await inspectFile(path, (done) => progress("inspect", done));
@@ -320,6 +340,7 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
     if (typeof (error as NodeJS.ErrnoException)?.code !== "string") throw error; // not an I/O error (e.g. from onProgress)
     throw new SourceFileError(file, `sources.${source}.files`, `cannot read the file: ${(error as Error).message}`);
   }
+  if (originalHash) facts = { ...facts, hash: originalHash };
 
   // the file's bytes plus how it is read: after fixing the column map or date format, the same file loads again
   // (replacing its earlier rows) instead of being skipped as already loaded
@@ -339,7 +360,9 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
   }
   checkFileShape(file, source, facts);
 
-  const { encoding, badLines } = await resolveEncoding(path, facts, cfg.encoding, file, `sources.${source}.encoding`);
+  // (UTF-16, declared or detected, was converted to UTF-8 before this point)
+  const declared = cfg.encoding === "utf-16le" || cfg.encoding === "utf-16be" ? "utf-8" : cfg.encoding;
+  const { encoding, badLines } = await resolveEncoding(path, facts, declared, file, `sources.${source}.encoding`);
   report.encoding = encoding;
 
   let readPath = path;
@@ -353,7 +376,7 @@ async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: st
       tempDir = t.dir;
     }
     progress("read", 0);
-    const layout = await readRaw(db, source, cfg, file, readPath, facts, { outside: file === path, materialize: badLines.length > 0 });
+    const layout = await readRaw(db, source, cfg, file, readPath, facts, { outside: file === originalPath, materialize: badLines.length > 0 });
     report.columns = layout.columns;
     progress("validate", 0);
     if (badLines.length && cfg.header && badLines[0].line === 1) {
