@@ -67,6 +67,21 @@ export const configSchema = z
         /** Observation end (ISO date); default: last transaction date. */
         asOf: z.iso.date().optional(),
         period: z.enum(["day", "week", "month"]).default("week"),
+        /**
+         * The business's time zone (IANA name, e.g. Asia/Shanghai): timestamps written with an offset are converted
+         * to it before their date is taken. Default: every timestamp is local business time as written.
+         */
+        timezone: z
+          .string()
+          .refine((tz) => {
+            try {
+              new Intl.DateTimeFormat("en", { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, "expected an IANA time zone name such as Asia/Shanghai or Europe/Berlin")
+          .optional(),
         cohortPeriod: z.enum(["week", "month", "quarter"]).default("month"),
         purchaseGrain: z.enum(["day", "order"]).default("day"),
         margin: z.number().positive().max(1).default(1),

@@ -27,10 +27,19 @@ function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
+/**
+ * `value` with ":00" seconds inserted between a HH:MM time and its offset: DuckDB's reader takes "03:00:00+08" but
+ * not "03:00+08". Only used where the plain cast failed (a value that has seconds would get a second pair).
+ */
+export function withSecondsSql(value: string): string {
+  return `regexp_replace(${value}, '(\\d:\\d{2})(\\s*(Z|[+-]\\d{2}(:?\\d{2})?))$', '\\1:00\\2')`;
+}
+
 /** SQL turning the VARCHAR expression `value` into a TIMESTAMP, NULL when it does not match `format`. */
 export function parseTimestampSql(value: string, format: DateFormat): string {
-  // ISO also covers "2024-01-05T10:00:00" and "2024-01-05 10:00:00+08"; try_cast is DuckDB's own ISO 8601 reader.
-  if (format === "ISO") return `try_cast(${value} as timestamp)`;
+  // ISO also covers "2024-01-05T10:00:00" and "2024-01-05 10:00:00+08" (the offset is dropped: the wall clock as
+  // written, unless analysis.timezone converts it, see values.ts); try_cast is DuckDB's own ISO 8601 reader.
+  if (format === "ISO") return `coalesce(try_cast(${value} as timestamp), try_cast(${withSecondsSql(value)} as timestamp))`;
   // coalesce of single patterns: much faster than try_strptime with a list, and the first pattern usually matches
   return `coalesce(${STRPTIME_PATTERNS[format].map((f) => `try_strptime(${value}, ${sqlString(f)})`).join(", ")})`;
 }

@@ -4,7 +4,7 @@
  * the checks that reject a row, each with its reason.
  */
 import type { KehuConfig, SourceConfig } from "./config.ts";
-import { describeFormat, parseTimestampSql, type DateFormat } from "./dates.ts";
+import { describeFormat, parseTimestampSql, withSecondsSql, type DateFormat } from "./dates.ts";
 import type { ColumnSpec } from "./schemas.ts";
 import { col, ident, q } from "./sql.ts";
 
@@ -12,12 +12,17 @@ const CURRENCY_CHARS = "¥￥$€£ \u00a0";
 const TRUE_WORDS = ["true", "t", "yes", "y", "1", "是", "对", "真"];
 const FALSE_WORDS = ["false", "f", "no", "n", "0", "否", "错", "假"];
 
-/** Dates outside [min, max] are rejected rows; birthdays use [birthdayMin, today]. ISO yyyy-mm-dd strings. */
+/**
+ * How dates are read: outside [min, max] they are rejected rows; birthdays use [birthdayMin, today] (ISO yyyy-mm-dd
+ * strings). `timezone` (analysis.timezone, an IANA name): a timestamp written with an offset ("2024-03-08 03:00+08",
+ * "...Z") is converted to that zone's wall clock before its date is taken; NULL keeps every timestamp as written.
+ */
 export interface DateWindow {
   min: string;
   max: string;
   birthdayMin: string;
   today: string;
+  timezone: string | null;
 }
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -27,7 +32,7 @@ export function dateWindow(config: KehuConfig, now: Date): DateWindow {
   const nextYear = new Date(now);
   nextYear.setUTCFullYear(nextYear.getUTCFullYear() + 1);
   const { min, max, birthdayMin } = config.plausibleDates;
-  return { min, max: max ?? isoDay(nextYear), birthdayMin, today: isoDay(now) };
+  return { min, max: max ?? isoDay(nextYear), birthdayMin, today: isoDay(now), timezone: config.analysis.timezone ?? null };
 }
 
 export interface ValueCheck {
@@ -76,7 +81,13 @@ function numberSql(c: ColumnSpec, cfg: SourceConfig): ValueSql {
 
 function dateSql(c: ColumnSpec, format: DateFormat, window: DateWindow): ValueSql {
   const p = ident(`p_${c.name}`);
-  const t = parseTimestampSql(col(c.name), format);
+  let t = parseTimestampSql(col(c.name), format);
+  if (window.timezone) {
+    // a time of day followed by an offset (a bare date like 2024-03-08 ends in "-08" too: the time is required)
+    const withOffset = `regexp_matches(${col(c.name)}, '\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d+)?)?\\s*(Z|[+-]\\d{2}(:?\\d{2})?)$')`;
+    const instant = `coalesce(try_cast(${col(c.name)} as timestamptz), try_cast(${withSecondsSql(col(c.name))} as timestamptz))`;
+    t = `(case when ${withOffset} then timezone(${q(window.timezone)}, ${instant}) else ${t} end)`;
+  }
   const [min, max, key] = c.name === "birthday" ? [window.birthdayMin, window.today, "plausibleDates.birthdayMin"] : [window.min, window.max, "plausibleDates"];
   return {
     value: c.type === "DATE" ? `${t}::date` : t,

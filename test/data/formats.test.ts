@@ -125,3 +125,38 @@ describe("parquet", () => {
     });
   });
 });
+
+describe("analysis.timezone", () => {
+  const csv = "order_id,customer_id,ordered_at,amount\n" +
+    "o1,c1,2024-03-07 20:00:00Z,10\n" + // UTC evening = next morning in Beijing
+    "o2,c1,2024-03-08 03:00+08,10\n" + // early morning in Beijing = the previous evening in Los Angeles
+    "o3,c1,2024-03-08T12:30:00-05:00,10\n" +
+    "o4,c1,2024-03-08,10\n" + // a bare date (ends in -08, which is no offset) stays as written
+    "o5,c1,2024-03-08 09:15:00,10\n"; // no offset: local business time as written
+  const load = async (analysis: Record<string, unknown>) => {
+    const p = project(txConfig("t.csv", {}, { analysis }), { "t.csv": csv }, { memory: true });
+    return p.withDb(async (db) => {
+      await ingestSources(db, p.config);
+      return (await rows(db)).map((r) => [r.order_id, r.ordered_at]);
+    });
+  };
+
+  it("converts timestamps with an offset to the business's zone before the date is taken, across the date line", async () => {
+    expect(await load({ timezone: "Asia/Shanghai" })).toEqual([
+      ["o4", "2024-03-08 00:00:00"], ["o2", "2024-03-08 03:00:00"], ["o1", "2024-03-08 04:00:00"], ["o5", "2024-03-08 09:15:00"],
+      ["o3", "2024-03-09 01:30:00"],
+    ]);
+    expect(await load({ timezone: "America/Los_Angeles" })).toEqual([
+      ["o4", "2024-03-08 00:00:00"], ["o2", "2024-03-07 11:00:00"], ["o1", "2024-03-07 12:00:00"], ["o5", "2024-03-08 09:15:00"],
+      ["o3", "2024-03-08 09:30:00"],
+    ].sort((a, b) => a[1].localeCompare(b[1])));
+  });
+
+  it("keeps the wall clock as written without a time zone, and refuses an unknown zone name", async () => {
+    expect(await load({})).toEqual([
+      ["o4", "2024-03-08 00:00:00"], ["o2", "2024-03-08 03:00:00"], ["o5", "2024-03-08 09:15:00"], ["o3", "2024-03-08 12:30:00"],
+      ["o1", "2024-03-07 20:00:00"],
+    ].sort((a, b) => a[1].localeCompare(b[1])));
+    expect(() => project(txConfig("t.csv", {}, { analysis: { timezone: "Beijing" } }))).toThrow(/analysis\.timezone: expected an IANA time zone name/);
+  });
+});
