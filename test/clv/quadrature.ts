@@ -33,7 +33,7 @@ export function betaExpectation(g: (p: number) => number, a: number, b: number):
   const logB = gammaln(a) + gammaln(b) - gammaln(a + b);
   const lower = simpson((v) => {
     const p = Math.pow(v, 1 / a);
-    return v === 0 && b < 1 ? 0 : g(p) * Math.pow(1 - p, b - 1) / a;
+    return (g(p) * Math.pow(1 - p, b - 1)) / a;
   }, 0, Math.pow(0.5, a));
   const upper = simpson((w) => {
     const q = Math.pow(w, 1 / b);
