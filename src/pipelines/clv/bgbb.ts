@@ -11,23 +11,15 @@
 import betaln from "@stdlib/math-base-special-betaln";
 import gammaln from "@stdlib/math-base-special-gammaln";
 import hyp2f1 from "@stdlib/math-base-special-hyp2f1";
+import type { FitResult } from "./models.ts";
 import { minimizeMultiStart } from "./optimize.ts";
 
 export interface BgBbParams { alpha: number; beta: number; gamma: number; delta: number }
 
 export interface BgBbRow { frequency: number; recency: number; periods: number; weights?: number }
 
-export interface BgBbFit {
-  model: "bgbb";
-  params: BgBbParams;
-  logLikelihood: number;
-  /** k ln(n) - 2 LL, n the number of customers (sum of weights). */
-  bic: number;
-  converged: boolean;
-  iterations: number;
-  message: string;
-  nCustomers: number;
-}
+/** The purchase models' fit result (models.ts), with the model named "bgbb". */
+export type BgBbFit = Omit<FitResult<BgBbParams>, "model"> & { model: "bgbb" };
 
 export const BGBB_PARAMS = ["alpha", "beta", "gamma", "delta"] as const;
 
