@@ -6,44 +6,15 @@
  * integration over the beta mixtures, DERT against a discounted sum of per-opportunity expectations, and parameter
  * recovery on simulated BG/BB data (fixed seed).
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import Papa from "papaparse";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   bgBbConditionalExpected, bgBbDert, bgBbExpected, bgBbLogLikelihood, bgBbPAlive, bgBbProbabilityOfPurchases,
   bgBbRowLogLikelihood, fitBgBb, type BgBbFit, type BgBbParams, type BgBbRow,
 } from "../../src/pipelines/clv/bgbb.ts";
-import { beta as randomBeta, createRng } from "../../src/data/random.ts";
+import { readDonations, simulateBgBb } from "./bgbbData.ts";
 import { betaExpectation } from "./quadrature.ts";
 
-const DONATIONS = path.resolve(__dirname, "../../../shared/data/cdnow/donations.csv");
 const PUBLISHED: BgBbParams = { alpha: 1.204, beta: 0.75, gamma: 0.657, delta: 2.783 };
-
-export function readDonations(): BgBbRow[] {
-  return Papa.parse<BgBbRow>(readFileSync(DONATIONS, "utf8"), { header: true, dynamicTyping: true, skipEmptyLines: true }).data;
-}
-
-/** Seeded BG/BB customers: at each of n opportunities, inactive first with probability theta, else transact with p. */
-export function simulateBgBb(customers: number, params: BgBbParams, n: number, seed: number): BgBbRow[] {
-  const rand = createRng(seed);
-  const rows: BgBbRow[] = [];
-  for (let c = 0; c < customers; c++) {
-    const p = randomBeta(rand, params.alpha, params.beta);
-    const theta = randomBeta(rand, params.gamma, params.delta);
-    let x = 0;
-    let tx = 0;
-    for (let t = 1; t <= n; t++) {
-      if (rand() < theta) break;
-      if (rand() < p) {
-        x++;
-        tx = t;
-      }
-    }
-    rows.push({ frequency: x, recency: tx, periods: n });
-  }
-  return rows;
-}
 
 let donations: BgBbRow[];
 let fit: BgBbFit;
