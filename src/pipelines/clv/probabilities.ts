@@ -12,7 +12,7 @@
 import betaln from "@stdlib/math-base-special-betaln";
 import gammaln from "@stdlib/math-base-special-gammaln";
 import {
-  logHyp2f1, type BgNbdParams, type MbgNbdParams, type ParetoNbdParams, type PurchaseModelName,
+  logHyp2f1, purchaseModel, type BgNbdParams, type MbgNbdParams, type ParetoNbdParams, type PurchaseModel, type PurchaseModelName,
 } from "./models.ts";
 
 function checkArguments(n: number, t: number): void {
@@ -135,4 +135,14 @@ export function purchaseCountDistribution(
   const rest = Math.max(0, 1 - total);
   rows.push({ n: maxN, label: `${maxN}+`, probability: rest, expectedCustomers: customers * rest });
   return rows;
+}
+
+/** A fitted purchase model (models.ts's PurchaseModel) that also answers P(X(t) = n) for a new customer. */
+export interface PurchaseModelWithProbabilities extends PurchaseModel {
+  probabilityOfPurchases(n: number, t: number): number;
+}
+
+/** purchaseModel (models.ts) with probabilityOfPurchases added. */
+export function purchaseModelWithProbabilities(name: PurchaseModelName, params: BgNbdParams | ParetoNbdParams): PurchaseModelWithProbabilities {
+  return { ...purchaseModel(name, params), probabilityOfPurchases: (n, t) => probabilityOfPurchases(name, params, n, t) };
 }
