@@ -31,8 +31,10 @@ export {
 } from "./pipelines/clv/bgbb.ts";
 export type { BgBbParams, BgBbRow, BgBbFit } from "./pipelines/clv/bgbb.ts";
 
-export { parameterUncertainty, drawParameters, clvIntervals } from "./pipelines/clv/uncertainty.ts";
-export type { ParameterUncertainty, UncertainModel, ClvIntervalRow } from "./pipelines/clv/uncertainty.ts";
+export { parameterUncertainty, drawParameters } from "./pipelines/clv/uncertainty.ts";
+export type { ParameterUncertainty, UncertainModel } from "./pipelines/clv/uncertainty.ts";
+export { clvIntervals } from "./pipelines/clv/clvInterval.ts";
+export type { ClvIntervalRow } from "./pipelines/clv/clvInterval.ts";
 
 export { periodTransactionsCheck, modelSurface, verdictOf, VERDICT_RULES } from "./pipelines/clv/checks.ts";
 export type { PeriodTransactionsCheck, SurfaceCell, Verdict } from "./pipelines/clv/checks.ts";

@@ -10,12 +10,14 @@ import path from "node:path";
 import Papa from "papaparse";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  bgNbdConditionalExpected, bgNbdLogLikelihood, compressRows, fitBgNbd, type BgNbdParams, type CompressedRows, type FitResult,
+  bgNbdConditionalExpected, bgNbdLogLikelihood, compressRows, fitBgNbd, purchaseModel, type BgNbdParams, type CompressedRows, type FitResult,
 } from "../../src/pipelines/clv/models.ts";
 import { fitBgBb, bgBbLogLikelihood } from "../../src/pipelines/clv/bgbb.ts";
 import {
-  clvIntervals, drawParameters, invertPositiveDefinite, parameterUncertainty, percentileInterval,
+  drawParameters, invertPositiveDefinite, parameterUncertainty, percentileInterval,
 } from "../../src/pipelines/clv/uncertainty.ts";
+import { clvIntervals } from "../../src/pipelines/clv/clvInterval.ts";
+import { predictCustomers } from "../../src/pipelines/clv/steps.ts";
 import { simulateCustomers } from "./simulate.ts";
 import { readDonations } from "./bgbbData.ts";
 
@@ -133,6 +135,29 @@ describe("drawParameters", () => {
     expect(c(0, 1)).toBeCloseTo(0.01, 2);
     expect(c(1, 1)).toBeCloseTo(0.09, 2);
     expect(percentileInterval([1, 2, 3, 4, 5], 0.5)).toEqual([2, 4]);
+  });
+});
+
+describe("clvIntervals", () => {
+  it("reproduces customer_clv's predictions (predictCustomers) when the only draw is the estimate", () => {
+    const sim = simulateCustomers(300, { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }, { p: 6, q: 4, gamma: 16 }, { seed: 3 });
+    const customers = Array.from(sim.x, (x, i) => ({
+      customer_id: String(i), frequency: x, recency: sim.tx[i], T: sim.T[i], monetary_value: sim.m[i], orders: x + 1, revenue: 10 * (x + 1),
+    }));
+    const options = { margin: 0.3, discountRateAnnual: 0.1, horizonMonths: 12, periodDays: 7 };
+    const spend = { p: 6, q: 4, gamma: 16 };
+    for (const [name, params] of [["bgnbd", { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }], ["mbgnbd", { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }],
+      ["pnbd", { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 }], ["pnbd", { r: 0.61, alpha: 13.6, s: 0.31, beta: 6.1 }]] as const) {
+      const point = predictCustomers(customers, purchaseModel(name, params as never), spend, options);
+      const intervals = clvIntervals(customers, name, [params], spend, options);
+      const viaSpendDraw = clvIntervals(customers, name, [params], null, options, { spendDraws: [spend] });
+      point.forEach((p, i) => {
+        expect(intervals[i].clv_low).toBeCloseTo(p.clv, 8);
+        expect(intervals[i].clv_high).toBeCloseTo(p.clv, 8);
+        expect(intervals[i].expected_low).toBeCloseTo(p.expected_purchases, 9);
+        expect(viaSpendDraw[i].clv_high).toBeCloseTo(p.clv, 8);
+      });
+    }
   });
 });
 

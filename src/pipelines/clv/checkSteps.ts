@@ -16,7 +16,8 @@ import type { Step } from "../runner.ts";
 import { compressRows, compressSpendRows, type PurchaseModelName } from "./models.ts";
 import { PERIOD_DAYS, readSummary, replaceTable, selectedModels, type PredictOptions, type SummaryRow } from "./steps.ts";
 import { probabilityOfPurchases, purchaseCountDistribution, purchaseModelWithProbabilities } from "./probabilities.ts";
-import { clvIntervals, drawParameters, parameterUncertainty, type ParameterUncertainty, type UncertainModel } from "./uncertainty.ts";
+import { drawParameters, parameterUncertainty, type ParameterUncertainty, type UncertainModel } from "./uncertainty.ts";
+import { clvIntervals } from "./clvInterval.ts";
 import { modelSurface, periodTransactionsCheck } from "./checks.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;

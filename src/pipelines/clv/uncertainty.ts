@@ -5,16 +5,14 @@
  * delta method, se(theta) = theta * se(log theta); 95% intervals are exp(log theta +- 1.96 se(log theta)), which stay
  * positive (lifetimes reports the symmetric theta +- 1.96 se(theta) instead, with the same se).
  *
- * Per-customer CLV intervals: a parametric bootstrap over that distribution (see clvIntervals).
+ * Per-customer CLV intervals: a parametric bootstrap over that distribution (drawParameters; clvInterval.ts).
  */
 import {
-  bgNbdLogLikelihood, gammaGammaLogLikelihood, mbgNbdLogLikelihood, paretoNbdLogLikelihood, purchaseModel,
-  type CompressedRows, type GammaGammaParams, type PurchaseModelName, type SpendRows,
+  bgNbdLogLikelihood, gammaGammaLogLikelihood, mbgNbdLogLikelihood, paretoNbdLogLikelihood,
+  type CompressedRows, type SpendRows,
 } from "./models.ts";
-import { predictCustomers, type PredictOptions, type SummaryRow } from "./steps.ts";
 import { bgBbLogLikelihood, type BgBbRow } from "./bgbb.ts";
 import { createRng, normal } from "../../data/random.ts";
-import { quantile } from "./valueMatrix.ts";
 
 export type UncertainModel = "bgnbd" | "mbgnbd" | "pnbd" | "gammagamma" | "bgbb";
 
@@ -26,7 +24,7 @@ export const PARAM_NAMES: Record<UncertainModel, readonly string[]> = {
   bgbb: ["alpha", "beta", "gamma", "delta"],
 };
 
-type Params = Record<string, number>;
+export type Params = Record<string, number>;
 
 /** The log-likelihood of `model` over its data, as a function of the parameter object. */
 export function modelLogLikelihood(model: UncertainModel, data: CompressedRows | SpendRows | BgBbRow[]): (p: Params) => number {
@@ -163,44 +161,23 @@ export function drawParameters(
   });
 }
 
-/** [low, high] central interval of level `level` from bootstrap values. */
-export function percentileInterval(values: number[], level: number): [number, number] {
-  const finite = values.filter(Number.isFinite);
-  return [quantile(finite, (1 - level) / 2), quantile(finite, (1 + level) / 2)];
-}
-
-export interface ClvIntervalRow {
-  customer_id: string;
-  clv_low: number | null;
-  clv_high: number | null;
-  expected_low: number | null;
-  expected_high: number | null;
-}
-
 /**
- * Per-customer intervals for CLV and expected purchases over the horizon from parameter uncertainty alone: the
- * customer_clv predictions (predictCustomers, so the same CLV definition) recomputed under each parameter draw, and
- * the central `level` interval of the results. `spendDraws` (Gamma-Gamma draws, paired with the purchase draws by
- * index) carry the spend model's uncertainty too; without them spend is held at `spend`.
+ * [low, high] central interval of level `level` from bootstrap values (non-finite values dropped): quantiles by
+ * linear interpolation between order statistics, as valueMatrix's quantile and numpy's default.
  */
-export function clvIntervals(
-  rows: SummaryRow[], purchase: PurchaseModelName, purchaseDraws: Params[], spend: GammaGammaParams | null,
-  options: PredictOptions, { level = 0.9, spendDraws }: { level?: number; spendDraws?: Params[] } = {},
-): ClvIntervalRow[] {
-  const clv = rows.map(() => [] as number[]);
-  const expected = rows.map(() => [] as number[]);
-  purchaseDraws.forEach((draw, k) => {
-    const spendParams = spendDraws ? (spendDraws[k % spendDraws.length] as unknown as GammaGammaParams) : spend;
-    const predictions = predictCustomers(rows, purchaseModel(purchase, draw as never), spendParams, options);
-    predictions.forEach((p, i) => {
-      clv[i].push(p.clv);
-      expected[i].push(p.expected_purchases);
-    });
-  });
-  const orNull = (v: number) => (Number.isFinite(v) ? v : null);
-  return rows.map((r, i) => {
-    const [clvLow, clvHigh] = percentileInterval(clv[i], level);
-    const [expectedLow, expectedHigh] = percentileInterval(expected[i], level);
-    return { customer_id: r.customer_id, clv_low: orNull(clvLow), clv_high: orNull(clvHigh), expected_low: orNull(expectedLow), expected_high: orNull(expectedHigh) };
-  });
+export function percentileInterval(values: ArrayLike<number>, level: number): [number, number] {
+  // A typed-array sort is numeric with -Infinity first and +Infinity, NaN last: trim those ends.
+  const all = Float64Array.from(values).sort();
+  let start = 0;
+  let end = all.length;
+  while (end > 0 && !Number.isFinite(all[end - 1])) end--;
+  while (start < end && !Number.isFinite(all[start])) start++;
+  const sorted = all.subarray(start, end);
+  if (sorted.length === 0) return [NaN, NaN];
+  const at = (q: number) => {
+    const h = (sorted.length - 1) * q;
+    const lo = Math.floor(h);
+    return sorted[lo] + (h - lo) * (sorted[Math.ceil(h)] - sorted[lo]);
+  };
+  return [at((1 - level) / 2), at((1 + level) / 2)];
 }
