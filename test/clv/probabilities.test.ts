@@ -12,6 +12,7 @@ import {
   purchaseCountDistribution,
 } from "../../src/pipelines/clv/probabilities.ts";
 import { betaExpectation, nbdPmf, nbdSurvival, simpson } from "./quadrature.ts";
+import { beta as randomBeta, createRng, exponential, gamma as randomGamma } from "../../src/data/random.ts";
 
 const BG: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 /** CDNOW Pareto/NBD (Fader & Hardie's note): alpha < beta. */
@@ -98,6 +99,53 @@ describe("P(X(t) = n) is a distribution with mean E[X(t)]", () => {
     expect(probabilityOfPurchases("pnbd", PNBD, 0, 0)).toBe(1);
     expect(probabilityOfPurchases("mbgnbd", BG, 1, 0)).toBe(0);
   });
+});
+
+describe("P(X(t) = n) against a seeded simulation of each purchase process (sanity band)", () => {
+  // 40,000 new customers observed for t = 26 periods; the simulated share with n purchases must lie within 4
+  // binomial standard errors of P(X(t) = n). This checks the story (who may drop out when), not the digits.
+  const t = 26;
+  const customers = 40_000;
+  const simulate = (buyer: (rand: () => number) => number) => {
+    const rand = createRng(2026);
+    const counts = new Array<number>(4).fill(0);
+    for (let i = 0; i < customers; i++) counts[Math.min(3, buyer(rand))]++;
+    return counts;
+  };
+  // Gamma(shape, rate) purchase rate; the shared sampler takes a scale.
+  const rate = (rand: () => number, shape: number, r: number) => randomGamma(rand, shape, 1 / r);
+  const bgFamily = (dropAtStart: boolean) => (rand: () => number) => {
+    const lambda = rate(rand, BG.r, BG.alpha);
+    const p = randomBeta(rand, BG.a, BG.b);
+    if (dropAtStart && rand() < p) return 0;
+    let n = 0;
+    for (let clock = exponential(rand, lambda); clock <= t; clock += exponential(rand, lambda)) {
+      n++;
+      if (rand() < p) break;
+    }
+    return n;
+  };
+  const pareto = (rand: () => number) => {
+    const lambda = rate(rand, PNBD.r, PNBD.alpha);
+    const lifetime = exponential(rand, rate(rand, PNBD.s, PNBD.beta));
+    let n = 0;
+    for (let clock = exponential(rand, lambda); clock <= Math.min(t, lifetime); clock += exponential(rand, lambda)) n++;
+    return n;
+  };
+  const cases = [
+    { name: "bgnbd" as const, params: BG, buyer: bgFamily(false) },
+    { name: "mbgnbd" as const, params: BG, buyer: bgFamily(true) },
+    { name: "pnbd" as const, params: PNBD, buyer: pareto },
+  ];
+  for (const { name, params, buyer } of cases) {
+    it(name, () => {
+      const counts = simulate(buyer);
+      for (let n = 0; n < 3; n++) {
+        const p = probabilityOfPurchases(name, params, n, t);
+        expect(Math.abs(counts[n] / customers - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / customers));
+      }
+    });
+  }
 });
 
 describe("purchaseCountDistribution", () => {
