@@ -14,9 +14,10 @@ import { newRunId, publishRunDir, recordRun, runDirFor, writeMartsManifest, type
 import { clvSteps } from "./clv/steps.ts";
 import { calibrationSteps } from "./clv/calibration.ts";
 import { snapshotSteps } from "./snapshots/snapshots.ts";
+import { modelCheckSteps } from "./clv/checkSteps.ts";
 
 /** TypeScript steps (e.g. CLV fitting): one factory per metric family that needs code, not SQL. */
-const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [clvSteps, calibrationSteps, snapshotSteps];
+const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [clvSteps, calibrationSteps, snapshotSteps, modelCheckSteps];
 
 export function pipelineSteps(config: KehuConfig): Step[] {
   return orderSteps([...loadSqlModels(), ...TS_STEP_FACTORIES.flatMap((f) => f(config))]);

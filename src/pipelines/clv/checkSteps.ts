@@ -1,0 +1,136 @@
+/**
+ * Pipeline steps for models an analyst can defend (issue 13), all reading customer_summary and model_fit:
+ *
+ * - purchase_count_forecast: for the selected purchase model, the expected number of customers making n = 0..9 and
+ *   10+ purchases over the horizon, for a cohort of new customers as large as the customer base (P(X(t) = n) is the
+ *   unconditional distribution: it describes a customer just acquired, not one with a history).
+ * - model_uncertainty: standard errors and 95% intervals of every converged model's parameters (uncertainty.ts).
+ * - customer_clv_interval: per customer, 90% intervals of CLV and expected purchases from parameter uncertainty
+ *   (a seeded parametric bootstrap over the selected purchase model and Gamma-Gamma); NULL without a usable model.
+ * - model_checks: the period-transactions check of every converged purchase model (checks.ts).
+ * - model_surfaces: P(alive) and next-period expected purchases on a frequency x recency grid, selected model.
+ */
+import type { Db } from "../../data/db.ts";
+import type { KehuConfig } from "../../data/config.ts";
+import type { Step } from "../runner.ts";
+import { compressRows, compressSpendRows, type PurchaseModelName } from "./models.ts";
+import { PERIOD_DAYS, readSummary, replaceTable, selectedModels, type PredictOptions, type SummaryRow } from "./steps.ts";
+import { probabilityOfPurchases, purchaseCountDistribution, purchaseModelWithProbabilities } from "./probabilities.ts";
+import { drawParameters, parameterUncertainty, type ParameterUncertainty, type UncertainModel } from "./uncertainty.ts";
+import { clvIntervals } from "./clvInterval.ts";
+import { modelSurface, periodTransactionsCheck } from "./checks.ts";
+
+const THIS_FILE = new URL(import.meta.url).pathname;
+
+/** Bootstrap draws for the CLV intervals, the interval level, and the seed (same data, same intervals). */
+export const CLV_INTERVAL_DRAWS = 200;
+export const CLV_INTERVAL_LEVEL = 0.9;
+const SEED = 13;
+
+interface FitRow { model: string; params: string; selected: boolean }
+
+async function convergedFits(db: Db): Promise<FitRow[]> {
+  return db.all<FitRow>("select model, params, selected from model_fit where converged order by model");
+}
+
+const isPurchase = (f: FitRow) => f.model !== "gammagamma";
+
+/** The model's parameter uncertainty on the data model_fit fitted it to (all customers; spend: repeaters with spend > 0). */
+function uncertaintyOf(fit: FitRow, summary: SummaryRow[]): ParameterUncertainty {
+  const params = JSON.parse(fit.params);
+  if (fit.model === "gammagamma") {
+    const usable = summary.filter((r) => r.frequency > 0 && r.monetary_value > 0 && Number.isFinite(r.monetary_value));
+    return parameterUncertainty("gammagamma", params, compressSpendRows(usable.map((r) => r.frequency), usable.map((r) => r.monetary_value)));
+  }
+  return parameterUncertainty(fit.model as UncertainModel, params, compressRows(summary.map((r) => r.frequency), summary.map((r) => r.recency), summary.map((r) => r.T)));
+}
+
+const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+
+function step(name: string, run: (db: Db) => Promise<void>): Step {
+  return { name, dependsOn: ["customer_summary", "model_fit"], file: THIS_FILE, run };
+}
+
+export function modelCheckSteps(config: KehuConfig): Step[] {
+  const analysis = config.analysis;
+  const periodDays = PERIOD_DAYS[analysis.period];
+  const horizon = (analysis.horizonMonths * 365.25) / 12 / periodDays;
+  const predictOptions: PredictOptions = {
+    margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths, periodDays,
+  };
+
+  const purchaseCountForecast = step("purchase_count_forecast", async (db) => {
+    const summary = await readSummary(db);
+    const selected = (await convergedFits(db)).find((f) => f.selected && isPurchase(f));
+    const rows = selected
+      ? purchaseCountDistribution((n, t) => probabilityOfPurchases(selected.model as PurchaseModelName, JSON.parse(selected.params), n, t), horizon, summary.length)
+        .map((r) => [selected.model, r.n, r.label, r.probability, r.expectedCustomers, summary.length, horizon])
+      : [];
+    await replaceTable(db, "purchase_count_forecast",
+      "model varchar, n integer, label varchar, probability double, expected_customers double, customers integer, horizon_periods double",
+      ["model", "n", "label", "probability", "expected_customers", "customers", "horizon_periods"], rows);
+  });
+
+  const modelUncertainty = step("model_uncertainty", async (db) => {
+    const summary = await readSummary(db);
+    const rows: unknown[][] = [];
+    for (const fit of await convergedFits(db)) {
+      const u = uncertaintyOf(fit, summary);
+      for (const k of u.names) rows.push([fit.model, k, u.estimate[k], finiteOrNull(u.se[k]), finiteOrNull(u.ci[k][0]), finiteOrNull(u.ci[k][1])]);
+    }
+    await replaceTable(db, "model_uncertainty", "model varchar, param varchar, estimate double, se double, ci_low double, ci_high double",
+      ["model", "param", "estimate", "se", "ci_low", "ci_high"], rows);
+  });
+
+  const customerClvInterval = step("customer_clv_interval", async (db) => {
+    const summary = await readSummary(db);
+    const fits = await convergedFits(db);
+    const purchaseFit = fits.find((f) => f.selected && isPurchase(f));
+    const spendFit = fits.find((f) => f.model === "gammagamma");
+    const { spend } = selectedModels(fits.filter((f) => f.model === "gammagamma"));
+    let rows: unknown[][] = summary.map((r) => [r.customer_id, null, null, null, null]);
+    const purchaseU = purchaseFit ? uncertaintyOf(purchaseFit, summary) : null;
+    if (purchaseFit && purchaseU?.covarianceLog) {
+      const draws = drawParameters(purchaseU.names, purchaseU.estimate, purchaseU.covarianceLog, CLV_INTERVAL_DRAWS, SEED);
+      const spendU = spend && spendFit ? uncertaintyOf(spendFit, summary) : null;
+      const spendDraws = spendU?.covarianceLog
+        ? drawParameters(spendU.names, spendU.estimate, spendU.covarianceLog, CLV_INTERVAL_DRAWS, SEED + 1) : undefined;
+      rows = clvIntervals(summary, purchaseFit.model as PurchaseModelName, draws, spend, predictOptions, { level: CLV_INTERVAL_LEVEL, spendDraws })
+        .map((r) => [r.customer_id, r.clv_low, r.clv_high, r.expected_low, r.expected_high]);
+    }
+    await replaceTable(db, "customer_clv_interval", "customer_id varchar, clv_low double, clv_high double, expected_low double, expected_high double",
+      ["customer_id", "clv_low", "clv_high", "expected_low", "expected_high"], rows);
+  });
+
+  const modelChecks = step("model_checks", async (db) => {
+    const summary = await readSummary(db);
+    const rows: unknown[][] = [];
+    for (const fit of (await convergedFits(db)).filter(isPurchase)) {
+      const params = JSON.parse(fit.params);
+      const check = periodTransactionsCheck(summary, (k, T) => probabilityOfPurchases(fit.model as PurchaseModelName, params, k, T), Object.keys(params).length);
+      for (const c of check.classes) {
+        rows.push([fit.model, c.repeatCount, c.label, c.actual, c.expected, check.chiSquare, check.degreesOfFreedom, check.maxShareGap, check.verdict]);
+      }
+    }
+    await replaceTable(db, "model_checks",
+      "model varchar, repeat_count integer, label varchar, actual integer, expected double, chi_square double, degrees_of_freedom integer, max_share_gap double, verdict varchar",
+      ["model", "repeat_count", "label", "actual", "expected", "chi_square", "degrees_of_freedom", "max_share_gap", "verdict"], rows);
+  });
+
+  const modelSurfaces = step("model_surfaces", async (db) => {
+    const summary = await readSummary(db);
+    const selected = (await convergedFits(db)).find((f) => f.selected && isPurchase(f));
+    let rows: unknown[][] = [];
+    if (selected && summary.length) {
+      const model = purchaseModelWithProbabilities(selected.model as PurchaseModelName, JSON.parse(selected.params));
+      const maxFrequency = Math.max(...summary.map((r) => r.frequency));
+      const maxT = Math.max(...summary.map((r) => r.T));
+      rows = modelSurface(model, maxFrequency, maxT)
+        .map((c) => [selected.model, c.frequency, c.recency, c.T, finiteOrNull(c.pAlive), finiteOrNull(c.expectedNextPeriod)]);
+    }
+    await replaceTable(db, "model_surfaces", 'model varchar, frequency integer, recency double, "T" double, p_alive double, expected_next_period double',
+      ["model", "frequency", "recency", "T", "p_alive", "expected_next_period"], rows);
+  });
+
+  return [purchaseCountForecast, modelUncertainty, customerClvInterval, modelChecks, modelSurfaces];
+}

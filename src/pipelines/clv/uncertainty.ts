@@ -1,0 +1,183 @@
+/**
+ * Parameter uncertainty of the fitted models, from the observed information: the Hessian of the log-likelihood at
+ * the MLE on the log-parameter scale (the scale the fits optimise on), by central differences; its negative
+ * inverse is the asymptotic covariance of the log-parameters. Standard errors on the natural scale follow by the
+ * delta method, se(theta) = theta * se(log theta); 95% intervals are exp(log theta +- 1.96 se(log theta)), which stay
+ * positive (lifetimes reports the symmetric theta +- 1.96 se(theta) instead, with the same se).
+ *
+ * Per-customer CLV intervals: a parametric bootstrap over that distribution (drawParameters; clvInterval.ts).
+ */
+import {
+  bgNbdLogLikelihood, gammaGammaLogLikelihood, mbgNbdLogLikelihood, paretoNbdLogLikelihood,
+  type CompressedRows, type SpendRows,
+} from "./models.ts";
+import { bgBbLogLikelihood, type BgBbRow } from "./bgbb.ts";
+import { createRng, normal } from "../../data/random.ts";
+
+export type UncertainModel = "bgnbd" | "mbgnbd" | "pnbd" | "gammagamma" | "bgbb";
+
+export const PARAM_NAMES: Record<UncertainModel, readonly string[]> = {
+  bgnbd: ["r", "alpha", "a", "b"],
+  mbgnbd: ["r", "alpha", "a", "b"],
+  pnbd: ["r", "alpha", "s", "beta"],
+  gammagamma: ["p", "q", "gamma"],
+  bgbb: ["alpha", "beta", "gamma", "delta"],
+};
+
+export type Params = Record<string, number>;
+
+/** The log-likelihood of `model` over its data, as a function of the parameter object. */
+export function modelLogLikelihood(model: UncertainModel, data: CompressedRows | SpendRows | BgBbRow[]): (p: Params) => number {
+  switch (model) {
+    case "bgnbd": return (p) => bgNbdLogLikelihood(p as never, data as CompressedRows);
+    case "mbgnbd": return (p) => mbgNbdLogLikelihood(p as never, data as CompressedRows);
+    case "pnbd": return (p) => paretoNbdLogLikelihood(p as never, data as CompressedRows);
+    case "gammagamma": return (p) => gammaGammaLogLikelihood(p as never, data as SpendRows);
+    case "bgbb": return (p) => bgBbLogLikelihood(p as never, data as BgBbRow[]);
+  }
+}
+
+/** Central-difference Hessian of f at x with step h in every coordinate (4 evaluations per off-diagonal entry). */
+export function numericalHessian(f: (x: number[]) => number, x: number[], h = 1e-3): number[][] {
+  const n = x.length;
+  const at = (steps: [number, number][]) => {
+    const y = [...x];
+    for (const [i, s] of steps) y[i] += s;
+    return f(y);
+  };
+  const f0 = f(x);
+  const H = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    H[i][i] = (at([[i, h]]) - 2 * f0 + at([[i, -h]])) / (h * h);
+    for (let j = 0; j < i; j++) {
+      const v = (at([[i, h], [j, h]]) - at([[i, h], [j, -h]]) - at([[i, -h], [j, h]]) + at([[i, -h], [j, -h]])) / (4 * h * h);
+      H[i][j] = v;
+      H[j][i] = v;
+    }
+  }
+  return H;
+}
+
+/** Lower-triangular L with A = L L^T, or null when A is not (numerically) positive definite. */
+export function cholesky(A: number[][]): number[][] | null {
+  const n = A.length;
+  const L = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i][j];
+      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+      if (i === j) {
+        if (!(s > 0) || !Number.isFinite(s)) return null;
+        L[i][i] = Math.sqrt(s);
+      } else L[i][j] = s / L[j][j];
+    }
+  }
+  return L;
+}
+
+/** Inverse of a symmetric positive-definite matrix through its Cholesky factor, or null if not positive definite. */
+export function invertPositiveDefinite(A: number[][]): number[][] | null {
+  const L = cholesky(A);
+  if (!L) return null;
+  const n = A.length;
+  // Solve L L^T X = I column by column.
+  const inverse = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let c = 0; c < n; c++) {
+    const y = new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) {
+      let s = i === c ? 1 : 0;
+      for (let k = 0; k < i; k++) s -= L[i][k] * y[k];
+      y[i] = s / L[i][i];
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = y[i];
+      for (let k = i + 1; k < n; k++) s -= L[k][i] * inverse[k][c];
+      inverse[i][c] = s / L[i][i];
+    }
+  }
+  return inverse;
+}
+
+export interface ParameterUncertainty {
+  names: string[];
+  estimate: Params;
+  /** Delta-method standard errors on the natural scale. */
+  se: Params;
+  /** 95% intervals exp(log theta +- 1.96 se(log theta)). */
+  ci: Record<string, [number, number]>;
+  /** Covariance of the log-parameters (inverse observed information); null when the information is not positive definite. */
+  covarianceLog: number[][] | null;
+  /** Observed information -d2 LL / d(log theta)2. */
+  information: number[][];
+  positiveDefinite: boolean;
+}
+
+const Z95 = 1.959963984540054;
+
+/**
+ * Standard errors and 95% intervals of `params` (the MLE of `model` on `data`). When the observed information is
+ * not positive definite (a flat or saddle likelihood: the MLE is not a proper maximum) se and ci are NaN.
+ */
+export function parameterUncertainty(
+  model: UncertainModel, params: object, data: CompressedRows | SpendRows | BgBbRow[], step = 1e-3,
+): ParameterUncertainty {
+  const names = [...PARAM_NAMES[model]];
+  const estimate = params as Params;
+  const ll = modelLogLikelihood(model, data);
+  const theta = names.map((k) => Math.log(estimate[k]));
+  const negative = (t: number[]) => -ll(Object.fromEntries(names.map((k, i) => [k, Math.exp(t[i])])));
+  const information = numericalHessian(negative, theta, step);
+  const covarianceLog = invertPositiveDefinite(information);
+  const se: Params = {};
+  const ci: Record<string, [number, number]> = {};
+  names.forEach((k, i) => {
+    const seLog = covarianceLog ? Math.sqrt(covarianceLog[i][i]) : NaN;
+    se[k] = estimate[k] * seLog;
+    ci[k] = [Math.exp(theta[i] - Z95 * seLog), Math.exp(theta[i] + Z95 * seLog)];
+  });
+  return { names, estimate, se, ci, covarianceLog, information, positiveDefinite: covarianceLog !== null };
+}
+
+/**
+ * `draws` parameter vectors from the multivariate normal N(log theta_hat, covarianceLog), back on the natural scale.
+ * The log scale because the fits and the asymptotics live there: draws stay positive and the likelihood is closer to
+ * quadratic in log-parameters than in the skewed natural ones. A fixed seed makes the intervals in the marts the
+ * same on every run of the same data (a report that changes on re-run is not defensible).
+ */
+export function drawParameters(
+  names: readonly string[], estimate: Params, covarianceLog: number[][], draws: number, seed = 13,
+): Params[] {
+  const L = cholesky(covarianceLog);
+  if (!L) throw new Error("drawParameters: covariance is not positive definite");
+  const rand = createRng(seed);
+  const mean = names.map((k) => Math.log(estimate[k]));
+  return Array.from({ length: draws }, () => {
+    const z = names.map(() => normal(rand));
+    return Object.fromEntries(names.map((k, i) => {
+      let v = mean[i];
+      for (let j = 0; j <= i; j++) v += L[i][j] * z[j];
+      return [k, Math.exp(v)];
+    }));
+  });
+}
+
+/**
+ * [low, high] central interval of level `level` from bootstrap values (non-finite values dropped): quantiles by
+ * linear interpolation between order statistics, as valueMatrix's quantile and numpy's default.
+ */
+export function percentileInterval(values: ArrayLike<number>, level: number): [number, number] {
+  // A typed-array sort is numeric with -Infinity first and +Infinity, NaN last: trim those ends.
+  const all = Float64Array.from(values).sort();
+  let start = 0;
+  let end = all.length;
+  while (end > 0 && !Number.isFinite(all[end - 1])) end--;
+  while (start < end && !Number.isFinite(all[start])) start++;
+  const sorted = all.subarray(start, end);
+  if (sorted.length === 0) return [NaN, NaN];
+  const at = (q: number) => {
+    const h = (sorted.length - 1) * q;
+    const lo = Math.floor(h);
+    return sorted[lo] + (h - lo) * (sorted[Math.ceil(h)] - sorted[lo]);
+  };
+  return [at((1 - level) / 2), at((1 + level) / 2)];
+}
