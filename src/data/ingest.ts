@@ -31,7 +31,7 @@ import { inspectFile, resolveEncoding, transcodeToUtf8, type BadUtf8Line, type E
 import { repairIngestState } from "./repair.ts";
 import { checkFileShape } from "./diagnosis.ts";
 import { createRejectPositions, readRaw, type RawLayout } from "./readers.ts";
-import { filesNotConfigured, findOverlap, overlapWarnings, reconcileWithLog, removeFiles, type LoadedFile } from "./provenance.ts";
+import { dropLinesLoadedElsewhere, filesNotConfigured, findOverlap, overlapWarnings, reconcileWithLog, removeFiles, type LoadedFile } from "./provenance.ts";
 import { AUTO_CANDIDATES, parseTimestampSql, type DateFormat } from "./dates.ts";
 import { col, ident, q, sqlTimestamp } from "./sql.ts";
 import { dateWindow, valueSql, type DateWindow } from "./values.ts";
@@ -86,6 +86,8 @@ export interface FileReport {
   /** rows repeating an earlier row of the same file, and rows equal to rows of other files (see provenance.ts) */
   duplicateRows: number;
   overlappingRows: number;
+  /** transactions: lines equal to lines already loaded from another file, not loaded again (provenance.ts) */
+  linesLoadedElsewhere?: number;
   /** things to look at that did not stop the load (duplicates, overlaps, same content as another file) */
   warnings: string[];
   /** read through a temporary UTF-8 CSV made from this kind of file (convert.ts) */
@@ -383,6 +385,11 @@ async function loadText(
       throw new SourceFileError(file, `sources.${source}.encoding`, `the header line is not valid UTF-8: ${badLines[0].reason}`);
     }
     await validateAndInsert(db, entry, file, facts, layout, badLines, report, ctx);
+    report.linesLoadedElsewhere = await dropLinesLoadedElsewhere(db, source, file, layout.present, [...(ctx.current?.get(source)?.keys() ?? [])]);
+    if (report.linesLoadedElsewhere) {
+      report.loaded -= report.linesLoadedElsewhere;
+      report.warnings.push(`${report.linesLoadedElsewhere} line(s) were already loaded from other files (overlapping exports): loaded once, with the file that had them first`);
+    }
     const overlap = await findOverlap(db, source, file, layout.present);
     Object.assign(report, { duplicateRows: overlap.duplicateRows, overlappingRows: overlap.overlappingRows });
     report.warnings.push(...overlapWarnings(source, overlap, layout.present));

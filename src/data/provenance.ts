@@ -134,6 +134,26 @@ export async function findOverlap(db: Db, source: SourceName, file: string, pres
   return result;
 }
 
+/**
+ * Transactions only: a line of this file equal in every column the file has (order_id, customer, time, amount,
+ * product, quantity, ...) to a line already loaded from another file - overlapping exports such as "1-31 March" and
+ * "15 March - 15 April" - is dropped from this file, so it counts once and stays with the file that loaded it first.
+ * The rule is the same with or without order ids (without them the remaining columns must all match). Returns how
+ * many lines were dropped. (Lines repeated within one file are kept and reported: findOverlap's duplicateRows.)
+ */
+export async function dropLinesLoadedElsewhere(db: Db, source: SourceName, file: string, present: Set<string>, configured: string[]): Promise<number> {
+  // only files the config still names count: a stale file (deleted or renamed, awaiting --prune) must not take
+  // lines from the export that replaces it
+  const others = configured.filter((f) => f !== file);
+  if (source !== "transactions" || others.length === 0) return 0;
+  const columns = TABLES[source].columns.filter((c) => present.has(c.name)).map((c) => c.name);
+  const same = columns.map((c) => `b.${c} is not distinct from a.${c}`).join(" and ");
+  const elsewhere = `select a.rowid from ${source} a where a.source_file = $file and exists (select 1 from ${source} b where b.source_file in (${others.map(q).join(", ")}) and ${same})`;
+  const [{ n }] = await db.all<{ n: number }>(`select count(*)::integer as n from (${elsewhere})`, { file });
+  if (Number(n) > 0) await db.exec(`delete from ${source} where rowid in (${elsewhere})`, { file });
+  return Number(n);
+}
+
 /** Warnings for a file's report (none when everything is distinct). */
 export function overlapWarnings(source: SourceName, overlap: Overlap, present: Set<string>): string[] {
   const warnings: string[] = [];

@@ -160,3 +160,39 @@ describe("analysis.timezone", () => {
     expect(() => project(txConfig("t.csv", {}, { analysis: { timezone: "Beijing" } }))).toThrow(/analysis\.timezone: expected an IANA time zone name/);
   });
 });
+
+describe("overlapping exports", () => {
+  const header = "order_id,customer_id,ordered_at,amount,product\n";
+  const line = (i: number) => `o${i},c${i % 7},2024-03-${String(1 + (i % 28)).padStart(2, "0")},${10 + i},p${i % 3}\n`;
+  const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, k) => line(a + k)).join("");
+
+  it("loads a line that two configured exports share once, counts it, and keeps it with the first file", async () => {
+    // march.csv has o1..o30, spring.csv o21..o50: o21..o30 are in both
+    const p = project(txConfig(["march.csv", "spring.csv"]), { "march.csv": header + range(1, 30), "spring.csv": header + range(21, 50) }, { memory: true });
+    await p.withDb(async (db) => {
+      const report = await ingestSources(db, p.config);
+      expect(report.files.map((f) => [f.file, f.loaded, f.linesLoadedElsewhere ?? 0])).toEqual([["march.csv", 30, 0], ["spring.csv", 20, 10]]);
+      expect(report.files[1].warnings[0]).toMatch(/^10 line\(s\) were already loaded from other files/);
+      const [{ n, orders }] = await db.all<{ n: number; orders: number }>("select count(*)::integer as n, count(distinct order_id)::integer as orders from transactions");
+      expect({ n, orders }).toEqual({ n: 50, orders: 50 });
+      // ingest_log agrees with the table (the next run's consistency check would say otherwise)
+      expect(await db.all("select source_file, rows_loaded::integer as loaded from ingest_log order by 1")).toEqual([
+        { source_file: "march.csv", loaded: 30 }, { source_file: "spring.csv", loaded: 20 },
+      ]);
+      const again = await ingestSources(db, p.config);
+      expect(again.files.every((f) => f.skipped)).toBe(true);
+    });
+  });
+
+  it("a line of the same order with another amount or product is a different line and is loaded", async () => {
+    const p = project(txConfig(["a.csv", "b.csv"]), {
+      "a.csv": header + "o1,c1,2024-03-01,10,tea\n",
+      "b.csv": header + "o1,c1,2024-03-01,10,tea\no1,c1,2024-03-01,12,rice\n",
+    }, { memory: true });
+    await p.withDb(async (db) => {
+      const report = await ingestSources(db, p.config);
+      expect(report.files.map((f) => f.loaded)).toEqual([1, 1]);
+      expect(await db.all("select product, amount from transactions order by amount")).toEqual([{ product: "tea", amount: 10 }, { product: "rice", amount: 12 }]);
+    });
+  });
+});
