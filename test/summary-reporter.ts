@@ -1,11 +1,13 @@
 /**
  * Prints one plain closing line, `tests: N passed, N failed, N skipped`, after vitest's own summary, so CI logs
- * state the count in a runner-neutral form.
+ * state the count in a runner-neutral form. A test file that failed outside its tests (an import error, a failed
+ * beforeAll such as a missing browser: its tests then count as skipped) counts as one failure, and so does each
+ * unhandled error: "0 failed" must mean nothing failed.
  */
 import type { Reporter, TestModule } from "vitest/node";
 
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown> = []): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -16,8 +18,10 @@ export default class SummaryReporter implements Reporter {
         else if (state === "failed") failed++;
         else skipped++;
       }
-      if (module.state() === "failed" && [...module.children.allTests()].length === 0) failed++;
+      const testsFailed = [...module.children.allTests()].some((t) => t.result().state === "failed");
+      if (module.state() === "failed" && !testsFailed) failed++;
     }
+    failed += unhandledErrors.length;
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
