@@ -108,8 +108,10 @@ program
     const cfg = config();
     const db = await openDatabase(cfg.database);
     try {
-      const result = await buildMarts(db, cfg, printStep);
-      console.log(`built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir}`);
+      const started = performance.now();
+      const result = await buildMarts(db, cfg, () => {}, printStepDone);
+      console.log(`built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      console.log(formatSlowestSteps(result.timings));
     } finally {
       await db.close();
     }
@@ -165,8 +167,15 @@ program
     console.log(`serving ${dir} at http://127.0.0.1:${port}/ (Ctrl-C to stop)`);
   });
 
-function printStep(name: string, index: number, total: number): void {
-  process.stderr.write(`[${index + 1}/${total}] ${name}\n`);
+/** The run log: one line per step as it ends, with its wall time. */
+function printStepDone(name: string, index: number, total: number, seconds: number): void {
+  process.stderr.write(`[${index + 1}/${total}] ${name} ${seconds.toFixed(2)} s\n`);
+}
+
+/** "slowest steps: model_fit 1.2 s, int_purchases 0.8 s, ..." (the five slowest). */
+function formatSlowestSteps(timings: Array<{ name: string; seconds: number }>): string {
+  const top = [...timings].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
+  return `slowest steps: ${top.map((t) => `${t.name} ${t.seconds.toFixed(1)} s`).join(", ")}`;
 }
 
 /** `report --demo`: the demo dataset, ingested and computed, as the config to report on. */
@@ -180,7 +189,7 @@ async function prepareDemo(): Promise<KehuConfig> {
   const db = await openDatabase(cfg.database);
   try {
     console.log(formatIngestReport(await ingestSources(db, cfg)));
-    await buildMarts(db, cfg, printStep);
+    await buildMarts(db, cfg, () => {}, printStepDone);
   } finally {
     await db.close();
   }

@@ -8,7 +8,7 @@ import type { Db } from "../data/db.ts";
 import type { KehuConfig } from "../data/config.ts";
 import { createAllTablesSql } from "../data/schemas.ts";
 import { DataError } from "../data/errors.ts";
-import { loadSqlModels, orderSteps, runSteps, setAnalysisVariables, type Step } from "./runner.ts";
+import { loadSqlModels, orderSteps, runSteps, setAnalysisVariables, type Step, type StepTiming } from "./runner.ts";
 import { clvSteps } from "./clv/steps.ts";
 import { crmSteps } from "./crm/steps.ts";
 
@@ -28,18 +28,25 @@ export interface RunResult {
   asOf: string | null;
   steps: string[];
   marts: string[];
+  /** Wall time of every step, in run order. */
+  timings: StepTiming[];
 }
+
+/** Progress callbacks of a run: a step starts; a step ended after `seconds`. */
+export type StepCallback = (name: string, index: number, total: number) => void;
+export type StepDoneCallback = (name: string, index: number, total: number, seconds: number) => void;
 
 export async function runPipelines(
   db: Db,
   config: KehuConfig,
-  onStep: (name: string, index: number, total: number) => void = () => {},
+  onStep: StepCallback = () => {},
+  onStepDone: StepDoneCallback = () => {},
 ): Promise<RunResult> {
   const steps = pipelineSteps(config);
   const { asOf } = await setAnalysisVariables(db, config.analysis);
-  await runSteps(db, steps, (s, i, n) => onStep(s.name, i, n));
+  const timings = await runSteps(db, steps, (s, i, n) => onStep(s.name, i, n), (s, i, n, sec) => onStepDone(s.name, i, n, sec));
   const marts = steps.map((s) => s.name).filter(isMart);
-  return { asOf, steps: steps.map((s) => s.name), marts };
+  return { asOf, steps: steps.map((s) => s.name), marts, timings };
 }
 
 /** Write each mart to `<martsDir>/<name>.parquet`, into a temp dir first and swapped in only when all succeed. */
@@ -69,12 +76,13 @@ export async function exportMarts(db: Db, marts: string[], martsDir: string): Pr
 export async function buildMarts(
   db: Db,
   config: KehuConfig,
-  onStep: (name: string, index: number, total: number) => void = () => {},
+  onStep: StepCallback = () => {},
+  onStepDone: StepDoneCallback = () => {},
 ): Promise<RunResult> {
   await db.exec(createAllTablesSql());
   const [{ n }] = await db.all<{ n: number }>("select count(*)::integer as n from transactions");
   if (n === 0) throw new DataError(`no transactions in ${db.path}: load the exports first with \`kehu ingest\``);
-  const result = await runPipelines(db, config, onStep);
+  const result = await runPipelines(db, config, onStep, onStepDone);
   await exportMarts(db, result.marts, config.martsDir);
   return result;
 }
