@@ -18,6 +18,11 @@ export interface Db {
   exec(sql: string, params?: Params): Promise<void>;
   /** Run a query and return its rows as JSON-compatible objects. */
   all<T = Row>(sql: string, params?: Params): Promise<T[]>;
+  /**
+   * Run a query whose columns are all numeric and return them as Float64Arrays by column name (NULL becomes NaN):
+   * for the model fits, which read hundreds of thousands of rows that need no per-row objects.
+   */
+  numericColumns(sql: string, params?: Params): Promise<Record<string, Float64Array>>;
   /** Run `fn` inside BEGIN/COMMIT; any error rolls everything back and is rethrown. */
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /**
@@ -61,6 +66,12 @@ export async function openDatabase(path: string, options: { readOnly?: boolean }
     async all<T>(sql: string, params?: Params) {
       const reader = params ? await connection.runAndReadAll(sql, params as never) : await connection.runAndReadAll(sql);
       return reader.getRowObjectsJson() as T[];
+    },
+    async numericColumns(sql, params) {
+      const reader = params ? await connection.runAndReadAll(sql, params as never) : await connection.runAndReadAll(sql);
+      const columns = reader.getColumnsObjectJS();
+      return Object.fromEntries(Object.entries(columns).map(([name, values]) =>
+        [name, Float64Array.from(values as unknown[], (v) => (v == null ? NaN : Number(v)))]));
     },
     async transaction(fn) {
       if (inTransaction) return fn(db);
