@@ -68,10 +68,25 @@ export async function openDatabase(path: string, options: { readOnly?: boolean }
       return reader.getRowObjectsJson() as T[];
     },
     async numericColumns(sql, params) {
-      const reader = params ? await connection.runAndReadAll(sql, params as never) : await connection.runAndReadAll(sql);
-      const columns = reader.getColumnsObjectJS();
-      return Object.fromEntries(Object.entries(columns).map(([name, values]) =>
-        [name, Float64Array.from(values as unknown[], (v) => (v == null ? NaN : Number(v)))]));
+      // Straight from the result vectors: no per-row value objects.
+      const result = params ? await connection.run(sql, params as never) : await connection.run(sql);
+      const names = result.columnNames();
+      const chunks = await result.fetchAllChunks();
+      const rows = chunks.reduce((n, c) => n + c.rowCount, 0);
+      const columns = names.map(() => new Float64Array(rows));
+      let offset = 0;
+      for (const chunk of chunks) {
+        names.forEach((_, c) => {
+          const vector = chunk.getColumnVector(c);
+          const out = columns[c];
+          for (let i = 0; i < chunk.rowCount; i++) {
+            const v = vector.getItem(i);
+            out[offset + i] = v == null ? NaN : Number(v);
+          }
+        });
+        offset += chunk.rowCount;
+      }
+      return Object.fromEntries(names.map((name, c) => [name, columns[c]]));
     },
     async transaction(fn) {
       if (inTransaction) return fn(db);

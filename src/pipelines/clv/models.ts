@@ -562,6 +562,11 @@ export function gammaGammaConditionalSpend(params: GammaGammaParams, x: number, 
  * final BFGS polish sees every row: the coarse phase needs hundreds of evaluations, the polish a few dozen.
  */
 export const COARSE_ROWS = 4000;
+/**
+ * The Pareto/NBD's coarse subset is smaller: its cost per row is two 2F1 series, and an optimiser exploring data
+ * without dropout visits parameters (beta >> alpha) where each series needs hundreds of terms.
+ */
+export const PARETO_COARSE_ROWS = 1000;
 
 export interface FitOptions {
   /** Give up (converged = false, with the reason) after this long, so a pathological fit cannot stall a run. */
@@ -722,11 +727,11 @@ function dropoutCheck<P>(logLikelihood: (p: P, data: CompressedRows) => number, 
 function fitPurchaseModel<P extends object>(
   model: ModelName, names: (keyof P & string)[], logLikelihood: (p: P, data: CompressedRows) => number,
   starts: (meanT: number) => number[][], input: RowsInput, options: Partial<FitOptions>,
-  logLikGradient?: (p: P, data: CompressedRows) => ValueGradient,
+  logLikGradient?: (p: P, data: CompressedRows) => ValueGradient, coarseRows = COARSE_ROWS,
 ): FitResult<P> {
   const data = asRows(input);
   const meanT = Math.max(meanOf(data.T, data.weight), 1e-3);
-  const coarse = subsampleRows(data, COARSE_ROWS);
+  const coarse = subsampleRows(data, coarseRows);
   return fitWith<P>({
     model, names, logLik: (p) => logLikelihood(p, data), logLikGradient: logLikGradient && ((p) => logLikGradient(p, data)),
     starts: starts(meanT), nCustomers: data.n, distinctRows: data.x.length,
@@ -749,7 +754,7 @@ export function fitMbgNbd(input: RowsInput, options: Partial<FitOptions> = {}): 
 
 export function fitParetoNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<ParetoNbdParams> {
   return fitPurchaseModel<ParetoNbdParams>("pnbd", ["r", "alpha", "s", "beta"], paretoNbdLogLikelihood,
-    (meanT) => [[1, meanT, 1, meanT], [0.5, meanT / 4, 0.5, meanT / 4]], input, options);
+    (meanT) => [[1, meanT, 1, meanT], [0.5, meanT / 4, 0.5, meanT / 4]], input, options, undefined, PARETO_COARSE_ROWS);
 }
 
 export function fitGammaGamma(input: SpendRows | { x: ArrayLike<number>; m: ArrayLike<number> }, options: Partial<FitOptions> = {}): FitResult<GammaGammaParams> {

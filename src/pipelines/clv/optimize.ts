@@ -13,7 +13,7 @@ export interface MinimizeResult {
   message: string;
   /** Set when a `check` of minimizeMultiStart stopped the minimisation (the message says why). */
   stoppedEarly?: boolean;
-  /** BFGS: the final inverse-Hessian approximation (a warm start for a polish of a related objective). */
+  /** BFGS, when converged: the final inverse-Hessian approximation (a warm start for a polish of a related objective). */
   inverseHessian?: number[][];
 }
 
@@ -251,7 +251,8 @@ export function minimizeMultiStart(f: (x: number[]) => number, starts: number[][
   let warmHessian: number[][] | undefined;
   if (options.coarse) {
     const scale = options.coarseScale ?? 1;
-    const polished = count(minimizeBfgs(options.coarse, best!.x, { gradientTolerance: gTol / scale, gradient: options.coarseGradient }));
+    // A warm start only: on a flat ridge BFGS would crawl, and the polish on f finishes the job anyway.
+    const polished = count(minimizeBfgs(options.coarse, best!.x, { gradientTolerance: gTol / scale, gradient: options.coarseGradient, maxIterations: 50 }));
     if (polished.fx <= best!.fx) {
       best = polished;
       warmHessian = polished.inverseHessian?.map((row) => row.map((v) => v / scale));
