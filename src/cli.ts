@@ -106,7 +106,7 @@ program
   .addHelpText("after", "\nExample:\n  $ kehu run -c kehu.config.json")
   .action(async () => {
     const cfg = config();
-    const db = await openDatabase(cfg.database);
+    const db = await openDatabase(cfg.database, { engine: cfg.engine });
     try {
       const started = performance.now();
       const result = await buildMarts(db, cfg, () => {}, printStepDone);
@@ -186,7 +186,7 @@ async function prepareDemo(): Promise<KehuConfig> {
     await generateDemo({ ...DEMO_DEFAULTS, outDir });
   }
   const cfg = loadConfig(join(outDir, "kehu.config.json"));
-  const db = await openDatabase(cfg.database);
+  const db = await openDatabase(cfg.database, { engine: cfg.engine });
   try {
     console.log(formatIngestReport(await ingestSources(db, cfg)));
     await buildMarts(db, cfg, () => {}, printStepDone);

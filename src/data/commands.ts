@@ -158,7 +158,7 @@ export function registerIngestCommands(program: Command, loadCfg: () => KehuConf
     )
     .action(async (opts: { maxRejectRate?: number }) => {
       const cfg = loadCfg();
-      const db = await openDatabase(cfg.database);
+      const db = await openDatabase(cfg.database, { engine: cfg.engine });
       const bars = progressBars();
       try {
         const report = await ingestSources(db, cfg, { maxRejectRate: opts.maxRejectRate, onProgress: bars.onProgress });

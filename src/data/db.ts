@@ -45,12 +45,33 @@ export class DatabaseLockedError extends Error {
   }
 }
 
-/** Open (creating if needed) a DuckDB database file, or ":memory:". */
-export async function openDatabase(path: string, options: { readOnly?: boolean } = {}): Promise<Db> {
+/** DuckDB engine settings (the config's `engine` section). Unset ones keep DuckDB's defaults. */
+export interface EngineSettings {
+  /** e.g. "1GB": DuckDB's buffer memory; beyond it, operators spill to tempDirectory. */
+  memoryLimit?: string;
+  threads?: number;
+  tempDirectory?: string;
+  /** false lets DuckDB write large results out of order (less memory); every mart orders what it must. */
+  preserveInsertionOrder?: boolean;
+}
+
+/** The DuckDB configuration options for `settings`. */
+export function engineOptions(settings: EngineSettings = {}): Record<string, string> {
+  const options: Record<string, string> = {};
+  if (settings.memoryLimit) options.memory_limit = settings.memoryLimit;
+  if (settings.threads) options.threads = String(settings.threads);
+  if (settings.tempDirectory) options.temp_directory = settings.tempDirectory;
+  if (settings.preserveInsertionOrder !== undefined) options.preserve_insertion_order = String(settings.preserveInsertionOrder);
+  return options;
+}
+
+/** Open (creating if needed) a DuckDB database file, or ":memory:", with the given engine settings. */
+export async function openDatabase(path: string, options: { readOnly?: boolean; engine?: EngineSettings } = {}): Promise<Db> {
   if (path !== ":memory:" && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
+  if (options.engine?.tempDirectory) mkdirSync(options.engine.tempDirectory, { recursive: true });
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: "READ_ONLY" } : {});
+    instance = await DuckDBInstance.create(path, { ...engineOptions(options.engine), ...(options.readOnly ? { access_mode: "READ_ONLY" } : {}) });
   } catch (error) {
     if (/lock/i.test(String((error as Error)?.message))) throw new DatabaseLockedError(path, error);
     throw error;
