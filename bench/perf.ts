@@ -52,7 +52,7 @@ export interface PerfBench {
   bare: Record<string, number>;
   bareTotal: number;
   ingest: { seconds: number; maxRssMb: number };
-  run: { seconds: number; maxRssMb: number; steps: Array<{ name: string; seconds: number }> };
+  run: { seconds: number; maxRssMb: number; steps: Array<{ name: string; seconds: number; rssMb: number }> };
   fits: Array<{ model: string; converged: boolean; fit_seconds: number; message: string }>;
   ratios: Record<string, number>;
 }
@@ -77,9 +77,9 @@ function kehu(args: string[], dir: string): ChildReport {
   return { ...report, stderr };
 }
 
-/** Per-step times from the run log lines "[i/n] name 1.23 s". */
-export function parseStepLog(log: string): Array<{ name: string; seconds: number }> {
-  return [...log.matchAll(/^\[\d+\/\d+\] (\S+) ([\d.]+) s$/gm)].map((m) => ({ name: m[1], seconds: Number(m[2]) }));
+/** Per-step times and RSS from the run log lines "[i/n] name 1.23 s, rss 456 MB". */
+export function parseStepLog(log: string): Array<{ name: string; seconds: number; rssMb: number }> {
+  return [...log.matchAll(/^\[\d+\/\d+\] (\S+) ([\d.]+) s, rss (\d+) MB$/gm)].map((m) => ({ name: m[1], seconds: Number(m[2]), rssMb: Number(m[3]) }));
 }
 
 export async function benchPerf(options: { customers?: number; csv?: string; engine?: EngineSettings } = {}): Promise<PerfBench> {
@@ -156,7 +156,7 @@ export function formatPerf(r: PerfBench): string {
       `total ${s(r.fits.reduce((a, f) => a + f.fit_seconds, 0))}`,
     ...r.fits.filter((f) => !f.converged).map((f) => `  ${f.model}: ${f.message}`),
     `kehu run steps (slowest first):`,
-    ...[...r.run.steps].sort((a, b) => b.seconds - a.seconds).map((st) => `  ${st.name.padEnd(34)} ${s(st.seconds)}`),
+    ...[...r.run.steps].sort((a, b) => b.seconds - a.seconds).map((st) => `  ${st.name.padEnd(34)} ${s(st.seconds).padStart(9)}  rss ${st.rssMb} MB`),
   ];
   return lines.join("\n");
 }

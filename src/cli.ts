@@ -167,9 +167,10 @@ program
     console.log(`serving ${dir} at http://127.0.0.1:${port}/ (Ctrl-C to stop)`);
   });
 
-/** The run log: one line per step as it ends, with its wall time. */
+/** The run log: one line per step as it ends, with its wall time and the process's memory (RSS) at that point. */
 function printStepDone(name: string, index: number, total: number, seconds: number): void {
-  process.stderr.write(`[${index + 1}/${total}] ${name} ${seconds.toFixed(2)} s\n`);
+  const rssMb = process.memoryUsage.rss() / 2 ** 20;
+  process.stderr.write(`[${index + 1}/${total}] ${name} ${seconds.toFixed(2)} s, rss ${rssMb.toFixed(0)} MB\n`);
 }
 
 /** "slowest steps: model_fit 1.2 s, int_purchases 0.8 s, ..." (the five slowest). */
