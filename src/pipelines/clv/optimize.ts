@@ -243,7 +243,9 @@ export function minimizeMultiStart(f: (x: number[]) => number, starts: number[][
   };
   let best: MinimizeResult | undefined;
   for (const start of starts) {
-    const nm = count(minimizeNelderMead(options.coarse ?? f, start, { maxIterations: 300 * n, fTolerance: 1e-6, xTolerance: 1e-4 }));
+    // With a BFGS polish to follow, the coarse search only has to find the basin: on a flat ridge (data that do not
+    // identify a parameter) the simplex would otherwise crawl along it for all its iterations.
+    const nm = count(minimizeNelderMead(options.coarse ?? f, start, { maxIterations: 100 * n, fTolerance: 1e-6, xTolerance: 1e-4 }));
     if (!best || nm.fx < best.fx) best = nm;
   }
   const stop = options.check?.(best!.x, best!.fx);
