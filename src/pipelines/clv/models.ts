@@ -9,7 +9,11 @@
  *
  * Data are (x = frequency = number of repeat purchases, t_x = recency = time of the last purchase since the first,
  * T = age since the first purchase), all in one period unit. Identical rows are compressed into weights so the
- * likelihood costs O(distinct rows), not O(customers). Parameters are optimised on the log scale.
+ * likelihood costs O(distinct rows), not O(customers). Parameters are optimised on the log scale: a coarse
+ * multi-start search on a random subset of the rows, polished there by BFGS, warm-starts a few BFGS iterations on
+ * all rows (analytic gradients for BG/NBD, MBG/NBD and Gamma-Gamma, gradients.ts; central differences for
+ * Pareto/NBD). A purchase model whose dropout process does not beat the no-dropout NBD stops after the coarse
+ * search ("no dropout signal"), and a fit that does not converge reports no parameters (NaN, NULL in model_fit).
  *
  * Everything here is pure: arrays in, numbers out.
  */

@@ -265,9 +265,13 @@ export function minimizeMultiStart(f: (x: number[]) => number, starts: number[][
     count(minimizeBfgs(f, x0, { gradientTolerance: gTol, gradient: options.gradient, initialInverseHessian: H0 }));
   let result = bfgs(best!.x, warmHessian);
   if (!result.converged) {
-    const nm = count(minimizeNelderMead(f, result.fx <= best!.fx ? result.x : best!.x, { maxIterations: 1000 * n, fTolerance: 1e-9, xTolerance: 1e-7, initialStep: 0.05 }));
+    // The second round's simplex runs on the cheap stand-in too (on all of a large data set its thousands of
+    // evaluations would exhaust any time budget); only its end point is polished on f.
+    const from = result.fx <= best!.fx ? result.x : best!.x;
+    const nm = count(minimizeNelderMead(options.coarse ?? f, from, { maxIterations: 1000 * n, fTolerance: 1e-9, xTolerance: 1e-7, initialStep: 0.05 }));
+    const nmFx = options.coarse ? f(nm.x) : nm.fx;
     const again = bfgs(nm.x);
-    result = again.fx <= nm.fx ? again : { ...nm, converged: false };
+    result = again.fx <= nmFx ? again : { ...nm, fx: nmFx, converged: false };
   }
   return { ...result, iterations, evaluations };
 }
