@@ -23,16 +23,10 @@ export async function benchRun(db: Db, config: KehuConfig = parseConfig({ source
   const [counts] = await db.all<{ transactions: number; customers: number }>(
     "select count(*)::integer as transactions, count(distinct customer_id)::integer as customers from transactions",
   );
-  const steps: BenchResult["steps"] = [];
-  let current: { name: string; start: number } | null = null;
   const started = performance.now();
-  await runPipelines(db, config, (name) => {
-    const now = performance.now();
-    if (current) steps.push({ name: current.name, ms: now - current.start });
-    current = { name, start: now };
-  });
+  const { timings } = await runPipelines(db, config);
   const ended = performance.now();
-  if (current) steps.push({ name: (current as { name: string }).name, ms: ended - (current as { start: number }).start });
+  const steps = timings.map((t) => ({ name: t.name, ms: t.seconds * 1000 }));
   return { totalMs: ended - started, steps, rows: counts };
 }
 

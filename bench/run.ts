@@ -1,6 +1,9 @@
 /**
  * `npm run bench`: prints the figures the issues set targets for. Never part of `npm test`.
  *
+ *   perf        (the default) the speed issue's side-by-side run on one generated file of ~9.9M transactions of
+ *               900,000 customers (bench/perf.ts): DuckDB bare SQL for the shared stages in this process, then
+ *               `kehu ingest` and `kehu run` in processes of their own; ratios, peak RSS, per-step and fit seconds
  *   ingest      10M-row transactions CSV: kehu's ingest vs DuckDB's own read_csv of the same file (target <= 1.5x)
  *   pipeline    `kehu run` on a 1M-customer demo (about 10M transactions over 3 years), per step
  *   clv fit     model fitting on 1M simulated customers (target: < 2% of the pipeline's time)
@@ -8,7 +11,8 @@
  *               (target <= 1 MB per page)
  *
  * Sizes: npm run bench -- --rows 10000000 --customers 1000000 --site-customers 50000
- * Sections: npm run bench -- --only ingest,pipeline,clv,site
+ * Sections: npm run bench -- --only perf,ingest,pipeline,clv,site
+ *           (npm run bench -- --perf-customers 90000 for a 1M-row trial of perf)
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,19 +30,29 @@ import { benchIngest } from "./ingest.ts";
 import { benchRun } from "./run-pipeline.ts";
 import { generateBenchData } from "./demo.ts";
 import { benchClvFit } from "./clv.ts";
+import { benchPerf, formatPerf } from "./perf.ts";
 
 const { values: args } = parseArgs({
   options: {
     rows: { type: "string", default: "10000000" },
     customers: { type: "string", default: "1000000" },
     "site-customers": { type: "string", default: "50000" },
-    only: { type: "string", default: "ingest,pipeline,clv,site" },
+    "perf-customers": { type: "string", default: "900000" },
+    only: { type: "string", default: "perf" },
   },
 });
 const only = new Set(args.only!.split(","));
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const fmtN = (n: number) => n.toLocaleString("en-US");
 const results: Record<string, unknown> = {};
+
+if (only.has("perf")) {
+  const customers = Number(args["perf-customers"]);
+  console.log(`\n== perf: kehu vs bare DuckDB on one file of ${fmtN(customers)} customers`);
+  const r = await benchPerf({ customers });
+  console.log(formatPerf(r));
+  results.perf = r;
+}
 
 if (only.has("ingest")) {
   const rows = Number(args.rows);

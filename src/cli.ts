@@ -117,10 +117,13 @@ Examples:
 
 /** `kehu run` (and `kehu build`'s second step): every mart, in one transaction, then the Parquet export. */
 async function runMarts(cfg: KehuConfig) {
-  const db = await openDatabase(cfg.database);
+  const db = await openDatabase(cfg.database, { engine: cfg.engine });
   try {
     await assertIngestConsistent(db);
-    return await buildMarts(db, cfg, printStep);
+    const started = performance.now();
+    const result = await buildMarts(db, cfg, () => {}, printStepDone);
+    process.stderr.write(`${formatSlowestSteps(result.timings)} (${((performance.now() - started) / 1000).toFixed(1)} s in all)\n`);
+    return result;
   } finally {
     await db.close();
   }
@@ -213,8 +216,16 @@ program
     console.log(`serving ${dir} at http://127.0.0.1:${port}/ (Ctrl-C to stop)`);
   });
 
-function printStep(name: string, index: number, total: number): void {
-  process.stderr.write(`[${index + 1}/${total}] ${name}\n`);
+/** The run log: one line per step as it ends, with its wall time and the process's memory (RSS) at that point. */
+function printStepDone(name: string, index: number, total: number, seconds: number): void {
+  const rssMb = process.memoryUsage.rss() / 2 ** 20;
+  process.stderr.write(`[${index + 1}/${total}] ${name} ${seconds.toFixed(2)} s, rss ${rssMb.toFixed(0)} MB\n`);
+}
+
+/** "slowest steps: model_fit 1.2 s, int_purchases 0.8 s, ..." (the five slowest). */
+function formatSlowestSteps(timings: Array<{ name: string; seconds: number }>): string {
+  const top = [...timings].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
+  return `slowest steps: ${top.map((t) => `${t.name} ${t.seconds.toFixed(1)} s`).join(", ")}`;
 }
 
 /** `report --demo`: the demo dataset, ingested and computed, as the config to report on. */
@@ -225,10 +236,10 @@ async function prepareDemo(): Promise<KehuConfig> {
     await generateDemo({ ...DEMO_DEFAULTS, outDir });
   }
   const cfg = loadConfig(join(outDir, "kehu.config.json"));
-  const db = await openDatabase(cfg.database);
+  const db = await openDatabase(cfg.database, { engine: cfg.engine });
   try {
     console.log(formatIngestReport(await ingestSources(db, cfg)));
-    await buildMarts(db, cfg, printStep);
+    await buildMarts(db, cfg, () => {}, printStepDone);
   } finally {
     await db.close();
   }

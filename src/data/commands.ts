@@ -170,7 +170,7 @@ export interface IngestCommandOptions {
 
 /** `kehu ingest` (and the first step of `kehu build`): load the exports with progress bars on stderr. */
 export async function ingestWithProgress(cfg: KehuConfig, opts: IngestCommandOptions = {}): Promise<IngestReport> {
-  const db = await openDatabase(cfg.database);
+  const db = await openDatabase(cfg.database, { engine: cfg.engine });
   const bars = progressBars();
   try {
     return await ingestSources(db, cfg, { maxRejectRate: opts.maxRejectRate, prune: opts.prune, onProgress: bars.onProgress });

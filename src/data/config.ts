@@ -117,6 +117,20 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * DuckDB engine settings for every kehu command. memoryLimit caps DuckDB's buffer memory (it spills to
+     * tempDirectory beyond it); threads defaults to every core; tempDirectory defaults to <database>.tmp;
+     * preserveInsertionOrder = false lets DuckDB stream big CREATE TABLE AS without keeping rows in order.
+     */
+    engine: z
+      .object({
+        memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "expected a size such as 1GB or 512MB").default("1GB"),
+        threads: z.number().int().positive().optional(),
+        tempDirectory: z.string().optional(),
+        preserveInsertionOrder: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     report: z
       .object({
         locale: z.enum(["zh-CN", "en"]).default("zh-CN"),
@@ -223,6 +237,7 @@ export function resolvePaths(config: KehuConfig, baseDir: string): KehuConfig {
     database: abs(config.database),
     martsDir: abs(config.martsDir),
     rejectedDir: abs(config.rejectedDir),
+    engine: { ...config.engine, ...(config.engine.tempDirectory ? { tempDirectory: abs(config.engine.tempDirectory) } : {}) },
     sources,
     report: { ...config.report, outDir: abs(config.report.outDir) },
   };

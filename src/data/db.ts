@@ -19,6 +19,11 @@ export interface Db {
   exec(sql: string, params?: Params): Promise<void>;
   /** Run a query and return its rows as JSON-compatible objects. */
   all<T = Row>(sql: string, params?: Params): Promise<T[]>;
+  /**
+   * Run a query whose columns are all numeric and return them as Float64Arrays by column name (NULL becomes NaN):
+   * for the model fits, which read hundreds of thousands of rows that need no per-row objects.
+   */
+  numericColumns(sql: string, params?: Params): Promise<Record<string, Float64Array>>;
   /** Run `fn` inside BEGIN/COMMIT; any error rolls everything back and is rethrown. */
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /**
@@ -53,12 +58,33 @@ export class DatabaseCorruptError extends DataError {
   }
 }
 
-/** Open (creating if needed) a DuckDB database file, or ":memory:". */
-export async function openDatabase(path: string, options: { readOnly?: boolean } = {}): Promise<Db> {
+/** DuckDB engine settings (the config's `engine` section). Unset ones keep DuckDB's defaults. */
+export interface EngineSettings {
+  /** e.g. "1GB": DuckDB's buffer memory; beyond it, operators spill to tempDirectory. */
+  memoryLimit?: string;
+  threads?: number;
+  tempDirectory?: string;
+  /** false lets DuckDB write large results out of order (less memory); every mart orders what it must. */
+  preserveInsertionOrder?: boolean;
+}
+
+/** The DuckDB configuration options for `settings`. */
+export function engineOptions(settings: EngineSettings = {}): Record<string, string> {
+  const options: Record<string, string> = {};
+  if (settings.memoryLimit) options.memory_limit = settings.memoryLimit;
+  if (settings.threads) options.threads = String(settings.threads);
+  if (settings.tempDirectory) options.temp_directory = settings.tempDirectory;
+  if (settings.preserveInsertionOrder !== undefined) options.preserve_insertion_order = String(settings.preserveInsertionOrder);
+  return options;
+}
+
+/** Open (creating if needed) a DuckDB database file, or ":memory:", with the given engine settings. */
+export async function openDatabase(path: string, options: { readOnly?: boolean; engine?: EngineSettings } = {}): Promise<Db> {
   if (path !== ":memory:" && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
+  if (options.engine?.tempDirectory) mkdirSync(options.engine.tempDirectory, { recursive: true });
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: "READ_ONLY" } : {});
+    instance = await DuckDBInstance.create(path, { ...engineOptions(options.engine), ...(options.readOnly ? { access_mode: "READ_ONLY" } : {}) });
   } catch (error) {
     const message = String((error as Error)?.message);
     if (/lock/i.test(message)) throw new DatabaseLockedError(path, error);
@@ -76,6 +102,27 @@ export async function openDatabase(path: string, options: { readOnly?: boolean }
     async all<T>(sql: string, params?: Params) {
       const reader = params ? await connection.runAndReadAll(sql, params as never) : await connection.runAndReadAll(sql);
       return reader.getRowObjectsJson() as T[];
+    },
+    async numericColumns(sql, params) {
+      // Straight from the result vectors: no per-row value objects.
+      const result = params ? await connection.run(sql, params as never) : await connection.run(sql);
+      const names = result.columnNames();
+      const chunks = await result.fetchAllChunks();
+      const rows = chunks.reduce((n, c) => n + c.rowCount, 0);
+      const columns = names.map(() => new Float64Array(rows));
+      let offset = 0;
+      for (const chunk of chunks) {
+        names.forEach((_, c) => {
+          const vector = chunk.getColumnVector(c);
+          const out = columns[c];
+          for (let i = 0; i < chunk.rowCount; i++) {
+            const v = vector.getItem(i);
+            out[offset + i] = v == null ? NaN : Number(v);
+          }
+        });
+        offset += chunk.rowCount;
+      }
+      return Object.fromEntries(names.map((name, c) => [name, columns[c]]));
     },
     async transaction(fn) {
       if (inTransaction) return fn(db);

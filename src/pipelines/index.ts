@@ -9,7 +9,7 @@ import type { Db } from "../data/db.ts";
 import type { KehuConfig } from "../data/config.ts";
 import { createAllTablesSql } from "../data/schemas.ts";
 import { DataError } from "../data/errors.ts";
-import { loadSqlModels, orderSteps, PIPELINES_DIR, runSteps, setAnalysisVariables, type Step } from "./runner.ts";
+import { loadSqlModels, orderSteps, PIPELINES_DIR, runSteps, setAnalysisVariables, type Step, type StepTiming } from "./runner.ts";
 import { newRunId, publishRunDir, recordRun, runDirFor, writeMartsManifest, type RunStamp } from "../report/run-manifest.ts";
 import { clvSteps } from "./clv/steps.ts";
 import { calibrationSteps } from "./clv/calibration.ts";
@@ -34,7 +34,13 @@ export interface RunResult {
   marts: string[];
   /** The run id stamped on the marts and in kehu_runs (buildMarts). */
   runId?: string;
+  /** Wall time of every step, in run order. */
+  timings: StepTiming[];
 }
+
+/** Progress callbacks of a run: a step starts; a step ended after `seconds`. */
+export type StepCallback = (name: string, index: number, total: number) => void;
+export type StepDoneCallback = (name: string, index: number, total: number, seconds: number) => void;
 
 /**
  * Run every step in one transaction. `finish`, when given, runs last inside that transaction (after every mart is
@@ -43,15 +49,16 @@ export interface RunResult {
 export async function runPipelines(
   db: Db,
   config: KehuConfig,
-  onStep: (name: string, index: number, total: number) => void = () => {},
+  onStep: StepCallback = () => {},
   finish?: (db: Db, result: RunResult) => Promise<void>,
+  onStepDone: StepDoneCallback = () => {},
 ): Promise<RunResult> {
   const steps = pipelineSteps(config);
   const { asOf } = await setAnalysisVariables(db, config.analysis, { checkDates: true });
   const names = steps.map((s) => s.name);
-  const result: RunResult = { asOf, steps: names, marts: names.filter(isMart) };
+  const result: RunResult = { asOf, steps: names, marts: names.filter(isMart), timings: [] };
   const last: Step[] = finish ? [{ name: "kehu_runs", dependsOn: names, file: PIPELINES_DIR, run: (tx) => finish(tx, result) }] : [];
-  await runSteps(db, [...steps, ...last], (s, i, n) => onStep(s.name, i, n));
+  result.timings = await runSteps(db, [...steps, ...last], (s, i, n) => onStep(s.name, i, n), (s, i, n, sec) => onStepDone(s.name, i, n, sec));
   return result;
 }
 
@@ -104,7 +111,8 @@ export interface BuildMartsOptions {
 export async function buildMarts(
   db: Db,
   config: KehuConfig,
-  onStep: (name: string, index: number, total: number) => void = () => {},
+  onStep: StepCallback = () => {},
+  onStepDone: StepDoneCallback = () => {},
   options: BuildMartsOptions = {},
 ): Promise<RunResult> {
   await db.exec(createAllTablesSql());
@@ -117,7 +125,7 @@ export async function buildMarts(
       stamp.asOf = r.asOf;
       await recordRun(tx, stamp, r.marts.length);
       dir = await writeRunDir(tx, r.marts, config.martsDir, stamp);
-    });
+    }, onStepDone);
     await options.afterCommit?.();
     try {
       publishRunDir(dir!, config.martsDir);

@@ -167,17 +167,33 @@ export async function checkAnalysisDates(db: Db, analysis: KehuConfig["analysis"
   }
 }
 
-/** Run steps in order inside one transaction; `onStep` reports progress. */
+/** Wall time of one step of a run. */
+export interface StepTiming {
+  name: string;
+  seconds: number;
+}
+
+/**
+ * Run steps in order inside one transaction; `onStep` reports progress as each step starts, `onStepDone` with its
+ * wall time as it ends. Returns every step's wall time, in run order.
+ */
 export async function runSteps(
   db: Db,
   steps: Step[],
   onStep: (step: Step, index: number, total: number) => void = () => {},
-): Promise<void> {
+  onStepDone: (step: Step, index: number, total: number, seconds: number) => void = () => {},
+): Promise<StepTiming[]> {
   const ordered = orderSteps(steps);
+  const timings: StepTiming[] = [];
   await db.transaction(async () => {
     for (const [i, step] of ordered.entries()) {
       onStep(step, i, ordered.length);
+      const started = performance.now();
       await step.run(db);
+      const seconds = (performance.now() - started) / 1000;
+      timings.push({ name: step.name, seconds });
+      onStepDone(step, i, ordered.length, seconds);
     }
   });
+  return timings;
 }

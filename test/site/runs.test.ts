@@ -114,7 +114,7 @@ describe("kehu run and the database", () => {
     const error = await p
       .withDb(async (db) => {
         await ingestSources(db, p.config);
-        return buildMarts(db, p.config, undefined, { afterCommit: () => Promise.reject(crash) });
+        return buildMarts(db, p.config, undefined, undefined, { afterCommit: () => Promise.reject(crash) });
       })
       .catch((e) => e);
     expect(error).toBe(crash);

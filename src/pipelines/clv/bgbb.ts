@@ -124,12 +124,13 @@ export function compressBgBbRows(rows: BgBbRow[]): BgBbRow[] {
 
 /** Maximum-likelihood BG/BB parameters: multi-start Nelder-Mead then BFGS on the log-parameters (optimize.ts). */
 export function fitBgBb(input: BgBbRow[]): BgBbFit {
+  const started = performance.now();
   const rows = compressBgBbRows(input);
   const nCustomers = rows.reduce((s, r) => s + (r.weights ?? 1), 0);
   const toParams = (theta: number[]): BgBbParams =>
     ({ alpha: Math.exp(theta[0]), beta: Math.exp(theta[1]), gamma: Math.exp(theta[2]), delta: Math.exp(theta[3]) });
   if (nCustomers === 0) {
-    return { model: "bgbb", params: toParams([0, 0, 0, 0]), logLikelihood: NaN, bic: NaN, converged: false, iterations: 0, message: "no customers to fit", nCustomers };
+    return { model: "bgbb", params: toParams([0, 0, 0, 0]), logLikelihood: NaN, bic: NaN, converged: false, iterations: 0, message: "no customers to fit", nCustomers, seconds: 0 };
   }
   const objective = (theta: number[]) => {
     if (theta.some((v) => !Number.isFinite(v) || Math.abs(v) > 30)) return Infinity;
@@ -147,5 +148,6 @@ export function fitBgBb(input: BgBbRow[]): BgBbFit {
     converged: result.converged && Number.isFinite(logLikelihood) && !boundary, iterations: result.iterations,
     message: boundary ? `a parameter ran to the edge of its range (${JSON.stringify(params)}): model not identified by these data` : result.message,
     nCustomers,
+    seconds: (performance.now() - started) / 1000,
   };
 }

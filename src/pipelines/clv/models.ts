@@ -9,13 +9,18 @@
  *
  * Data are (x = frequency = number of repeat purchases, t_x = recency = time of the last purchase since the first,
  * T = age since the first purchase), all in one period unit. Identical rows are compressed into weights so the
- * likelihood costs O(distinct rows), not O(customers). Parameters are optimised on the log scale.
+ * likelihood costs O(distinct rows), not O(customers). Parameters are optimised on the log scale: a coarse
+ * multi-start search on a random subset of the rows, polished there by BFGS, warm-starts a few BFGS iterations on
+ * all rows (analytic gradients for BG/NBD, MBG/NBD and Gamma-Gamma, gradients.ts; central differences for
+ * Pareto/NBD). A purchase model whose dropout process does not beat the no-dropout NBD stops after the coarse
+ * search ("no dropout signal"), and a fit that does not converge reports no parameters (NaN, NULL in model_fit).
  *
  * Everything here is pure: arrays in, numbers out.
  */
 import gammaln from "@stdlib/math-base-special-gammaln";
 import hyp2f1 from "@stdlib/math-base-special-hyp2f1";
-import { minimizeMultiStart } from "./optimize.ts";
+import { minimizeBfgs, minimizeMultiStart, type MultiStartOptions } from "./optimize.ts";
+import { bgFamilyValueGradient, gammaGammaValueGradient, nbdValueGradient, type ValueGradient } from "./gradients.ts";
 
 export type PurchaseModelName = "bgnbd" | "pnbd" | "mbgnbd";
 export type ModelName = PurchaseModelName | "gammagamma";
@@ -35,6 +40,8 @@ export interface FitResult<P> {
   iterations: number;
   message: string;
   nCustomers: number;
+  /** Wall time of the fit. */
+  seconds: number;
 }
 
 /** (x, t_x, T) rows with identical rows merged; `weight` counts the customers behind each row. */
@@ -107,6 +114,28 @@ export function compressRows(x: ArrayLike<number>, tx: ArrayLike<number>, T: Arr
   return withIndexes(Float64Array.from(xs), Float64Array.from(txs), Float64Array.from(Ts), Float64Array.from(ws), x.length);
 }
 
+/**
+ * Rows already merged elsewhere (e.g. `group by frequency, recency, T` in SQL) with the number of customers behind
+ * each; validated like compressRows. Rows with weight 0 are dropped.
+ */
+export function weightedRows(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>, weight: ArrayLike<number>): CompressedRows {
+  if (x.length !== tx.length || x.length !== T.length || x.length !== weight.length) {
+    throw new Error("weightedRows: x, t_x, T and weight must have the same length");
+  }
+  const keep: number[] = [];
+  let n = 0;
+  for (let i = 0; i < x.length; i++) {
+    const [xi, ti, Ti, wi] = [x[i], tx[i], T[i], weight[i]];
+    if (!(Number.isFinite(xi) && Number.isFinite(ti) && Number.isFinite(Ti)) || xi < 0 || ti < 0 || ti > Ti + 1e-9 || !(wi >= 0)) {
+      throw new Error(`weightedRows: row ${i} has invalid (x, t_x, T, weight) = (${xi}, ${ti}, ${Ti}, ${wi}); need 0 <= t_x <= T, x >= 0, weight >= 0`);
+    }
+    if (wi > 0) keep.push(i);
+    n += wi;
+  }
+  const pick = (a: ArrayLike<number>) => Float64Array.from(keep, (i) => a[i]);
+  return withIndexes(pick(x), pick(tx), pick(T), pick(weight), n);
+}
+
 function withIndexes(x: Float64Array, tx: Float64Array, T: Float64Array, weight: Float64Array, n: number): CompressedRows {
   const xs = indexValues(x);
   const txs = indexValues(tx);
@@ -127,6 +156,22 @@ function withIndexes(x: Float64Array, tx: Float64Array, T: Float64Array, weight:
  */
 export function subsampleRows(data: CompressedRows, size: number, seed = 1): CompressedRows {
   if (data.x.length <= size) return data;
+  const keep = sampleIndices(data.x.length, size, seed);
+  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]);
+  const weight = pick(data.weight);
+  return withIndexes(pick(data.x), pick(data.tx), pick(data.T), weight, weight.reduce((s, w) => s + w, 0));
+}
+
+/** The same for spend rows (the Gamma-Gamma coarse search). */
+export function subsampleSpendRows(data: SpendRows, size: number, seed = 1): SpendRows {
+  if (data.x.length <= size) return data;
+  const keep = sampleIndices(data.x.length, size, seed);
+  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]);
+  return spendRows(pick(data.x), pick(data.m), pick(data.weight));
+}
+
+/** Indices 0..length-1, each kept with probability size/length (seeded). */
+function sampleIndices(length: number, size: number, seed: number): number[] {
   let state = seed >>> 0;
   const rand = () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -135,11 +180,9 @@ export function subsampleRows(data: CompressedRows, size: number, seed = 1): Com
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const keep: number[] = [];
-  const p = size / data.x.length;
-  for (let i = 0; i < data.x.length; i++) if (rand() < p) keep.push(i);
-  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]);
-  const weight = pick(data.weight);
-  return withIndexes(pick(data.x), pick(data.tx), pick(data.T), weight, weight.reduce((s, w) => s + w, 0));
+  const p = size / length;
+  for (let i = 0; i < length; i++) if (rand() < p) keep.push(i);
+  return keep;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -179,28 +222,41 @@ export function logHyp2f1(a: number, b: number, c: number, z: number): number {
  * log 2F1(a, b; a+1; z) for a, b > 0 and 0 <= z < 1, the only form the Pareto/NBD likelihood needs. @stdlib's
  * general routine treats c - a = 1 (an integer) as a special case that costs tens of microseconds per call and
  * more as z nears 1; here every term of the power series is positive (no cancellation), so summing it directly is
- * exact to rounding and takes ~log(1e-16)/log(z) terms: fast for the z <= 0.9 of fitted models. Beyond that, or if
- * the sum overflows (thousands of purchases), the series is summed in log space.
+ * exact to rounding and takes ~log(1e-16)/log(z) terms: fast for the z < 0.1 of fitted models, and still a few
+ * thousand cheap terms at z = 0.99 (where an optimiser exploring data without dropout spends its time). If the sum
+ * overflows (thousands of purchases), the series is summed in log space.
  */
 export function logHyp2f1Pareto(a: number, b: number, z: number): number {
   if (z === 0) return 0;
   // Parameters this far out (r or s above a million) are not a customer base; bail out before a huge series.
   if (a > 1e6 || b > 1e6) return NaN;
-  if (z <= 0.9) {
-    let term = 1;
-    let sum = 1;
-    for (let k = 0; k < 5000; k++) {
-      term *= (((a + k) * (b + k)) / ((a + 1 + k) * (k + 1))) * z;
-      sum += term;
-      if (term < 1e-17 * sum) break;
-    }
-    if (Number.isFinite(sum)) return Math.log(sum);
-    return logHyp2f1Series(a, b, a + 1, z);
-  }
   // z > 0.99 needs min(alpha, beta) < 1% of max(alpha, beta): every 2F1 route is then slow (tens of thousands of
   // terms, or stdlib's long loops), and a single likelihood evaluation could take minutes. Such extreme parameters
   // are treated as outside the model's domain (NaN -> the optimiser steps back); fitted CDNOW-like models have z < 0.1.
   if (z > 0.99) return NaN;
+  if (b > 1) {
+    // Euler's transformation 2F1(a, b; a+1; z) = (1-z)^(1-b) 2F1(1, a+1-b; a+1; z): the new series' terms fall like
+    // z^k k^-b instead of z^k k^(b-2) and never grow (each ratio is below z), so with many purchases (b = r + x) it
+    // needs tens of terms where the plain one needs thousands near z = 1, and it cannot overflow.
+    const c = a + 1 - b;
+    let term = 1;
+    let sum = 1;
+    for (let k = 0; k < 20_000; k++) {
+      term *= ((c + k) / (a + 1 + k)) * z;
+      sum += term;
+      if (term < 1e-17 * sum) return Math.log(sum) + (1 - b) * Math.log1p(-z);
+    }
+  }
+  // Every term of the series is positive, so the plain sum is exact to rounding; it needs ~log(1e-17)/log(z) terms
+  // past its peak (at k ~ b z / (1 - z)): a few thousand at z = 0.99, several times faster than the log-space series,
+  // which is kept for sums that overflow or would need more terms.
+  let term = 1;
+  let sum = 1;
+  for (let k = 0; k < 20_000; k++) {
+    term *= (((a + k) * (b + k)) / ((a + 1 + k) * (k + 1))) * z;
+    sum += term;
+    if (term < 1e-17 * sum) return Number.isFinite(sum) ? Math.log(sum) : logHyp2f1Series(a, b, a + 1, z);
+  }
   return logHyp2f1Series(a, b, a + 1, z);
 }
 
@@ -446,11 +502,9 @@ export function compressSpendRows(x: ArrayLike<number>, m: ArrayLike<number>): S
   const xs: number[] = [];
   const ms: number[] = [];
   const ws: number[] = [];
-  let n = 0;
   for (let i = 0; i < x.length; i++) {
     if (!(x[i] > 0)) continue; // the model describes repeat purchases only
     if (!(m[i] > 0) || !Number.isFinite(m[i])) throw new Error(`compressSpendRows: row ${i} has x = ${x[i]} but average value ${m[i]}; need > 0`);
-    n++;
     const key = `${x[i]}|${m[i]}`;
     const at = index.get(key);
     if (at === undefined) {
@@ -460,11 +514,13 @@ export function compressSpendRows(x: ArrayLike<number>, m: ArrayLike<number>): S
       ws.push(1);
     } else ws[at]++;
   }
-  const { values, index: xIndex } = indexValues(xs);
-  return {
-    x: Float64Array.from(xs), m: Float64Array.from(ms), weight: Float64Array.from(ws), n,
-    logM: Float64Array.from(ms, Math.log), xValues: values, xIndex,
-  };
+  return spendRows(Float64Array.from(xs), Float64Array.from(ms), Float64Array.from(ws));
+}
+
+/** Spend rows from merged (x, m, weight) columns, with the per-row log m and the index of distinct x. */
+export function spendRows(x: Float64Array, m: Float64Array, weight: Float64Array): SpendRows {
+  const { values, index: xIndex } = indexValues(x);
+  return { x, m, weight, n: weight.reduce((s, w) => s + w, 0), logM: Float64Array.from(m, Math.log), xValues: values, xIndex };
 }
 
 /** Log-likelihood of the mean transaction value zbar given x (Fader & Hardie 2013, eq. 3). */
@@ -510,6 +566,11 @@ export function gammaGammaConditionalSpend(params: GammaGammaParams, x: number, 
  * final BFGS polish sees every row: the coarse phase needs hundreds of evaluations, the polish a few dozen.
  */
 export const COARSE_ROWS = 4000;
+/**
+ * The Pareto/NBD's coarse subset is smaller: its cost per row is two 2F1 series, and an optimiser exploring data
+ * without dropout visits parameters (beta >> alpha) where each series needs hundreds of terms.
+ */
+export const PARETO_COARSE_ROWS = 1000;
 
 export interface FitOptions {
   /** Give up (converged = false, with the reason) after this long, so a pathological fit cannot stall a run. */
@@ -542,96 +603,174 @@ function asRows(data: CompressedRows | { x: ArrayLike<number>; tx: ArrayLike<num
   return "weight" in data ? data : compressRows(data.x, data.tx, data.T);
 }
 
-function fitWith<P>(
-  model: ModelName,
-  names: (keyof P & string)[],
-  logLik: (params: P) => number,
-  starts: number[][],
-  nCustomers: number,
-  distinctRows: number,
-  coarseLogLik: ((params: P) => number) | undefined,
-  fitOptions: FitOptions,
-): FitResult<P> {
+/** One maximum-likelihood fit: the likelihood, its starts, and what can make it cheaper or stop it early. */
+interface FitSpec<P> {
+  model: ModelName;
+  names: (keyof P & string)[];
+  logLik: (params: P) => number;
+  /** The log-likelihood with its analytic gradient in the natural parameters: the polish needs no differences. */
+  logLikGradient?: (params: P) => ValueGradient;
+  starts: number[][];
+  nCustomers: number;
+  distinctRows: number;
+  /** The same on a random subsample of the rows (total weight `weight`), for the coarse search and warm start. */
+  coarse?: { logLik: (params: P) => number; logLikGradient?: (params: P) => ValueGradient; weight: number };
+  /**
+   * After the coarse search: a reason to stop there (the likelihood is flat in a direction these data do not
+   * identify), given the coarse optimum and the subsample log-likelihood at it.
+   */
+  check?: (params: P, coarseLogLik: number) => string | null;
+}
+
+function fitWith<P>(spec: FitSpec<P>, fitOptions: FitOptions): FitResult<P> {
+  const { model, names, nCustomers } = spec;
+  const started = performance.now();
   const toParams = (theta: number[]) => Object.fromEntries(names.map((k, i) => [k, Math.exp(theta[i])])) as P;
-  if (nCustomers === 0 || distinctRows === 0) {
-    return {
-      model, params: toParams(starts[0].map(Math.log)), logLikelihood: NaN, bic: NaN, converged: false, iterations: 0,
-      message: "no customers to fit", nCustomers,
-    };
-  }
+  // Whatever stopped the fit, its start point (or wherever it was) is not an estimate: params are NaN (null in JSON).
+  const failed = (message: string, iterations = 0): FitResult<P> => ({
+    model, params: toParams(names.map(() => NaN)), logLikelihood: NaN, bic: NaN, converged: false, iterations, message, nCustomers,
+    seconds: (performance.now() - started) / 1000,
+  });
+  if (nCustomers === 0 || spec.distinctRows === 0) return failed("no customers to fit");
   const deadline = performance.now() + fitOptions.timeBudgetMs;
-  const negative = (ll: (params: P) => number) => (theta: number[]) => {
+  const outOfRange = (theta: number[]) => {
     if (performance.now() > deadline) throw new TimeBudgetExceeded(fitOptions.timeBudgetMs);
-    if (theta.some((v) => !Number.isFinite(v) || Math.abs(v) > 30)) return Infinity;
+    return theta.some((v) => !Number.isFinite(v) || Math.abs(v) > 30);
+  };
+  const negative = (ll: (params: P) => number) => (theta: number[]) => {
+    if (outOfRange(theta)) return Infinity;
     const value = ll(toParams(theta));
     return Number.isFinite(value) ? -value : Infinity;
   };
-  const objective = negative(logLik);
-  const coarseObjective = coarseLogLik ? negative(coarseLogLik) : undefined;
-  // Tolerance relative to the size of the likelihood: the gradient of a sum over n customers scales with n.
+  // d(-LL)/d(log p) = -p dLL/dp
+  const negativeGradient = (llg: ((params: P) => ValueGradient) | undefined) => llg && ((theta: number[]) => {
+    if (outOfRange(theta)) return theta.map(() => NaN);
+    const { gradient } = llg(toParams(theta));
+    return gradient.map((g, i) => -Math.exp(theta[i]) * g);
+  });
+  const objective = negative(spec.logLik);
+  const coarse = spec.coarse;
+  const options: MultiStartOptions = {
+    coarse: coarse && negative(coarse.logLik),
+    gradient: negativeGradient(spec.logLikGradient),
+    coarseGradient: coarse && negativeGradient(coarse.logLikGradient),
+    coarseScale: coarse ? nCustomers / coarse.weight : undefined,
+    check: spec.check && ((theta, coarseFx) => spec.check!(toParams(theta), -coarseFx)),
+  };
   let result: ReturnType<typeof minimizeMultiStart>;
   try {
-    const scale = Math.max(1, Math.abs(objective(logStarts(starts)[0])));
-    result = minimizeMultiStart(objective, logStarts(starts), { gradientTolerance: 1e-8 * scale, coarse: coarseObjective });
+    // Tolerance relative to the size of the likelihood: the gradient of a sum over n customers scales with n.
+    const scale = Math.max(1, Math.abs(objective(logStarts(spec.starts)[0])));
+    result = minimizeMultiStart(objective, logStarts(spec.starts), { ...options, gradientTolerance: 1e-8 * scale });
   } catch (error) {
     if (!(error instanceof TimeBudgetExceeded)) throw error;
-    return {
-      model, params: toParams(starts[0].map(Math.log)), logLikelihood: NaN, bic: NaN, converged: false, iterations: 0,
-      message: error.message, nCustomers,
-    };
+    return failed(error.message);
   }
   const params = toParams(result.x);
   const logLikelihood = -result.fx;
   const boundary = result.x.some((v) => Math.abs(v) > 25);
+  const converged = result.converged && Number.isFinite(logLikelihood) && !boundary;
+  const message = !result.stoppedEarly && boundary ? `a parameter ran to the edge of its range (${JSON.stringify(params)}): model not identified by these data` : result.message;
+  if (!converged) return failed(message, result.iterations);
   return {
-    model,
-    params,
-    logLikelihood,
-    bic: names.length * Math.log(nCustomers) - 2 * logLikelihood,
-    converged: result.converged && Number.isFinite(logLikelihood) && !boundary,
-    iterations: result.iterations,
-    message: boundary ? `a parameter ran to the edge of its range (${JSON.stringify(params)}): model not identified by these data` : result.message,
-    nCustomers,
+    model, params, logLikelihood, bic: names.length * Math.log(nCustomers) - 2 * logLikelihood, converged, iterations: result.iterations,
+    message, nCustomers, seconds: (performance.now() - started) / 1000,
   };
 }
 
 type RowsInput = CompressedRows | { x: ArrayLike<number>; tx: ArrayLike<number>; T: ArrayLike<number> };
 
+/** Twice the log-likelihood gain of a model over the NBD below which the data show no dropout (chi-square, 2 df, p = 0.001). */
+export const DROPOUT_LR_THRESHOLD = 13.8;
+
+/** Maximum NBD (no dropout) log-likelihood of the rows: the limit every purchase model approaches as dropout vanishes. */
+export function nbdMaxLogLikelihood(data: CompressedRows): number {
+  const meanT = Math.max(meanOf(data.T, data.weight), 1e-3);
+  const f = (theta: number[]) => {
+    if (theta.some((v) => !Number.isFinite(v) || Math.abs(v) > 30)) return Infinity;
+    const v = nbdValueGradient({ r: Math.exp(theta[0]), alpha: Math.exp(theta[1]) }, data).value;
+    return Number.isFinite(v) ? -v : Infinity;
+  };
+  const gradient = (theta: number[]) => {
+    const { gradient: g } = nbdValueGradient({ r: Math.exp(theta[0]), alpha: Math.exp(theta[1]) }, data);
+    return g.map((gi, i) => -Math.exp(theta[i]) * gi);
+  };
+  const scale = Math.max(1, Math.abs(f([0, Math.log(meanT)])));
+  return -minimizeBfgs(f, [0, Math.log(meanT)], { gradient, gradientTolerance: 1e-8 * scale }).fx;
+}
+
+const nbdCache = new WeakMap<CompressedRows, number>();
+const cachedNbd = (data: CompressedRows) => {
+  let v = nbdCache.get(data);
+  if (v === undefined) nbdCache.set(data, (v = nbdMaxLogLikelihood(data)));
+  return v;
+};
+
+/**
+ * The early stop for data without dropout: when the coarse optimum gains less than DROPOUT_LR_THRESHOLD / 2 in
+ * log-likelihood over the NBD (which has no dropout at all), on the subsample and, at the same parameters, on all
+ * rows, the dropout parameters are not identified: their likelihood is flat towards "nobody drops out", and an
+ * optimiser would wander along it until its time budget ran out.
+ */
+function dropoutCheck<P>(logLikelihood: (p: P, data: CompressedRows) => number, data: CompressedRows, coarse: CompressedRows) {
+  return (params: P, coarseLogLik: number): string | null => {
+    const gainCoarse = 2 * (coarseLogLik - cachedNbd(coarse));
+    if (!(gainCoarse < DROPOUT_LR_THRESHOLD)) return null;
+    const gainAll = coarse === data ? gainCoarse : 2 * (logLikelihood(params, data) - cachedNbd(data));
+    if (!(gainAll < DROPOUT_LR_THRESHOLD)) return null;
+    return `no dropout signal: a dropout process improves on the no-dropout NBD model by only ${Math.max(0, gainAll).toFixed(1)} ` +
+      `in 2 log-likelihood (need ${DROPOUT_LR_THRESHOLD}); the dropout parameters are not identified by these data`;
+  };
+}
+
 /**
  * The three purchase models fit the same way: likelihood on all rows, starts scaled by the mean T, the coarse
- * multi-start phase on a subsample. `starts` maps the mean T to the starting points.
+ * multi-start phase on a subsample (polished there with the analytic gradient when there is one: the warm start
+ * of a few full-data iterations), and the no-dropout early stop. `starts` maps the mean T to the starting points.
  */
 function fitPurchaseModel<P extends object>(
   model: ModelName, names: (keyof P & string)[], logLikelihood: (p: P, data: CompressedRows) => number,
   starts: (meanT: number) => number[][], input: RowsInput, options: Partial<FitOptions>,
+  logLikGradient?: (p: P, data: CompressedRows) => ValueGradient, coarseRows = COARSE_ROWS,
 ): FitResult<P> {
   const data = asRows(input);
   const meanT = Math.max(meanOf(data.T, data.weight), 1e-3);
-  const coarse = subsampleRows(data, COARSE_ROWS);
-  return fitWith<P>(model, names, (p) => logLikelihood(p, data), starts(meanT), data.n, data.x.length,
-    (p) => logLikelihood(p, coarse), { ...DEFAULT_FIT_OPTIONS, ...options });
+  const coarse = subsampleRows(data, coarseRows);
+  return fitWith<P>({
+    model, names, logLik: (p) => logLikelihood(p, data), logLikGradient: logLikGradient && ((p) => logLikGradient(p, data)),
+    starts: starts(meanT), nCustomers: data.n, distinctRows: data.x.length,
+    coarse: { logLik: (p) => logLikelihood(p, coarse), logLikGradient: logLikGradient && ((p) => logLikGradient(p, coarse)), weight: coarse.n },
+    check: dropoutCheck(logLikelihood, data, coarse),
+  }, { ...DEFAULT_FIT_OPTIONS, ...options });
 }
 
 const BG_STARTS = (meanT: number) => [[1, meanT, 1, 1], [0.5, meanT / 4, 0.5, 2], [1, 1, 1, 1]];
 
 export function fitBgNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<BgNbdParams> {
-  return fitPurchaseModel<BgNbdParams>("bgnbd", ["r", "alpha", "a", "b"], bgNbdLogLikelihood, BG_STARTS, input, options);
+  return fitPurchaseModel<BgNbdParams>("bgnbd", ["r", "alpha", "a", "b"], bgNbdLogLikelihood, BG_STARTS, input, options,
+    (p, data) => bgFamilyValueGradient(p, data, 0));
 }
 
 export function fitMbgNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<MbgNbdParams> {
-  return fitPurchaseModel<MbgNbdParams>("mbgnbd", ["r", "alpha", "a", "b"], mbgNbdLogLikelihood, BG_STARTS, input, options);
+  return fitPurchaseModel<MbgNbdParams>("mbgnbd", ["r", "alpha", "a", "b"], mbgNbdLogLikelihood, BG_STARTS, input, options,
+    (p, data) => bgFamilyValueGradient(p, data, 1));
 }
 
 export function fitParetoNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<ParetoNbdParams> {
   return fitPurchaseModel<ParetoNbdParams>("pnbd", ["r", "alpha", "s", "beta"], paretoNbdLogLikelihood,
-    (meanT) => [[1, meanT, 1, meanT], [0.5, meanT / 4, 0.5, meanT / 4]], input, options);
+    (meanT) => [[1, meanT, 1, meanT], [0.5, meanT / 4, 0.5, meanT / 4]], input, options, undefined, PARETO_COARSE_ROWS);
 }
 
 export function fitGammaGamma(input: SpendRows | { x: ArrayLike<number>; m: ArrayLike<number> }, options: Partial<FitOptions> = {}): FitResult<GammaGammaParams> {
   const data = "weight" in input ? input : compressSpendRows(input.x, input.m);
   const meanM = Math.max(meanOf(data.m, data.weight), 1e-6);
-  return fitWith<GammaGammaParams>("gammagamma", ["p", "q", "gamma"], (p) => gammaGammaLogLikelihood(p, data),
-    [[1, 1, 1], [2, 3, meanM], [5, 5, meanM]], data.n, data.x.length, undefined, { ...DEFAULT_FIT_OPTIONS, ...options });
+  const coarse = subsampleSpendRows(data, COARSE_ROWS);
+  return fitWith<GammaGammaParams>({
+    model: "gammagamma", names: ["p", "q", "gamma"], logLik: (p) => gammaGammaLogLikelihood(p, data),
+    logLikGradient: (p) => gammaGammaValueGradient(p, data),
+    starts: [[1, 1, 1], [2, 3, meanM], [5, 5, meanM]], nCustomers: data.n, distinctRows: data.x.length,
+    coarse: { logLik: (p) => gammaGammaLogLikelihood(p, coarse), logLikGradient: (p) => gammaGammaValueGradient(p, coarse), weight: coarse.n },
+  }, { ...DEFAULT_FIT_OPTIONS, ...options });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

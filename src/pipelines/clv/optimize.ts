@@ -1,6 +1,6 @@
 /**
- * Small unconstrained minimisers for the model fits: Nelder-Mead (robust from poor starts) and BFGS with a
- * central-difference gradient (fast, precise polish near the optimum). Both report whether they converged,
+ * Small unconstrained minimisers for the model fits: Nelder-Mead (robust from poor starts) and BFGS with an
+ * analytic gradient when the caller has one, else a central-difference one (fast, precise polish near the optimum). Both report whether they converged,
  * so a fit that stopped on the iteration limit says so instead of passing off a half-finished answer.
  */
 
@@ -11,6 +11,10 @@ export interface MinimizeResult {
   evaluations: number;
   converged: boolean;
   message: string;
+  /** Set when a `check` of minimizeMultiStart stopped the minimisation (the message says why). */
+  stoppedEarly?: boolean;
+  /** BFGS, when converged: the final inverse-Hessian approximation (a warm start for a polish of a related objective). */
+  inverseHessian?: number[][];
 }
 
 export interface NelderMeadOptions {
@@ -97,6 +101,10 @@ export interface BfgsOptions {
   gradientTolerance?: number;
   /** Largest move in any coordinate per iteration (default 1: on log-parameters, a factor of e). */
   maxStep?: number;
+  /** Analytic gradient of f; without it, central differences (2n evaluations of f per gradient). */
+  gradient?: (x: number[]) => number[];
+  /** Start from this inverse-Hessian approximation instead of the identity. */
+  initialInverseHessian?: number[][];
 }
 
 /** Central-difference gradient; the step scales with |x| so large and small parameters are treated alike. */
@@ -111,7 +119,7 @@ export function numericGradient(f: (x: number[]) => number, x: number[]): number
   });
 }
 
-/** BFGS with a backtracking (Armijo) line search and numeric gradients. */
+/** BFGS with a backtracking (Armijo) line search; numeric gradients unless `options.gradient` is given. */
 export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: BfgsOptions = {}): MinimizeResult {
   const n = x0.length;
   const maxIterations = options.maxIterations ?? 200;
@@ -123,9 +131,10 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
     const v = f(x);
     return Number.isFinite(v) ? v : Infinity;
   };
+  const analytic = options.gradient;
   const grad = (x: number[]) => {
-    evaluations += 2 * n;
-    return numericGradient(f, x);
+    evaluations += analytic ? 1 : 2 * n;
+    return analytic ? analytic(x) : numericGradient(f, x);
   };
   let x = [...x0];
   let fCur = fx(x);
@@ -134,7 +143,8 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
   }
   let g = grad(x);
   // Inverse Hessian approximation, starting from the identity.
-  let H = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  let H = options.initialInverseHessian?.map((row) => [...row]) ??
+    Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {
@@ -143,7 +153,7 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
       return { x, fx: fCur, iterations, evaluations, converged: false, message: "gradient is not finite" };
     }
     if (gNorm < gTol) {
-      return { x, fx: fCur, iterations, evaluations, converged: true, message: `gradient norm ${gNorm.toExponential(2)} below tolerance` };
+      return { x, fx: fCur, iterations, evaluations, converged: true, message: `gradient norm ${gNorm.toExponential(2)} below tolerance`, inverseHessian: H };
     }
     let d = H.map((row) => -dot(row, g));
     if (dot(d, g) >= 0) {
@@ -193,19 +203,37 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
   return { x, fx: fCur, iterations, evaluations, converged: false, message: `BFGS stopped after ${iterations} iterations without converging` };
 }
 
+export interface MultiStartOptions {
+  gradientTolerance?: number;
+  /** A cheaper stand-in objective (e.g. a subsample of the rows) for the coarse search; the polish always uses f. */
+  coarse?: (x: number[]) => number;
+  /** Analytic gradient of f for the polish. */
+  gradient?: (x: number[]) => number[];
+  /**
+   * Analytic gradient of `coarse` (else central differences), and how many times larger f is than `coarse` (e.g.
+   * all rows' weight over the subsample's): the coarse optimum is first polished by BFGS on `coarse` (cheap), and
+   * the polish on f starts from there with that inverse Hessian scaled down by `coarseScale`: a few full-data
+   * iterations.
+   */
+  coarseGradient?: (x: number[]) => number[];
+  coarseScale?: number;
+  /**
+   * Called with the coarse search's optimum (and the coarse objective's value there) before any polish: a reason to
+   * stop (e.g. the likelihood is flat in a direction the data cannot identify) ends the minimisation unconverged.
+   */
+  check?: (x: number[], coarseFx: number) => string | null;
+}
+
 /**
  * Several starts of a coarse Nelder-Mead (cheap, robust to poor starting points); the best end point is polished
  * with BFGS, which converges fast and precisely near the optimum. If the polish does not meet its gradient
  * tolerance, one more round of Nelder-Mead then BFGS is tried from where it stopped. Converged means the final
  * BFGS met its gradient tolerance.
  */
-export function minimizeMultiStart(
-  f: (x: number[]) => number,
-  starts: number[][],
-  options: { gradientTolerance?: number; coarse?: (x: number[]) => number } = {},
-): MinimizeResult {
+export function minimizeMultiStart(f: (x: number[]) => number, starts: number[][], options: MultiStartOptions = {}): MinimizeResult {
   if (starts.length === 0) throw new Error("minimizeMultiStart needs at least one start point");
   const n = starts[0].length;
+  const gTol = options.gradientTolerance ?? 1e-4;
   let iterations = 0;
   let evaluations = 0;
   const count = (r: MinimizeResult) => {
@@ -215,16 +243,35 @@ export function minimizeMultiStart(
   };
   let best: MinimizeResult | undefined;
   for (const start of starts) {
-    // A cheaper stand-in objective (e.g. a subsample) may guide the coarse search; the polish always uses f.
-    const nm = count(minimizeNelderMead(options.coarse ?? f, start, { maxIterations: 300 * n, fTolerance: 1e-6, xTolerance: 1e-4 }));
+    // With a BFGS polish to follow, the coarse search only has to find the basin: on a flat ridge (data that do not
+    // identify a parameter) the simplex would otherwise crawl along it for all its iterations.
+    const nm = count(minimizeNelderMead(options.coarse ?? f, start, { maxIterations: 100 * n, fTolerance: 1e-6, xTolerance: 1e-4 }));
     if (!best || nm.fx < best.fx) best = nm;
   }
+  const stop = options.check?.(best!.x, best!.fx);
+  if (stop) return { ...best!, converged: false, stoppedEarly: true, message: stop, iterations, evaluations };
+  let warmHessian: number[][] | undefined;
+  if (options.coarse) {
+    const scale = options.coarseScale ?? 1;
+    // A warm start only: on a flat ridge BFGS would crawl, and the polish on f finishes the job anyway.
+    const polished = count(minimizeBfgs(options.coarse, best!.x, { gradientTolerance: gTol / scale, gradient: options.coarseGradient, maxIterations: 50 }));
+    if (polished.fx <= best!.fx) {
+      best = polished;
+      warmHessian = polished.inverseHessian?.map((row) => row.map((v) => v / scale));
+    }
+  }
   if (options.coarse) best = { ...best!, fx: f(best!.x) };
-  let result = count(minimizeBfgs(f, best!.x, { gradientTolerance: options.gradientTolerance ?? 1e-4 }));
+  const bfgs = (x0: number[], H0?: number[][]) =>
+    count(minimizeBfgs(f, x0, { gradientTolerance: gTol, gradient: options.gradient, initialInverseHessian: H0 }));
+  let result = bfgs(best!.x, warmHessian);
   if (!result.converged) {
-    const nm = count(minimizeNelderMead(f, result.fx <= best!.fx ? result.x : best!.x, { maxIterations: 1000 * n, fTolerance: 1e-9, xTolerance: 1e-7, initialStep: 0.05 }));
-    const again = count(minimizeBfgs(f, nm.x, { gradientTolerance: options.gradientTolerance ?? 1e-4 }));
-    result = again.fx <= nm.fx ? again : { ...nm, converged: false };
+    // The second round's simplex runs on the cheap stand-in too (on all of a large data set its thousands of
+    // evaluations would exhaust any time budget); only its end point is polished on f.
+    const from = result.fx <= best!.fx ? result.x : best!.x;
+    const nm = count(minimizeNelderMead(options.coarse ?? f, from, { maxIterations: 1000 * n, fTolerance: 1e-9, xTolerance: 1e-7, initialStep: 0.05 }));
+    const nmFx = options.coarse ? f(nm.x) : nm.fx;
+    const again = bfgs(nm.x);
+    result = again.fx <= nmFx ? again : { ...nm, fx: nmFx, converged: false };
   }
   return { ...result, iterations, evaluations };
 }

@@ -1,8 +1,9 @@
 /**
  * Pipeline steps for predictive lifetime value: fit the purchase models (BG/NBD, Pareto/NBD, MBG/NBD) and the
  * Gamma-Gamma spend model on customer_summary, validate on a holdout when one is configured, then write per-customer
- * CLV and the value matrix. Tables written (a contract): model_validation, model_fit, customer_clv, value_matrix
- * (churn_risk, which reads customer_clv, is the SQL model churn_risk.sql beside this file).
+ * CLV and the value matrix. Tables written (a contract): model_validation, model_fit (params NULL unless converged;
+ * fit_seconds the wall time of each fit), customer_clv, value_matrix (churn_risk, which reads customer_clv, is the
+ * SQL model churn_risk.sql beside this file).
  *
  * Small or degenerate data never fail a run: a model that cannot be fitted is recorded in model_fit with
  * converged = false and the reason, and customer_clv falls back to each customer's historical purchase rate and
@@ -12,9 +13,9 @@ import type { Db } from "../../data/db.ts";
 import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
 import {
-  compressRows, compressSpendRows, computeClv, fitBgNbd, fitGammaGamma, fitMbgNbd, fitParetoNbd, gammaGammaConditionalSpend,
+  compressRows, compressSpendRows, computeClv, spendRows, weightedRows, fitBgNbd, fitGammaGamma, fitMbgNbd, fitParetoNbd, gammaGammaConditionalSpend,
   gammaGammaMeanSpend, purchaseModel, selectModel,
-  type FitResult, type GammaGammaParams, type PurchaseModel, type PurchaseModelName,
+  type CompressedRows, type FitResult, type GammaGammaParams, type SpendRows, type PurchaseModel, type PurchaseModelName,
 } from "./models.ts";
 import { buildValueMatrix, type ValueInput, type ValueMatrixRow } from "./valueMatrix.ts";
 
@@ -52,30 +53,35 @@ export interface ModelFitRow {
 
 type AnyFit = FitResult<object>;
 
-const FITTERS: Record<PurchaseModelName, (rows: ReturnType<typeof compressRows>) => AnyFit> = {
+const FITTERS: Record<PurchaseModelName, (rows: CompressedRows) => AnyFit> = {
   bgnbd: fitBgNbd,
   pnbd: fitParetoNbd,
   mbgnbd: fitMbgNbd,
 };
 
 function notFitted(model: string, n: number, message: string): AnyFit {
-  return { model: model as AnyFit["model"], params: {}, logLikelihood: NaN, bic: NaN, converged: false, iterations: 0, message, nCustomers: n };
+  return { model: model as AnyFit["model"], params: {}, logLikelihood: NaN, bic: NaN, converged: false, iterations: 0, message, nCustomers: n, seconds: 0 };
 }
 
 /** Fit every purchase model to summary rows, or record why not. */
 export function fitPurchaseModels(rows: Pick<SummaryRow, "frequency" | "recency" | "T">[]): AnyFit[] {
-  const repeaters = rows.filter((r) => r.frequency > 0).length;
-  if (rows.length < MIN_CUSTOMERS || repeaters < MIN_REPEAT_CUSTOMERS) {
-    const why = `too few customers to fit: ${rows.length} customers, ${repeaters} with repeat purchases ` +
+  const x = rows.map((r) => r.frequency);
+  return fitPurchaseModelsTo(() => compressRows(x, rows.map((r) => r.recency), rows.map((r) => r.T)), rows.length, x.filter((v) => v > 0).length);
+}
+
+/** Fit every purchase model to compressed rows (n customers, `repeaters` of them with x > 0), or record why not. */
+function fitPurchaseModelsTo(data: () => CompressedRows, n: number, repeaters: number): AnyFit[] {
+  if (n < MIN_CUSTOMERS || repeaters < MIN_REPEAT_CUSTOMERS) {
+    const why = `too few customers to fit: ${n} customers, ${repeaters} with repeat purchases ` +
       `(need >= ${MIN_CUSTOMERS} and >= ${MIN_REPEAT_CUSTOMERS})`;
-    return PURCHASE_MODELS.map((m) => notFitted(m, rows.length, why));
+    return PURCHASE_MODELS.map((m) => notFitted(m, n, why));
   }
-  const data = compressRows(rows.map((r) => r.frequency), rows.map((r) => r.recency), rows.map((r) => r.T));
+  const rows = data();
   return PURCHASE_MODELS.map((m) => {
     try {
-      return FITTERS[m](data);
+      return FITTERS[m](rows);
     } catch (error) {
-      return notFitted(m, rows.length, `fit failed: ${(error as Error).message}`);
+      return notFitted(m, n, `fit failed: ${(error as Error).message}`);
     }
   });
 }
@@ -83,18 +89,45 @@ export function fitPurchaseModels(rows: Pick<SummaryRow, "frequency" | "recency"
 /** Fit Gamma-Gamma on repeat customers with a positive average repeat spend (refund-only averages are skipped). */
 export function fitSpendModel(rows: Pick<SummaryRow, "frequency" | "monetary_value">[]): FitResult<GammaGammaParams | object> {
   const usable = rows.filter((r) => r.frequency > 0 && r.monetary_value > 0 && Number.isFinite(r.monetary_value));
-  if (usable.length < MIN_SPEND_CUSTOMERS) {
-    return notFitted("gammagamma", usable.length, `too few repeat customers with positive spend to fit: ${usable.length} (need >= ${MIN_SPEND_CUSTOMERS})`);
+  return fitSpendModelTo(() => compressSpendRows(usable.map((r) => r.frequency), usable.map((r) => r.monetary_value)), usable.length);
+}
+
+function fitSpendModelTo(data: () => SpendRows, usable: number): FitResult<GammaGammaParams | object> {
+  if (usable < MIN_SPEND_CUSTOMERS) {
+    return notFitted("gammagamma", usable, `too few repeat customers with positive spend to fit: ${usable} (need >= ${MIN_SPEND_CUSTOMERS})`);
   }
   try {
-    const fit = fitGammaGamma(compressSpendRows(usable.map((r) => r.frequency), usable.map((r) => r.monetary_value)));
+    const fit = fitGammaGamma(data());
     if (fit.converged && !(fit.params.q > 1)) {
       return { ...fit, converged: false, message: `q = ${fit.params.q.toFixed(3)} <= 1: the population mean spend is infinite; not used` };
     }
     return fit;
   } catch (error) {
-    return notFitted("gammagamma", usable.length, `fit failed: ${(error as Error).message}`);
+    return notFitted("gammagamma", usable, `fit failed: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The fits' data straight from customer_summary, merged in SQL: one row per distinct (frequency, recency, T) with
+ * the number of customers behind it, and one per distinct (frequency, monetary_value) of the customers the spend
+ * model describes. Only these leave DuckDB (columnar, no per-customer objects).
+ */
+async function fitAllModels(db: Db): Promise<{ purchase: AnyFit[]; spend: FitResult<GammaGammaParams | object> }> {
+  const rows = await db.numericColumns(`
+    select frequency::double as x, recency::double as tx, T::double as "T", count(*)::double as w
+    from customer_summary
+    where frequency is not null and recency is not null and T is not null
+    group by all order by all`);
+  const spend = await db.numericColumns(`
+    select frequency::double as x, coalesce(monetary_value, 0)::double as m, count(*)::double as w
+    from customer_summary
+    where frequency > 0 and recency is not null and T is not null and monetary_value > 0 and isfinite(monetary_value)
+    group by all order by all`);
+  const total = (w: Float64Array, keep: (i: number) => boolean = () => true) => w.reduce((s, v, i) => (keep(i) ? s + v : s), 0);
+  return {
+    purchase: fitPurchaseModelsTo(() => weightedRows(rows.x, rows.tx, rows.T, rows.w), total(rows.w), total(rows.w, (i) => rows.x[i] > 0)),
+    spend: fitSpendModelTo(() => spendRows(spend.x, spend.m, spend.w), total(spend.w)),
+  };
 }
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
@@ -303,10 +336,10 @@ export async function replaceTable(db: Db, name: string, columnsSql: string, col
 const VALIDATION_COLUMNS = ["model", "kind", "bucket", "week", "period_end", "customers", "actual", "predicted", "rmse"];
 const VALIDATION_SQL = "model varchar, kind varchar, bucket integer, week integer, period_end date, customers integer, actual double, predicted double, rmse double";
 
-const MODEL_FIT_COLUMNS = ["model", "params", "log_likelihood", "bic", "converged", "n_customers", "iterations", "message", "holdout_rmse", "selected", "fitted_at", "as_of"];
+const MODEL_FIT_COLUMNS = ["model", "params", "log_likelihood", "bic", "converged", "n_customers", "iterations", "message", "holdout_rmse", "selected", "fitted_at", "as_of", "fit_seconds"];
 const MODEL_FIT_SQL =
   "model varchar, params varchar, log_likelihood double, bic double, converged boolean, n_customers integer, iterations integer, " +
-  "message varchar, holdout_rmse double, selected boolean, fitted_at timestamp, as_of date";
+  "message varchar, holdout_rmse double, selected boolean, fitted_at timestamp, as_of date, fit_seconds double";
 
 export const CLV_COLUMNS = ["customer_id", "p_alive", "expected_purchases", "expected_avg_spend", "clv", "model", "spend_model"];
 export const CLV_SQL = "customer_id varchar, p_alive double, expected_purchases double, expected_avg_spend double, clv double, model varchar, spend_model varchar";
@@ -431,9 +464,7 @@ export function clvSteps(config: KehuConfig): Step[] {
     dependsOn: ["customer_summary", "model_validation"],
     file: THIS_FILE,
     async run(db) {
-      const summary = await readSummary(db);
-      const purchaseFits = fitPurchaseModels(summary);
-      const spendFit = fitSpendModel(summary);
+      const { purchase: purchaseFits, spend: spendFit } = await fitAllModels(db);
       const holdout = new Map(
         (await db.all<{ model: string; rmse: number }>("select model, rmse::double as rmse from model_validation where kind = 'summary'"))
           .map((r) => [r.model, r.rmse]),
@@ -443,9 +474,10 @@ export function clvSteps(config: KehuConfig): Step[] {
       })));
       const fittedAt = new Date();
       const asOfDate = await asOf(db);
+      // params only for converged fits: where a fit stopped is not an estimate
       const row = (f: AnyFit, isSelected: boolean) => [
-        f.model, JSON.stringify(f.params), finiteOrNull(f.logLikelihood), finiteOrNull(f.bic), f.converged, f.nCustomers, f.iterations,
-        f.message, holdout.get(f.model) ?? null, isSelected, fittedAt, asOfDate ? new Date(`${asOfDate}T00:00:00Z`) : null,
+        f.model, f.converged ? JSON.stringify(f.params) : null, finiteOrNull(f.logLikelihood), finiteOrNull(f.bic), f.converged, f.nCustomers,
+        f.iterations, f.message, holdout.get(f.model) ?? null, isSelected, fittedAt, asOfDate ? new Date(`${asOfDate}T00:00:00Z`) : null, f.seconds,
       ];
       await replaceTable(db, "model_fit", MODEL_FIT_SQL, MODEL_FIT_COLUMNS, [
         ...purchaseFits.map((f) => row(f, f.model === selected)),
