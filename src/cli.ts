@@ -142,10 +142,12 @@ program
 interface ReportOptions { maskPii?: boolean; locale?: string; out?: string; top?: number; demo?: boolean }
 
 /** `kehu report` (and `kehu build`'s last step): the site from the marts, replacing the output only on success. */
+function checkLocale(locale: string | undefined): void {
+  if (locale !== undefined && locale !== "zh-CN" && locale !== "en") throw new ConfigError(`--locale: expected one of zh-CN, en, got ${locale}`);
+}
+
 async function reportSite(cfg: KehuConfig, opts: ReportOptions) {
-  if (opts.locale !== undefined && opts.locale !== "zh-CN" && opts.locale !== "en") {
-    throw new ConfigError(`--locale: expected one of zh-CN, en, got ${opts.locale}`);
-  }
+  checkLocale(opts.locale);
   const started = Date.now();
   const result = await buildSite({
     martsDir: cfg.martsDir,
@@ -182,6 +184,7 @@ REPORT_OPTIONS(program
     "\nExamples:\n  $ kehu report\n  $ kehu report --mask-pii --locale en --out public\n  $ kehu report --demo          (what `npm run report` does)\n\nSet KEHU_PII_SALT to give the pseudonyms a salt of your own.",
   )
   .action(async (opts: ReportOptions) => {
+    checkLocale(opts.locale);
     const cfg = opts.demo ? await prepareDemo() : config();
     const { result, prose } = await reportSite(cfg, opts);
     printResult(program, prose, result);
