@@ -11,7 +11,6 @@ const CSS = `
 .kehu-up{color:#15803d}.kehu-down{color:#b91c1c}
 .kehu-missing{border-left:3px solid #d97706;padding:.4rem .8rem;background:var(--theme-background-alt);color:var(--theme-foreground-muted);margin:.5rem 0}
 .kehu-freshness{font-size:.85rem;color:var(--theme-foreground-muted)}
-.kehu-table-bar{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin:.5rem 0}
 .kehu-chart{width:100%;max-width:960px}
 .kehu-card dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}
 .kehu-card dt{color:var(--theme-foreground-muted)}

@@ -199,15 +199,15 @@ describe("chart spec builders", () => {
 });
 
 describe("page strings", () => {
-  it("i18n.js defines no key twice in a locale (a later duplicate would silently replace these pages' text)", () => {
-    const source = readFileSync(resolve(__dirname, "../../docs/components/i18n.js"), "utf8");
-    const start = source.indexOf('"zh-CN": {');
-    const split = source.indexOf("\n  en: {");
-    expect(start).toBeGreaterThan(0);
-    expect(split).toBeGreaterThan(start);
-    for (const part of [source.slice(start, split), source.slice(split)]) {
-      const keys = [...part.matchAll(/^ {4}"([^"]+)":/gm)].map((m) => m[1]);
-      expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+  it("no locale file defines a key twice (a later duplicate would silently replace these pages' text)", () => {
+    for (const file of ["i18n-zh-CN.js", "i18n-en.js", "i18n-codes.js"]) {
+      const source = readFileSync(resolve(__dirname, `../../docs/components/${file}`), "utf8");
+      // i18n-codes.js holds both locales, one object each
+      for (const part of source.split(/^const EN = \{/m)) {
+        const keys = [...part.matchAll(/^ {2}"([^"]+)":/gm)].map((m) => m[1]);
+        expect(keys.length, file).toBeGreaterThan(10);
+        expect(keys.filter((k, i) => keys.indexOf(k) !== i), file).toEqual([]);
+      }
     }
   });
 
