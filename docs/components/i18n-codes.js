@@ -8,6 +8,8 @@ export const KNOWN_CODES = {
   severity: ["low", "medium", "high", "unknown"],
   visit_kind: ["store_visit", "call", "email", "event", "onsite", "phone", "unknown"],
   visit_outcome: ["positive", "neutral", "negative", "order", "follow-up", "no answer", "unknown"],
+  /** Placeholders the pipeline writes into any column: shown translated by every table (table.js). */
+  placeholder: ["unassigned", "unknown", "(all)"],
 };
 
 const ZH = {
@@ -35,6 +37,9 @@ const ZH = {
   "code.visit_outcome.follow-up": "待跟进",
   "code.visit_outcome.no answer": "未接通",
   "code.visit_outcome.unknown": "未注明",
+  "code.placeholder.unassigned": "未分配",
+  "code.placeholder.unknown": "未注明",
+  "code.placeholder.(all)": "全部",
   "list.separator": "、",
   "table.showing": "显示 {shown} 行，共 {total} 行",
   "table.rows": "共 {n} 行",
@@ -88,6 +93,9 @@ const EN = {
   "code.visit_outcome.follow-up": "Follow-up",
   "code.visit_outcome.no answer": "No answer",
   "code.visit_outcome.unknown": "Not given",
+  "code.placeholder.unassigned": "Unassigned",
+  "code.placeholder.unknown": "Not given",
+  "code.placeholder.(all)": "All",
   "list.separator": ", ",
   "table.showing": "Showing {shown} of {total} rows",
   "table.rows": "{n} rows",

@@ -23,6 +23,8 @@ const CSS = `
 .kehu-badge{display:inline-block;padding:0 .5rem;border-radius:4px;background:var(--theme-foreground-faintest);margin-right:.3rem}
 .kehu-error{color:#b91c1c}
 .kehu-mini{font-size:.9rem;max-width:960px}
+.kehu-mini th,.kehu-card table th{white-space:nowrap;vertical-align:bottom}
+td.kehu-num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .kehu-act{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:0 1.5rem}
 .kehu-counts{display:flex;flex-wrap:wrap;gap:.4rem;margin:.5rem 0}
 `;
@@ -121,6 +123,7 @@ export function miniTable(rows, columns, className = "kehu-mini") {
     for (const [key, , format] of columns) {
       const value = format ? format(row[key], row) : row[key];
       const td = document.createElement("td");
+      if (typeof row[key] === "number") td.className = "kehu-num";
       if (value instanceof Node) td.append(value);
       else td.textContent = value ?? "";
       tr.append(td);
@@ -141,7 +144,7 @@ export function pageLink(fmt, href, key) {
 
 /** A list of labels joined the locale's way ("a、b" / "a, b"). */
 export function joinList(fmt, labels) {
-  return (labels ?? []).join(fmt.locale === "en" ? ", " : "、");
+  return fmt.list(labels);
 }
 
 export {translate};

@@ -3,6 +3,9 @@
 // (nothing is fetched). Cells are set with textContent (or a Node a format returns): data is never parsed as HTML.
 import {translate} from "./i18n.js";
 import {csvLines} from "./csv.js";
+import {KNOWN_CODES} from "./i18n-codes.js";
+
+const PLACEHOLDERS = new Set(KNOWN_CODES.placeholder);
 import {tableStyles, columnPlan, TABLE_CSS} from "./table-layout.js";
 
 /** A number as a CSV/Excel cell: at most 2 decimals (4 below 1, for ratios), no float noise like 0.30000000000000004. */
@@ -59,6 +62,7 @@ function defaultFormat(locale) {
   const nf = new Intl.NumberFormat(locale === "en" ? "en-US" : "zh-CN", {maximumFractionDigits: 2});
   return (v) => {
     if (typeof v === "number") return nf.format(v);
+    if (PLACEHOLDERS.has(v)) return translate(locale, `code.placeholder.${v}`);
     if (Array.isArray(v)) return v.join(translate(locale, "list.separator"));
     if (typeof v === "boolean") return translate(locale, v ? "common.yes" : "common.no");
     return String(v);

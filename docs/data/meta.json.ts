@@ -14,8 +14,14 @@ await emitJson(
            from ingest_log group by all order by source, file`,
         )
       : [];
+    // Rows per export: a source that was never configured exists as an empty table (pages then say "no data").
+    const sources: Record<string, number> = {};
+    for (const name of ["transactions", "customers", "visits", "complaints", "invoices"]) {
+      sources[name] = (await source.query<{ n: number }>(`select count(*)::integer as n from ${name}`))[0]?.n ?? 0;
+    }
     return {
       locale: env.locale,
+      sources,
       currency: env.currency,
       title: env.title,
       builtAt: env.builtAt,

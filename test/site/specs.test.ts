@@ -170,8 +170,9 @@ describe("chart spec builders", () => {
 
   it("symlog axis ticks sit at 0 and the powers of ten the data reaches", () => {
     const { symlogTicks } = valueMatrix as unknown as { symlogTicks: (v: number[]) => number[] };
-    // max 38,000 -> 1, 10, 100, 1k, 10k (100k is beyond the data)
-    expect(symlogTicks([0, 5, 950, 38_000])).toEqual([0, 1, 10, 100, 1000, 10_000]);
+    // max 38,000 -> 10, 100, 1k, 10k (100k is beyond the data; 1 would sit on 0)
+    expect(symlogTicks([0, 5, 950, 38_000])).toEqual([0, 10, 100, 1000, 10_000]);
+    expect(symlogTicks([0, 5, 950])).toEqual([0, 1, 10, 100]);
     // a negative value (refunds > purchases) adds -1, -10 down to its power of ten
     expect(symlogTicks([-50, 3])).toEqual([-10, -1, 0, 1]);
     // all below 1: still one tick above 0 so the axis has a scale

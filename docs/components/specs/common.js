@@ -37,9 +37,18 @@ export const DECIMAL = ",.2f";
 export const PERCENT = ".0%";
 export const PERCENT1 = ".1%";
 
-/** A short title suffix naming the currency, e.g. "Revenue (CNY)". */
+/** The symbol of a currency code ("CNY" -> "¥", "USD" -> "$"); the code itself when it has none. */
+export function currencySymbol(currency) {
+  try {
+    return new Intl.NumberFormat("en", {style: "currency", currency, currencyDisplay: "narrowSymbol"}).formatToParts(0).find((p) => p.type === "currency")?.value ?? currency;
+  } catch {
+    return currency;
+  }
+}
+
+/** A short title suffix naming the currency by its symbol, e.g. "Revenue (¥)". */
 export function withCurrency(label, currency) {
-  return currency ? `${label} (${currency})` : label;
+  return currency ? `${label} (${currencySymbol(currency)})` : label;
 }
 
 /**

@@ -3,7 +3,7 @@
  * vega-lite spec (no DOM, no fetch), compiled and rendered headless in test/pipelines/crm-specs.test.ts. Titles
  * come from CRM_LABELS below (page text lives in ../i18n.js); category labels (reasons, buckets) are passed in rows.
  */
-import { frame, NUMBER, PERCENT } from "./common.js";
+import { frame, NUMBER, PERCENT, withCurrency } from "./common.js";
 
 export const CRM_LABELS = {
   "zh-CN": {
@@ -81,8 +81,6 @@ export const CRM_LABELS = {
 export function crmLabels(locale) {
   return CRM_LABELS[locale] ?? CRM_LABELS["zh-CN"];
 }
-
-const withCurrency = (label, currency) => (currency ? `${label} (${currency})` : label);
 
 /**
  * Height for a chart with one band of `step` pixels per category: a fixed number, not {step}, because the page's
