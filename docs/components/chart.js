@@ -32,6 +32,8 @@ const TIME_LOCALES = {
   },
 };
 
+const narrow = () => typeof window !== "undefined" && window.innerWidth < 640;
+
 /**
  * Render a vega-lite spec; returns a <div class="kehu-chart"> at once and draws into it (SVG).
  * options: {locale, width} — width defaults to "container" when the spec has none.
@@ -45,7 +47,8 @@ export function chart(spec, {locale, width} = {}) {
     width: width ?? "container",
     autosize: {type: "fit", contains: "padding"},
     ...localiseAxes(spec, loc),
-    config: {font: "system-ui, sans-serif", ...spec.config, customFormatTypes: true},
+    // On a phone the legend goes under the plot, so the plot gets the whole width.
+    config: {font: "system-ui, sans-serif", ...(narrow() ? {legend: {orient: "bottom", columns: 2}} : {}), ...spec.config, customFormatTypes: true},
   };
   div.ready = embed(div, full, {
     renderer: "svg",

@@ -414,6 +414,7 @@ export default {
   "crm.col.problems": "问题",
   "crm.col.action": "建议对策",
   "crm.col.value_rank": "价值排名",
+  "followup.print_heading": "跟进清单 · {rep} · 数据截至 {asOf}",
   "followup.intro": "每位销售代表的跟进清单，按这通电话的价值排序：流失预计损失 + 该补货时一次预计订单 + 逾期金额 + 有未解决投诉时的客户价值。每人每天的前几位是“今日清单”，其余仍可展开查看。",
   "followup.rep": "销售代表",
   "followup.all_reps": "全部销售代表",

@@ -3,7 +3,7 @@
 import {translate} from "./i18n.js";
 
 const CSS = `
-.kehu-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:1rem;margin:1rem 0}
+.kehu-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,190px),1fr));gap:1rem;margin:1rem 0}
 .kehu-kpi{border:1px solid var(--theme-foreground-faintest);border-radius:8px;padding:.75rem 1rem;background:var(--theme-background-alt)}
 .kehu-kpi-label{font-size:.85rem;color:var(--theme-foreground-muted)}
 .kehu-kpi-value{font-size:1.6rem;font-weight:600;margin:.2rem 0}
@@ -15,17 +15,35 @@ const CSS = `
 .kehu-card dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}
 .kehu-card dt{color:var(--theme-foreground-muted)}
 .kehu-card dd{margin:0}
-.kehu-card-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}
+.kehu-card-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,280px),1fr));gap:1rem}
 .kehu-card section{border:1px solid var(--theme-foreground-faintest);border-radius:8px;padding:.75rem 1rem}
 .kehu-card table{font-size:.85rem}
-.kehu-card-lists{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:1rem;margin-top:1rem}
+.kehu-card-lists{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,440px),1fr));gap:1rem;margin-top:1rem}
 .kehu-card-lists section{overflow-x:auto;max-height:32rem;overflow-y:auto}
 .kehu-badge{display:inline-block;padding:0 .5rem;border-radius:4px;background:var(--theme-foreground-faintest);margin-right:.3rem}
 .kehu-error{color:#b91c1c}
 .kehu-mini{font-size:.9rem;max-width:960px}
 .kehu-mini th,.kehu-card table th{white-space:nowrap;vertical-align:bottom}
 td.kehu-num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-.kehu-act{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:0 1.5rem}
+.kehu-act{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:0 1.5rem}
+.kehu-act>*,.kehu-card section{min-width:0;overflow-x:auto}
+@media (max-width:640px){
+  .kehu-kpis{grid-template-columns:repeat(2,minmax(0,1fr));gap:.5rem}
+  .kehu-kpi{padding:.5rem .6rem}
+  .kehu-kpi-value{font-size:1.25rem}
+  .kehu-mini{display:block;overflow-x:auto}
+  #observablehq-main{overflow-wrap:anywhere}
+}
+@media print{
+  .kehu-chart{max-width:100%;break-inside:avoid}
+  .kehu-chart svg{max-width:100%;height:auto}
+  .vega-embed details,.vega-actions{display:none!important}
+  #observablehq-toc,#observablehq-header,.observablehq-pre-container{display:none!important}
+  #observablehq-center{margin:0!important}
+  /* A page holding a printable list (the follow-up list) prints that list only, with its heading. */
+  body:has(.kehu-print-keep) #observablehq-main>:not(:has(.kehu-print-keep,h1)){display:none!important}
+}
+@page{size:A4;margin:12mm}
 .kehu-counts{display:flex;flex-wrap:wrap;gap:.4rem;margin:.5rem 0}
 `;
 

@@ -72,8 +72,10 @@ export const TABLE_CSS = `
 .kehu-table td{padding:.25rem .5rem;vertical-align:top;border-bottom:1px solid var(--theme-foreground-faintest);overflow-wrap:break-word}
 .kehu-table tbody tr:hover td{background:var(--theme-background-alt)}
 .kehu-table-empty{color:var(--theme-foreground-muted);text-align:center}
+.kehu-print-heading{display:none}
 @media print{
   .kehu-table-bar input,.kehu-table-bar button{display:none}
+  .kehu-print-heading{display:block;font-weight:600}
   .kehu-table-scroll{max-height:none;overflow:visible;border:0}
   .kehu-table th{position:static}
   .kehu-table tr{break-inside:avoid}

@@ -35,7 +35,22 @@ function timeDef(def, values, loc) {
 
 const isTime = (def) => def && typeof def === "object" && def.field && (def.type === "temporal" || (def.timeUnit && def.type === "ordinal"));
 
-function localiseChannel(def, values, loc, isAxis) {
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** An ordinal/nominal field holding dates ("2024-06-01" cohorts): labelled in the locale's format, sorted as dates. */
+function dateCategory(def, values) {
+  if (!def || typeof def !== "object" || !def.field || def.timeUnit || (def.type !== "ordinal" && def.type !== "nominal")) return null;
+  const v = values.map((r) => r?.[def.field]).filter((x) => x != null);
+  return v.length && v.every((x) => typeof x === "string" && ISO_DAY.test(x)) ? v : null;
+}
+
+function localiseChannel(def, values, loc, isAxis, guide = "axis") {
+  const dates = dateCategory(def, values);
+  if (dates) {
+    const format = TIME_FORMATS[loc][grainOf(dates)] ?? TIME_FORMATS[loc].day;
+    if (!isAxis) return {...def, type: "temporal", format};
+    if (def[guide] === null || def[guide]?.labelExpr) return def;
+    return {...def, [guide]: {...def[guide], labelExpr: `utcFormat(toDate(datum.value), ${JSON.stringify(format)})`}};
+  }
   if (isTime(def)) {
     const {out, format} = timeDef(def, values, loc);
     if (isAxis) {
@@ -65,6 +80,7 @@ export function localiseAxes(spec, loc) {
     const enc = out.encoding;
     if (enc && typeof enc === "object" && !Array.isArray(enc)) {
       for (const channel of ["x", "y"]) if (enc[channel]) enc[channel] = localiseChannel(enc[channel], own, loc, true);
+      if (enc.color && dateCategory(enc.color, own)) enc.color = localiseChannel(enc.color, own, loc, true, "legend");
       if (Array.isArray(enc.tooltip)) enc.tooltip = enc.tooltip.map((d) => localiseChannel(d, own, loc, false));
     }
     return out;

@@ -52,3 +52,13 @@ describe("localiseAxes", () => {
     expect(axisNumber("en")(60000)).toBe("60,000");
   });
 });
+
+describe("date categories", () => {
+  it("labels ordinal date fields (cohorts) by month in the locale, tooltips too", () => {
+    const values = [{ cohort: "2024-06-01", n: 1 }, { cohort: "2024-07-01", n: 2 }];
+    const out = localiseAxes({ data: { values }, mark: "rect", encoding: { y: { field: "cohort", type: "ordinal" }, color: { field: "cohort", type: "ordinal" }, tooltip: [{ field: "cohort", type: "ordinal" }] } }, "zh-CN");
+    expect(out.encoding.y.axis.labelExpr).toBe('utcFormat(toDate(datum.value), "%Y年%-m月")');
+    expect(out.encoding.color.legend.labelExpr).toContain("%Y年%-m月");
+    expect(out.encoding.tooltip[0]).toEqual({ field: "cohort", type: "temporal", format: "%Y年%-m月" });
+  });
+});

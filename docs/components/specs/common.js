@@ -56,5 +56,6 @@ export function withCurrency(label, currency) {
  * cannot be combined with the width-fitting autosize the chart component uses (vega-lite drops it with a warning).
  */
 export function bandHeight(rows, step, min = 60) {
-  return Math.max(min, (Array.isArray(rows) ? rows.length : 0) * step);
+  // The fit counts the title, axis and legend in the height: 80 px for them, so one bar is one band high, not 0 px.
+  return Math.max(min, Math.max(1, Array.isArray(rows) ? rows.length : 0) * step + 80);
 }
