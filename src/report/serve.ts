@@ -28,7 +28,9 @@ export function serveSite(dir: string, port = 0, host = "127.0.0.1"): Promise<Se
   // dev: look each file up when asked (a `kehu report` meanwhile replaces dist/), with ETags for cheap reloads.
   const files = sirv(root, { dev: true, etag: true, extensions: ["html"] });
   const compress = compression();
-  const notFound = (res: ServerResponse) => res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found");
+  const notFound = (res: ServerResponse): void => {
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found");
+  };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url === "/favicon.ico") {
       res.writeHead(204).end(); // the browser asks for it by itself; GitHub Pages answers 404, harmlessly
