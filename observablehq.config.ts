@@ -61,6 +61,7 @@ export default {
         ...page("complaints", "/complaints"),
         ...page("accounts", "/accounts"),
         ...page("customers", "/customers/"),
+        ...page("quality", "/quality"),
       ],
     },
   ],

@@ -22,6 +22,7 @@ export interface I18n {
   code(kind: string, value: unknown): string;
   list(labels: string[] | null | undefined): string;
   modelMessage(text: unknown): string;
+  rejectReason(text: unknown): string;
 }
 export function makeI18n(locale: string | null | undefined, currency?: string): I18n;
 export function parseDate(value: unknown): Date | null;

@@ -1,7 +1,7 @@
 // Locale-aware formatting. Every number, date and currency on the site goes through one of these, built once per
 // page from the build's locale and currency: `const fmt = makeI18n(meta.locale, meta.currency)`.
 import {resolveLocale, translate, STRINGS} from "./i18n.js";
-import {modelMessageKey} from "./i18n-codes.js";
+import {modelMessageKey, rejectReasonKey} from "./i18n-codes.js";
 
 const isMissing = (v) => v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) || v === "";
 
@@ -55,6 +55,11 @@ export function makeI18n(locale, currency = "CNY") {
     list: (labels) => (labels ?? []).join(t("list.separator")),
     /** A model-fit message of the pipeline, in words of the locale. */
     modelMessage: (text) => (isMissing(text) ? "" : modelMessage(text)),
+    /** Why `kehu ingest` rejected a row, in words of the locale (the reason as written when it is not kehu's). */
+    rejectReason: (text) => {
+      const hit = rejectReasonKey(text);
+      return hit ? t(hit[0], hit[1]) : isMissing(text) ? na : String(text);
+    },
     integer: guard((v) => integerFormat.format(v)),
     number: guard((v) => numberFormat.format(v)),
     /** Currency, whole units (use moneyFine for small amounts such as average order value). */

@@ -66,6 +66,15 @@ const ZH = {
   "model.msg.boundary": "有参数到达取值范围边界：这些数据无法识别该模型",
   "model.msg.fit_failed": "拟合失败：{reason}",
   "model.msg.other": "{text}",
+  "reject.missing": "缺少必填值",
+  "reject.number": "不是数字",
+  "reject.separator": "千位分隔符位置不对",
+  "reject.date": "日期格式不符（应为 {format}）",
+  "reject.window": "日期超出合理范围 {min} 至 {max}",
+  "reject.yesno": "不是“是/否”值",
+  "reject.fields": "字段数不对：应为 {expected}，实为 {found}",
+  "reject.duplicate": "文件内 {key} 重复（保留第一条）",
+  "reject.encoding": "含有无效字符（编码不符）",
 };
 
 const EN = {
@@ -122,6 +131,15 @@ const EN = {
   "model.msg.boundary": "A parameter ran to the edge of its range: the model is not identified by these data",
   "model.msg.fit_failed": "Fit failed: {reason}",
   "model.msg.other": "{text}",
+  "reject.missing": "Missing required value",
+  "reject.number": "Not a number",
+  "reject.separator": "Thousands separator in the wrong place",
+  "reject.date": "Not a date in format {format}",
+  "reject.window": "Date outside the plausible window {min} to {max}",
+  "reject.yesno": "Not a yes/no value",
+  "reject.fields": "Wrong number of fields: expected {expected}, found {found}",
+  "reject.duplicate": "Duplicate {key} in the file (first kept)",
+  "reject.encoding": "Invalid characters (wrong encoding)",
 };
 
 export const CODE_STRINGS = {"zh-CN": ZH, en: EN};
@@ -142,11 +160,28 @@ const MODEL_MESSAGES = [
   [/^fit failed: (.*)$/s, "fit_failed", (m) => ({reason: m[1]})],
 ];
 
-/** The key and params of a model message, or null when it is not one kehu writes. */
-export function modelMessageKey(message) {
-  for (const [re, key, params] of MODEL_MESSAGES) {
+/** Reasons `kehu ingest` gives for a rejected row (src/data/ingest.ts, values.ts, encoding.ts) -> [key, params]. */
+const REJECT_REASONS = [
+  [/^missing required value$/, "missing", () => ({})],
+  [/^not a number/, "number", () => ({})],
+  [/^thousands separator/, "separator", () => ({})],
+  [/^not a date in format (.*)$/, "date", (m) => ({format: m[1]})],
+  [/^date outside the plausible window (\S+) to (\S+)/, "window", (m) => ({min: m[1], max: m[2]})],
+  [/^not a yes\/no value/, "yesno", () => ({})],
+  [/^expected (\d+) fields, found (\d+)$/, "fields", (m) => ({expected: m[1], found: m[2]})],
+  [/^duplicate (\S+) in this file/, "duplicate", (m) => ({key: m[1]})],
+  [/byte \d+ of the line/, "encoding", () => ({})],
+];
+
+function messageKey(list, prefix, message) {
+  for (const [re, key, params] of list) {
     const m = re.exec(String(message ?? ""));
-    if (m) return [`model.msg.${key}`, params(m)];
+    if (m) return [`${prefix}.${key}`, params(m)];
   }
   return null;
 }
+
+/** The key and params of a model message, or null when it is not one kehu writes. */
+export const modelMessageKey = (message) => messageKey(MODEL_MESSAGES, "model.msg", message);
+/** The key and params of a rejection reason, or null when it is not one kehu writes. */
+export const rejectReasonKey = (reason) => messageKey(REJECT_REASONS, "reject", reason);

@@ -115,6 +115,12 @@ export function freshness(meta, fmt) {
     : fmt.t("freshness.files_from_marts", {n: meta.martFiles.length});
   const p = el("p", fmt.t("freshness.text", {asOf: fmt.date(meta.asOf), builtAt: fmt.dateTime(meta.builtAt), files}), "kehu-freshness");
   if (meta.runId) p.append(" ", fmt.t("freshness.run", {run: meta.runId}));
+  const rejected = meta.files.reduce((n, f) => n + (f.rejected ?? 0), 0);
+  if (rejected) {
+    const a = el("a", fmt.t("freshness.rejected", {n: fmt.integer(rejected)}));
+    a.href = /\/customers\//.test(location.pathname) ? "../quality" : "./quality"; // the data-quality page
+    p.append(" ", a);
+  }
   if (meta.maskPii) p.append(" ", fmt.t("freshness.masked"));
   return p;
 }

@@ -9,7 +9,7 @@ await emitJson(
     // Provenance: the ingest log names the export files; without a database, the mart files themselves.
     const files = source.has("ingest_log")
       ? await source.query<{ source: string; file: string; rows: number; loaded_at: string }>(
-          `select source, regexp_extract(source_file, '[^/\\\\]+$') as file, sum(rows_loaded)::integer as rows,
+          `select source, regexp_extract(source_file, '[^/\\\\]+$') as file, sum(rows_loaded)::integer as rows, sum(rows_rejected)::integer as rejected,
                   strftime(max(loaded_at), '%Y-%m-%dT%H:%M:%S') as loaded_at
            from ingest_log group by all order by source, file`,
         )
