@@ -3,16 +3,13 @@
 // (nothing is fetched). Cells are set with textContent (or a Node a format returns): data is never parsed as HTML.
 import {translate} from "./i18n.js";
 import {csvLines} from "./csv.js";
+import {roundNumber} from "./table-round.js";
 import {KNOWN_CODES} from "./i18n-codes.js";
 
 const PLACEHOLDERS = new Set(KNOWN_CODES.placeholder);
 import {tableStyles, columnPlan, TABLE_CSS} from "./table-layout.js";
 
-/** A number as a CSV/Excel cell: at most 2 decimals (4 below 1, for ratios), no float noise like 0.30000000000000004. */
-export function roundNumber(v) {
-  if (typeof v !== "number" || !Number.isFinite(v) || Number.isInteger(v)) return v;
-  return Number(v.toFixed(Math.abs(v) < 1 ? 4 : 2));
-}
+export {roundNumber};
 
 /** RFC 4180 CSV of `rows` restricted to `columns` (header = column labels), formulas defused (csv.js). */
 export function toCsv(rows, columns, header = {}) {
@@ -47,6 +44,15 @@ export function csvButton(getRows, columns, {header, filename = "data", locale} 
   return button(translate(locale, "common.download_csv"), "kehu-csv", () =>
     saveBlob(new Blob([toCsv(getRows(), columns, header)], {type: "text/csv;charset=utf-8"}), `${filename}.csv`),
   );
+}
+
+/** A button that downloads `getRows()` as `<filename>.xlsx` (exceljs is loaded on the first click only). */
+export function xlsxButton(getRows, columns, {header, filename = "data", locale, types} = {}) {
+  return button(translate(locale, "table.download_xlsx"), "kehu-xlsx", async () => {
+    const {toXlsx} = await import("./xlsx.js");
+    const bytes = await toXlsx(getRows(), columns, {header, types, sheet: filename});
+    saveBlob(new Blob([bytes], {type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}), `${filename}.xlsx`);
+  });
 }
 
 const compare = (a, b) => {
@@ -179,7 +185,8 @@ export function table(data, options = {}) {
   });
   const bar = document.createElement("div");
   bar.className = "kehu-table-bar";
-  bar.append(search, count, csvButton(() => filtered, columns, {header, filename, locale}));
+  const types = Object.fromEntries(columns.map((c) => [c, plan[c].type]));
+  bar.append(search, count, csvButton(() => filtered, columns, {header, filename, locale}), xlsxButton(() => filtered, columns, {header, filename, locale, types}));
   container.append(style, bar, scroller);
   container.value = filtered;
   render();

@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { buildDemoSite, buildFixtureSite, DEMO_AS_OFS, XSS_NAME, type DemoMarts, type SiteFixture } from "../helpers/site-fixture.ts";
 import { buildSite } from "../../src/report/build.ts";
+import ExcelJS from "exceljs";
 // @ts-expect-error: a plain JS module of the site
 import { KNOWN_CODES } from "../../docs/components/i18n-codes.js";
 import { STRINGS } from "../../docs/components/i18n.js";
@@ -292,6 +293,9 @@ describe("the demo site as a manager reads it (zh-CN and English, desktop and ph
       }).length;
     });
     expect(visible).toBeGreaterThanOrEqual(15);
+    await page.evaluate(() => window.scrollBy(0, -120)); // with the rep picker and the note above the list
+    await page.screenshot({ path: join(SCREENSHOTS, "manager_zh-CN_followup_list.png") });
+    await page.evaluate(() => window.scrollBy(0, 120));
     // headers are readable: none is narrower than two characters
     const narrowest = await table.evaluate((s) => Math.min(...[...s.querySelectorAll("th")].map((th) => th.getBoundingClientRect().width)));
     expect(narrowest).toBeGreaterThan(28);
@@ -299,6 +303,16 @@ describe("the demo site as a manager reads it (zh-CN and English, desktop and ph
     await table.evaluate((s) => (s.scrollTop = 300));
     const headTop = await table.evaluate((s) => s.querySelector("th")!.getBoundingClientRect().top - s.getBoundingClientRect().top);
     expect(Math.abs(headTop)).toBeLessThan(2);
+    // the Excel download of the list: localised headers, typed cells (read back)
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(".kehu-print-keep .kehu-xlsx")]);
+    expect(download.suggestedFilename()).toBe("followup-today.xlsx");
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile((await download.path())!);
+    const sheet = book.worksheets[0];
+    expect(sheet.getRow(1).values).toContain("销售代表");
+    expect(sheet.rowCount).toBeGreaterThan(15);
+    const priority = (sheet.getRow(1).values as unknown[]).indexOf("优先级");
+    expect(typeof sheet.getRow(2).getCell(priority).value).toBe("number");
     // printing gives the list only, every row of it
     await page.emulateMedia({ media: "print" });
     const printed = await page.evaluate(() => ({
