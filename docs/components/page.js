@@ -24,7 +24,8 @@ const CSS = `
 .kehu-error{color:#b91c1c}
 .kehu-mini{font-size:.9rem;max-width:960px}
 .kehu-mini th,.kehu-card table th{white-space:nowrap;vertical-align:bottom}
-td.kehu-num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+.kehu-num{text-align:right}
+td.kehu-num{white-space:nowrap;font-variant-numeric:tabular-nums}
 .kehu-act{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:0 1.5rem}
 .kehu-act>*,.kehu-card section{min-width:0;overflow-x:auto}
 @media (max-width:640px){
@@ -140,7 +141,7 @@ export function customerLink(customerId, text, base = "./") {
 export function miniTable(rows, columns, className = "kehu-mini") {
   const t = el("table", null, className);
   const head = document.createElement("tr");
-  for (const [, label] of columns) head.append(el("th", label));
+  for (const [key, label] of columns) head.append(el("th", label, typeof rows[0]?.[key] === "number" ? "kehu-num" : undefined));
   t.append(head);
   for (const row of rows) {
     const tr = document.createElement("tr");
