@@ -171,7 +171,9 @@ async function topCustomerSlugs(env: ReturnType<typeof reportEnv>, n: number): P
 
 /** Rows per input source (the sidebar leaves out the pages of a source without rows: observablehq.config.ts). */
 async function sourceRows(env: ReturnType<typeof reportEnv>): Promise<Record<string, number>> {
-  const source = await openReportSource(env);
+  const source = await openReportSource(env).catch((error: Error) => {
+    throw new SiteBuildError(`the marts or tables cannot be read: ${error.message}`);
+  });
   try {
     const out: Record<string, number> = {};
     for (const name of ["transactions", "customers", "visits", "complaints", "invoices"]) {
