@@ -18,9 +18,19 @@ function customerPaths(): string[] {
   return (JSON.parse(readFileSync(file, "utf8")) as string[]).map((slug) => `/customers/${slug}`);
 }
 
+/** Rows per input source, written by the build (absent: every page is listed). */
+function sourceRows(): Record<string, number> | null {
+  const file = process.env.KEHU_SOURCE_ROWS;
+  return file && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, number>) : null;
+}
+const rows = sourceRows();
+/** Pages that show one export only: without rows in it they leave the sidebar (the page itself says what enables it). */
+const NEEDS: Record<string, string> = { visits: "visits", credit: "invoices", complaints: "complaints" };
+
 const root = fileURLToPath(new URL("./docs/", import.meta.url));
 /** A sidebar entry, listed only once its page exists (pages are written by several people; a missing page would fail the build). */
 const page = (key: string, path: string) =>
+  rows && NEEDS[key] && !rows[NEEDS[key]] ? [] :
   existsSync(`${root}${path.endsWith("/") ? `${path}index` : path}.md`) ? [{ name: t(`nav.${key}`), path }] : [];
 
 export default {
@@ -51,6 +61,7 @@ export default {
         ...page("complaints", "/complaints"),
         ...page("accounts", "/accounts"),
         ...page("customers", "/customers/"),
+        ...page("quality", "/quality"),
       ],
     },
   ],

@@ -15,7 +15,9 @@ function section(title, ...children) {
   return s;
 }
 
-function listSection(fmt, title, block, columns, extra) {
+function listSection(fmt, title, block, columns, extra, source, sources) {
+  // An export that was never configured is "no data", not "none".
+  if (sources && source && !sources[source]) return section(title, el("p", fmt.t("card.no_source", {source}), "kehu-kpi-note"));
   if (!block || block.total === 0) return section(title, el("p", fmt.t("common.none")));
   const more = block.total > block.rows.length ? el("p", fmt.t("card.more", {n: fmt.integer(block.total - block.rows.length)}), "kehu-kpi-note") : null;
   return section(`${title} (${fmt.integer(block.total)})`, extra, miniTable(block.rows, columns, null), more);
@@ -80,8 +82,21 @@ function trendSection(card, fmt) {
   return s;
 }
 
-/** The card element for `card`; `fmt` from makeI18n. */
-export function customerCard(card, fmt) {
+/** Monthly bars from the first purchase to the as-of month: months without a purchase are 0, not missing. */
+export function monthsTo(timeline, asOf) {
+  const byMonth = new Map(timeline.map(([month, revenue, orders]) => [month, {revenue, orders}]));
+  const months = [...byMonth.keys()].sort();
+  const last = asOf && /^\d{4}-\d{2}/.test(asOf) && asOf.slice(0, 7) > months[months.length - 1] ? asOf.slice(0, 7) : months[months.length - 1];
+  const out = [];
+  for (let [y, m] = months[0].split("-").map(Number); `${y}-${String(m).padStart(2, "0")}` <= last && out.length < 600; m === 12 ? ((y += 1), (m = 1)) : (m += 1)) {
+    const month = `${y}-${String(m).padStart(2, "0")}`;
+    out.push({month: `${month}-01`, revenue: byMonth.get(month)?.revenue ?? 0, orders: byMonth.get(month)?.orders ?? 0});
+  }
+  return out;
+}
+
+/** The card element for `card`; `fmt` from makeI18n; `sources`: rows per export (meta.sources), `asOf`: the data's date. */
+export function customerCard(card, fmt, {sources, asOf} = {}) {
   const t = fmt.t;
   const root = el("div", null, "kehu-card");
   const p = card.profile ?? {};
@@ -139,7 +154,7 @@ export function customerCard(card, fmt) {
 
   const timeline = section(t("card.timeline"));
   if (card.timeline.length) {
-    const values = card.timeline.map(([month, revenue, orders]) => ({month: `${month}-01`, revenue, orders}));
+    const values = monthsTo(card.timeline, asOf);
     timeline.append(
       chart(
         {
@@ -148,10 +163,10 @@ export function customerCard(card, fmt) {
           mark: {type: "bar", tooltip: true},
           encoding: {
             x: {field: "month", type: "temporal", timeUnit: "yearmonth", title: t("card.month")},
-            y: {field: "revenue", type: "quantitative", title: t("card.revenue")},
+            y: {field: "revenue", type: "quantitative", title: `${t("card.month_revenue")} (${fmt.currencySymbol})`},
             tooltip: [
               {field: "month", type: "temporal", timeUnit: "yearmonth", title: t("card.month")},
-              {field: "revenue", type: "quantitative", title: t("card.amount"), format: ",.2f"},
+              {field: "revenue", type: "quantitative", title: t("card.month_revenue"), format: ",.2f"},
               {field: "orders", type: "quantitative", title: t("card.orders")},
             ],
           },
@@ -166,10 +181,10 @@ export function customerCard(card, fmt) {
   lists.append(
     listSection(fmt, t("card.visits"), card.visits, [
       ["visited_at", t("card.visited_at"), fmt.date],
-      ["kind", t("card.kind")],
+      ["kind", t("card.kind"), (v) => fmt.code("visit_kind", v)],
       ["sales_rep", t("card.sales_rep")],
-      ["outcome", t("card.outcome")],
-    ]),
+      ["outcome", t("card.outcome"), (v) => fmt.code("visit_outcome", v)],
+    ], null, "visits", sources),
     listSection(
       fmt,
       t("card.complaints"),
@@ -177,17 +192,20 @@ export function customerCard(card, fmt) {
       [
         ["opened_at", t("card.opened_at"), fmt.date],
         ["resolved_at", t("card.resolved_at"), (v) => (v ? fmt.date(v) : t("card.open"))],
-        ["category", t("card.category")],
-        ["severity", t("card.severity")],
+        ["category", t("card.category"), (v) => fmt.code("complaint_category", v)],
+        ["severity", t("card.severity"), (v) => fmt.code("severity", v)],
       ],
+      null,
+      "complaints",
+      sources,
     ),
     listSection(fmt, t("card.invoices"), card.invoices, [
       ["issued_at", t("card.issued_at"), fmt.date],
       ["due_at", t("card.due_at"), fmt.date],
       ["amount", t("card.amount"), fmt.money],
-      ["paid_at", t("card.paid_at"), fmt.date],
-      ["paid_amount", t("card.paid_amount"), fmt.money],
-    ], card.invoices?.overdue_amount ? el("p", `${t("overview.receivables_overdue")}: ${fmt.money(card.invoices.overdue_amount)}`, "kehu-down") : null),
+      ["paid_at", t("card.paid_at"), (v) => (v ? fmt.date(v) : t("card.unpaid"))],
+      ["paid_amount", t("card.paid_amount"), (v) => fmt.money(v ?? 0)],
+    ], card.invoices?.overdue_amount ? el("p", `${t("overview.receivables_overdue")}: ${fmt.money(card.invoices.overdue_amount)}`, "kehu-down") : null, "invoices", sources),
   );
   root.append(lists);
   return root;

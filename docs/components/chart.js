@@ -1,8 +1,8 @@
 // Charts: vega-lite specs rendered by vega-embed as SVG (tests count the marks), with the build's locale for
 // axis numbers and dates, and no actions menu beyond exporting the picture.
 import embed from "vega-embed";
-import {resolveLocale} from "./i18n.js";
-import {localiseTimeAxes} from "./time-axes.js";
+import {resolveLocale, translate} from "./i18n.js";
+import {localiseAxes, axisNumber, NUMBER_FORMAT_TYPE} from "./time-axes.js";
 
 // d3-format / d3-time-format locale definitions, so vega's own axis labels follow report.locale.
 const FORMAT_LOCALES = {
@@ -32,6 +32,8 @@ const TIME_LOCALES = {
   },
 };
 
+const narrow = () => typeof window !== "undefined" && window.innerWidth < 640;
+
 /**
  * Render a vega-lite spec; returns a <div class="kehu-chart"> at once and draws into it (SVG).
  * options: {locale, width} — width defaults to "container" when the spec has none.
@@ -44,14 +46,22 @@ export function chart(spec, {locale, width} = {}) {
   const full = {
     width: width ?? "container",
     autosize: {type: "fit", contains: "padding"},
-    ...localiseTimeAxes(spec, loc),
-    config: {font: "system-ui, sans-serif", ...spec.config},
+    ...localiseAxes(spec, loc),
+    // On a phone the legend goes under the plot, so the plot gets the whole width.
+    config: {font: "system-ui, sans-serif", ...(narrow() ? {legend: {orient: "bottom", columns: 2}} : {}), ...spec.config, customFormatTypes: true},
   };
   div.ready = embed(div, full, {
     renderer: "svg",
     actions: {export: true, source: false, compiled: false, editor: false},
     formatLocale: FORMAT_LOCALES[loc],
     timeFormatLocale: TIME_LOCALES[loc],
+    expressionFunctions: {[NUMBER_FORMAT_TYPE]: axisNumber(loc)},
+    // The menu in the reader's language.
+    i18n: {
+      SVG_ACTION: translate(loc, "chart.menu.svg"),
+      PNG_ACTION: translate(loc, "chart.menu.png"),
+      CLICK_TO_VIEW_ACTIONS: translate(loc, "chart.menu.open"),
+    },
     // No loader may fetch anything: specs carry their data inline.
     loader: {load: () => Promise.reject(new Error("kehu charts do not load remote data"))},
   }).catch((error) => {

@@ -3,7 +3,7 @@
 import {translate} from "./i18n.js";
 
 const CSS = `
-.kehu-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:1rem;margin:1rem 0}
+.kehu-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,190px),1fr));gap:1rem;margin:1rem 0}
 .kehu-kpi{border:1px solid var(--theme-foreground-faintest);border-radius:8px;padding:.75rem 1rem;background:var(--theme-background-alt)}
 .kehu-kpi-label{font-size:.85rem;color:var(--theme-foreground-muted)}
 .kehu-kpi-value{font-size:1.6rem;font-weight:600;margin:.2rem 0}
@@ -11,20 +11,40 @@ const CSS = `
 .kehu-up{color:#15803d}.kehu-down{color:#b91c1c}
 .kehu-missing{border-left:3px solid #d97706;padding:.4rem .8rem;background:var(--theme-background-alt);color:var(--theme-foreground-muted);margin:.5rem 0}
 .kehu-freshness{font-size:.85rem;color:var(--theme-foreground-muted)}
-.kehu-table-bar{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin:.5rem 0}
 .kehu-chart{width:100%;max-width:960px}
 .kehu-card dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}
 .kehu-card dt{color:var(--theme-foreground-muted)}
 .kehu-card dd{margin:0}
-.kehu-card-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}
+.kehu-card-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,280px),1fr));gap:1rem}
 .kehu-card section{border:1px solid var(--theme-foreground-faintest);border-radius:8px;padding:.75rem 1rem}
 .kehu-card table{font-size:.85rem}
-.kehu-card-lists{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:1rem;margin-top:1rem}
+.kehu-card-lists{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,440px),1fr));gap:1rem;margin-top:1rem}
 .kehu-card-lists section{overflow-x:auto;max-height:32rem;overflow-y:auto}
 .kehu-badge{display:inline-block;padding:0 .5rem;border-radius:4px;background:var(--theme-foreground-faintest);margin-right:.3rem}
 .kehu-error{color:#b91c1c}
 .kehu-mini{font-size:.9rem;max-width:960px}
-.kehu-act{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:0 1.5rem}
+.kehu-mini th,.kehu-card table th{white-space:nowrap;vertical-align:bottom}
+.kehu-num{text-align:right}
+td.kehu-num{white-space:nowrap;font-variant-numeric:tabular-nums}
+.kehu-act{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:0 1.5rem}
+.kehu-act>*,.kehu-card section{min-width:0;overflow-x:auto}
+@media (max-width:640px){
+  .kehu-kpis{grid-template-columns:repeat(2,minmax(0,1fr));gap:.5rem}
+  .kehu-kpi{padding:.5rem .6rem}
+  .kehu-kpi-value{font-size:1.25rem}
+  .kehu-mini{display:block;overflow-x:auto}
+  #observablehq-main{overflow-wrap:anywhere}
+}
+@media print{
+  .kehu-chart{max-width:100%;break-inside:avoid}
+  .kehu-chart svg{max-width:100%;height:auto}
+  .vega-embed details,.vega-actions{display:none!important}
+  #observablehq-toc,#observablehq-header,.observablehq-pre-container{display:none!important}
+  #observablehq-center{margin:0!important}
+  /* A page holding a printable list (the follow-up list) prints that list only, with its heading. */
+  body:has(.kehu-print-keep) #observablehq-main>:not(:has(.kehu-print-keep,h1)){display:none!important}
+}
+@page{size:A4;margin:12mm}
 .kehu-counts{display:flex;flex-wrap:wrap;gap:.4rem;margin:.5rem 0}
 `;
 
@@ -96,6 +116,12 @@ export function freshness(meta, fmt) {
     : fmt.t("freshness.files_from_marts", {n: meta.martFiles.length});
   const p = el("p", fmt.t("freshness.text", {asOf: fmt.date(meta.asOf), builtAt: fmt.dateTime(meta.builtAt), files}), "kehu-freshness");
   if (meta.runId) p.append(" ", fmt.t("freshness.run", {run: meta.runId}));
+  const rejected = meta.files.reduce((n, f) => n + (f.rejected ?? 0), 0);
+  if (rejected) {
+    const a = el("a", fmt.t("freshness.rejected", {n: fmt.integer(rejected)}));
+    a.href = /\/customers\//.test(location.pathname) ? "../quality" : "./quality"; // the data-quality page
+    p.append(" ", a);
+  }
   if (meta.maskPii) p.append(" ", fmt.t("freshness.masked"));
   return p;
 }
@@ -115,13 +141,14 @@ export function customerLink(customerId, text, base = "./") {
 export function miniTable(rows, columns, className = "kehu-mini") {
   const t = el("table", null, className);
   const head = document.createElement("tr");
-  for (const [, label] of columns) head.append(el("th", label));
+  for (const [key, label] of columns) head.append(el("th", label, typeof rows[0]?.[key] === "number" ? "kehu-num" : undefined));
   t.append(head);
   for (const row of rows) {
     const tr = document.createElement("tr");
     for (const [key, , format] of columns) {
       const value = format ? format(row[key], row) : row[key];
       const td = document.createElement("td");
+      if (typeof row[key] === "number") td.className = "kehu-num";
       if (value instanceof Node) td.append(value);
       else td.textContent = value ?? "";
       tr.append(td);
@@ -142,7 +169,7 @@ export function pageLink(fmt, href, key) {
 
 /** A list of labels joined the locale's way ("a、b" / "a, b"). */
 export function joinList(fmt, labels) {
-  return (labels ?? []).join(fmt.locale === "en" ? ", " : "、");
+  return fmt.list(labels);
 }
 
 export {translate};

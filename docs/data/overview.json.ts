@@ -30,7 +30,9 @@ await emitJson(
     const end = asOf ? `date '${asOf}'` : "current_date";
     const start = `(${end} - interval ${WINDOW_MONTHS} month)::date`;
     const prevStart = `(${end} - interval ${2 * WINDOW_MONTHS} month)::date`;
-    const hasTx = source.tables.includes("transactions");
+    // A source counts when it has rows: one never configured exists as an empty table (its KPIs are "no data", not 0).
+    const hasRows = async (table: string) => source.tables.includes(table) && ((await one(source, `select count(*)::double as v from ${table}`)) ?? 0) > 0;
+    const hasTx = await hasRows("transactions");
     // Purchases as of a date: transactions up to that date (inclusive).
     const tx = (upTo: string) => `(select customer_id, ordered_at::date as d, amount from transactions where ordered_at::date <= ${upTo})`;
 
@@ -75,7 +77,7 @@ await emitJson(
         `select coalesce(sum(amount - coalesce(paid_amount, 0)), 0)::double as v from invoices
          where issued_at <= ${d} and due_at < ${d} and (paid_at is null or paid_at > ${d})`,
       );
-    kpis.receivables_overdue = source.tables.includes("invoices")
+    kpis.receivables_overdue = (await hasRows("invoices"))
       ? { value: await overdueAt(end), previous: await overdueAt(start) }
       : { value: null, previous: null, needs: "invoices", source: "invoices" };
 

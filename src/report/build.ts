@@ -89,9 +89,11 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
       KEHU_BUILT_AT: builtAt,
       KEHU_SITE_OUT: staging,
       KEHU_CUSTOMER_PATHS: join(work, "customer-paths.json"),
+      KEHU_SOURCE_ROWS: join(work, "source-rows.json"),
     };
     const slugs = await topCustomerSlugs(reportEnv(env), options.topCustomers ?? 500);
     writeFileSync(env.KEHU_CUSTOMER_PATHS!, JSON.stringify(slugs));
+    writeFileSync(env.KEHU_SOURCE_ROWS!, JSON.stringify(await sourceRows(reportEnv(env))));
     clearLoaderCache();
     await runLoaders(env, progress);
     rmSync(staging, { recursive: true, force: true });
@@ -162,6 +164,22 @@ async function topCustomerSlugs(env: ReturnType<typeof reportEnv>, n: number): P
   const source = await openReportSource(env);
   try {
     return [...new Set((await topCustomerIds(source, n)).map(customerSlug))];
+  } finally {
+    await source.close();
+  }
+}
+
+/** Rows per input source (the sidebar leaves out the pages of a source without rows: observablehq.config.ts). */
+async function sourceRows(env: ReturnType<typeof reportEnv>): Promise<Record<string, number>> {
+  const source = await openReportSource(env).catch((error: Error) => {
+    throw new SiteBuildError(`the marts or tables cannot be read: ${error.message}`);
+  });
+  try {
+    const out: Record<string, number> = {};
+    for (const name of ["transactions", "customers", "visits", "complaints", "invoices"]) {
+      out[name] = (await source.query<{ n: number }>(`select count(*)::integer as n from ${name}`))[0]?.n ?? 0;
+    }
+    return out;
   } finally {
     await source.close();
   }

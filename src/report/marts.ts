@@ -124,7 +124,12 @@ export function maskIdExpression(column: string, salt: string): string {
 // Reading
 
 /** The canonical tables the build copies out of the database (plus ingest_log for the freshness line). */
-export const REPORT_TABLES = [...SOURCE_NAMES, "ingest_log"] as const;
+export const REPORT_TABLES = [...SOURCE_NAMES, "ingest_log", "rejected_rows"] as const;
+
+/** The source columns whose values are personal (masked names, contacts, notes, customer ids). */
+export function personalColumns(): string[] {
+  return [...new Set(Object.values(TABLES).flatMap((t) => t.columns.map((c) => c.name)).filter((c) => isCustomerIdColumn(c) || piiKind(c)))];
+}
 
 export interface MartResult<T> {
   name: string;
@@ -172,6 +177,10 @@ async function createMaskedView(db: Db, name: string, file: string, env: ReportE
         return kind ? [maskExpression(c.column_name, kind, env.salt, env.locale) + as] : [];
       })
     : [];
+  // A rejected cell of a personal column (a malformed phone) is personal too: its value is withheld when masking.
+  if (env.maskPii && name === "rejected_rows" && columns.some((c) => c.column_name === "value")) {
+    replaces.push(`case when "column" in (${personalColumns().map(sqlString).join(", ")}) then null else value end as value`);
+  }
   const select = replaces.length ? `select * replace (${replaces.join(", ")}) from ${source}` : `select * from ${source}`;
   await db.exec(`create view ${ident(name)} as ${select}`);
 }

@@ -1,57 +1,47 @@
 /**
  * A static file server for a built site, on loopback only. Framework's pages are ES modules, which browsers refuse
  * to load from file:// — so `kehu serve` is how a manager opens dist/ on a laptop without any other software.
- * Serves the clean URLs Framework emits (/customers/C001 -> customers/C001.html).
+ * Files come from sirv (clean URLs: /customers/C001 -> customers/C001.html; ETags), responses are compressed
+ * (gzip/brotli, `compression`), and two checks run before either: a malformed %-escape is answered 400, a path
+ * leaving the site's folder 403.
  */
-import { createServer, type Server } from "node:http";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { extname, join, normalize, resolve, sep } from "node:path";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { join, normalize, resolve, sep } from "node:path";
+import compression from "compression";
+import sirv from "sirv";
 
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".csv": "text/csv",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".woff2": "font/woff2",
-};
+/** 400 for a URL that cannot be decoded, 403 for one that leaves `root`, else null (go on). */
+export function refuse(rawUrl: string | undefined, root: string): 400 | 403 | null {
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(rawUrl ?? "/", "http://127.0.0.1").pathname);
+  } catch {
+    return 400;
+  }
+  const path = normalize(join(root, pathname));
+  return path === root || path.startsWith(root + sep) ? null : 403;
+}
 
 /** Serve `dir` on 127.0.0.1 (port 0 = any free port); resolves once listening. */
 export function serveSite(dir: string, port = 0, host = "127.0.0.1"): Promise<Server> {
   const root = resolve(dir);
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    if (url.pathname === "/favicon.ico") {
+  // dev: look each file up when asked (a `kehu report` meanwhile replaces dist/), with ETags for cheap reloads.
+  const files = sirv(root, { dev: true, etag: true, extensions: ["html"] });
+  const compress = compression();
+  const notFound = (res: ServerResponse): void => {
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found");
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === "/favicon.ico") {
       res.writeHead(204).end(); // the browser asks for it by itself; GitHub Pages answers 404, harmlessly
       return;
     }
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(url.pathname);
-    } catch {
-      res.writeHead(400).end("malformed URL"); // a bad %-escape must not take the server down
+    const refused = refuse(req.url, root);
+    if (refused) {
+      res.writeHead(refused, { "content-type": "text/plain; charset=utf-8" }).end(refused === 400 ? "malformed URL" : "forbidden");
       return;
     }
-    let path = normalize(join(root, decoded));
-    if (path !== root && !path.startsWith(root + sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (existsSync(path) && statSync(path).isDirectory()) path = join(path, "index.html");
-    else if (!existsSync(path) && existsSync(`${path}.html`)) path = `${path}.html`;
-    if (!existsSync(path)) {
-      res.writeHead(404).end("not found");
-      return;
-    }
-    // Framework's assets have content hashes in their names: let the browser cache them across the pages.
-    const immutable = /^\/_(node|import|observablehq|file)\//.test(url.pathname);
-    res.writeHead(200, {
-      "content-type": TYPES[extname(path)] ?? "application/octet-stream",
-      "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
-    });
-    res.end(readFileSync(path));
+    compress(req as never, res as never, () => files(req, res, () => notFound(res)));
   });
   return new Promise((done, fail) => {
     server.once("error", fail);

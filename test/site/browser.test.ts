@@ -12,6 +12,11 @@ import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { buildDemoSite, buildFixtureSite, DEMO_AS_OFS, XSS_NAME, type DemoMarts, type SiteFixture } from "../helpers/site-fixture.ts";
+import { buildSite } from "../../src/report/build.ts";
+import ExcelJS from "exceljs";
+// @ts-expect-error: a plain JS module of the site
+import { KNOWN_CODES } from "../../docs/components/i18n-codes.js";
+import { STRINGS } from "../../docs/components/i18n.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = resolve(__dirname, "../../test-output/screenshots");
@@ -41,6 +46,9 @@ let context: BrowserContext;
 let demo: DemoMarts;
 let demoServer: Server;
 let demoBase: string;
+// The same demo marts built in English (one build per locale, shared by every test below).
+let enServer: Server;
+let enBase: string;
 
 const baseOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
 
@@ -52,6 +60,10 @@ beforeAll(async () => {
   ({ demo, outDir: demoOut } = await buildDemoSite({ customers: 300, topCustomers: 5, maskPii: true }));
   demoServer = await serve(demoOut);
   demoBase = baseOf(demoServer);
+  const enOut = join(demo.dir, "dist-en");
+  await buildSite({ martsDir: demo.martsDir, databasePath: demo.databasePath, outDir: enOut, locale: "en", topCustomers: 5, maskPii: true, asOf: demo.asOf });
+  enServer = await serve(enOut);
+  enBase = baseOf(enServer);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -62,7 +74,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  for (const s of [server, demoServer]) await new Promise((done) => (s ? s.close(done) : done(undefined)));
+  for (const s of [server, demoServer, enServer]) await new Promise((done) => (s ? s.close(done) : done(undefined)));
   if (fixture) rmSync(fixture.dir, { recursive: true, force: true });
   if (demo) rmSync(demo.dir, { recursive: true, force: true });
 });
@@ -78,8 +90,8 @@ async function expectChartsDrawn(page: Page, path: string): Promise<void> {
 }
 
 /** Open a page, collecting console errors, page errors, failed and off-site requests and dialogs (alert = XSS). */
-async function open(path: string, at = base): Promise<{ page: Page; problems: string[] }> {
-  const page = await context.newPage();
+async function open(path: string, at = base, on: BrowserContext = context): Promise<{ page: Page; problems: string[] }> {
+  const page = await on.newPage();
   const problems: string[] = [];
   page.on("console", (m) => {
     if (m.type() === "error") problems.push(`console error: ${m.text()}`);
@@ -209,5 +221,109 @@ describe("site after two pipeline runs (demo, 300 customers)", () => {
     if (path === "followup") expect(text).toMatch(/显示 [\d,]+ 位，跟进队列共 [\d,]+ 位/);
     expect(problems).toEqual([]);
     await page.close();
+  });
+});
+
+/** Codes the pipeline and the exports write, which a reader must never see as such (either locale). */
+const CODES = new Set<string>([
+  ...Object.values(KNOWN_CODES as Record<string, string[]>).flat(),
+  ...Object.keys(STRINGS.en)
+    .filter((k) => /^(followup\.reason|reason|accounts\.problem|segment)\.[a-z_]+$/.test(k))
+    .map((k) => k.split(".").pop()!),
+]);
+
+/** What a manager would trip over on the open page: raw codes, cells whose content spills, sideways scrolling. */
+async function readerProblems(page: Page, phone: boolean): Promise<string[]> {
+  const found = await page.evaluate((codes: string[]) => {
+    const set = new Set(codes);
+    const out: string[] = [];
+    const texts = document.querySelectorAll("#observablehq-main td, #observablehq-main th, .kehu-kpi-value, .kehu-badge, .vega-embed svg text, #observablehq-main li, #observablehq-main dd");
+    for (const e of texts) {
+      const text = (e.textContent ?? "").trim();
+      if (set.has(text)) out.push(`untranslated code "${text}" in <${e.tagName.toLowerCase()}>`);
+    }
+    // content wider than its cell runs into the next one
+    for (const td of document.querySelectorAll("#observablehq-main td")) {
+      if ((td as HTMLElement).scrollWidth > (td as HTMLElement).clientWidth + 1) out.push(`cell overflows: "${td.textContent?.slice(0, 40)}"`);
+    }
+    if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth}px`);
+    return out;
+  }, [...CODES]);
+  return phone ? found : found.filter((p) => !p.startsWith("page scrolls"));
+}
+
+describe("the demo site as a manager reads it (zh-CN and English, desktop and phone)", () => {
+  const VIEWPORTS = [
+    { name: "desktop", viewport: { width: 1440, height: 900 } },
+    { name: "phone", viewport: { width: 390, height: 844 } },
+  ];
+  it.each(["zh-CN", "en"])("every page in %s: no console error, no raw code, no spilling cell, no sideways scroll on a phone", { timeout: 300_000 }, async (locale) => {
+    const at = locale === "en" ? enBase : demoBase;
+    const dir = join(demo.dir, locale === "en" ? "dist-en" : "dist");
+    // every page, and one customer card (the others are the same page with other data)
+    const pages = pagesOf(dir).filter((p) => !p.startsWith("customers/") || p === "customers/");
+    const all: string[] = [];
+    for (const { name, viewport } of VIEWPORTS) {
+      const ctx = await browser.newContext({ viewport });
+      for (const path of pages) {
+        const { page, problems } = await open(path, at, ctx);
+        all.push(...problems.map((p) => `${name} /${path}: ${p}`));
+        all.push(...(await readerProblems(page, name === "phone")).map((p) => `${name} /${path}: ${p}`));
+        if (name === "desktop" && ["", "value-matrix", "followup", "cohorts"].includes(path)) {
+          await page.screenshot({ path: join(SCREENSHOTS, `manager_${locale}_${path || "overview"}.png`) });
+        }
+        await page.close();
+      }
+      await ctx.close();
+    }
+    expect(all).toEqual([]);
+  });
+
+  it("the follow-up list shows at least 15 rows at once at 1440x900, under a header that stays", { timeout: 120_000 }, async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, problems } = await open("followup", demoBase, ctx);
+    const table = page.locator(".kehu-table.kehu-print-keep .kehu-table-scroll");
+    await table.evaluate((e) => e.scrollIntoView({ block: "start" }));
+    const visible = await table.evaluate((scroller) => {
+      const box = scroller.getBoundingClientRect();
+      const bottom = Math.min(box.bottom, window.innerHeight);
+      return [...scroller.querySelectorAll("tbody tr")].filter((tr) => {
+        const r = tr.getBoundingClientRect();
+        return r.top >= box.top && r.bottom <= bottom;
+      }).length;
+    });
+    expect(visible).toBeGreaterThanOrEqual(15);
+    await page.evaluate(() => window.scrollBy(0, -120)); // with the rep picker and the note above the list
+    await page.screenshot({ path: join(SCREENSHOTS, "manager_zh-CN_followup_list.png") });
+    await page.evaluate(() => window.scrollBy(0, 120));
+    // headers are readable: none is narrower than two characters
+    const narrowest = await table.evaluate((s) => Math.min(...[...s.querySelectorAll("th")].map((th) => th.getBoundingClientRect().width)));
+    expect(narrowest).toBeGreaterThan(28);
+    // the header stays on top while the list scrolls
+    await table.evaluate((s) => (s.scrollTop = 300));
+    const headTop = await table.evaluate((s) => s.querySelector("th")!.getBoundingClientRect().top - s.getBoundingClientRect().top);
+    expect(Math.abs(headTop)).toBeLessThan(2);
+    // the Excel download of the list: localised headers, typed cells (read back)
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(".kehu-print-keep .kehu-xlsx")]);
+    expect(download.suggestedFilename()).toBe("followup-today.xlsx");
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile((await download.path())!);
+    const sheet = book.worksheets[0];
+    expect(sheet.getRow(1).values).toContain("销售代表");
+    expect(sheet.rowCount).toBeGreaterThan(15);
+    const priority = (sheet.getRow(1).values as unknown[]).indexOf("优先级");
+    expect(typeof sheet.getRow(2).getCell(priority).value).toBe("number");
+    // printing gives the list only, every row of it
+    await page.emulateMedia({ media: "print" });
+    const printed = await page.evaluate(() => ({
+      sidebar: getComputedStyle(document.querySelector("#observablehq-sidebar")!).display,
+      charts: [...document.querySelectorAll(".kehu-chart")].filter((c) => (c as HTMLElement).offsetParent !== null).length,
+      clipped: [...document.querySelectorAll(".kehu-print-keep .kehu-table-scroll")].some((s) => s.scrollHeight > s.clientHeight + 1),
+    }));
+    expect(printed).toEqual({ sidebar: "none", charts: 0, clipped: false });
+    await page.pdf({ path: join(SCREENSHOTS, "followup_print.pdf"), format: "A4" });
+    expect(problems).toEqual([]);
+    await page.close();
+    await ctx.close();
   });
 });

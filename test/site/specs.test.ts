@@ -170,8 +170,9 @@ describe("chart spec builders", () => {
 
   it("symlog axis ticks sit at 0 and the powers of ten the data reaches", () => {
     const { symlogTicks } = valueMatrix as unknown as { symlogTicks: (v: number[]) => number[] };
-    // max 38,000 -> 1, 10, 100, 1k, 10k (100k is beyond the data)
-    expect(symlogTicks([0, 5, 950, 38_000])).toEqual([0, 1, 10, 100, 1000, 10_000]);
+    // max 38,000 -> 10, 100, 1k, 10k (100k is beyond the data; 1 would sit on 0)
+    expect(symlogTicks([0, 5, 950, 38_000])).toEqual([0, 10, 100, 1000, 10_000]);
+    expect(symlogTicks([0, 5, 950])).toEqual([0, 1, 10, 100]);
     // a negative value (refunds > purchases) adds -1, -10 down to its power of ten
     expect(symlogTicks([-50, 3])).toEqual([-10, -1, 0, 1]);
     // all below 1: still one tick above 0 so the axis has a scale
@@ -199,15 +200,15 @@ describe("chart spec builders", () => {
 });
 
 describe("page strings", () => {
-  it("i18n.js defines no key twice in a locale (a later duplicate would silently replace these pages' text)", () => {
-    const source = readFileSync(resolve(__dirname, "../../docs/components/i18n.js"), "utf8");
-    const start = source.indexOf('"zh-CN": {');
-    const split = source.indexOf("\n  en: {");
-    expect(start).toBeGreaterThan(0);
-    expect(split).toBeGreaterThan(start);
-    for (const part of [source.slice(start, split), source.slice(split)]) {
-      const keys = [...part.matchAll(/^ {4}"([^"]+)":/gm)].map((m) => m[1]);
-      expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+  it("no locale file defines a key twice (a later duplicate would silently replace these pages' text)", () => {
+    for (const file of ["i18n-zh-CN.js", "i18n-en.js", "i18n-codes.js"]) {
+      const source = readFileSync(resolve(__dirname, `../../docs/components/${file}`), "utf8");
+      // i18n-codes.js holds both locales, one object each
+      for (const part of source.split(/^const EN = \{/m)) {
+        const keys = [...part.matchAll(/^ {2}"([^"]+)":/gm)].map((m) => m[1]);
+        expect(keys.length, file).toBeGreaterThan(10);
+        expect(keys.filter((k, i) => keys.indexOf(k) !== i), file).toEqual([]);
+      }
     }
   });
 

@@ -1,5 +1,5 @@
 /** Charts of the churn risk page (mart churn_risk). */
-import { frame, labelsFor, NUMBER, bandHeight } from "./common.js";
+import { frame, labelsFor, NUMBER, bandHeight, withCurrency } from "./common.js";
 
 /**
  * Value at risk and customers per reason code; rows: {reason, reason_label, customers, value_at_risk}. A customer
@@ -7,7 +7,7 @@ import { frame, labelsFor, NUMBER, bandHeight } from "./common.js";
  */
 export function riskByReasonSpec(rows, locale, { currency } = {}) {
   const l = labelsFor(locale);
-  const varTitle = currency ? `${l.valueAtRisk} (${currency})` : l.valueAtRisk;
+  const varTitle = withCurrency(l.valueAtRisk, currency);
   return {
     ...frame(rows, l.riskByReasonTitle, { height: bandHeight(rows, 26) }),
     mark: { type: "bar", tooltip: true, color: "#e45756" },

@@ -1,5 +1,5 @@
 /** Charts of the lifetime value page (marts customer_clv, customer_summary, model_validation). */
-import { frame, labelsFor, DECIMAL, NUMBER, PERCENT } from "./common.js";
+import { frame, labelsFor, DECIMAL, NUMBER, PERCENT, withCurrency } from "./common.js";
 
 /** CLV histogram; rows are pre-binned by the loader: {bin_start, bin_end, customers}. */
 export function clvHistogramSpec(rows, locale, { currency } = {}) {
@@ -12,7 +12,7 @@ export function clvHistogramSpec(rows, locale, { currency } = {}) {
         field: "bin_start",
         type: "quantitative",
         bin: { binned: true },
-        title: currency ? `${l.clv} (${currency})` : l.clv,
+        title: withCurrency(l.clv, currency),
         axis: { format: NUMBER, tickMinStep: 1 },
       },
       x2: { field: "bin_end" },

@@ -1,5 +1,5 @@
 /** Charts of the retention cohorts page (mart cohort_retention). */
-import { frame, labelsFor, DECIMAL, NUMBER, PERCENT } from "./common.js";
+import { frame, labelsFor, DECIMAL, NUMBER, PERCENT, withCurrency } from "./common.js";
 
 /**
  * The cohort triangle: one cell per cohort x period index, coloured by `measure` ("retention_rate" or
@@ -66,7 +66,7 @@ export function cohortLtvSpec(rows, locale, { currency } = {}) {
       y: {
         field: "cumulative_revenue_per_customer",
         type: "quantitative",
-        title: currency ? `${l.cumulativeRevenuePerCustomer} (${currency})` : l.cumulativeRevenuePerCustomer,
+        title: withCurrency(l.cumulativeRevenuePerCustomer, currency),
         axis: { format: NUMBER, tickMinStep: 1 },
       },
       color: { field: "cohort", type: "ordinal", title: l.cohort, scale: { scheme: "viridis" } },

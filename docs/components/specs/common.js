@@ -37,9 +37,18 @@ export const DECIMAL = ",.2f";
 export const PERCENT = ".0%";
 export const PERCENT1 = ".1%";
 
-/** A short title suffix naming the currency, e.g. "Revenue (CNY)". */
+/** The symbol of a currency code ("CNY" -> "¥", "USD" -> "$"); the code itself when it has none. */
+export function currencySymbol(currency) {
+  try {
+    return new Intl.NumberFormat("en", {style: "currency", currency, currencyDisplay: "narrowSymbol"}).formatToParts(0).find((p) => p.type === "currency")?.value ?? currency;
+  } catch {
+    return currency;
+  }
+}
+
+/** A short title suffix naming the currency by its symbol, e.g. "Revenue (¥)". */
 export function withCurrency(label, currency) {
-  return currency ? `${label} (${currency})` : label;
+  return currency ? `${label} (${currencySymbol(currency)})` : label;
 }
 
 /**
@@ -47,5 +56,6 @@ export function withCurrency(label, currency) {
  * cannot be combined with the width-fitting autosize the chart component uses (vega-lite drops it with a warning).
  */
 export function bandHeight(rows, step, min = 60) {
-  return Math.max(min, (Array.isArray(rows) ? rows.length : 0) * step);
+  // The fit counts the title, axis and legend in the height: 80 px for them, so one bar is one band high, not 0 px.
+  return Math.max(min, Math.max(1, Array.isArray(rows) ? rows.length : 0) * step + 80);
 }

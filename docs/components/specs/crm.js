@@ -3,7 +3,7 @@
  * vega-lite spec (no DOM, no fetch), compiled and rendered headless in test/pipelines/crm-specs.test.ts. Titles
  * come from CRM_LABELS below (page text lives in ../i18n.js); category labels (reasons, buckets) are passed in rows.
  */
-import { frame, NUMBER, PERCENT } from "./common.js";
+import { frame, NUMBER, PERCENT, withCurrency } from "./common.js";
 
 export const CRM_LABELS = {
   "zh-CN": {
@@ -37,6 +37,8 @@ export const CRM_LABELS = {
     value: "客户价值",
     trend: "近 90 天收入变化",
     keyAccountsTitle: "重点客户：价值与收入趋势",
+    atRisk: "有流失风险",
+    notAtRisk: "无流失风险",
     month: "月份",
     visits: "拜访次数",
     visitsByMonthTitle: "每月拜访次数",
@@ -72,6 +74,8 @@ export const CRM_LABELS = {
     value: "Customer value",
     trend: "Revenue change, last 90 days",
     keyAccountsTitle: "Key accounts: value and revenue trend",
+    atRisk: "At risk of churning",
+    notAtRisk: "Not at risk",
     month: "Month",
     visits: "Visits",
     visitsByMonthTitle: "Visits per month",
@@ -81,8 +85,6 @@ export const CRM_LABELS = {
 export function crmLabels(locale) {
   return CRM_LABELS[locale] ?? CRM_LABELS["zh-CN"];
 }
-
-const withCurrency = (label, currency) => (currency ? `${label} (${currency})` : label);
 
 /**
  * Height for a chart with one band of `step` pixels per category: a fixed number, not {step}, because the page's
@@ -293,12 +295,12 @@ export function keyAccountsSpec(rows, locale, { currency } = {}) {
       l.keyAccountsTitle,
       { height: 300 },
     ),
-    transform: [{ calculate: "datum.at_risk ? 'risk' : 'ok'", as: "risk" }],
+    transform: [{ calculate: `datum.at_risk ? ${JSON.stringify(l.atRisk)} : ${JSON.stringify(l.notAtRisk)}`, as: "risk" }],
     mark: { type: "point", filled: true, size: 70, tooltip: true },
     encoding: {
       x: { field: "value", type: "quantitative", title: value, axis: { format: NUMBER } },
       y: { field: "trend_pct", type: "quantitative", title: l.trend, axis: { format: PERCENT } },
-      color: { field: "risk", type: "nominal", legend: null, scale: { domain: ["ok", "risk"], range: ["#4c78a8", "#e45756"] } },
+      color: { field: "risk", type: "nominal", title: null, legend: { orient: "top" }, scale: { domain: [l.notAtRisk, l.atRisk], range: ["#4c78a8", "#e45756"] } },
       tooltip: [
         { field: "label", type: "nominal", title: l.customers },
         { field: "value", type: "quantitative", title: value, format: NUMBER },

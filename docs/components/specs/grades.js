@@ -1,5 +1,5 @@
 /** Charts of the grades and segments page (marts customer_grades, rfm_scores, pareto_revenue). */
-import { frame, labelsFor, NUMBER, PERCENT, bandHeight } from "./common.js";
+import { frame, labelsFor, NUMBER, PERCENT, bandHeight, withCurrency } from "./common.js";
 
 export const GRADES = ["A", "B", "C", "D"];
 const GRADE_COLORS = ["#2f6f3e", "#54a24b", "#eeca3b", "#e45756"];
@@ -17,7 +17,7 @@ export function gradeSpec(rows, locale, { currency } = {}) {
       tooltip: [
         { field: "grade", type: "nominal", title: l.grade },
         { field: "customers", type: "quantitative", title: l.customers, format: NUMBER },
-        { field: "revenue", type: "quantitative", title: currency ? `${l.revenue} (${currency})` : l.revenue, format: NUMBER },
+        { field: "revenue", type: "quantitative", title: withCurrency(l.revenue, currency), format: NUMBER },
       ],
     },
   };
@@ -68,7 +68,7 @@ export function rfmSegmentsSpec(rows, locale, { currency } = {}) {
       tooltip: [
         { field: "segment_label", type: "nominal", title: l.segment },
         { field: "customers", type: "quantitative", title: l.customers, format: NUMBER },
-        { field: "revenue", type: "quantitative", title: currency ? `${l.revenue} (${currency})` : l.revenue, format: NUMBER },
+        { field: "revenue", type: "quantitative", title: withCurrency(l.revenue, currency), format: NUMBER },
         { field: "m0", type: "quantitative", title: l.shareOfCustomers, format: ".1%" },
         { field: "m1", type: "quantitative", title: l.shareOfRevenue, format: ".1%" },
       ],

@@ -1,10 +1,10 @@
 /** Charts of the regions and reps page (marts sales_by_region, sales_by_rep, sales_by_category). */
-import { frame, labelsFor, NUMBER, PERCENT, bandHeight } from "./common.js";
+import { frame, labelsFor, NUMBER, PERCENT, bandHeight, withCurrency } from "./common.js";
 
 /** Revenue by period, one line per value of `dimension` (e.g. region); rows: {period, [dimension], revenue}. */
 export function revenueByPeriodSpec(rows, locale, { dimension = "region", dimensionTitle, currency } = {}) {
   const l = labelsFor(locale);
-  const revenueTitle = currency ? `${l.revenue} (${currency})` : l.revenue;
+  const revenueTitle = withCurrency(l.revenue, currency);
   return {
     ...frame(rows, l.revenueByPeriodTitle),
     mark: { type: "line", point: true, tooltip: true },
@@ -24,7 +24,7 @@ export function revenueByPeriodSpec(rows, locale, { dimension = "region", dimens
 /** Reps ranked by revenue over the whole window; rows: {sales_rep, revenue, customers, orders}. */
 export function repsRankedSpec(rows, locale, { currency } = {}) {
   const l = labelsFor(locale);
-  const revenueTitle = currency ? `${l.revenue} (${currency})` : l.revenue;
+  const revenueTitle = withCurrency(l.revenue, currency);
   return {
     ...frame(rows, l.repsRankedTitle, { height: bandHeight(rows, 20) }),
     mark: { type: "bar", tooltip: true },
@@ -44,7 +44,7 @@ export function repsRankedSpec(rows, locale, { currency } = {}) {
 /** Category share of each period's revenue (100% stacked bars); rows: {period, category, revenue}. */
 export function categoryMixSpec(rows, locale, { currency } = {}) {
   const l = labelsFor(locale);
-  const revenueTitle = currency ? `${l.revenue} (${currency})` : l.revenue;
+  const revenueTitle = withCurrency(l.revenue, currency);
   return {
     ...frame(rows, l.categoryMixTitle),
     mark: { type: "bar", tooltip: true },
