@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { z } from "zod";
 import { SOURCE_NAMES } from "./schemas.ts";
+import { engineSchema } from "../engine/config.ts";
 
 export const DATE_FORMATS = ["auto", "ISO", "yyyymmdd", "yyyy/m/d", "d/m/yyyy", "m/d/yyyy", "yyyy年m月d日"] as const;
 
@@ -127,6 +128,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Where the transaction-sized models run: duckdb (default), clickhouse (a server) or chdb (see src/engine). */
+    engine: engineSchema,
   })
   .strict();
 
