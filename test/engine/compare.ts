@@ -37,17 +37,19 @@ async function columns(db: Db, table: string): Promise<string[]> {
 
 const close = (a: unknown, b: unknown): boolean => {
   if (typeof a === "number" && typeof b === "number") return a === b || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => close(x, b[i]));
+  if (a && b && typeof a === "object" && typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
   return a === b;
 };
 
 /**
  * Differences between `local.table` (the DuckDB model) and `pulled.table` (the engine's result): an empty list when
- * they are equal. Rows are compared as sorted multisets (doubles rounded for sorting, compared with tolerance).
+ * they are equal; `ignore` names columns that differ between any two runs (a fit's time). Rows are compared as sorted multisets (doubles rounded for sorting, compared with tolerance).
  */
-export async function compareTables(local: Db, pulled: Db, table: string): Promise<string[]> {
+export async function compareTables(local: Db, pulled: Db, table: string, ignore: readonly string[] = []): Promise<string[]> {
   const [a, b] = [await columns(local, table), await columns(pulled, table)];
   if (a.join(",") !== b.join(",")) return [`columns differ: DuckDB (${a.join(", ")}) vs ClickHouse (${b.join(", ")})`];
-  const names = a.map((c) => c.split(" ")[0]);
+  const names = a.map((c) => c.split(" ")[0]).filter((n) => !ignore.includes(n));
   const doubles = new Set(a.filter((c) => /DOUBLE|FLOAT/.test(c)).map((c) => c.split(" ")[0]));
   const order = names.map((n) => (doubles.has(n) ? `round("${n}", 6)` : `"${n}"`)).join(", ");
   const fetch = (db: Db) => db.all<Record<string, unknown>>(`select * from ${table} order by ${order}`);
