@@ -117,7 +117,7 @@ Examples:
 
 /** `kehu run` (and `kehu build`'s second step): every mart, in one transaction, then the Parquet export. */
 async function runMarts(cfg: KehuConfig) {
-  const db = await openDatabase(cfg.database, { engine: cfg.engine });
+  const db = await openDatabase(cfg.database, { engine: cfg.duckdb });
   try {
     await assertIngestConsistent(db);
     const started = performance.now();
@@ -239,7 +239,7 @@ async function prepareDemo(): Promise<KehuConfig> {
     await generateDemo({ ...DEMO_DEFAULTS, outDir });
   }
   const cfg = loadConfig(join(outDir, "kehu.config.json"));
-  const db = await openDatabase(cfg.database, { engine: cfg.engine });
+  const db = await openDatabase(cfg.database, { engine: cfg.duckdb });
   try {
     console.log(formatIngestReport(await ingestSources(db, cfg)));
     await buildMarts(db, cfg, () => {}, printStepDone);

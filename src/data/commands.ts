@@ -122,6 +122,7 @@ export function formatIngestReport(report: IngestReport): string {
     lines.push(`warning: ${f.source} ${f.file} was loaded before but the config no longer matches it (deleted or renamed?); its ${f.rows} rows stay until \`kehu ingest --prune\``);
   }
   for (const f of report.rejectedFiles) lines.push(`rejected rows (file, line, column, value, reason): ${f}`);
+  if (report.engine) lines.push(`${report.engine.engine}: ${report.engine.filesLoaded} file(s) (${report.engine.rowsLoaded} rows) loaded, ${report.engine.filesRemoved} removed`);
   return lines.join("\n");
 }
 
@@ -170,7 +171,7 @@ export interface IngestCommandOptions {
 
 /** `kehu ingest` (and the first step of `kehu build`): load the exports with progress bars on stderr. */
 export async function ingestWithProgress(cfg: KehuConfig, opts: IngestCommandOptions = {}): Promise<IngestReport> {
-  const db = await openDatabase(cfg.database, { engine: cfg.engine });
+  const db = await openDatabase(cfg.database, { engine: cfg.duckdb });
   const bars = progressBars();
   try {
     return await ingestSources(db, cfg, { maxRejectRate: opts.maxRejectRate, prune: opts.prune, onProgress: bars.onProgress });

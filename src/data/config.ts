@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { z } from "zod";
 import { SOURCE_NAMES } from "./schemas.ts";
+import { engineSchema } from "../engine/config.ts";
 
 export const DATE_FORMATS = ["auto", "ISO", "yyyymmdd", "yyyy/m/d", "d/m/yyyy", "m/d/yyyy", "yyyy年m月d日"] as const;
 
@@ -118,11 +119,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
     /**
-     * DuckDB engine settings for every kehu command. memoryLimit caps DuckDB's buffer memory (it spills to
+     * DuckDB settings for every kehu command. memoryLimit caps DuckDB's buffer memory (it spills to
      * tempDirectory beyond it); threads defaults to every core; tempDirectory defaults to <database>.tmp;
      * preserveInsertionOrder = false lets DuckDB stream big CREATE TABLE AS without keeping rows in order.
      */
-    engine: z
+    duckdb: z
       .object({
         memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "expected a size such as 1GB or 512MB").default("1GB"),
         threads: z.number().int().positive().optional(),
@@ -141,6 +142,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Where the transaction-sized models run: duckdb (default), clickhouse (a server) or chdb (see src/engine). */
+    engine: engineSchema,
   })
   .strict();
 
@@ -237,7 +240,7 @@ export function resolvePaths(config: KehuConfig, baseDir: string): KehuConfig {
     database: abs(config.database),
     martsDir: abs(config.martsDir),
     rejectedDir: abs(config.rejectedDir),
-    engine: { ...config.engine, ...(config.engine.tempDirectory ? { tempDirectory: abs(config.engine.tempDirectory) } : {}) },
+    duckdb: { ...config.duckdb, ...(config.duckdb.tempDirectory ? { tempDirectory: abs(config.duckdb.tempDirectory) } : {}) },
     sources,
     report: { ...config.report, outDir: abs(config.report.outDir) },
   };

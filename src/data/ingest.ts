@@ -36,6 +36,7 @@ import { AUTO_CANDIDATES, parseTimestampSql, type DateFormat } from "./dates.ts"
 import { col, ident, q, sqlTimestamp } from "./sql.ts";
 import { dateWindow, valueSql, type DateWindow } from "./values.ts";
 import { csvLines } from "../../docs/components/csv.js";
+import { syncConfiguredEngine, type EngineSyncReport } from "../engine/run.ts";
 
 export type IngestStage = "inspect" | "transcode" | "read" | "validate" | "write" | "done" | "skipped";
 
@@ -103,6 +104,8 @@ export interface IngestReport {
   loaded: number;
   rejected: number;
   rejectedFiles: string[];
+  /** With a ClickHouse engine: what was (re)loaded onto it (src/engine/sources.ts). */
+  engine?: EngineSyncReport;
   /** files whose rows disagreed with ingest_log (an interrupted earlier run) and were removed before loading */
   repairs: string[];
   duplicateRows: number;
@@ -185,8 +188,9 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
   if (existsSync(config.rejectedDir) && !statSync(config.rejectedDir).isDirectory()) {
     throw new ConfigError(`rejectedDir: ${config.rejectedDir} exists and is not a directory; move that file away or set rejectedDir to another path`);
   }
+  let report: IngestReport;
   try {
-    return await db.transaction(async (tx) => {
+    report = await db.transaction(async (tx) => {
       await tx.exec(createAllTablesSql());
       const repairs = (await repairIngestState(tx)).map((r) => r.message);
       const entries = await resolveSourceFiles(tx, config);
@@ -230,6 +234,9 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
     for (const f of written) rmSync(f, { force: true });
     throw error;
   }
+  // a ClickHouse engine (engine.kind clickhouse or chdb) gets the committed rows, file by file
+  const engine = await syncConfiguredEngine(db, config);
+  return engine ? { ...report, engine } : report;
 }
 
 function formatSample(rows: RejectedRow[]): string {

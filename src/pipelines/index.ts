@@ -15,6 +15,7 @@ import { clvSteps } from "./clv/steps.ts";
 import { calibrationSteps } from "./clv/calibration.ts";
 import { snapshotSteps } from "./snapshots/snapshots.ts";
 import { modelCheckSteps } from "./clv/checkSteps.ts";
+import { engineRun } from "../engine/run.ts";
 
 /** TypeScript steps (e.g. CLV fitting): one factory per metric family that needs code, not SQL. */
 const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [clvSteps, calibrationSteps, snapshotSteps, modelCheckSteps];
@@ -36,6 +37,8 @@ export interface RunResult {
   runId?: string;
   /** Wall time of every step, in run order. */
   timings: StepTiming[];
+  /** With a ClickHouse engine: the models run there and pulled back (rows, Parquet bytes, seconds). */
+  pushedDown?: Array<{ name: string; rows: number; bytes: number; seconds: number }>;
 }
 
 /** Progress callbacks of a run: a step starts; a step ended after `seconds`. */
@@ -58,8 +61,22 @@ export async function runPipelines(
   const names = steps.map((s) => s.name);
   const result: RunResult = { asOf, steps: names, marts: names.filter(isMart), timings: [] };
   const last: Step[] = finish ? [{ name: "kehu_runs", dependsOn: names, file: PIPELINES_DIR, run: (tx) => finish(tx, result) }] : [];
-  result.timings = await runSteps(db, [...steps, ...last], (s, i, n) => onStep(s.name, i, n), (s, i, n, sec) => onStepDone(s.name, i, n, sec));
-  return result;
+  // a ClickHouse engine computes the models that have a .clickhouse.sql variant; its tables swap in last, just before the commit
+  const engine = await engineRun(db, config, asOf, steps, [...names, ...last.map((s) => s.name)]);
+  if (!engine) {
+    result.timings = await runSteps(db, [...steps, ...last], (s, i, n) => onStep(s.name, i, n), (s, i, n, sec) => onStepDone(s.name, i, n, sec));
+    return result;
+  }
+  try {
+    result.pushedDown = engine.stats;
+    result.timings = await runSteps(db, [...engine.steps, ...last, engine.swap], (s, i, n) => onStep(s.name, i, n), (s, i, n, sec) => onStepDone(s.name, i, n, sec));
+    return result;
+  } catch (error) {
+    await engine.abandon();
+    throw error;
+  } finally {
+    await engine.close();
+  }
 }
 
 /** Write each mart and the run's `_run.json` into the run's own directory (not yet the current marts). */

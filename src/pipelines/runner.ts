@@ -29,18 +29,26 @@ function stripSqlComments(sql: string): string {
   return sql.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/--[^\n]*/g, " ");
 }
 
-/** Read every .sql model below `dir` (recursively). The file name (without .sql) is the table name. */
-export function loadSqlModels(dir: string = PIPELINES_DIR): Step[] {
+/** Every file below `dir` (recursively) whose name passes `keep`, sorted. */
+export function filesBelow(dir: string, keep: (name: string) => boolean): string[] {
   const files: string[] = [];
   const walk = (d: string) => {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, entry.name);
       if (entry.isDirectory()) walk(p);
-      else if (entry.name.endsWith(".sql")) files.push(p);
+      else if (keep(entry.name)) files.push(p);
     }
   };
   walk(dir);
-  return files.sort().map((file) => {
+  return files.sort();
+}
+
+/**
+ * Read every .sql model below `dir` (recursively). The file name (without .sql) is the table name. A
+ * `<model>.clickhouse.sql` is that model's ClickHouse variant (src/engine/pushdown.ts), not a DuckDB model.
+ */
+export function loadSqlModels(dir: string = PIPELINES_DIR): Step[] {
+  return filesBelow(dir, (name) => name.endsWith(".sql") && !name.endsWith(".clickhouse.sql")).map((file) => {
     const name = basename(file, ".sql");
     const sql = readFileSync(file, "utf8").trim().replace(/;\s*$/, "");
     return {
