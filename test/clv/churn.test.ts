@@ -192,3 +192,43 @@ describe("churn_backtest", () => {
     expect(await db.all("select * from churn_backtest")).toEqual([]);
   });
 });
+
+// win_back, as of 2024-06-30. Revenues of the 9 customers sorted: 10 20 30 40 850 950 1000 1100 1200 -> the 75th
+// percentile (quantile_cont, h = 0.75 x 8 = 6) is 1000 exactly.
+//   w9 1200, no model (p NULL), silent 395 > 365 days -> listed, rank 1
+//   w1 1000 (at the threshold: >= counts), p 0.05 < 0.1 -> listed, rank 2
+//   w2 1100 but p 0.5 (not lost); w4 950 p 0.02 but on today's churn list; w3 850 and s1..s4 below the threshold
+describe("win_back", () => {
+  it("lists lost customers of high past value that are not on the churn list, by revenue", async () => {
+    const { db, run } = await setup({ asOf: "2024-06-30" });
+    const people: Array<[string, number, number | null, string]> = [
+      ["w1", 1000, 0.05, "2024-01-01"], ["w2", 1100, 0.5, "2024-01-01"], ["w3", 850, 0.01, "2024-01-01"], ["w4", 950, 0.02, "2024-01-01"],
+      ["w9", 1200, null, "2023-06-01"], ["s1", 10, 0.01, "2024-01-01"], ["s2", 20, 0.01, "2024-01-01"], ["s3", 30, 0.01, "2024-01-01"], ["s4", 40, 0.01, "2024-01-01"],
+    ];
+    await table(db, "customer_summary", `${SUMMARY}, orders integer`, people.map(([id, rev, , last]) => [id, rev, "2022-01-01", last, 3]));
+    await table(db, "customer_clv", CLV, people.map(([id, , p]) => [id, p, 0]));
+    await table(db, "churn_risk", "customer_id varchar", [["w4"]]);
+    await run("win_back");
+    expect(await db.all("select customer_id, revenue, days_silent, rank from win_back order by rank")).toEqual([
+      { customer_id: "w9", revenue: 1200, days_silent: 395, rank: 1 },
+      { customer_id: "w1", revenue: 1000, days_silent: 181, rank: 2 },
+    ]);
+  });
+});
+
+// value_matrix_backtest: quadrant I has q1 (0 holdout purchases, revenue 0, p 0.1) and q2 (2, 50, p 0.3):
+// active 1/2, purchases 1, revenue 25, mean p 0.2; quadrant IV has q3 (4, 400, p 0.9): 1, 4, 400, 0.9.
+describe("value_matrix_backtest", () => {
+  it("says what each calibration quadrant's customers did in the holdout", async () => {
+    const { db, run } = await setup({ asOf: "2024-06-30", holdoutStart: "2024-01-01" });
+    await table(db, "int_calibration_value_matrix", "customer_id varchar, quadrant varchar, p_alive double", [["q1", "I", 0.1], ["q2", "I", 0.3], ["q3", "IV", 0.9]]);
+    await table(db, "int_calibration_summary", "customer_id varchar, holdout_purchases integer, holdout_revenue double", [["q1", 0, 0], ["q2", 2, 50], ["q3", 4, 400]]);
+    await run("value_matrix_backtest");
+    const rows = await db.all<Record<string, number | string>>("select * from value_matrix_backtest order by quadrant");
+    expect(rows).toMatchObject([
+      { quadrant: "I", customers: 2, active_share: 0.5, holdout_purchases_per_customer: 1, holdout_revenue_per_customer: 25 },
+      { quadrant: "IV", customers: 1, active_share: 1, holdout_purchases_per_customer: 4, holdout_revenue_per_customer: 400 },
+    ]);
+    expect(rows[0].mean_p_alive as number).toBeCloseTo(0.2, 12);
+  });
+});

@@ -12,14 +12,13 @@ import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
 import type { PurchaseModelName } from "./models.ts";
 import {
-  CLV_COLUMNS, CLV_SQL, PERIOD_DAYS, clvRowValues, fitPurchaseModels, fitSpendModel, predictCustomers, readCalibration,
+  CLV_COLUMNS, CLV_SQL, clvRowValues, fitPurchaseModels, fitSpendModel, predictCustomers, predictOptionsFor, readCalibration,
   replaceTable, selectedModels, valueMatrixStep,
 } from "./steps.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;
 
 export function calibrationSteps(config: KehuConfig): Step[] {
-  const analysis = config.analysis;
   const calibrationClv: Step = {
     name: "int_calibration_clv",
     dependsOn: ["int_calibration_summary", "model_fit"],
@@ -28,18 +27,13 @@ export function calibrationSteps(config: KehuConfig): Step[] {
       const rows = await readCalibration(db);
       const [selected] = await db.all<{ model: string }>("select model from model_fit where selected and model <> 'gammagamma'");
       // Refit only the model chosen on the full data: the backtest measures the list the product would have made.
-      const purchaseFit = selected && rows.length
-        ? fitPurchaseModels(rows).find((f) => f.model === (selected.model as PurchaseModelName))
-        : undefined;
+      const purchaseFit = selected && rows.length ? fitPurchaseModels(rows, [selected.model as PurchaseModelName])[0] : undefined;
       const spendFit = rows.length ? fitSpendModel(rows) : undefined;
       const fits = [purchaseFit, spendFit]
         .filter((f) => f?.converged)
         .map((f) => ({ model: f!.model, params: JSON.stringify(f!.params) }));
       const { purchase, spend } = selectedModels(fits);
-      const predictions = predictCustomers(rows, purchase, spend, {
-        margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths,
-        periodDays: PERIOD_DAYS[analysis.period],
-      });
+      const predictions = predictCustomers(rows, purchase, spend, predictOptionsFor(config.analysis));
       await replaceTable(db, "int_calibration_clv", CLV_SQL, CLV_COLUMNS, predictions.map(clvRowValues));
     },
   };

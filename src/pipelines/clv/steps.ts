@@ -64,20 +64,20 @@ function notFitted(model: string, n: number, message: string): AnyFit {
 }
 
 /** Fit every purchase model to summary rows, or record why not. */
-export function fitPurchaseModels(rows: Pick<SummaryRow, "frequency" | "recency" | "T">[]): AnyFit[] {
+export function fitPurchaseModels(rows: Pick<SummaryRow, "frequency" | "recency" | "T">[], models: PurchaseModelName[] = PURCHASE_MODELS): AnyFit[] {
   const x = rows.map((r) => r.frequency);
-  return fitPurchaseModelsTo(() => compressRows(x, rows.map((r) => r.recency), rows.map((r) => r.T)), rows.length, x.filter((v) => v > 0).length);
+  return fitPurchaseModelsTo(() => compressRows(x, rows.map((r) => r.recency), rows.map((r) => r.T)), rows.length, x.filter((v) => v > 0).length, models);
 }
 
-/** Fit every purchase model to compressed rows (n customers, `repeaters` of them with x > 0), or record why not. */
-function fitPurchaseModelsTo(data: () => CompressedRows, n: number, repeaters: number): AnyFit[] {
+/** Fit the purchase models (default: every one) to compressed rows (n customers, `repeaters` with x > 0), or say why not. */
+function fitPurchaseModelsTo(data: () => CompressedRows, n: number, repeaters: number, models: PurchaseModelName[] = PURCHASE_MODELS): AnyFit[] {
   if (n < MIN_CUSTOMERS || repeaters < MIN_REPEAT_CUSTOMERS) {
     const why = `too few customers to fit: ${n} customers, ${repeaters} with repeat purchases ` +
       `(need >= ${MIN_CUSTOMERS} and >= ${MIN_REPEAT_CUSTOMERS})`;
-    return PURCHASE_MODELS.map((m) => notFitted(m, n, why));
+    return models.map((m) => notFitted(m, n, why));
   }
   const rows = data();
-  return PURCHASE_MODELS.map((m) => {
+  return models.map((m) => {
     try {
       return FITTERS[m](rows);
     } catch (error) {
@@ -415,12 +415,15 @@ export function valueMatrixStep(name: string, clvTable: "customer_clv" | "int_ca
   };
 }
 
+/** The CLV options of the analysis settings. */
+export function predictOptionsFor(analysis: KehuConfig["analysis"]): PredictOptions {
+  return { margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths, periodDays: PERIOD_DAYS[analysis.period] };
+}
+
 export function clvSteps(config: KehuConfig): Step[] {
   const analysis = config.analysis;
   const periodDays = PERIOD_DAYS[analysis.period];
-  const predictOptions: PredictOptions = {
-    margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths, periodDays,
-  };
+  const predictOptions = predictOptionsFor(analysis);
 
   const modelValidation: Step = {
     name: "model_validation",
