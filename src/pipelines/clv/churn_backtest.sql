@@ -54,20 +54,20 @@ totals as (
     from flagged
 ),
 
+listings as (
+    unpivot (select lapsed, revenue, on_list as churn_list, on_naive_list as naive_rule from flagged)
+    on churn_list, naive_rule
+    into name method value listed
+),
+
 methods as (
     select
-        'churn_list' as method,
-        count(*) filter (where on_list) as listed,
-        count(*) filter (where on_list and lapsed) as listed_lapsed,
-        coalesce(sum(revenue) filter (where on_list and lapsed), 0) as captured_revenue
-    from flagged
-    union all
-    select
-        'naive_rule' as method,
-        count(*) filter (where on_naive_list) as listed,
-        count(*) filter (where on_naive_list and lapsed) as listed_lapsed,
-        coalesce(sum(revenue) filter (where on_naive_list and lapsed), 0) as captured_revenue
-    from flagged
+        method,
+        count(*) filter (where listed) as listed,
+        count(*) filter (where listed and lapsed) as listed_lapsed,
+        coalesce(sum(revenue) filter (where listed and lapsed), 0) as captured_revenue
+    from listings
+    group by method
 ),
 
 final as (
@@ -87,6 +87,7 @@ final as (
     from methods
     cross join totals
     where totals.customers > 0
+    order by methods.method
 )
 
 select * from final
