@@ -122,6 +122,7 @@ async function runMarts(cfg: KehuConfig) {
     await assertIngestConsistent(db);
     const started = performance.now();
     const result = await buildMarts(db, cfg, () => {}, printStepDone);
+    if (result.engineBehind) process.stderr.write(`kehu: warning: the run is saved, but the engine's tables were not swapped in (${result.engineBehind}); the next \`kehu ingest\` or \`kehu run\` does it\n`);
     process.stderr.write(`${formatSlowestSteps(result.timings)} (${((performance.now() - started) / 1000).toFixed(1)} s in all)\n`);
     return result;
   } finally {

@@ -7,11 +7,11 @@
  * literals (the same variables as runner.ts's setAnalysisVariables). Staging models (stg_) become views on the
  * engine and are not pulled (DuckDB keeps its own view over the local rows).
  *
- * Safety (ClickHouse has no multi-statement transactions): each run builds `<model>__kehu_next` tables; only when
- * every pushed model succeeded and the local run is about to commit does `swap` exchange them with the models' tables
- * (EXCHANGE TABLES, atomic per table). A failed or killed run leaves the engine's model tables as they were; the
- * leftover __kehu_next tables are dropped by the next run.
+ * Safety (ClickHouse has no multi-statement transactions): each run builds `<model>__kehu_next` tables marked with
+ * its run id; they are exchanged with the models' tables only after the local database committed the run (see
+ * swap.ts for the protocol and how a killed run is repaired).
  */
+import { randomUUID } from "node:crypto";
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -19,9 +19,9 @@ import type { Db } from "../data/db.ts";
 import type { KehuConfig } from "../data/config.ts";
 import { filesBelow, PIPELINES_DIR } from "../pipelines/runner.ts";
 import type { Engine } from "./engine.ts";
+import { commitMarker, dropNext, marker, NEXT, pauseHook, swapIn } from "./swap.ts";
 
 export const CLICKHOUSE_SUFFIX = ".clickhouse.sql";
-const NEXT = "__kehu_next";
 
 export interface EngineModel {
   name: string;
@@ -56,6 +56,8 @@ export function loadEngineModels(dir: string = PIPELINES_DIR): EngineModel[] {
     ordered.push(m);
   };
   for (const m of models) visit(m, []);
+  // a view is swapped in as it was built: it must read the sources, not another pushed model's __kehu_next table
+  for (const m of models) if (m.view && m.dependsOn.length) throw new Error(`${m.file}: a staging view cannot read other ClickHouse models (${m.dependsOn.join(", ")})`);
   return ordered;
 }
 
@@ -95,27 +97,24 @@ function toNext(sql: string, models: readonly EngineModel[]): string {
 }
 
 export interface PushedRun {
+  /** This run's id: the comment on its engine tables and its row in the local kehu_engine_runs. */
+  runId: string;
   /** Pulled models (not views), in order. */
   pulled: string[];
   /** Per model: rows and Parquet bytes pulled, seconds on the engine. */
   stats: Array<{ name: string; rows: number; bytes: number; seconds: number }>;
   /** Load the pulled model `name` into the local database (a step's run). */
   load(db: Db, name: string): Promise<void>;
-  /** Exchange the __kehu_next tables with the models' tables (the last thing before the local commit). */
+  /** The last step inside the local transaction: mark the run committed (swap.ts commitMarker). */
+  commit(db: Db): Promise<void>;
+  /** After the local commit: exchange the __kehu_next tables with the models' tables, drop the pulled files. */
   swap(): Promise<void>;
-  /** Drop what is left of this run on the engine and the pulled files. */
+  /** After a failure before the commit: drop what is left of this run on the engine and the pulled files. */
   cleanup(): Promise<void>;
 }
 
 /** Rows per pulled Parquet file: a result is read in batches of customers (cityHash64(customer_id) % batches). */
 export const PULL_BATCH_ROWS = 1_000_000;
-
-async function dropNext(engine: Engine): Promise<void> {
-  const left = await engine.query<{ name: string; engine: string }>(
-    `select name, engine from system.tables where database = currentDatabase() and endsWith(name, '${NEXT}')`,
-  );
-  for (const t of left) await engine.command(`drop ${t.engine === "View" ? "view" : "table"} if exists ${t.name}`);
-}
 
 /**
  * Run every engine model into its __kehu_next table and pull the results into Parquet files (in batches); nothing
@@ -123,12 +122,15 @@ async function dropNext(engine: Engine): Promise<void> {
  */
 export async function pushDown(engine: Engine, config: KehuConfig, asOf: string | null, models: EngineModel[] = loadEngineModels()): Promise<PushedRun> {
   await dropNext(engine);
+  const runId = randomUUID();
+  const comment = `comment '${marker(runId)}'`;
   const vars = engineVariables(config.analysis, asOf);
   const dir = mkdtempSync(join(tmpdir(), "kehu-pull-"));
   const files = new Map<string, string[]>();
   const stats: PushedRun["stats"] = [];
+  const removeFiles = () => rmSync(dir, { recursive: true, force: true });
   const cleanup = async () => {
-    rmSync(dir, { recursive: true, force: true });
+    removeFiles();
     await dropNext(engine).catch(() => undefined);
   };
   try {
@@ -137,8 +139,8 @@ export async function pushDown(engine: Engine, config: KehuConfig, asOf: string 
       const sql = toNext(bindVariables(m.sql, vars, m.file), models);
       const target = m.name + NEXT;
       try {
-        if (m.view) await engine.command(`create view ${target} as\n${sql}`);
-        else await engine.command(`create table ${target} engine = MergeTree order by tuple() as\n${sql}`);
+        if (m.view) await engine.command(`create view ${target} ${comment} as\n${bindVariables(m.sql, vars, m.file)}`);
+        else await engine.command(`create table ${target} engine = MergeTree order by tuple() ${comment} as\n${sql}`);
       } catch (error) {
         throw new Error(`ClickHouse model ${m.name} (${m.file}) failed: ${(error as Error).message}`, { cause: error });
       }
@@ -157,11 +159,13 @@ export async function pushDown(engine: Engine, config: KehuConfig, asOf: string 
       files.set(m.name, parts);
       stats.push({ name: m.name, rows: Number(n), bytes, seconds: (performance.now() - started) / 1000 });
     }
+    await pauseHook("pulled");
   } catch (error) {
     await cleanup();
     throw error;
   }
   return {
+    runId,
     pulled: [...files.keys()],
     stats,
     async load(db, name) {
@@ -170,18 +174,13 @@ export async function pushDown(engine: Engine, config: KehuConfig, asOf: string 
       const list = parts.map((p) => `'${p.replace(/'/g, "''")}'`).join(", ");
       await db.exec(`create or replace table ${name} as select * from read_parquet([${list}])`);
     },
+    commit: (db) => commitMarker(db, runId, engine.label),
     async swap() {
-      for (const m of models) {
-        if (m.view) {
-          await engine.command(`create or replace view ${m.name} as\n${bindVariables(m.sql, vars, m.file)}`);
-          await engine.command(`drop view if exists ${m.name + NEXT}`);
-          continue;
-        }
-        // EXCHANGE needs both tables: the first run creates an empty one of the same structure
-        await engine.command(`create table if not exists ${m.name} as ${m.name + NEXT}`);
-        await engine.command(`exchange tables ${m.name + NEXT} and ${m.name}`);
+      try {
+        await swapIn(engine, runId, true);
+      } finally {
+        removeFiles();
       }
-      await dropNext(engine);
     },
     cleanup,
   };

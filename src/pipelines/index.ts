@@ -39,6 +39,8 @@ export interface RunResult {
   timings: StepTiming[];
   /** With a ClickHouse engine: the models run there and pulled back (rows, Parquet bytes, seconds). */
   pushedDown?: Array<{ name: string; rows: number; bytes: number; seconds: number }>;
+  /** The run committed but its engine tables could not be swapped in yet (why): the next ingest or run does it. */
+  engineBehind?: string;
 }
 
 /** Progress callbacks of a run: a step starts; a step ended after `seconds`. */
@@ -61,19 +63,27 @@ export async function runPipelines(
   const names = steps.map((s) => s.name);
   const result: RunResult = { asOf, steps: names, marts: names.filter(isMart), timings: [] };
   const last: Step[] = finish ? [{ name: "kehu_runs", dependsOn: names, file: PIPELINES_DIR, run: (tx) => finish(tx, result) }] : [];
-  // a ClickHouse engine computes the models that have a .clickhouse.sql variant; its tables swap in last, just before the commit
+  // a ClickHouse engine computes the models that have a .clickhouse.sql variant; its tables swap in after the commit
   const engine = await engineRun(db, config, asOf, steps, [...names, ...last.map((s) => s.name)]);
   if (!engine) {
     result.timings = await runSteps(db, [...steps, ...last], (s, i, n) => onStep(s.name, i, n), (s, i, n, sec) => onStepDone(s.name, i, n, sec));
     return result;
   }
+  let committed = false;
   try {
     result.pushedDown = engine.stats;
-    result.timings = await runSteps(db, [...engine.steps, ...last, engine.swap], (s, i, n) => onStep(s.name, i, n), (s, i, n, sec) => onStepDone(s.name, i, n, sec));
+    result.timings = await runSteps(db, [...engine.steps, ...last, engine.commit], (s, i, n) => onStep(s.name, i, n), (s, i, n, sec) => onStepDone(s.name, i, n, sec));
+    committed = true;
+    await engine.swap();
     return result;
   } catch (error) {
-    await engine.abandon();
-    throw error;
+    if (!committed) {
+      await engine.abandon();
+      throw error;
+    }
+    // the run is committed locally: the engine's tables are swapped in by the next `kehu ingest` or `kehu run`
+    result.engineBehind = (error as Error).message;
+    return result;
   } finally {
     await engine.close();
   }
