@@ -49,10 +49,12 @@ export const DEFAULT_MODEL_CHOICE: ModelChoiceRule = { margin: 0.02, biasToleran
  * holdout_bias_worse, other_holdout_better (it qualified, another qualified with a lower error), lowest_bic_replaced
  * (the default, replaced by a model better on the holdout), no_holdout (no holdout figures for it).
  */
-export type SelectionReason =
-  | "lowest_bic" | "lowest_bic_best_holdout" | "lowest_bic_within_margin" | "lowest_bic_others_biased" | "holdout_better"
-  | "not_converged" | "higher_bic" | "holdout_not_better" | "holdout_gain_below_margin" | "holdout_bias_worse"
-  | "other_holdout_better" | "lowest_bic_replaced" | "no_holdout";
+export const CHOSEN_REASONS = ["lowest_bic", "lowest_bic_best_holdout", "lowest_bic_within_margin", "lowest_bic_others_biased", "holdout_better"] as const;
+export const SELECTION_REASONS = [
+  ...CHOSEN_REASONS, "not_converged", "higher_bic", "holdout_not_better", "holdout_gain_below_margin", "holdout_bias_worse",
+  "other_holdout_better", "lowest_bic_replaced", "no_holdout",
+] as const;
+export type SelectionReason = (typeof SELECTION_REASONS)[number];
 
 export interface CandidateVerdict {
   name: string;
