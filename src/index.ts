@@ -7,7 +7,7 @@ import type { BgNbdParams, ParetoNbdParams, PurchaseModelName } from "./pipeline
 import { purchaseModelWithProbabilities, type PurchaseModelWithProbabilities } from "./pipelines/clv/probabilities.ts";
 
 export {
-  compressRows, compressSpendRows, computeClv, selectModel,
+  compressRows, compressSpendRows, computeClv,
   fitBgNbd, fitMbgNbd, fitParetoNbd, fitGammaGamma,
   bgNbdLogLikelihood, mbgNbdLogLikelihood, paretoNbdLogLikelihood,
   bgNbdPAlive, mbgNbdPAlive, paretoNbdPAlive,
@@ -30,6 +30,9 @@ export {
   fitBgBb, bgBbLogLikelihood, bgBbPAlive, bgBbConditionalExpected, bgBbExpected, bgBbProbabilityOfPurchases, bgBbDert,
 } from "./pipelines/clv/bgbb.ts";
 export type { BgBbParams, BgBbRow, BgBbFit } from "./pipelines/clv/bgbb.ts";
+
+export { chooseModel, selectModel, DEFAULT_MODEL_CHOICE } from "./pipelines/clv/selection.ts";
+export type { Candidate, CandidateVerdict, ModelChoice, ModelChoiceRule, SelectionReason } from "./pipelines/clv/selection.ts";
 
 export { parameterUncertainty, drawParameters } from "./pipelines/clv/uncertainty.ts";
 export type { ParameterUncertainty, UncertainModel } from "./pipelines/clv/uncertainty.ts";

@@ -91,6 +91,24 @@ export const configSchema = z
         horizonMonths: z.number().int().positive().max(120).default(12),
         /** With it, models are fitted on data before this date and validated on the rest. */
         holdoutStart: z.iso.date().optional(),
+        /**
+         * How the purchase model is chosen (src/pipelines/clv/selection.ts): the lowest BIC, replaced by another model
+         * only if its holdout RMSE is lower by at least `margin` (relative) and its |aggregate holdout bias| is not
+         * larger by more than `biasTolerance` (absolute share of the actual holdout total).
+         */
+        modelChoice: z
+          .object({
+            margin: z.number().min(0).max(1).default(0.02),
+            biasTolerance: z.number().min(0).max(1).default(0.02),
+          })
+          .strict()
+          .prefault({}),
+        /**
+         * L2 penalty on the model parameters as in lifetimes' penalizer_coef: every fit (BG/NBD, MBG/NBD, Pareto/NBD,
+         * Gamma-Gamma, BG/BB) minimises -LL / customers + penalizer * sum(param^2), time-rate parameters in units of
+         * the longest customer age. 0 (default): plain maximum likelihood. Try 0.001-0.1 for small or degenerate data.
+         */
+        penalizer: z.number().min(0).max(100).default(0),
         pAliveThreshold: z.number().min(0).max(1).default(0.5),
         /** The churn list holds at most this share of the customers active in the last 365 days. */
         churnListShare: z.number().gt(0).max(1).default(0.1),

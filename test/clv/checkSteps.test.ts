@@ -64,8 +64,9 @@ describe("model_uncertainty", () => {
 
 describe("purchase_count_forecast", () => {
   it("splits a cohort of 2,357 new customers into 0..9 and 10+ purchases over 12 months", async () => {
-    const rows = await db.all<{ model: string; n: number; label: string; probability: number; expected_customers: number; customers: number; horizon_periods: number }>(
+    const rows = await db.all<{ model: string; n: number; label: string; probability: number; expected_customers: number; customers: number; horizon_periods: number; period: string }>(
       "select * from purchase_count_forecast order by n");
+    expect(rows.every((r) => r.period === "week")).toBe(true);
     expect(rows.map((r) => r.label)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10+"]);
     expect(rows.every((r) => r.model === selected.model && r.customers === 2357)).toBe(true);
     expect(rows[0].horizon_periods).toBeCloseTo(365.25 / 7, 9);
@@ -103,8 +104,9 @@ describe("model_checks", () => {
 
 describe("model_surfaces", () => {
   it("covers frequency 0..max observed x recency 0..max T for the selected model", async () => {
-    const rows = await db.all<{ model: string; frequency: number; recency: number; T: number; p_alive: number; expected_next_period: number }>(
+    const rows = await db.all<{ model: string; frequency: number; recency: number; T: number; p_alive: number; expected_next_period: number; period: string }>(
       "select * from model_surfaces order by frequency, recency");
+    expect(rows.every((r) => r.period === "week")).toBe(true);
     const [{ maxF, maxT }] = await db.all<{ maxF: number; maxT: number }>('select max(frequency)::integer as "maxF", max(T)::double as "maxT" from customer_summary');
     expect(rows.length).toBe(1 + maxF * (Math.floor(maxT) + 1));
     expect(rows.every((r) => r.model === selected.model && r.T === maxT)).toBe(true);

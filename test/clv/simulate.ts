@@ -58,3 +58,35 @@ export function simulateCustomers(
   }
   return { x, tx, T, m };
 }
+
+/**
+ * n customers of a BG/NBD purchase process with their purchase days (whole days, the first purchase on the day
+ * of acquisition, uniform over the first `acquisitionWeeks`), observed for `weeks`: a holdout split takes a prefix.
+ */
+export function simulatePurchaseDays(n: number, bg: BgNbdParams, { seed = 1, weeks = 78, acquisitionWeeks = 12 } = {}): number[][] {
+  const rand = createRng(seed);
+  const end = weeks * 7;
+  const customers: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const first = Math.floor(rand() * acquisitionWeeks * 7);
+    const lambda = randomGamma(rand, bg.r, bg.alpha) / 7;
+    const p = randomBeta(rand, bg.a, bg.b);
+    const days = [first];
+    let t = first;
+    for (;;) {
+      t += -Math.log(1 - rand()) / lambda;
+      if (t >= end) break;
+      const day = Math.floor(t);
+      if (day !== days.at(-1)) days.push(day);
+      if (rand() < p) break;
+    }
+    customers.push(days);
+  }
+  return customers;
+}
+
+/** The (frequency, recency, T) summary in weeks of purchase days observed up to day `cutoff` (exclusive). */
+export function summarise(days: number[], cutoff: number): { frequency: number; recency: number; T: number } {
+  const seen = days.filter((d) => d < cutoff);
+  return { frequency: seen.length - 1, recency: (seen.at(-1)! - seen[0]) / 7, T: (cutoff - 1 - seen[0]) / 7 };
+}

@@ -255,16 +255,34 @@ describe("model_validation on the CDNOW sample transactions (calibration to 1997
       expect(w39.period_end).toBe("1997-09-30");
       expect(Math.abs(w39.predicted / w39.actual - 1)).toBeLessThan(0.05);
     }
-    // With validation data the model is chosen by holdout RMSE.
+    // With validation data the lowest BIC stands unless another model is better on the holdout RMSE by the margin
+    // without a worse aggregate bias (selection.ts; this assertion was "lowest holdout RMSE" before issue 13).
     await db.exec(`create table customer_summary (${SUMMARY_SQL})`);
     await db.exec(`insert into customer_summary select customer_id, null, null, frequency + 1, 0, 0, frequency, recency, T, 0
       from (select customer_id, count(*) - 1 as frequency, (max(purchased_on) - min(purchased_on)) / 7 as recency, ('1998-06-30'::date - min(purchased_on)) / 7 as T
             from int_purchases group by all)`);
     await runOnly(db, config, ["model_fit"]);
-    const fits = await db.all<{ model: string; holdout_rmse: number | null; selected: boolean }>(
-      "select model, holdout_rmse, selected from model_fit where model <> 'gammagamma' order by holdout_rmse");
-    expect(fits.every((f) => f.holdout_rmse != null)).toBe(true);
-    expect(fits.map((f) => f.selected)).toEqual([true, false, false]);
+    const fits = await db.all<{ model: string; bic: number; holdout_rmse: number | null; holdout_bias: number | null; selected: boolean;
+      selection_reason: string; bic_delta: number; holdout_gain: number; bias_change: number; selection_margin: number }>(
+      `select model, bic, holdout_rmse, holdout_bias, selected, selection_reason, bic_delta, holdout_gain, bias_change, selection_margin
+       from model_fit where model <> 'gammagamma' order by bic`);
+    expect(fits.every((f) => f.holdout_rmse != null && f.holdout_bias != null)).toBe(true);
+    // the figures are the validation summary's: bias = predicted / actual - 1, gains relative to the lowest BIC
+    for (const f of fits) {
+      const s = rows.find((r) => r.model === f.model && r.kind === "summary")!;
+      expect(f.holdout_rmse).toBeCloseTo(s.rmse!, 12);
+      expect(f.holdout_bias).toBeCloseTo(s.predicted / s.actual - 1, 12);
+      expect(f.bic_delta).toBeCloseTo(f.bic - fits[0].bic, 6);
+      expect(f.holdout_gain).toBeCloseTo((fits[0].holdout_rmse! - f.holdout_rmse!) / fits[0].holdout_rmse!, 12);
+      expect(f.bias_change).toBeCloseTo(Math.abs(f.holdout_bias!) - Math.abs(fits[0].holdout_bias!), 12);
+      expect(f.selection_margin).toBe(0.02);
+    }
+    // Pareto/NBD has the lowest holdout RMSE, but only 0.27% below MBG/NBD's (lowest BIC): within the 2% margin
+    expect(fits.map((f) => [f.model, f.selected, f.selection_reason])).toEqual([
+      ["mbgnbd", true, "lowest_bic_within_margin"], ["pnbd", false, "holdout_gain_below_margin"], ["bgnbd", false, "holdout_not_better"],
+    ]);
+    expect(fits[1].holdout_gain).toBeGreaterThan(0);
+    expect(fits[1].holdout_gain).toBeLessThan(0.02);
   });
 });
 

@@ -3,8 +3,10 @@
  * non-default value (so unwiring one fails a test). Runs the whole pipeline on the CRM fixture (10 accounts, as of
  * 2024-06-30) once per setting.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runFixture, type PipelineDb } from "../helpers/pipeline.ts";
+import { runFixture, type Fixture, type PipelineDb } from "../helpers/pipeline.ts";
 import { crmConfig, crmFixture } from "../fixtures/crm/accounts.ts";
 
 async function run(analysis: Record<string, unknown> = {}): Promise<PipelineDb> {
@@ -73,5 +75,49 @@ describe("analysis settings reach the marts", () => {
       expect(half[i].clv).toBeCloseTo(r.clv / 2, 9);
       if (r.clv > 0) expect(discounted[i].clv).toBeLessThan(r.clv);
     });
+  });
+});
+
+describe("analysis settings reach the model fits (CDNOW sample transactions, 2,357 customers)", () => {
+  // The CRM fixture has too few customers to fit a model, so these run model_fit (and model_validation) on CDNOW.
+  const cdnow = (): Fixture => ({
+    transactions: readFileSync(path.resolve(__dirname, "../../../shared/data/cdnow/CDNOW_sample.txt"), "utf8").trim().split(/\r?\n/).map((line, i) => {
+      const [, id, ymd, cds, dollars] = line.trim().split(/\s+/);
+      return { order_id: `o${i + 1}`, customer_id: String(Number(id)), ordered_at: `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`, amount: Number(dollars), quantity: Number(cds) };
+    }),
+  });
+  const fits = async (analysis: Record<string, unknown>) => {
+    const p = await runFixture(cdnow(), { config: { analysis: { asOf: "1998-06-30", period: "week", ...analysis } }, only: ["model_fit"] });
+    try {
+      return await p.rows<{ model: string; params: string; selected: boolean; selection_reason: string; penalizer: number; selection_margin: number | null }>(
+        "select model, params, selected, selection_reason, penalizer, selection_margin from model_fit order by model");
+    } finally {
+      await p.db.close();
+    }
+  };
+
+  it("penalizer: every fit shrinks and model_fit records the coefficient", async () => {
+    const plain = await fits({});
+    const penalized = await fits({ penalizer: 0.001 });
+    expect(plain.every((f) => f.penalizer === 0)).toBe(true);
+    expect(penalized.every((f) => f.penalizer === 0.001)).toBe(true);
+    expect(plain.map((f) => f.model)).toEqual(["bgnbd", "gammagamma", "mbgnbd", "pnbd"]);
+    // what the penalty weighs, sum((p / s)^2) with alpha and beta in units of the longest age (545 days = 77.86
+    // weeks: 1997-01-01 to 1998-06-30), is smaller at the penalised optimum (it trades likelihood for it)
+    const weighed = (f: { model: string; params: string }) => Object.entries(JSON.parse(f.params) as Record<string, number>)
+      .reduce((s, [k, v]) => s + (f.model !== "gammagamma" && (k === "alpha" || k === "beta") ? v / (545 / 7) : v) ** 2, 0);
+    plain.forEach((f, i) => {
+      expect(penalized[i].params, f.model).not.toEqual(f.params);
+      expect(weighed(penalized[i]), f.model).toBeLessThan(weighed(f));
+    });
+  });
+
+  it("modelChoice: a margin near 0 (and any bias allowed) lets the lowest holdout RMSE replace the lowest BIC", async () => {
+    const holdout = { holdoutStart: "1997-10-01" };
+    const byDefault = await fits(holdout);
+    expect(byDefault.filter((f) => f.selected && f.model !== "gammagamma").map((f) => [f.model, f.selection_reason])).toEqual([["mbgnbd", "lowest_bic_within_margin"]]);
+    const loose = await fits({ ...holdout, modelChoice: { margin: 0.001, biasTolerance: 1 } });
+    expect(loose.filter((f) => f.selected && f.model !== "gammagamma").map((f) => [f.model, f.selection_reason])).toEqual([["pnbd", "holdout_better"]]);
+    expect(loose.find((f) => f.model === "pnbd")!.selection_margin).toBe(0.001);
   });
 });

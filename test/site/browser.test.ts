@@ -209,7 +209,7 @@ describe("site after two pipeline runs (demo, 300 customers)", () => {
     await page.close();
   });
 
-  it.each(["churn", "followup", "value-matrix", "accounts"])("%s loads without errors and draws its charts", { timeout: 120_000 }, async (path) => {
+  it.each(["churn", "followup", "value-matrix", "accounts", "clv"])("%s loads without errors and draws its charts", { timeout: 120_000 }, async (path) => {
     const { page, problems } = await open(path, demoBase);
     await page.screenshot({ path: join(SCREENSHOTS, `demo_${path}.png`), fullPage: true });
     await expectChartsDrawn(page, path);
@@ -219,6 +219,15 @@ describe("site after two pipeline runs (demo, 300 customers)", () => {
       expect(text).toContain("赢回名单");
     }
     if (path === "followup") expect(text).toMatch(/显示 [\d,]+ 位，跟进队列共 [\d,]+ 位/);
+    if (path === "clv") {
+      // issue 13: why the model, parameter intervals, the period-transactions check with its verdict, the surfaces
+      // (two heatmaps) and the purchase-count forecast, each with what it is for
+      for (const heading of ["为什么选这个模型", "参数估计及 95% 区间", "模型能否复现数据？", "模型按重复购买次数和最近购买给出的判断", "新客户会买几次？"]) expect(text).toContain(heading);
+      expect(text).toMatch(/采用 (BG\/NBD|MBG\/NBD|Pareto\/NBD)(：它的 BIC 最小|，而不是)/);
+      expect(text).toMatch(/拟合(良好|一般|较差)/);
+      expect(text).toContain("终身价值 90% 下限");
+      expect(await page.locator(".kehu-chart").count()).toBeGreaterThanOrEqual(8);
+    }
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { countMarks, render } from "../helpers/vega.ts";
+import { CHOSEN_REASONS, SELECTION_REASONS } from "../../src/pipelines/clv/selection.ts";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 type Builder = (rows: unknown[], locale: string, options?: Record<string, unknown>) => Record<string, unknown>;
@@ -52,6 +53,23 @@ const validation = [
   { bucket: "0", actual: 0.2, predicted: 0.25 },
   { bucket: "1", actual: 0.6, predicted: 0.55 },
   { bucket: "7+", actual: 3.1, predicted: 2.9 },
+];
+// The period-transactions check (3 classes), a 2 x 2 model surface, and a purchase-count forecast (3 bars).
+const checkClasses = [
+  { label: "0", actual: 1411, expected: 1400.2 },
+  { label: "1", actual: 439, expected: 450.5 },
+  { label: "7+", actual: 80, expected: 76.1 },
+];
+const surface = [
+  { frequency: 0, recency: 0, p_alive: 1, expected_next_period: 0.05 },
+  { frequency: 1, recency: 0, p_alive: 0.4, expected_next_period: 0.02 },
+  { frequency: 1, recency: 10, p_alive: 0.9, expected_next_period: 0.1 },
+  { frequency: 2, recency: 10, p_alive: 0.95, expected_next_period: 0.2 },
+];
+const purchaseCounts = [
+  { n: 0, label: "0", probability: 0.6, expected_customers: 600 },
+  { n: 1, label: "1", probability: 0.3, expected_customers: 300 },
+  { n: 10, label: "10+", probability: 0.1, expected_customers: 100 },
 ];
 const tracking = [
   { period: "2024-01-07", actual: 1, predicted: 1.2 },
@@ -121,6 +139,11 @@ const cases: Array<[string, Builder, unknown[], Record<string, unknown>, string,
   ["validationBuckets", clv.validationBucketsSpec, validation, {}, "rect", 6],
   // two lines plus the holdout rule
   ["tracking", clv.trackingSpec, tracking, { holdoutStart: "2024-01-14" }, "line", 2],
+  // 3 classes x (actual, model)
+  ["periodTransactions", clv.periodTransactionsSpec, checkClasses, {}, "rect", 6],
+  ["modelSurface p_alive", clv.modelSurfaceSpec, surface, { measure: "p_alive" }, "rect", 4],
+  ["modelSurface expected", clv.modelSurfaceSpec, surface, { measure: "expected_next_period" }, "rect", 4],
+  ["purchaseCount", clv.purchaseCountSpec, purchaseCounts, {}, "rect", 3],
   ["valueMatrix", valueMatrix.valueMatrixSpec, matrix, { thresholds: { currentValue: 100, growthPotential: 50 } }, "symbol", 4],
   // 2 quadrants x 2 panels
   ["quadrantTotals", valueMatrix.quadrantTotalsSpec, quadrantTotals, {}, "rect", 4],
@@ -225,6 +248,10 @@ describe("page strings", () => {
       "segment.": ["champions", "loyal", "potential_loyalists", "new", "at_risk", "cant_lose", "hibernating", "lost"],
       "segment.desc.": ["champions", "loyal", "potential_loyalists", "new", "at_risk", "cant_lose", "hibernating", "lost"],
       "clv.model.": ["bgnbd", "pnbd", "mbgnbd", "gammagamma", "historical"],
+      "clv.period.": ["day", "week", "month"],
+      "clv.checks.verdict.": ["good", "fair", "poor"],
+      "clv.choice.reason.": [...CHOSEN_REASONS],
+      "clv.choice.verdict.": [...SELECTION_REASONS],
       "col.": ["frequency_score", "credit_score", "influence_score", "prospects_score", "loyalty_score", "region", "sales_rep", "category"],
     };
     const dynamic = Object.entries(built)

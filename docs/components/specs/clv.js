@@ -130,3 +130,93 @@ export function trackingSpec(rows, locale, { holdoutStart, temporal = true } = {
     ],
   };
 }
+
+// Models an analyst can defend (issue 13): the period-transactions check, the model surfaces, the purchase-count
+// forecast. Rows come from the clv.json loader (marts model_checks, model_surfaces, purchase_count_forecast).
+
+/**
+ * Customers by number of repeat purchases, actual vs what the fitted model expects (lifetimes'
+ * plot_period_transactions); rows: {label, actual, expected}, labels in order 0..6, 7+.
+ */
+export function periodTransactionsSpec(rows, locale) {
+  const l = labelsFor(locale);
+  return {
+    ...frame(rows, l.periodTransactionsTitle),
+    transform: [
+      { fold: ["actual", "expected"], as: ["series_key", "value"] },
+      { calculate: `datum.series_key === 'actual' ? '${l.actual}' : '${l.modelExpected}'`, as: "series" },
+    ],
+    mark: { type: "bar", tooltip: true },
+    encoding: {
+      x: { field: "label", type: "ordinal", sort: null, title: l.frequencyRepeat, axis: { labelAngle: 0 } },
+      xOffset: { field: "series", type: "nominal", sort: [l.actual, l.modelExpected] },
+      y: { field: "value", type: "quantitative", title: l.customers, axis: { format: NUMBER, tickMinStep: 1 } },
+      color: { field: "series", type: "nominal", title: null, sort: [l.actual, l.modelExpected], scale: { range: ["#4c78a8", "#f58518"] } },
+      tooltip: [
+        { field: "label", type: "ordinal", title: l.frequencyRepeat },
+        { field: "series", type: "nominal", title: l.series },
+        { field: "value", type: "quantitative", title: l.customers, format: DECIMAL },
+      ],
+    },
+  };
+}
+
+/**
+ * The fitted model's own surface on a frequency (x) x recency (y, latest on top) grid for a customer observed as
+ * long as the longest-observed one (lifetimes' plot_probability_alive_matrix / plot_frequency_recency_matrix).
+ * rows: {frequency, recency, p_alive, expected_next_period}; `measure` picks the colour.
+ */
+export function modelSurfaceSpec(rows, locale, { measure = "p_alive" } = {}) {
+  const l = labelsFor(locale);
+  const isPAlive = measure === "p_alive";
+  const title = isPAlive ? l.surfacePAliveTitle : l.surfaceExpectedTitle;
+  const measureTitle = isPAlive ? l.modelPAlive : l.expectedNextPeriod;
+  const format = isPAlive ? PERCENT : DECIMAL;
+  // Ordinal axes with many values: label about every tenth one.
+  const every = (field) => {
+    const values = [...new Set(rows.map((r) => r[field]))].sort((a, b) => a - b);
+    const step = Math.max(1, Math.ceil(values.length / 10));
+    return values.filter((_, i) => i % step === 0);
+  };
+  return {
+    ...frame(rows, title, { height: 320 }),
+    mark: { type: "rect", tooltip: true },
+    encoding: {
+      x: { field: "frequency", type: "ordinal", title: l.frequencyRepeat, axis: { labelAngle: 0, values: every("frequency") } },
+      y: { field: "recency", type: "ordinal", sort: "descending", title: l.recencyPeriods, axis: { values: every("recency") } },
+      color: {
+        field: measure,
+        type: "quantitative",
+        title: measureTitle,
+        scale: isPAlive ? { scheme: "redyellowgreen", domain: [0, 1] } : { scheme: "blues" },
+        legend: { format },
+      },
+      tooltip: [
+        { field: "frequency", type: "ordinal", title: l.frequencyRepeat },
+        { field: "recency", type: "quantitative", title: l.recencyPeriods, format: DECIMAL },
+        { field: measure, type: "quantitative", title: measureTitle, format },
+      ],
+    },
+  };
+}
+
+/**
+ * Expected number of new customers (a cohort as large as the customer base) making n purchases over the horizon,
+ * from P(X(t) = n); rows: {label, expected_customers, probability}, labels in order 0..9, 10+.
+ */
+export function purchaseCountSpec(rows, locale) {
+  const l = labelsFor(locale);
+  return {
+    ...frame(rows, l.purchaseCountTitle),
+    mark: { type: "bar", tooltip: true, color: "#4c78a8" },
+    encoding: {
+      x: { field: "label", type: "ordinal", sort: null, title: l.purchasesInHorizon, axis: { labelAngle: 0 } },
+      y: { field: "expected_customers", type: "quantitative", title: l.expectedCustomers, axis: { format: NUMBER } },
+      tooltip: [
+        { field: "label", type: "ordinal", title: l.purchasesInHorizon },
+        { field: "expected_customers", type: "quantitative", title: l.expectedCustomers, format: NUMBER },
+        { field: "probability", type: "quantitative", title: l.probability, format: PERCENT },
+      ],
+    },
+  };
+}

@@ -11,7 +11,7 @@
 import betaln from "@stdlib/math-base-special-betaln";
 import gammaln from "@stdlib/math-base-special-gammaln";
 import hyp2f1 from "@stdlib/math-base-special-hyp2f1";
-import type { FitResult } from "./models.ts";
+import { l2Penalty, type FitResult } from "./models.ts";
 import { minimizeMultiStart } from "./optimize.ts";
 
 export interface BgBbParams { alpha: number; beta: number; gamma: number; delta: number }
@@ -123,7 +123,7 @@ export function compressBgBbRows(rows: BgBbRow[]): BgBbRow[] {
 }
 
 /** Maximum-likelihood BG/BB parameters: multi-start Nelder-Mead then BFGS on the log-parameters (optimize.ts). */
-export function fitBgBb(input: BgBbRow[]): BgBbFit {
+export function fitBgBb(input: BgBbRow[], options: { penalizer?: number } = {}): BgBbFit {
   const started = performance.now();
   const rows = compressBgBbRows(input);
   const nCustomers = rows.reduce((s, r) => s + (r.weights ?? 1), 0);
@@ -132,16 +132,19 @@ export function fitBgBb(input: BgBbRow[]): BgBbFit {
   if (nCustomers === 0) {
     return { model: "bgbb", params: toParams([0, 0, 0, 0]), logLikelihood: NaN, bic: NaN, converged: false, iterations: 0, message: "no customers to fit", nCustomers, seconds: 0 };
   }
+  const penalizer = options.penalizer ?? 0;
+  // lifetimes' L2 penalty (l2Penalty in models.ts; BetaGeoBetaBinomFitter: the periods are not rescaled)
+  const penalty = (theta: number[]) => (penalizer > 0 ? l2Penalty(theta.map(Math.exp), penalizer, nCustomers).value : 0);
   const objective = (theta: number[]) => {
     if (theta.some((v) => !Number.isFinite(v) || Math.abs(v) > 30)) return Infinity;
-    const ll = bgBbLogLikelihood(toParams(theta), rows);
+    const ll = bgBbLogLikelihood(toParams(theta), rows) - penalty(theta);
     return Number.isFinite(ll) ? -ll : Infinity;
   };
   const starts = [[1, 1, 1, 1], [0.5, 0.5, 0.5, 2], [2, 1, 0.5, 3]].map((s) => s.map(Math.log));
   const scale = Math.max(1, Math.abs(objective(starts[0])));
   const result = minimizeMultiStart(objective, starts, { gradientTolerance: 1e-8 * scale });
   const params = toParams(result.x);
-  const logLikelihood = -result.fx;
+  const logLikelihood = -result.fx + penalty(result.x);
   const boundary = result.x.some((v) => Math.abs(v) > 25);
   return {
     model: "bgbb", params, logLikelihood, bic: 4 * Math.log(nCustomers) - 2 * logLikelihood,

@@ -12,7 +12,7 @@ import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
 import type { PurchaseModelName } from "./models.ts";
 import {
-  CLV_COLUMNS, CLV_SQL, clvRowValues, fitPurchaseModels, fitSpendModel, predictCustomers, predictOptionsFor, readCalibration,
+  CLV_COLUMNS, CLV_SQL, clvRowValues, fitOptionsFor, fitPurchaseModels, fitSpendModel, predictCustomers, predictOptionsFor, readCalibration,
   replaceTable, selectedModels, valueMatrixStep,
 } from "./steps.ts";
 
@@ -27,8 +27,8 @@ export function calibrationSteps(config: KehuConfig): Step[] {
       const rows = await readCalibration(db);
       const [selected] = await db.all<{ model: string }>("select model from model_fit where selected and model <> 'gammagamma'");
       // Refit only the model chosen on the full data: the backtest measures the list the product would have made.
-      const purchaseFit = selected && rows.length ? fitPurchaseModels(rows, [selected.model as PurchaseModelName])[0] : undefined;
-      const spendFit = rows.length ? fitSpendModel(rows) : undefined;
+      const purchaseFit = selected && rows.length ? fitPurchaseModels(rows, [selected.model as PurchaseModelName], fitOptionsFor(config.analysis))[0] : undefined;
+      const spendFit = rows.length ? fitSpendModel(rows, fitOptionsFor(config.analysis)) : undefined;
       const fits = [purchaseFit, spendFit]
         .filter((f) => f?.converged)
         .map((f) => ({ model: f!.model, params: JSON.stringify(f!.params) }));

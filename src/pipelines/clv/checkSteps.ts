@@ -9,6 +9,8 @@
  *   (a seeded parametric bootstrap over the selected purchase model and Gamma-Gamma); NULL without a usable model.
  * - model_checks: the period-transactions check of every converged purchase model (checks.ts).
  * - model_surfaces: P(alive) and next-period expected purchases on a frequency x recency grid, selected model.
+ * purchase_count_forecast and model_surfaces carry `period` (analysis.period: day, week, month), the unit of
+ * horizon_periods, recency, T and "next period", so the site can name it.
  */
 import type { Db } from "../../data/db.ts";
 import type { KehuConfig } from "../../data/config.ts";
@@ -64,11 +66,11 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
     const selected = (await convergedFits(db)).find((f) => f.selected && isPurchase(f));
     const rows = selected
       ? purchaseCountDistribution((n, t) => probabilityOfPurchases(selected.model as PurchaseModelName, JSON.parse(selected.params), n, t), horizon, summary.length)
-        .map((r) => [selected.model, r.n, r.label, r.probability, r.expectedCustomers, summary.length, horizon])
+        .map((r) => [selected.model, r.n, r.label, r.probability, r.expectedCustomers, summary.length, horizon, analysis.period])
       : [];
     await replaceTable(db, "purchase_count_forecast",
-      "model varchar, n integer, label varchar, probability double, expected_customers double, customers integer, horizon_periods double",
-      ["model", "n", "label", "probability", "expected_customers", "customers", "horizon_periods"], rows);
+      "model varchar, n integer, label varchar, probability double, expected_customers double, customers integer, horizon_periods double, period varchar",
+      ["model", "n", "label", "probability", "expected_customers", "customers", "horizon_periods", "period"], rows);
   });
 
   const modelUncertainty = step("model_uncertainty", async (db) => {
@@ -126,10 +128,10 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
       const maxFrequency = Math.max(...summary.map((r) => r.frequency));
       const maxT = Math.max(...summary.map((r) => r.T));
       rows = modelSurface(model, maxFrequency, maxT)
-        .map((c) => [selected.model, c.frequency, c.recency, c.T, finiteOrNull(c.pAlive), finiteOrNull(c.expectedNextPeriod)]);
+        .map((c) => [selected.model, c.frequency, c.recency, c.T, finiteOrNull(c.pAlive), finiteOrNull(c.expectedNextPeriod), analysis.period]);
     }
-    await replaceTable(db, "model_surfaces", 'model varchar, frequency integer, recency double, "T" double, p_alive double, expected_next_period double',
-      ["model", "frequency", "recency", "T", "p_alive", "expected_next_period"], rows);
+    await replaceTable(db, "model_surfaces", 'model varchar, frequency integer, recency double, "T" double, p_alive double, expected_next_period double, period varchar',
+      ["model", "frequency", "recency", "T", "p_alive", "expected_next_period", "period"], rows);
   });
 
   return [purchaseCountForecast, modelUncertainty, customerClvInterval, modelChecks, modelSurfaces];

@@ -575,6 +575,27 @@ export const PARETO_COARSE_ROWS = 1000;
 export interface FitOptions {
   /** Give up (converged = false, with the reason) after this long, so a pathological fit cannot stall a run. */
   timeBudgetMs: number;
+  /** L2 penalty coefficient (lifetimes' penalizer_coef, see l2Penalty); 0 = maximum likelihood. */
+  penalizer?: number;
+}
+
+/**
+ * lifetimes' penalty, -LL / sum(weights) + penalizer_coef * sum(params ** 2) on the natural-scale parameters
+ * (lifetimes/fitters/beta_geo_fitter.py, BetaGeoFitter._negative_log_likelihood; the same in the MBG/NBD,
+ * Gamma-Gamma and BG/BB fitters; the Pareto/NBD fitter divides by weights.mean() instead, which we do not copy),
+ * multiplied here by the total weight W, as kehu minimises -LL itself: W * c * sum((p_k / s_k)^2). lifetimes fits
+ * BG/NBD, MBG/NBD and Pareto/NBD on time scaled so the longest customer age is 1, so their time-rate parameters
+ * (alpha; Pareto/NBD's beta) are penalised in units of max(T): s_k = max T for those, 1 otherwise.
+ * Returns the penalty and its gradient in the natural parameters.
+ */
+export function l2Penalty(params: number[], penalizer: number, weight: number, scales?: number[]): { value: number; gradient: number[] } {
+  let value = 0;
+  const gradient = params.map((p, k) => {
+    const s = scales?.[k] ?? 1;
+    value += (p / s) ** 2;
+    return (2 * weight * penalizer * p) / (s * s);
+  });
+  return { value: weight * penalizer * value, gradient };
 }
 
 // A fit that needs longer is wandering towards a boundary (e.g. data without dropout): say so, do not stall the run.
@@ -613,6 +634,8 @@ interface FitSpec<P> {
   starts: number[][];
   nCustomers: number;
   distinctRows: number;
+  /** Divisor of each parameter in the L2 penalty (l2Penalty); default 1. */
+  penaltyScales?: number[];
   /** The same on a random subsample of the rows (total weight `weight`), for the coarse search and warm start. */
   coarse?: { logLik: (params: P) => number; logLikGradient?: (params: P) => ValueGradient; weight: number };
   /**
@@ -637,25 +660,30 @@ function fitWith<P>(spec: FitSpec<P>, fitOptions: FitOptions): FitResult<P> {
     if (performance.now() > deadline) throw new TimeBudgetExceeded(fitOptions.timeBudgetMs);
     return theta.some((v) => !Number.isFinite(v) || Math.abs(v) > 30);
   };
-  const negative = (ll: (params: P) => number) => (theta: number[]) => {
+  const penalizer = fitOptions.penalizer ?? 0;
+  // The penalty on customers' total weight `w` (the coarse subsample has its own), in the natural parameters.
+  const penalty = (theta: number[], w: number) => (penalizer > 0 ? l2Penalty(theta.map(Math.exp), penalizer, w, spec.penaltyScales) : null);
+  const negative = (ll: (params: P) => number, w: number) => (theta: number[]) => {
     if (outOfRange(theta)) return Infinity;
-    const value = ll(toParams(theta));
+    const value = ll(toParams(theta)) - (penalty(theta, w)?.value ?? 0);
     return Number.isFinite(value) ? -value : Infinity;
   };
-  // d(-LL)/d(log p) = -p dLL/dp
-  const negativeGradient = (llg: ((params: P) => ValueGradient) | undefined) => llg && ((theta: number[]) => {
+  // d(-LL + penalty)/d(log p) = -p (dLL/dp - dpenalty/dp)
+  const negativeGradient = (llg: ((params: P) => ValueGradient) | undefined, w: number) => llg && ((theta: number[]) => {
     if (outOfRange(theta)) return theta.map(() => NaN);
     const { gradient } = llg(toParams(theta));
-    return gradient.map((g, i) => -Math.exp(theta[i]) * g);
+    const pen = penalty(theta, w)?.gradient;
+    return gradient.map((g, i) => -Math.exp(theta[i]) * (g - (pen?.[i] ?? 0)));
   });
-  const objective = negative(spec.logLik);
+  const objective = negative(spec.logLik, nCustomers);
   const coarse = spec.coarse;
   const options: MultiStartOptions = {
-    coarse: coarse && negative(coarse.logLik),
-    gradient: negativeGradient(spec.logLikGradient),
-    coarseGradient: coarse && negativeGradient(coarse.logLikGradient),
+    coarse: coarse && negative(coarse.logLik, coarse.weight),
+    gradient: negativeGradient(spec.logLikGradient, nCustomers),
+    coarseGradient: coarse && negativeGradient(coarse.logLikGradient, coarse.weight),
     coarseScale: coarse ? nCustomers / coarse.weight : undefined,
-    check: spec.check && ((theta, coarseFx) => spec.check!(toParams(theta), -coarseFx)),
+    // The early stop is for a likelihood flat in a direction; the penalty makes the objective curve there.
+    check: spec.check && penalizer === 0 ? (theta, coarseFx) => spec.check!(toParams(theta), -coarseFx) : undefined,
   };
   let result: ReturnType<typeof minimizeMultiStart>;
   try {
@@ -667,7 +695,8 @@ function fitWith<P>(spec: FitSpec<P>, fitOptions: FitOptions): FitResult<P> {
     return failed(error.message);
   }
   const params = toParams(result.x);
-  const logLikelihood = -result.fx;
+  // The log-likelihood (and BIC) of the data at the estimate, without the penalty.
+  const logLikelihood = -result.fx + (penalty(result.x, nCustomers)?.value ?? 0);
   const boundary = result.x.some((v) => Math.abs(v) > 25);
   const converged = result.converged && Number.isFinite(logLikelihood) && !boundary;
   const message = !result.stoppedEarly && boundary ? `a parameter ran to the edge of its range (${JSON.stringify(params)}): model not identified by these data` : result.message;
@@ -723,6 +752,9 @@ function dropoutCheck<P>(logLikelihood: (p: P, data: CompressedRows) => number, 
   };
 }
 
+/** The purchase models' parameters in units of time (scale parameters of the purchase and dropout rates). */
+const TIME_RATE_PARAMS = new Set(["alpha", "beta"]);
+
 /**
  * The three purchase models fit the same way: likelihood on all rows, starts scaled by the mean T, the coarse
  * multi-start phase on a subsample (polished there with the analytic gradient when there is one: the warm start
@@ -736,7 +768,9 @@ function fitPurchaseModel<P extends object>(
   const data = asRows(input);
   const meanT = Math.max(meanOf(data.T, data.weight), 1e-3);
   const coarse = subsampleRows(data, coarseRows);
+  const maxT = data.T.reduce((m, t) => Math.max(m, t), 0) || 1;
   return fitWith<P>({
+    penaltyScales: names.map((k) => (TIME_RATE_PARAMS.has(k) ? maxT : 1)),
     model, names, logLik: (p) => logLikelihood(p, data), logLikGradient: logLikGradient && ((p) => logLikGradient(p, data)),
     starts: starts(meanT), nCustomers: data.n, distinctRows: data.x.length,
     coarse: { logLik: (p) => logLikelihood(p, coarse), logLikGradient: logLikGradient && ((p) => logLikGradient(p, coarse)), weight: coarse.n },
@@ -845,27 +879,4 @@ export function computeClv(
     previous = cumulative;
   }
   return clv;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Model choice
-
-export interface Candidate {
-  name: string;
-  converged: boolean;
-  bic: number;
-  /** Holdout error (lower is better) when validation data exist. */
-  holdoutError?: number | null;
-}
-
-/**
- * Pick among converged candidates: by holdout error when every converged candidate has one (out-of-sample accuracy
- * is what the predictions are for), else by BIC. Returns null when nothing converged.
- */
-export function selectModel(candidates: Candidate[]): string | null {
-  const usable = candidates.filter((c) => c.converged && Number.isFinite(c.bic));
-  if (usable.length === 0) return null;
-  const byHoldout = usable.every((c) => c.holdoutError != null && Number.isFinite(c.holdoutError));
-  const score = (c: Candidate) => (byHoldout ? (c.holdoutError as number) : c.bic);
-  return usable.reduce((best, c) => (score(c) < score(best) ? c : best)).name;
 }

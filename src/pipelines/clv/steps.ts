@@ -14,9 +14,10 @@ import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
 import {
   compressRows, compressSpendRows, computeClv, spendRows, weightedRows, fitBgNbd, fitGammaGamma, fitMbgNbd, fitParetoNbd, gammaGammaConditionalSpend,
-  gammaGammaMeanSpend, purchaseModel, selectModel,
-  type CompressedRows, type FitResult, type GammaGammaParams, type SpendRows, type PurchaseModel, type PurchaseModelName,
+  gammaGammaMeanSpend, purchaseModel,
+  type CompressedRows, type FitOptions, type FitResult, type GammaGammaParams, type SpendRows, type PurchaseModel, type PurchaseModelName,
 } from "./models.ts";
+import { chooseModel, type CandidateVerdict } from "./selection.ts";
 import { buildValueMatrix, type ValueInput, type ValueMatrixRow } from "./valueMatrix.ts";
 
 export const PERIOD_DAYS = { day: 1, week: 7, month: 365.25 / 12 } as const;
@@ -53,7 +54,7 @@ export interface ModelFitRow {
 
 type AnyFit = FitResult<object>;
 
-const FITTERS: Record<PurchaseModelName, (rows: CompressedRows) => AnyFit> = {
+const FITTERS: Record<PurchaseModelName, (rows: CompressedRows, options?: Partial<FitOptions>) => AnyFit> = {
   bgnbd: fitBgNbd,
   pnbd: fitParetoNbd,
   mbgnbd: fitMbgNbd,
@@ -63,14 +64,18 @@ function notFitted(model: string, n: number, message: string): AnyFit {
   return { model: model as AnyFit["model"], params: {}, logLikelihood: NaN, bic: NaN, converged: false, iterations: 0, message, nCustomers: n, seconds: 0 };
 }
 
-/** Fit every purchase model to summary rows, or record why not. */
-export function fitPurchaseModels(rows: Pick<SummaryRow, "frequency" | "recency" | "T">[], models: PurchaseModelName[] = PURCHASE_MODELS): AnyFit[] {
+/** Fit every purchase model (or those named) to summary rows, or record why not; `options` e.g. the penalizer. */
+export function fitPurchaseModels(
+  rows: Pick<SummaryRow, "frequency" | "recency" | "T">[], models: PurchaseModelName[] = PURCHASE_MODELS, options: Partial<FitOptions> = {},
+): AnyFit[] {
   const x = rows.map((r) => r.frequency);
-  return fitPurchaseModelsTo(() => compressRows(x, rows.map((r) => r.recency), rows.map((r) => r.T)), rows.length, x.filter((v) => v > 0).length, models);
+  return fitPurchaseModelsTo(() => compressRows(x, rows.map((r) => r.recency), rows.map((r) => r.T)), rows.length, x.filter((v) => v > 0).length, models, options);
 }
 
 /** Fit the purchase models (default: every one) to compressed rows (n customers, `repeaters` with x > 0), or say why not. */
-function fitPurchaseModelsTo(data: () => CompressedRows, n: number, repeaters: number, models: PurchaseModelName[] = PURCHASE_MODELS): AnyFit[] {
+function fitPurchaseModelsTo(
+  data: () => CompressedRows, n: number, repeaters: number, models: PurchaseModelName[] = PURCHASE_MODELS, options: Partial<FitOptions> = {},
+): AnyFit[] {
   if (n < MIN_CUSTOMERS || repeaters < MIN_REPEAT_CUSTOMERS) {
     const why = `too few customers to fit: ${n} customers, ${repeaters} with repeat purchases ` +
       `(need >= ${MIN_CUSTOMERS} and >= ${MIN_REPEAT_CUSTOMERS})`;
@@ -79,7 +84,7 @@ function fitPurchaseModelsTo(data: () => CompressedRows, n: number, repeaters: n
   const rows = data();
   return models.map((m) => {
     try {
-      return FITTERS[m](rows);
+      return FITTERS[m](rows, options);
     } catch (error) {
       return notFitted(m, n, `fit failed: ${(error as Error).message}`);
     }
@@ -87,17 +92,17 @@ function fitPurchaseModelsTo(data: () => CompressedRows, n: number, repeaters: n
 }
 
 /** Fit Gamma-Gamma on repeat customers with a positive average repeat spend (refund-only averages are skipped). */
-export function fitSpendModel(rows: Pick<SummaryRow, "frequency" | "monetary_value">[]): FitResult<GammaGammaParams | object> {
+export function fitSpendModel(rows: Pick<SummaryRow, "frequency" | "monetary_value">[], options: Partial<FitOptions> = {}): FitResult<GammaGammaParams | object> {
   const usable = rows.filter((r) => r.frequency > 0 && r.monetary_value > 0 && Number.isFinite(r.monetary_value));
-  return fitSpendModelTo(() => compressSpendRows(usable.map((r) => r.frequency), usable.map((r) => r.monetary_value)), usable.length);
+  return fitSpendModelTo(() => compressSpendRows(usable.map((r) => r.frequency), usable.map((r) => r.monetary_value)), usable.length, options);
 }
 
-function fitSpendModelTo(data: () => SpendRows, usable: number): FitResult<GammaGammaParams | object> {
+function fitSpendModelTo(data: () => SpendRows, usable: number, options: Partial<FitOptions> = {}): FitResult<GammaGammaParams | object> {
   if (usable < MIN_SPEND_CUSTOMERS) {
     return notFitted("gammagamma", usable, `too few repeat customers with positive spend to fit: ${usable} (need >= ${MIN_SPEND_CUSTOMERS})`);
   }
   try {
-    const fit = fitGammaGamma(data());
+    const fit = fitGammaGamma(data(), options);
     if (fit.converged && !(fit.params.q > 1)) {
       return { ...fit, converged: false, message: `q = ${fit.params.q.toFixed(3)} <= 1: the population mean spend is infinite; not used` };
     }
@@ -112,7 +117,7 @@ function fitSpendModelTo(data: () => SpendRows, usable: number): FitResult<Gamma
  * the number of customers behind it, and one per distinct (frequency, monetary_value) of the customers the spend
  * model describes. Only these leave DuckDB (columnar, no per-customer objects).
  */
-async function fitAllModels(db: Db): Promise<{ purchase: AnyFit[]; spend: FitResult<GammaGammaParams | object> }> {
+async function fitAllModels(db: Db, options: Partial<FitOptions>): Promise<{ purchase: AnyFit[]; spend: FitResult<GammaGammaParams | object> }> {
   const rows = await db.numericColumns(`
     select frequency::double as x, recency::double as tx, T::double as "T", count(*)::double as w
     from customer_summary
@@ -125,8 +130,8 @@ async function fitAllModels(db: Db): Promise<{ purchase: AnyFit[]; spend: FitRes
     group by all order by all`);
   const total = (w: Float64Array, keep: (i: number) => boolean = () => true) => w.reduce((s, v, i) => (keep(i) ? s + v : s), 0);
   return {
-    purchase: fitPurchaseModelsTo(() => weightedRows(rows.x, rows.tx, rows.T, rows.w), total(rows.w), total(rows.w, (i) => rows.x[i] > 0)),
-    spend: fitSpendModelTo(() => spendRows(spend.x, spend.m, spend.w), total(spend.w)),
+    purchase: fitPurchaseModelsTo(() => weightedRows(rows.x, rows.tx, rows.T, rows.w), total(rows.w), total(rows.w, (i) => rows.x[i] > 0), PURCHASE_MODELS, options),
+    spend: fitSpendModelTo(() => spendRows(spend.x, spend.m, spend.w), total(spend.w), options),
   };
 }
 
@@ -263,9 +268,10 @@ export interface ValidationRow {
 export function validateModels(
   calibration: CalibrationRow[],
   repeatPurchaseDays: number[],
-  { periodDays, holdoutDays, startDate, totalDays }: { periodDays: number; holdoutDays: number; startDate: string; totalDays: number },
+  { periodDays, holdoutDays, startDate, totalDays, fitOptions = {} }:
+    { periodDays: number; holdoutDays: number; startDate: string; totalDays: number; fitOptions?: Partial<FitOptions> },
 ): { rows: ValidationRow[]; fits: AnyFit[] } {
-  const fits = fitPurchaseModels(calibration);
+  const fits = fitPurchaseModels(calibration, PURCHASE_MODELS, fitOptions);
   const rows: ValidationRow[] = [];
   const holdout = holdoutDays / periodDays;
   const start = Date.parse(`${startDate}T00:00:00Z`);
@@ -336,10 +342,22 @@ export async function replaceTable(db: Db, name: string, columnsSql: string, col
 const VALIDATION_COLUMNS = ["model", "kind", "bucket", "week", "period_end", "customers", "actual", "predicted", "rmse"];
 const VALIDATION_SQL = "model varchar, kind varchar, bucket integer, week integer, period_end date, customers integer, actual double, predicted double, rmse double";
 
-const MODEL_FIT_COLUMNS = ["model", "params", "log_likelihood", "bic", "converged", "n_customers", "iterations", "message", "holdout_rmse", "selected", "fitted_at", "as_of", "fit_seconds"];
+const MODEL_FIT_COLUMNS = [
+  "model", "params", "log_likelihood", "bic", "converged", "n_customers", "iterations", "message", "holdout_rmse", "selected", "fitted_at", "as_of",
+  "fit_seconds", "holdout_bias", "bic_delta", "holdout_gain", "bias_change", "selection_reason", "selection_margin", "selection_bias_tolerance", "penalizer",
+];
+/**
+ * model_fit, one row per model. The choice (selection.ts), purchase models only: holdout_bias = (forecast - actual)
+ * / actual holdout total; bic_delta = BIC - lowest BIC; holdout_gain = relative holdout-RMSE improvement over the
+ * lowest-BIC model; bias_change = |holdout_bias| - its |holdout_bias|; selection_reason the code (selection.ts) of
+ * why the model was or was not chosen; selection_margin / selection_bias_tolerance the rule in force; penalizer the
+ * L2 coefficient every fit used.
+ */
 const MODEL_FIT_SQL =
   "model varchar, params varchar, log_likelihood double, bic double, converged boolean, n_customers integer, iterations integer, " +
-  "message varchar, holdout_rmse double, selected boolean, fitted_at timestamp, as_of date, fit_seconds double";
+  "message varchar, holdout_rmse double, selected boolean, fitted_at timestamp, as_of date, fit_seconds double, holdout_bias double, " +
+  "bic_delta double, holdout_gain double, bias_change double, selection_reason varchar, selection_margin double, selection_bias_tolerance double, " +
+  "penalizer double";
 
 export const CLV_COLUMNS = ["customer_id", "p_alive", "expected_purchases", "expected_avg_spend", "clv", "model", "spend_model"];
 export const CLV_SQL = "customer_id varchar, p_alive double, expected_purchases double, expected_avg_spend double, clv double, model varchar, spend_model varchar";
@@ -415,6 +433,11 @@ export function valueMatrixStep(name: string, clvTable: "customer_clv" | "int_ca
   };
 }
 
+/** The fit options of the analysis settings (the L2 penalizer). */
+export function fitOptionsFor(analysis: KehuConfig["analysis"]): Partial<FitOptions> {
+  return { penalizer: analysis.penalizer };
+}
+
 /** The CLV options of the analysis settings. */
 export function predictOptionsFor(analysis: KehuConfig["analysis"]): PredictOptions {
   return { margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths, periodDays: PERIOD_DAYS[analysis.period] };
@@ -424,6 +447,7 @@ export function clvSteps(config: KehuConfig): Step[] {
   const analysis = config.analysis;
   const periodDays = PERIOD_DAYS[analysis.period];
   const predictOptions = predictOptionsFor(analysis);
+  const fitOptions = fitOptionsFor(analysis);
 
   const modelValidation: Step = {
     name: "model_validation",
@@ -455,7 +479,7 @@ export function clvSteps(config: KehuConfig): Step[] {
         from int_purchases p join first using (customer_id)
         where p.purchase_number > 1`, { start: window.start });
       const { rows } = validateModels(calibration, repeat.map((r) => r.day), {
-        periodDays, holdoutDays: window.holdout_days!, startDate: window.start, totalDays: window.total_days,
+        periodDays, holdoutDays: window.holdout_days!, startDate: window.start, totalDays: window.total_days, fitOptions,
       });
       await replaceTable(db, "model_validation", VALIDATION_SQL, VALIDATION_COLUMNS,
         rows.map((r) => [r.model, r.kind, r.bucket, r.week, r.period_end ? new Date(`${r.period_end}T00:00:00Z`) : null, r.customers, r.actual, r.predicted, r.rmse]));
@@ -467,24 +491,30 @@ export function clvSteps(config: KehuConfig): Step[] {
     dependsOn: ["customer_summary", "model_validation"],
     file: THIS_FILE,
     async run(db) {
-      const { purchase: purchaseFits, spend: spendFit } = await fitAllModels(db);
+      const { purchase: purchaseFits, spend: spendFit } = await fitAllModels(db, fitOptions);
       const holdout = new Map(
-        (await db.all<{ model: string; rmse: number }>("select model, rmse::double as rmse from model_validation where kind = 'summary'"))
-          .map((r) => [r.model, r.rmse]),
+        (await db.all<{ model: string; rmse: number; bias: number | null }>(`select model, rmse::double as rmse,
+            case when actual > 0 then (predicted - actual) / actual end::double as bias
+          from model_validation where kind = 'summary'`))
+          .map((r) => [r.model, r]),
       );
-      const selected = selectModel(purchaseFits.map((f) => ({
-        name: f.model, converged: f.converged, bic: f.bic, holdoutError: holdout.size ? holdout.get(f.model) ?? null : undefined,
-      })));
+      const rule = analysis.modelChoice;
+      const choice = chooseModel(purchaseFits.map((f) => ({
+        name: f.model, converged: f.converged, bic: f.bic, holdoutError: holdout.get(f.model)?.rmse ?? null, holdoutBias: holdout.get(f.model)?.bias ?? null,
+      })), rule);
+      const verdicts = new Map(choice.verdicts.map((v) => [v.name, v]));
       const fittedAt = new Date();
       const asOfDate = await asOf(db);
       // params only for converged fits: where a fit stopped is not an estimate
-      const row = (f: AnyFit, isSelected: boolean) => [
+      const row = (f: AnyFit, isSelected: boolean, v: CandidateVerdict | undefined) => [
         f.model, f.converged ? JSON.stringify(f.params) : null, finiteOrNull(f.logLikelihood), finiteOrNull(f.bic), f.converged, f.nCustomers,
-        f.iterations, f.message, holdout.get(f.model) ?? null, isSelected, fittedAt, asOfDate ? new Date(`${asOfDate}T00:00:00Z`) : null, f.seconds,
+        f.iterations, f.message, holdout.get(f.model)?.rmse ?? null, isSelected, fittedAt, asOfDate ? new Date(`${asOfDate}T00:00:00Z`) : null, f.seconds,
+        holdout.get(f.model)?.bias ?? null, v?.bicDelta ?? null, v?.holdoutGain ?? null, v?.biasChange ?? null, v?.reason ?? null,
+        v ? rule.margin : null, v ? rule.biasTolerance : null, analysis.penalizer,
       ];
       await replaceTable(db, "model_fit", MODEL_FIT_SQL, MODEL_FIT_COLUMNS, [
-        ...purchaseFits.map((f) => row(f, f.model === selected)),
-        row(spendFit as AnyFit, spendFit.converged),
+        ...purchaseFits.map((f) => row(f, f.model === choice.model, verdicts.get(f.model))),
+        row(spendFit as AnyFit, spendFit.converged, undefined),
       ]);
     },
   };
