@@ -14,5 +14,5 @@ process.on("exit", (code) => {
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
   writeFileSync(out, JSON.stringify({ maxRssMb, seconds: (performance.now() - started) / 1000, exitCode: process.exitCode ?? code }));
 });
-process.argv = [process.argv[0], "kehu", ...process.argv.slice(2)];
-await import("../src/cli.ts");
+const { main } = await import("../src/cli.ts");
+process.exitCode = await main([process.argv[0], "kehu", ...process.argv.slice(2)]);

@@ -72,7 +72,8 @@ function kehu(args: string[], dir: string): ChildReport {
   // the run log goes to stderr: capture it (stdout passes through)
   const result = spawnSync(tsx, [child, ...args], { env: { ...process.env, KEHU_BENCH_OUT: out }, stdio: ["ignore", "inherit", "pipe"], maxBuffer: 1 << 26 });
   const stderr = String(result.stderr ?? "");
-  if (result.status !== 0) throw new Error(`kehu ${args.join(" ")} failed (${result.status ?? result.signal}):\n${stderr}`);
+  const exitCode = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as { exitCode: number }).exitCode : result.status;
+  if (result.status !== 0 || exitCode !== 0) throw new Error(`kehu ${args.join(" ")} failed (${result.status ?? result.signal}):\n${stderr}`);
   const report = JSON.parse(readFileSync(out, "utf8")) as Omit<ChildReport, "stderr">;
   return { ...report, stderr };
 }
@@ -114,7 +115,7 @@ export async function benchPerf(options: { customers?: number; csv?: string; eng
     const config = join(dir, "kehu.config.json");
     writeFileSync(config, JSON.stringify({
       database: join(dir, "kehu.duckdb"), martsDir: join(dir, "marts"), rejectedDir: join(dir, "rejected"),
-      sources: { transactions: { files: csv } }, engine,
+      sources: { transactions: { files: csv } }, duckdb: engine,
     }));
     const ingest = kehu(["-c", config, "ingest"], dir);
     console.log(`  kehu ingest ${ingest.seconds.toFixed(2)} s, peak RSS ${ingest.maxRssMb.toFixed(0)} MB`);

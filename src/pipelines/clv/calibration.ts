@@ -11,10 +11,8 @@
 import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
 import type { PurchaseModelName } from "./models.ts";
-import {
-  CLV_COLUMNS, CLV_SQL, clvRowValues, fitOptionsFor, fitPurchaseModels, fitSpendModel, predictCustomers, predictOptionsFor, readCalibration,
-  replaceTable, selectedModels, valueMatrixStep,
-} from "./steps.ts";
+import { fitOptionsFor, fitPurchaseModels, fitSpendModel, predictOptionsFor, readCalibration, selectedModels, valueMatrixStep } from "./steps.ts";
+import { writeClvTable } from "./clvTable.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;
 
@@ -33,8 +31,7 @@ export function calibrationSteps(config: KehuConfig): Step[] {
         .filter((f) => f?.converged)
         .map((f) => ({ model: f!.model, params: JSON.stringify(f!.params) }));
       const { purchase, spend } = selectedModels(fits);
-      const predictions = predictCustomers(rows, purchase, spend, predictOptionsFor(config.analysis));
-      await replaceTable(db, "int_calibration_clv", CLV_SQL, CLV_COLUMNS, predictions.map(clvRowValues));
+      await writeClvTable(db, "int_calibration_summary", "int_calibration_clv", purchase, spend, predictOptionsFor(config.analysis));
     },
   };
   const calibrationValueMatrix = valueMatrixStep("int_calibration_value_matrix", "int_calibration_clv", config);

@@ -18,6 +18,7 @@ import {
   type CompressedRows, type FitOptions, type FitResult, type GammaGammaParams, type SpendRows, type PurchaseModel, type PurchaseModelName,
 } from "./models.ts";
 import { chooseModel, type CandidateVerdict } from "./selection.ts";
+import { writeClvTable } from "./clvTable.ts";
 import { buildValueMatrix, type ValueInput, type ValueMatrixRow } from "./valueMatrix.ts";
 
 export const PERIOD_DAYS = { day: 1, week: 7, month: 365.25 / 12 } as const;
@@ -524,11 +525,9 @@ export function clvSteps(config: KehuConfig): Step[] {
     dependsOn: ["customer_summary", "model_fit"],
     file: THIS_FILE,
     async run(db) {
-      const summary = await readSummary(db);
       const fits = await db.all<{ model: string; params: string }>("select model, params from model_fit where selected");
       const { purchase, spend } = selectedModels(fits);
-      const rows = predictCustomers(summary, purchase, spend, predictOptions);
-      await replaceTable(db, "customer_clv", CLV_SQL, CLV_COLUMNS, rows.map(clvRowValues));
+      await writeClvTable(db, "customer_summary", "customer_clv", purchase, spend, predictOptions);
     },
   };
 
