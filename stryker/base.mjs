@@ -3,10 +3,11 @@
 import fs from "node:fs";
 import path from "node:path";
 
-export function strykerConfig(scope, mutate) {
+export function strykerConfig(scope, mutate, part) {
+  const name = part ? `${scope}-${part}` : scope;
   process.env.KEHU_MUTATION_SCOPE = scope;
   // Sandboxes sit in .stryker-tmp/<scope>/sandbox-*, so the tests' ../shared (CDNOW data) is linked there.
-  const tempDir = `.stryker-tmp/${scope}`;
+  const tempDir = `.stryker-tmp/${name}`;
   fs.mkdirSync(tempDir, { recursive: true });
   const shared = path.join(tempDir, "shared");
   if (!fs.existsSync(shared)) fs.symlinkSync(path.resolve("..", "shared"), shared);
@@ -19,11 +20,12 @@ export function strykerConfig(scope, mutate) {
     tempDirName: tempDir,
     concurrency: Number(process.env.KEHU_MUTATION_CONCURRENCY ?? 1),
     timeoutMS: 10000,
+    dryRunTimeoutMinutes: 40,
     incremental: true,
-    incrementalFile: `reports/mutation/${scope}.incremental.json`,
+    incrementalFile: `reports/mutation/${name}.incremental.json`,
     reporters: ["clear-text", "progress", "html", "json"],
-    htmlReporter: { fileName: `reports/mutation/${scope}.html` },
-    jsonReporter: { fileName: `reports/mutation/${scope}.json` },
+    htmlReporter: { fileName: `reports/mutation/${name}.html` },
+    jsonReporter: { fileName: `reports/mutation/${name}.json` },
     thresholds: { high: 90, low: 85, break: null },
   };
 }
