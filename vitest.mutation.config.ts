@@ -1,11 +1,29 @@
-// The tests Stryker reruns per mutant (npm run test:mutation): every unit and pipeline test, without the ones that
-// build the site, start a browser or run the kehu binary (minutes each, and they exercise no extra branch of the
-// mutated modules that the fast tests miss).
-import { defineConfig, mergeConfig } from "vitest/config";
+// The tests Stryker reruns per mutant (npm run test:mutation*). KEHU_MUTATION_SCOPE (set by stryker/<scope>.config.mjs)
+// narrows them to the test files that exercise the mutated module, so one mutant reruns seconds of tests, not the suite.
+// Without a scope: every unit and pipeline test, without the ones that build the site, start a browser or run the
+// kehu binary (minutes each, and they exercise no extra branch of the mutated modules that the fast tests miss).
+import { defineConfig } from "vitest/config";
 import base from "./vitest.config.ts";
 
-export default mergeConfig(base, defineConfig({
+const scopes: Record<string, string[]> = {
+  clv: ["test/clv/**/*.test.ts"],
+  // (not test/data/cli.test.ts: it runs kehu as child processes, where no mutant is active)
+  config: ["test/data/settings.test.ts", "test/data/ecosystem.test.ts", "test/data/messages.test.ts", "test/data/ingest.test.ts"],
+  marts: ["test/site/report-data.test.ts", "test/pipelines/crm-loaders.test.ts"],
+  ingest: ["test/data/ingest.test.ts", "test/data/integrity.test.ts", "test/data/encoding.test.ts", "test/data/rejected.test.ts",
+    "test/data/values.test.ts", "test/data/readers.test.ts", "test/data/messages.test.ts", "test/data/formats.test.ts",
+    "test/data/settings.test.ts"],
+};
+const scope = process.env.KEHU_MUTATION_SCOPE;
+if (scope && !scopes[scope]) throw new Error(`KEHU_MUTATION_SCOPE=${scope}: expected one of ${Object.keys(scopes).join(", ")}`);
+
+// (not mergeConfig: it would append the scope's files to the base's test/**/*.test.ts)
+export default defineConfig({
+  ...base,
   test: {
-    exclude: ["test/e2e/**", "test/site/browser.test.ts", "test/site/build.test.ts", "test/site/pages.test.ts", "test/site/decisions.test.ts", "node_modules/**"],
+    ...base.test,
+    ...(scope ? { include: scopes[scope] } : {
+      exclude: ["test/e2e/**", "test/site/browser.test.ts", "test/site/build.test.ts", "test/site/pages.test.ts", "test/site/decisions.test.ts", "node_modules/**"],
+    }),
   },
-}));
+});

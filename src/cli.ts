@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import { ingestSources } from "./data/ingest.ts";
 import { assertIngestConsistent } from "./data/repair.ts";
-import { buildSite, SiteBuildError } from "./report/build.ts";
+import { buildSite, siteOptionsFor, SiteBuildError, type ReportFlags } from "./report/build.ts";
 
 function wholeNumber(value: string): number {
   const n = Number(value);
@@ -151,15 +151,7 @@ async function reportSite(cfg: KehuConfig, opts: ReportOptions) {
   checkLocale(opts.locale);
   const started = Date.now();
   const result = await buildSite({
-    martsDir: cfg.martsDir,
-    databasePath: existsSync(cfg.database) ? cfg.database : undefined,
-    outDir: resolve(opts.out ?? (opts.demo ? "dist" : cfg.report.outDir)),
-    locale: (opts.locale as "zh-CN" | "en" | undefined) ?? cfg.report.locale,
-    maskPii: opts.maskPii ?? cfg.report.maskPii,
-    topCustomers: opts.top ?? cfg.report.topCustomers,
-    title: cfg.report.title,
-    currency: cfg.analysis.currency,
-    asOf: cfg.analysis.asOf,
+    ...siteOptionsFor(cfg, { ...opts, locale: opts.locale as ReportFlags["locale"] }),
     piiSalt: process.env.KEHU_PII_SALT || undefined,
     onProgress: (line) => {
       if (process.env.KEHU_VERBOSE || /error|fail|waiting|^building|^reading/i.test(line)) process.stderr.write(`${line}\n`);

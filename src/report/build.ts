@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "../data/db.ts";
+import type { KehuConfig } from "../data/config.ts";
 import { topCustomerIds } from "./cards.ts";
 import { checkSameRun, lastRun, snapshotMarts, type RunStamp } from "./run-manifest.ts";
 import { customerSlug, openReportSource, reportEnv, REPORT_TABLES, DEFAULT_PII_SALT, type Locale } from "./marts.ts";
@@ -46,6 +47,24 @@ export interface BuildSiteResult {
   /** The run whose marts the site shows, and its as_of. */
   runId: string;
   asOf: string | null;
+}
+
+/** The flags of `kehu report` / `kehu build` that override a report.* setting. */
+export interface ReportFlags { maskPii?: boolean; locale?: Locale; out?: string; top?: number; demo?: boolean }
+
+/** buildSite's options from the config, each flag winning over its setting (--demo writes to dist/ by default). */
+export function siteOptionsFor(cfg: KehuConfig, flags: ReportFlags): Omit<BuildSiteOptions, "piiSalt" | "onProgress"> {
+  return {
+    martsDir: cfg.martsDir,
+    databasePath: existsSync(cfg.database) ? cfg.database : undefined,
+    outDir: resolve(flags.out ?? (flags.demo ? "dist" : cfg.report.outDir)),
+    locale: flags.locale ?? cfg.report.locale,
+    maskPii: flags.maskPii ?? cfg.report.maskPii,
+    topCustomers: flags.top ?? cfg.report.topCustomers,
+    title: cfg.report.title,
+    currency: cfg.analysis.currency,
+    asOf: cfg.analysis.asOf,
+  };
 }
 
 export class SiteBuildError extends Error {

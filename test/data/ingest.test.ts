@@ -78,6 +78,28 @@ describe("rejected rows", () => {
   });
 });
 
+describe("the default reject-rate limit (maxRejectRate 0.01), at its boundary", () => {
+  // 100 rows of which `bad` have an amount that is not a number
+  const rows = (bad: number) => "order_id,customer_id,ordered_at,amount\n" +
+    Array.from({ length: 100 }, (_, i) => `o${i},c${i},2024-01-01,${i < bad ? "x" : "10"}`).join("\n") + "\n";
+
+  it("lets 1 of 100 rows (1.00%, at the limit) through and fails on 2 of 100 (2.00%)", async () => {
+    const at = project(txConfig("at.csv"), { "at.csv": rows(1) });
+    const report = await at.withDb((db) => ingestSources(db, at.config));
+    expect(report.files[0]).toMatchObject({ rowsRead: 100, loaded: 99, rejected: 1 });
+    const above = project(txConfig("above.csv"), { "above.csv": rows(2) });
+    const error = await above.withDb((db) => ingestSources(db, above.config)).catch((e) => e);
+    expect(error).toBeInstanceOf(DataError);
+    expect(error.message).toContain("above.csv: 2 of 100 rows rejected (2.00%), above the limit of 1.00%");
+  });
+
+  it("is the config's maxRejectRate when set (2 of 100 pass at 0.02)", async () => {
+    const p = project(txConfig("above.csv", {}, { maxRejectRate: 0.02 }), { "above.csv": rows(2) });
+    const report = await p.withDb((db) => ingestSources(db, p.config));
+    expect(report.files[0]).toMatchObject({ loaded: 98, rejected: 2 });
+  });
+});
+
 describe("file-level problems", () => {
   it("a missing required column names file, column and config key, and writes nothing", async () => {
     const p = project(txConfig("good.csv"), { "good.csv": GOOD, "no-amount.csv": "customer_id,ordered_at,total\nc1,2024-01-01,5\n" });

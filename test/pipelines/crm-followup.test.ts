@@ -157,6 +157,17 @@ describe("followup_queue", () => {
     expect(c3.replenishment_stake as number).toBeCloseTo(30, 12);
   });
 
+  it("values a replenishment call with the configured margin: C3 0.6 x margin 0.25 x spend 50 = 7.5", async () => {
+    const q = await runCrm(crmFixture, { analysis: { ...crmConfig.analysis, margin: 0.25 } });
+    try {
+      const [c3] = await q.rows<{ replenishment_stake: number; call_value: number }>("select replenishment_stake, call_value from followup_queue where customer_id = 'C3'");
+      expect(c3.replenishment_stake).toBeCloseTo(7.5, 12);
+      expect(c3.call_value).toBeCloseTo(90 + 200 + 80 + 7.5, 12);
+    } finally {
+      await q.db.close();
+    }
+  });
+
   it("puts money before the number of reasons, and caps a rep's day at followupPerRep", async () => {
     // C4 now also on the churn list with an expected loss of 1,000: 1,060 with 2 reasons beats C2's 370 with 3.
     const q = await runCrm(crmFixture, { analysis: { ...crmConfig.analysis, followupPerRep: 1 } }, {

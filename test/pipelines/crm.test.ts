@@ -162,6 +162,25 @@ describe("complaint_stats", () => {
   });
 });
 
+describe("complaint_stats at the as_of boundary", () => {
+  it("counts a complaint resolved on as_of (late that day) as resolved, one resolved the day after as open", async () => {
+    const complaints = [
+      { complaint_id: "B1", customer_id: "C3", opened_at: "2024-06-10 11:00:00", resolved_at: "2024-06-30 23:00:00", category: "quality", severity: "low" },
+      { complaint_id: "B2", customer_id: "C4", opened_at: "2024-06-15 09:00:00", resolved_at: "2024-07-01 00:30:00", category: "delivery", severity: "low" },
+    ];
+    const q = await runFixture({ ...crmFixture, complaints }, { config: crmConfig, only: ["complaint_stats"] });
+    try {
+      const rows = await q.rows("select * from complaint_stats where severity = '(all)'");
+      const key = (c: string) => rows.find((r) => r.category === c)!;
+      // B1: 20 days 12 hours = 20.5 days to resolve
+      expect(key("quality")).toMatchObject({ complaints: 1, open_complaints: 0, resolved_complaints: 1, median_days_to_resolve: 20.5 });
+      expect(key("delivery")).toMatchObject({ complaints: 1, open_complaints: 1, resolved_complaints: 0, median_days_to_resolve: null });
+    } finally {
+      await q.db.close();
+    }
+  });
+});
+
 describe("complaint_retention", () => {
   it("compares buying again within 90 days after a complaint with non-complainers", async () => {
     const rows = await p.rows("select * from complaint_retention order by cohort_order");

@@ -36,6 +36,26 @@ describe("analysis settings reach the marts", () => {
     for (const r of rows) expect(r.grade_score).toBeCloseTo(r.frequency_score, 9);
   });
 
+  it("gradeWeights: the grade score is the weighted mean of the scores present, with the configured weights", async () => {
+    const w = { frequency: 0.5, credit: 0.25, influence: 0.125, prospects: 0.0625, loyalty: 0.0625 };
+    type Scores = Record<"grade_score" | "frequency_score" | "credit_score" | "influence_score" | "prospects_score" | "loyalty_score", number | null>;
+    const rows = await withRun({ gradeWeights: w }, (p) => p.rows<Scores>(
+      "select grade_score, frequency_score, credit_score, influence_score, prospects_score, loyalty_score from customer_grades"));
+    expect(rows.length).toBeGreaterThan(0);
+    let differs = false;
+    for (const r of rows) {
+      const present = (Object.keys(w) as (keyof typeof w)[]).filter((k) => r[`${k}_score`] != null);
+      const total = present.reduce((s, k) => s + w[k], 0);
+      const expected = present.reduce((s, k) => s + w[k] * r[`${k}_score`]!, 0) / total;
+      expect(r.grade_score).toBeCloseTo(expected, 9);
+      // the default weights (0.3, 0.2, 0.1, 0.2, 0.2) give another score for most customers
+      const d = { frequency: 0.3, credit: 0.2, influence: 0.1, prospects: 0.2, loyalty: 0.2 };
+      const byDefault = present.reduce((s, k) => s + d[k] * r[`${k}_score`]!, 0) / present.reduce((s, k) => s + d[k], 0);
+      differs ||= Math.abs(byDefault - expected) > 1e-6;
+    }
+    expect(differs).toBe(true);
+  });
+
   it("contactCadenceDays: the next contact is due the grade's cadence after the last one", async () => {
     const cadence = { A: 3, B: 4, C: 5, D: 6 };
     const rows = await withRun({ contactCadenceDays: cadence }, (p) => p.rows<{ grade: keyof typeof cadence; cadence_days: number; gap: number | null }>(

@@ -456,3 +456,22 @@ describe("cohort_retention by quarter", () => {
     ]);
   });
 });
+
+describe("customer_grades by quarter", () => {
+  it("takes the revenue trend over the last quarter (Mar 30, Jun 30] against the one before (Dec 30, Mar 30]", async () => {
+    const q = await runFixture(shop, { config: { analysis: { ...config.analysis, cohortPeriod: "quarter" } }, only: ["customer_grades"] });
+    const rows = await q.rows<Row>("select customer_id, prospects_score from customer_grades order by customer_id");
+    await q.db.close();
+    // by hand from the fixture's transactions: the trend per customer, then percent_rank = (# smaller) / (n - 1)
+    const day = (t: string) => t.slice(0, 10);
+    const customers = [...new Set(shop.transactions!.filter((t) => day(String(t.ordered_at)) <= AS_OF).map((t) => String(t.customer_id)))].sort();
+    const trend = (id: string) => shop.transactions!.filter((t) => t.customer_id === id).reduce((sum, t) => {
+      const d = day(String(t.ordered_at));
+      return sum + (d > "2024-03-30" && d <= AS_OF ? Number(t.amount) : d > "2023-12-30" && d <= "2024-03-30" ? -Number(t.amount) : 0);
+    }, 0);
+    const trends = customers.map(trend);
+    const expected = customers.map((id, i) => ({ customer_id: id, prospects_score: trends.filter((t) => t < trends[i]).length / (customers.length - 1) }));
+    expect(rows.map((r) => r.customer_id)).toEqual(customers);
+    rows.forEach((r, i) => expect(r.prospects_score, r.customer_id).toBeCloseTo(expected[i].prospects_score, 12));
+  });
+});
