@@ -20,6 +20,8 @@ import { resolve } from "node:path";
 import { ingestSources } from "./data/ingest.ts";
 import { assertIngestConsistent } from "./data/repair.ts";
 import { buildSite, siteOptionsFor, SiteBuildError, type ReportFlags } from "./report/build.ts";
+import { buildPortable } from "./report/portable.ts";
+import { dirname } from "node:path";
 
 function wholeNumber(value: string): number {
   const n = Number(value);
@@ -140,23 +142,27 @@ program
     printResult(program, `built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir} (run ${result.runId})`, result);
   });
 
-interface ReportOptions { maskPii?: boolean; locale?: string; out?: string; top?: number; demo?: boolean }
+interface ReportOptions { maskPii?: boolean; locale?: string; out?: string; top?: number; demo?: boolean; portable?: string | boolean }
 
 /** `kehu report` (and `kehu build`'s last step): the site from the marts, replacing the output only on success. */
 function checkLocale(locale: string | undefined): void {
   if (locale !== undefined && locale !== "zh-CN" && locale !== "en") throw new ConfigError(`--locale: expected one of zh-CN, en, got ${locale}`);
 }
 
+function buildOptions(cfg: KehuConfig, opts: ReportOptions) {
+  return {
+    ...siteOptionsFor(cfg, { ...opts, locale: opts.locale as ReportFlags["locale"] }),
+    piiSalt: process.env.KEHU_PII_SALT || undefined,
+    onProgress: (line: string) => {
+      if (process.env.KEHU_VERBOSE || /error|fail|waiting|^building|^reading|^bundling/i.test(line)) process.stderr.write(`${line}\n`);
+    },
+  };
+}
+
 async function reportSite(cfg: KehuConfig, opts: ReportOptions) {
   checkLocale(opts.locale);
   const started = Date.now();
-  const result = await buildSite({
-    ...siteOptionsFor(cfg, { ...opts, locale: opts.locale as ReportFlags["locale"] }),
-    piiSalt: process.env.KEHU_PII_SALT || undefined,
-    onProgress: (line) => {
-      if (process.env.KEHU_VERBOSE || /error|fail|waiting|^building|^reading/i.test(line)) process.stderr.write(`${line}\n`);
-    },
-  });
+  const result = await buildSite(buildOptions(cfg, opts));
   const prose = `built the site from run ${result.runId} (as of ${result.asOf ?? "n/a"}, ${result.customerPages} customer pages) into ${result.outDir} in ${Math.round((Date.now() - started) / 1000)} s`;
   return { result, prose };
 }
@@ -174,11 +180,19 @@ REPORT_OPTIONS(program
   .option("--demo", "generate the demo dataset into data/demo (if missing), ingest it and run the pipeline first")
   .addHelpText(
     "after",
-    "\nExamples:\n  $ kehu report\n  $ kehu report --mask-pii --locale en --out public\n  $ kehu report --demo          (what `npm run report` does)\n\nSet KEHU_PII_SALT to give the pseudonyms a salt of your own.",
+    "\nExamples:\n  $ kehu report\n  $ kehu report --mask-pii --locale en --out public\n  $ kehu report --portable --mask-pii   (one .html file to e-mail)\n  $ kehu report --demo          (what `npm run report` does)\n\nSet KEHU_PII_SALT to give the pseudonyms a salt of your own.",
   )
+  .option("--portable [file]", "instead of the site, write ONE self-contained .html file (overview, value matrix, churn, follow-up) that opens from disk or an e-mail attachment (default: kehu-report.html beside report.outDir)")
   .action(async (opts: ReportOptions) => {
     checkLocale(opts.locale);
     const cfg = opts.demo ? await prepareDemo() : config();
+    if (opts.portable) {
+      const options = buildOptions(cfg, opts);
+      const file = resolve(typeof opts.portable === "string" ? opts.portable : join(dirname(options.outDir), "kehu-report.html"));
+      const result = await buildPortable({ ...options, file });
+      printResult(program, `wrote the portable report of run ${result.runId} (as of ${result.asOf ?? "n/a"}, ${result.followupRows} of ${result.followupQueue} follow-up rows) to ${result.file} (${(result.bytes / 2 ** 20).toFixed(1)} MB)`, result);
+      return;
+    }
     const { result, prose } = await reportSite(cfg, opts);
     printResult(program, prose, result);
   });

@@ -20,7 +20,7 @@ import { findPiiLeaks } from "./leaks.ts";
 export { findPiiLeaks, type PiiLeak } from "./leaks.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const DOCS = join(REPO_ROOT, "docs");
+export const DOCS = join(REPO_ROOT, "docs");
 const FRAMEWORK_BIN = join(REPO_ROOT, "node_modules/@observablehq/framework/dist/bin/observable.js");
 
 export interface BuildSiteOptions {
@@ -76,13 +76,51 @@ export class SiteBuildError extends Error {
 
 export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteResult> {
   const outDir = resolve(options.outDir);
+  const progress = options.onProgress ?? (() => {});
+  const staging = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${Date.now()}`);
+  try {
+    return await withBuildInputs(options, { customerPages: true }, async ({ env, run, builtAt, customerPages }) => {
+      env.KEHU_SITE_OUT = staging;
+      await runLoaders(env, progress);
+      rmSync(staging, { recursive: true, force: true });
+      progress(`building ${customerPages} customer pages and the report pages`);
+      await runFramework(env, progress);
+      if (!existsSync(join(staging, "index.html"))) throw new SiteBuildError("site build produced no index.html");
+      if (options.maskPii) await refuseLeaks(staging, env, outDir);
+      cutCdnImports(staging);
+      swapInto(staging, outDir);
+      return { outDir, customerPages, builtAt, runId: run.runId, asOf: run.asOf };
+    });
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** What the loaders of either build (the site, the portable file) read: settings as environment variables. */
+export interface BuildInputs {
+  env: NodeJS.ProcessEnv;
+  run: RunStamp;
+  builtAt: string;
+  /** Customer card pages the site gets (none for the portable file). */
+  customerPages: number;
+}
+
+/**
+ * Prepare a build and run `body` on it, one build at a time: a verified snapshot of one run's marts, refused when
+ * the database names another run; tables copied out of the database; rows per source; the customer card pages;
+ * Framework's loader cache cleared. The temp dir and the lock go whatever `body` does.
+ */
+export async function withBuildInputs<T>(
+  options: BuildSiteOptions,
+  { customerPages }: { customerPages: boolean },
+  body: (inputs: BuildInputs) => Promise<T>,
+): Promise<T> {
   const martsDir = resolve(options.martsDir);
   const progress = options.onProgress ?? (() => {});
   const builtAt = new Date().toISOString();
   const work = mkdtempSync(join(tmpdir(), "kehu-site-"));
   const tablesDir = join(work, "tables");
   mkdirSync(tablesDir);
-  const staging = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${Date.now()}`);
   const release = await acquireBuildLock(progress);
   try {
     // The build reads a verified snapshot of one run's marts: a `kehu run` meanwhile cannot mix two runs.
@@ -106,36 +144,28 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
       KEHU_TITLE: options.title ?? "",
       KEHU_AS_OF: options.asOf ?? "",
       KEHU_BUILT_AT: builtAt,
-      KEHU_SITE_OUT: staging,
       KEHU_CUSTOMER_PATHS: join(work, "customer-paths.json"),
       KEHU_SOURCE_ROWS: join(work, "source-rows.json"),
     };
-    const slugs = await topCustomerSlugs(reportEnv(env), options.topCustomers ?? 500);
+    const slugs = customerPages ? await topCustomerSlugs(reportEnv(env), options.topCustomers ?? 500) : [];
     writeFileSync(env.KEHU_CUSTOMER_PATHS!, JSON.stringify(slugs));
     writeFileSync(env.KEHU_SOURCE_ROWS!, JSON.stringify(await sourceRows(reportEnv(env))));
     clearLoaderCache();
-    await runLoaders(env, progress);
-    rmSync(staging, { recursive: true, force: true });
-    progress(`building ${slugs.length} customer pages and the report pages`);
-    await runFramework(env, progress);
-    if (!existsSync(join(staging, "index.html"))) throw new SiteBuildError("site build produced no index.html");
-    if (options.maskPii) {
-      const leaks = await findPiiLeaks(staging, reportEnv({ ...env, KEHU_MASK_PII: "0" }));
-      if (leaks.length) {
-        throw new SiteBuildError(
-          `personal data would be published despite --mask-pii (nothing was written to ${outDir}):\n` +
-            leaks.slice(0, 10).map((l) => `  ${l.file}: a raw ${l.kind}`).join("\n"),
-        );
-      }
-    }
-    cutCdnImports(staging);
-    swapInto(staging, outDir);
-    return { outDir, customerPages: slugs.length, builtAt, runId: run.runId, asOf: run.asOf };
+    return await body({ env, run, builtAt, customerPages: slugs.length });
   } finally {
-    rmSync(staging, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
     release();
   }
+}
+
+/** A masked build's last check: fail, naming file and kind, when `dir` holds a raw value (leaks.ts). */
+export async function refuseLeaks(dir: string, env: NodeJS.ProcessEnv, target: string): Promise<void> {
+  const leaks = await findPiiLeaks(dir, reportEnv({ ...env, KEHU_MASK_PII: "0" }));
+  if (!leaks.length) return;
+  throw new SiteBuildError(
+    `personal data would be published despite --mask-pii (nothing was written to ${target}):\n` +
+      leaks.slice(0, 10).map((l) => `  ${l.file}: a raw ${l.kind}`).join("\n"),
+  );
 }
 
 /**
@@ -219,9 +249,8 @@ export function findDataLoaders(root = DOCS): string[] {
   return found.sort();
 }
 
-/** Run every data loader in one process (src/report/run-loaders.ts), filling Framework's cache. */
-function runLoaders(env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<void> {
-  const loaders = findDataLoaders();
+/** Run the data loaders (default: every one) in one process (src/report/run-loaders.ts), filling Framework's cache. */
+export function runLoaders(env: NodeJS.ProcessEnv, progress: (line: string) => void, loaders = findDataLoaders()): Promise<void> {
   return runNode(["--import", "tsx", join(REPO_ROOT, "src/report/run-loaders.ts"), DOCS, ...loaders], env, progress, "a data loader failed");
 }
 
