@@ -48,7 +48,7 @@ beforeAll(async () => {
   writeFileSync(chFile, JSON.stringify({ ...raw, database: "data/ch.duckdb", martsDir: "data/ch-marts", engine: { kind: "chdb", path: "data/clickhouse" } }));
   local = await build(file, join(dir, "site-duckdb"));
   pushed = await build(chFile, join(dir, "site-chdb"));
-}, 600_000);
+}, 900_000);
 
 afterAll(async () => {
   await local?.db.close();
