@@ -7,11 +7,13 @@
  *   ingest      10M-row transactions CSV: kehu's ingest vs DuckDB's own read_csv of the same file (target <= 1.5x)
  *   pipeline    `kehu run` on a 1M-customer demo (about 10M transactions over 3 years), per step
  *   clv fit     model fitting on 1M simulated customers (target: < 2% of the pipeline's time)
+ *   engine      the pushed-down stage (the .clickhouse.sql models) on chdb vs the same models in DuckDB, with the
+ *               rows and Parquet bytes pulled back (bench/engine.ts; --engine-transactions, --engine-customers)
  *   site        the report site for a 50k-customer demo: build time and the largest page's gzip transfer size
  *               (target <= 1 MB per page)
  *
  * Sizes: npm run bench -- --rows 10000000 --customers 1000000 --site-customers 50000
- * Sections: npm run bench -- --only perf,ingest,pipeline,clv,site
+ * Sections: npm run bench -- --only perf,ingest,pipeline,clv,engine,site
  *           (npm run bench -- --perf-customers 90000 for a 1M-row trial of perf)
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -31,6 +33,7 @@ import { benchRun } from "./run-pipeline.ts";
 import { generateBenchData } from "./demo.ts";
 import { benchClvFit } from "./clv.ts";
 import { benchPerf, formatPerf } from "./perf.ts";
+import { benchEngine, formatEngine } from "./engine.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -38,6 +41,8 @@ const { values: args } = parseArgs({
     customers: { type: "string", default: "1000000" },
     "site-customers": { type: "string", default: "50000" },
     "perf-customers": { type: "string", default: "900000" },
+    "engine-transactions": { type: "string", default: "10000000" },
+    "engine-customers": { type: "string", default: "1000000" },
     only: { type: "string", default: "perf" },
   },
 });
@@ -99,6 +104,14 @@ if (only.has("clv")) {
   const share = pipelineMs ? ` = ${((100 * fitMs) / pipelineMs).toFixed(2)}% of the pipeline (target < 2%)` : "";
   console.log(`fit time ${fmtS(fitMs)}${share}`);
   results.clv = r;
+}
+
+if (only.has("engine")) {
+  const transactions = Number(args["engine-transactions"]);
+  console.log(`\n== engine: the pushed-down stage on chdb vs DuckDB, ${fmtN(transactions)} transactions`);
+  const r = await benchEngine(transactions, Number(args["engine-customers"]));
+  console.log(formatEngine(r));
+  results.engine = r;
 }
 
 /**

@@ -93,7 +93,7 @@ await emitJson(
                   count(*)::integer as customers, avg(c.p_alive)::double as mean_p_alive
            from customer_summary s join customer_clv c using (customer_id)
            where c.p_alive is not null and s.frequency is not null and s.recency is not null
-           group by all`,
+           group by all order by all`,
           { rstep },
         );
         const label = (r: number) => `${+(r * rstep).toFixed(2)}-${+((r + 1) * rstep).toFixed(2)}`;

@@ -14,7 +14,12 @@ export const DATE_FORMATS = ["auto", "ISO", "yyyymmdd", "yyyy/m/d", "d/m/yyyy", 
 export const sourceSchema = z
   .object({
     /** One path or glob, or a list of them; relative to the config file. */
-    files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    /**
+     * Instead of files: a table already on the ClickHouse engine (`table` or `database.table`), read through
+     * `columns` (canonical column -> the table's column). Needs engine.kind clickhouse or chdb (src/engine/table-sources.ts).
+     */
+    table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, "expected a ClickHouse table name: table or database.table").optional(),
     /** csv | tsv | whitespace (legacy fixed-width dumps) | xlsx (an Excel workbook) | parquet */
     format: z.enum(["csv", "tsv", "whitespace", "xlsx", "parquet"]).default("csv"),
     /** xlsx only: the sheet, by name or 1-based number (default: the first) */
@@ -31,6 +36,14 @@ export const sourceSchema = z
     columns: z.record(z.string(), z.union([z.string(), z.number().int().positive()])).default({}),
   })
   .strict()
+  .refine((s) => (s.files === undefined) !== (s.table === undefined), {
+    message: "expected files (exported files) or table (a table on the ClickHouse engine), exactly one of them",
+    path: ["files"],
+  })
+  .refine((s) => s.table === undefined || Object.values(s.columns).every((c) => typeof c === "string"), {
+    message: "a table source maps canonical columns to the table's column names (strings)",
+    path: ["columns"],
+  })
   .refine((s) => !(s.format === "whitespace" && s.delimiter !== undefined), {
     message: "delimiter does not apply to format whitespace (fields are separated by runs of spaces)",
     path: ["delimiter"],
@@ -163,7 +176,14 @@ export const configSchema = z
     /** Where the transaction-sized models run: duckdb (default), clickhouse (a server) or chdb (see src/engine). */
     engine: engineSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const [name, src] of Object.entries(c.sources)) {
+      if (src?.table !== undefined && c.engine.kind === "duckdb") {
+        ctx.addIssue({ code: "custom", path: ["sources", name, "table"], message: "a table source reads a table on the ClickHouse engine: set engine.kind to clickhouse or chdb" });
+      }
+    }
+  });
 
 export type KehuConfig = z.infer<typeof configSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
@@ -250,7 +270,7 @@ export function resolvePaths(config: KehuConfig, baseDir: string): KehuConfig {
   const sources = Object.fromEntries(
     Object.entries(config.sources).map(([name, src]) => [
       name,
-      src && { ...src, files: (Array.isArray(src.files) ? src.files : [src.files]).map(abs) },
+      src && (src.files === undefined ? src : { ...src, files: (Array.isArray(src.files) ? src.files : [src.files]).map(abs) }),
     ]),
   ) as KehuConfig["sources"];
   return {

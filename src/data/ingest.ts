@@ -37,6 +37,7 @@ import { col, ident, q, sqlTimestamp } from "./sql.ts";
 import { dateWindow, valueSql, type DateWindow } from "./values.ts";
 import { csvLines } from "../../docs/components/csv.js";
 import { syncConfiguredEngine, type EngineSyncReport } from "../engine/run.ts";
+import { openTableSources } from "../engine/table-sources.ts";
 
 export type IngestStage = "inspect" | "transcode" | "read" | "validate" | "write" | "done" | "skipped";
 
@@ -143,6 +144,8 @@ export async function resolveSourceFiles(db: Db, config: KehuConfig): Promise<So
         );
       }
     }
+    // a table source (sources.<name>.table) is read on the engine: src/engine/table-sources.ts
+    if (cfg.files === undefined) continue;
     const patterns = Array.isArray(cfg.files) ? cfg.files : [cfg.files];
     const paths = new Set<string>();
     for (const pattern of patterns) {
@@ -189,12 +192,15 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
     throw new ConfigError(`rejectedDir: ${config.rejectedDir} exists and is not a directory; move that file away or set rejectedDir to another path`);
   }
   let report: IngestReport;
+  // sources that name a table on the engine: opened (and the engine client loaded) only when the config has one
+  const tables = await openTableSources(config);
   try {
     report = await db.transaction(async (tx) => {
       await tx.exec(createAllTablesSql());
       const repairs = (await repairIngestState(tx)).map((r) => r.message);
       const entries = await resolveSourceFiles(tx, config);
       const current = new Map(entries.map((e) => [e.source, new Map(e.paths.map((p) => [sourceFileName(config, p), p]))]));
+      for (const t of tables?.sources ?? []) current.set(t.source, new Map([[t.sourceFile, t.table]]));
       const pruned = options.prune ? await filesNotConfigured(tx, current) : [];
       await removeFiles(tx, pruned);
       const files: FileReport[] = [];
@@ -215,6 +221,7 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
           }
         }
       }
+      if (tables) files.push(...(await tables.load(tx)));
       // one rejected CSV per source and run, written only when the run succeeds
       for (const source of new Set(files.filter((f) => f.rejected > 0).map((f) => f.source))) {
         const out = await writeRejectedCsv(tx, config.rejectedDir, `${source}-${stamp}`, source);
@@ -233,6 +240,8 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
     // the run is rolled back: rejected files that describe it would describe rows that are not in the database
     for (const f of written) rmSync(f, { force: true });
     throw error;
+  } finally {
+    await tables?.close();
   }
   // a ClickHouse engine (engine.kind clickhouse or chdb) gets the committed rows, file by file
   const engine = await syncConfiguredEngine(db, config);

@@ -149,8 +149,8 @@ export async function buildCards(source: ReportSource, options: CardOptions): Pr
     groupById<Record<string, unknown> & { customer_id: string; n: number }>(
       `select x.customer_id::varchar as customer_id, ${columns}, count(*) over (partition by x.customer_id)::integer as n ${extra}
        from ${table} x join card_ids using (customer_id)
-       qualify row_number() over (partition by x.customer_id order by ${orderBy}) <= ${limit}
-       order by customer_id, ${orderBy}`,
+       qualify row_number() over (partition by x.customer_id order by ${orderBy}, x.source_file, x.source_line) <= ${limit}
+       order by customer_id, ${orderBy}, x.source_file, x.source_line`,
     );
   const visits = await list("visits", "x.visited_at::date::varchar as visited_at, x.kind, x.sales_rep, x.outcome, x.notes", "x.visited_at desc");
   const complaints = await list(

@@ -62,3 +62,32 @@ export async function compareTables(local: Db, pulled: Db, table: string, ignore
   }
   return out;
 }
+
+/** Decimal places of a number as JSON writes it (0.3725 -> 4). */
+const places = (x: number) => (String(x).split(".")[1] ?? "").length;
+
+/**
+ * Two numbers a site data file may hold for the same value computed by the two engines: equal to 1e-9 relative, or
+ * both rounded for display and one unit apart in the last place (a float-noise difference that crossed a rounding
+ * boundary, e.g. 13216.9 vs 13217).
+ */
+function sameShown(a: number, b: number): boolean {
+  if (close(a, b)) return true;
+  const p = Math.max(places(a), places(b));
+  return p <= 6 && Math.abs(a - b) <= 10 ** -p * (1 + 1e-9);
+}
+
+/** Differences between two parsed JSON documents (numbers by `sameShown`), keys in `ignore` skipped; at most 5. */
+export function jsonDifferences(a: unknown, b: unknown, ignore: readonly string[] = [], path = "", out: string[] = []): string[] {
+  if (out.length >= 5) return out;
+  if (typeof a === "number" && typeof b === "number") {
+    if (!sameShown(a, b)) out.push(`${path}: ${a} vs ${b}`);
+  } else if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) out.push(`${path}: ${a.length} vs ${b.length} items`);
+    else a.forEach((x, i) => jsonDifferences(x, b[i], ignore, `${path}[${i}]`, out));
+  } else if (a && b && typeof a === "object" && typeof b === "object") {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !ignore.includes(k));
+    for (const k of keys) jsonDifferences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], ignore, `${path}.${k}`, out);
+  } else if (a !== b) out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  return out;
+}

@@ -112,7 +112,7 @@ beforeAll(async () => {
   config = loadConfig(configFile);
   kehu("ingest");
   kehu("run");
-}, 300_000);
+}, 600_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -129,7 +129,7 @@ describe("kill -9 during a pushed-down kehu run (chdb)", () => {
       expect(after.local).toEqual(before.local);
       expect(after.marts).toEqual(before.marts);
       expect(after.engine.tables).toEqual(before.engine.tables);
-    }, 180_000);
+    }, 600_000);
   }
 
   for (const phase of ["before-swap", "mid-swap", "after-swap"]) {
@@ -147,7 +147,7 @@ describe("kill -9 during a pushed-down kehu run (chdb)", () => {
       expect(repaired.local.committed).toBe(killed.local.committed);
       // the same data and settings: the swapped-in tables hold the same rows as before
       for (const [name, t] of Object.entries(before.engine.tables)) expect(repaired.engine.tables[name]?.rows, name).toBe(t.rows);
-    }, 180_000);
+    }, 600_000);
   }
 
   it("a kehu run afterwards succeeds and leaves both sides consistent", async () => {
@@ -156,5 +156,5 @@ describe("kill -9 during a pushed-down kehu run (chdb)", () => {
     const after = await state();
     expectConsistent(after);
     expect(after.local.committed).not.toBe(before.local.committed);
-  }, 180_000);
+  }, 600_000);
 });

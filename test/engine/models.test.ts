@@ -58,8 +58,8 @@ async function fixtureDifferences(fixture: Fixture, config: Record<string, unkno
 }
 
 describe("ClickHouse variants of the transaction-sized models", () => {
-  it("cover stg_transactions, int_purchases and customer_summary, each beside its DuckDB model", () => {
-    expect(models.map((m) => m.name)).toEqual(expect.arrayContaining(["stg_transactions", "int_purchases", "customer_summary"]));
+  it("cover stg_transactions, int_purchases, customer_summary, int_customer_periods and int_sales_cells, each beside its DuckDB model", () => {
+    expect(models.map((m) => m.name)).toEqual(expect.arrayContaining(["stg_transactions", "int_purchases", "customer_summary", "int_customer_periods", "int_sales_cells"]));
     const duck = new Set(pipelineSteps(parseConfig({ sources: { transactions: { files: "x.csv" } } })).map((s) => s.name));
     for (const m of models) expect(duck.has(m.name), `${m.file} mirrors no DuckDB model`).toBe(true);
   });
