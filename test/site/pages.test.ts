@@ -191,7 +191,9 @@ describe("analytic page loaders", () => {
       expect(d.frequency.available).toEqual({ distribution: false, histogram: false, frequency: false });
       expect(d.frequency.due).toEqual([]);
       expect(d.cohorts.available).toBe(false);
-      expect(d.clv.available).toEqual({ clv: false, summary: false, fit: false, validation: false });
+      expect(d.clv.available).toEqual({
+        clv: false, summary: false, fit: false, validation: false, uncertainty: false, intervals: false, checks: false, surfaces: false, forecast: false,
+      });
       expect(d["value-matrix"].available).toBe(false);
       expect(d.grades.available).toEqual({ grades: false, rfm: false, pareto: false });
       expect(d.churn.available).toBe(false);
