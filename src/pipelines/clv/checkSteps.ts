@@ -54,6 +54,13 @@ function step(name: string, run: (db: Db) => Promise<void>): Step {
 }
 
 export function modelCheckSteps(config: KehuConfig): Step[] {
+  /** How many customers readSummary would return, and their largest frequency and T (no row leaves DuckDB). */
+  const summaryExtent = async (db: Db) => {
+    const [r] = await db.all<{ customers: number; maxFrequency: number | null; maxT: number | null }>(`
+      select count(*)::integer as customers, max(frequency)::double as "maxFrequency", max(T)::double as "maxT"
+      from customer_summary where frequency is not null and recency is not null and T is not null`);
+    return { customers: r.customers, maxFrequency: r.maxFrequency ?? NaN, maxT: r.maxT ?? NaN };
+  };
   const analysis = config.analysis;
   const periodDays = PERIOD_DAYS[analysis.period];
   const horizon = (analysis.horizonMonths * 365.25) / 12 / periodDays;
@@ -62,11 +69,11 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
   };
 
   const purchaseCountForecast = step("purchase_count_forecast", async (db) => {
-    const summary = await readSummary(db);
+    const { customers } = await summaryExtent(db);
     const selected = (await convergedFits(db)).find((f) => f.selected && isPurchase(f));
     const rows = selected
-      ? purchaseCountDistribution((n, t) => probabilityOfPurchases(selected.model as PurchaseModelName, JSON.parse(selected.params), n, t), horizon, summary.length)
-        .map((r) => [selected.model, r.n, r.label, r.probability, r.expectedCustomers, summary.length, horizon, analysis.period])
+      ? purchaseCountDistribution((n, t) => probabilityOfPurchases(selected.model as PurchaseModelName, JSON.parse(selected.params), n, t), horizon, customers)
+        .map((r) => [selected.model, r.n, r.label, r.probability, r.expectedCustomers, customers, horizon, analysis.period])
       : [];
     await replaceTable(db, "purchase_count_forecast",
       "model varchar, n integer, label varchar, probability double, expected_customers double, customers integer, horizon_periods double, period varchar",
@@ -120,13 +127,11 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
   });
 
   const modelSurfaces = step("model_surfaces", async (db) => {
-    const summary = await readSummary(db);
+    const { customers, maxFrequency, maxT } = await summaryExtent(db);
     const selected = (await convergedFits(db)).find((f) => f.selected && isPurchase(f));
     let rows: unknown[][] = [];
-    if (selected && summary.length) {
+    if (selected && customers) {
       const model = purchaseModelWithProbabilities(selected.model as PurchaseModelName, JSON.parse(selected.params));
-      const maxFrequency = Math.max(...summary.map((r) => r.frequency));
-      const maxT = Math.max(...summary.map((r) => r.T));
       rows = modelSurface(model, maxFrequency, maxT)
         .map((c) => [selected.model, c.frequency, c.recency, c.T, finiteOrNull(c.pAlive), finiteOrNull(c.expectedNextPeriod), analysis.period]);
     }

@@ -71,10 +71,20 @@ scored as (
     from valued
 ),
 
+active_counts as (
+    -- a grouped count joined back, not count(*) filter (...) over (partition by scope): DuckDB evaluates that
+    -- filtered window aggregate row by row over the whole partition (quadratic: minutes at 1M customers)
+    select
+        scope,
+        count(*) filter (where is_active) as active_customers
+    from scored
+    group by scope
+),
+
 ranked as (
     select
-        *,
-        ceil(getvariable('churn_list_share') * count(*) filter (where is_active) over (partition by scope)) as list_size,
+        scored.*,
+        ceil(getvariable('churn_list_share') * active_counts.active_customers) as list_size,
         case when is_eligible then
             row_number() over (
                 partition by scope, is_eligible
@@ -82,6 +92,7 @@ ranked as (
             )
         end as list_rank
     from scored
+    inner join active_counts using (scope)
 ),
 
 final as (

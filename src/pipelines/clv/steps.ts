@@ -19,7 +19,8 @@ import {
 } from "./models.ts";
 import { chooseModel, type CandidateVerdict } from "./selection.ts";
 import { writeClvTable } from "./clvTable.ts";
-import { buildValueMatrix, type ValueInput, type ValueMatrixRow } from "./valueMatrix.ts";
+import { writeValueMatrixTable } from "./valueMatrixTable.ts";
+import type { ValueInput, ValueMatrixRow } from "./valueMatrix.ts";
 
 export const PERIOD_DAYS = { day: 1, week: 7, month: 365.25 / 12 } as const;
 const PURCHASE_MODELS: PurchaseModelName[] = ["bgnbd", "pnbd", "mbgnbd"];
@@ -425,11 +426,10 @@ export function valueMatrixStep(name: string, clvTable: "customer_clv" | "int_ca
     dependsOn: [clvTable, "stg_customers"],
     file: THIS_FILE,
     async run(db) {
-      const rows = buildValueMatrix(await readValueInputs(db, clvTable), {
+      await writeValueMatrixTable(db, clvTable, name, {
         margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths,
         thresholds: analysis.quadrantThresholds,
       });
-      await replaceTable(db, name, VALUE_SQL, VALUE_COLUMNS, rows.map(valueMatrixValues));
     },
   };
 }
