@@ -9,7 +9,8 @@ const scopes: Record<string, string[]> = {
   clv: ["test/clv/**/*.test.ts"],
   // (not test/data/cli.test.ts: it runs kehu as child processes, where no mutant is active)
   config: ["test/data/settings.test.ts", "test/data/ecosystem.test.ts", "test/data/messages.test.ts", "test/data/ingest.test.ts"],
-  marts: ["test/site/report-data.test.ts", "test/pipelines/crm-loaders.test.ts"],
+  // (not test/pipelines/crm-loaders.test.ts: it runs the loaders as child processes, where no mutant is active)
+  marts: ["test/site/report-data.test.ts", "test/site/report-env.test.ts"],
   ingest: ["test/data/ingest.test.ts", "test/data/integrity.test.ts", "test/data/encoding.test.ts", "test/data/rejected.test.ts",
     "test/data/values.test.ts", "test/data/readers.test.ts", "test/data/messages.test.ts", "test/data/formats.test.ts",
     "test/data/settings.test.ts"],
