@@ -61,10 +61,19 @@ describe("parseConfig", () => {
     expect(problem({ sources: { transactions: { files: "t.csv", delimiter: ";;" } } })).toContain('sources.transactions.delimiter: expected one character, e.g. ";"');
   });
 
+  it("lists every problem, one line each, and every unknown key; the file defaults to kehu.config.json", () => {
+    expect(problem({ sources: tx, analysis: { peroid: "week", cadence: 1 }, report: { locale: "fr" } })).toBe(
+      "invalid config my.json:\n  analysis: unknown key(s) peroid, cadence\n  report.locale: expected one of zh-CN, en");
+    expect(() => parseConfig({ sources: tx, report: { locale: "fr" } })).toThrow(new ConfigError("invalid config kehu.config.json:\n  report.locale: expected one of zh-CN, en"));
+  });
+
   it("checks each rule that is no plain type", () => {
     expect(problem({ sources: { transactions: { files: "t.csv", format: "whitespace", delimiter: ";" } } }))
       .toContain("sources.transactions.delimiter: delimiter does not apply to format whitespace (fields are separated by runs of spaces)");
     expect(parseConfig({ sources: { transactions: { files: "t.csv", format: "whitespace" } } }).sources.transactions!.format).toBe("whitespace");
+    expect(parseConfig({ sources: { transactions: { files: "t.csv", delimiter: ";" } } }).sources.transactions!.delimiter).toBe(";");
+    expect(problem({ sources: tx, duckdb: { memoryLimit: "lots" } })).toContain("duckdb.memoryLimit: expected a size such as 1GB");
+    expect(parseConfig({ sources: tx, duckdb: { memoryLimit: "1.5 GiB" } }).duckdb.memoryLimit).toBe("1.5 GiB");
     expect(problem({ sources: { transactions: { files: "t.csv", sheet: "S1" } } })).toContain("sources.transactions.sheet: sheet applies to format xlsx only");
     expect(parseConfig({ sources: { transactions: { files: "t.xlsx", format: "xlsx", sheet: 2 } } }).sources.transactions!.sheet).toBe(2);
     expect(problem({ sources: tx, analysis: { timezone: "Mars/Olympus" } })).toContain("analysis.timezone: expected an IANA time zone name such as Asia/Shanghai or Europe/Berlin");
