@@ -80,17 +80,31 @@ describe("rejected rows", () => {
 
 describe("the default reject-rate limit (maxRejectRate 0.01), at its boundary", () => {
   // 100 rows of which `bad` have an amount that is not a number
-  const rows = (bad: number) => "order_id,customer_id,ordered_at,amount\n" +
-    Array.from({ length: 100 }, (_, i) => `o${i},c${i},2024-01-01,${i < bad ? "x" : "10"}`).join("\n") + "\n";
+  const rows = (bad: number, order = "o") => "order_id,customer_id,ordered_at,amount\n" +
+    Array.from({ length: 100 }, (_, i) => `${order}${i},c${i},2024-01-01,${i < bad ? "x" : "10"}`).join("\n") + "\n";
 
   it("lets 1 of 100 rows (1.00%, at the limit) through and fails on 2 of 100 (2.00%)", async () => {
     const at = project(txConfig("at.csv"), { "at.csv": rows(1) });
     const report = await at.withDb((db) => ingestSources(db, at.config));
     expect(report.files[0]).toMatchObject({ rowsRead: 100, loaded: 99, rejected: 1 });
     const above = project(txConfig("above.csv"), { "above.csv": rows(2) });
-    const error = await above.withDb((db) => ingestSources(db, above.config)).catch((e) => e);
+    const error = await above.withDb((db) => ingestSources(db, above.config, { now: new Date("2026-01-02T00:00:00Z") })).catch((e) => e);
     expect(error).toBeInstanceOf(DataError);
-    expect(error.message).toContain("above.csv: 2 of 100 rows rejected (2.00%), above the limit of 1.00%");
+    // the header is line 1, so the two bad rows are lines 2 and 3
+    const out = join(above.config.rejectedDir, "transactions-2026-01-02T00-00-00-000Z.csv");
+    expect(error.message).toBe("above.csv: 2 of 100 rows rejected (2.00%), above the limit of 1.00% (--max-reject-rate / maxRejectRate). " +
+      `The database was not changed. Rejected rows with line, column, value and reason: ${out}\nFirst rejected rows:\n` +
+      '  line 2, column amount, value "x": not a number (expected e.g. 1234.56)\n  line 3, column amount, value "x": not a number (expected e.g. 1234.56)');
+  });
+
+  it("sums the files of a run and writes one rejected CSV per source for the run", async () => {
+    const p = project(txConfig(["a.csv", "b.csv"], {}, { maxRejectRate: 0.5 }), { "a.csv": rows(2), "b.csv": rows(1, "p") });
+    const report = await p.withDb((db) => ingestSources(db, p.config, { now: new Date("2026-01-02T00:00:00Z") }));
+    const out = join(p.config.rejectedDir, "transactions-2026-01-02T00-00-00-000Z.csv");
+    expect(report).toMatchObject({ rowsRead: 200, loaded: 197, rejected: 3, duplicateRows: 0, rejectedFiles: [out], pruned: [], stale: [], repairs: [] });
+    expect(report.files.map((f) => [f.file, f.rejected, f.rejectedFile])).toEqual([["a.csv", 2, out], ["b.csv", 1, out]]);
+    expect(readFileSync(out, "utf8").trim().split("\n").map((l) => l.split(",").slice(0, 3).join(","))).toEqual(
+      ["file,line,column", "a.csv,2,amount", "a.csv,3,amount", "b.csv,2,amount"]);
   });
 
   it("is the config's maxRejectRate when set (2 of 100 pass at 0.02)", async () => {
