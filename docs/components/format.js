@@ -41,11 +41,14 @@ export function makeI18n(locale, currency = "CNY") {
   const large = (v) => Math.abs(v) >= (locale === "zh-CN" ? 1e5 : 1e6);
   const dateTimeFormat = new Intl.DateTimeFormat(locale, {dateStyle: "medium", timeStyle: "short"});
   const guard = (f) => (v) => (isMissing(v) ? na : f(v));
+  // Formatters tagged with their unit: a table's header shows it (units.js).
+  const currencySymbol = nf({style: "currency", currency, currencyDisplay: "narrowSymbol"}).formatToParts(0).find((p) => p.type === "currency")?.value ?? currency;
+  const tagged = (unit, f) => Object.assign(guard(f), {unit, locale, ...(unit === "currency" ? {symbol: currencySymbol} : {})});
   return {
     locale,
     currency,
     /** The currency's symbol ("¥", "$", "€"), for axis titles. */
-    currencySymbol: nf({style: "currency", currency, currencyDisplay: "narrowSymbol"}).formatToParts(0).find((p) => p.type === "currency")?.value ?? currency,
+    currencySymbol,
     na,
     /** Translate a key of i18n.js. */
     t,
@@ -63,20 +66,20 @@ export function makeI18n(locale, currency = "CNY") {
     integer: guard((v) => integerFormat.format(v)),
     number: guard((v) => numberFormat.format(v)),
     /** Currency, whole units (use moneyFine for small amounts such as average order value). */
-    money: guard((v) => moneyFormat.format(v)),
-    moneyFine: guard((v) => moneyFineFormat.format(v)),
+    money: tagged("currency", (v) => moneyFormat.format(v)),
+    moneyFine: tagged("currency", (v) => moneyFineFormat.format(v)),
     /** Currency for KPIs: whole units, large amounts as 万/亿 (zh-CN) or K/M (en). */
-    moneyShort: guard((v) => (large(v) ? moneyShortFormat : moneyFormat).format(v)),
+    moneyShort: tagged("currency", (v) => (large(v) ? moneyShortFormat : moneyFormat).format(v)),
     /** A count for KPIs: large counts as 万/亿 (zh-CN) or K/M (en). */
     integerShort: guard((v) => (large(v) ? compactFormat : integerFormat).format(v)),
     /** A ratio 0..1 as a percentage. */
-    percent: guard((v) => percentFormat.format(v)),
+    percent: tagged("percent", (v) => percentFormat.format(v)),
     /** A relative change (0.12 -> "+12%"). */
-    change: guard((v) => changeFormat.format(v)),
+    change: tagged("percent", (v) => changeFormat.format(v)),
     /** A difference of two rates (0.004 = 0.4 percentage points): "+0.4 个百分点" / "+0.4 pp". */
-    pp: guard((v) => t("unit.pp", {value: ppFormat.format(v * 100)})),
+    pp: tagged("pp", (v) => t("unit.pp", {value: ppFormat.format(v * 100)})),
     /** A number of days with its unit. */
-    days: guard((v) => t("unit.days", {n: numberFormat.format(v)})),
+    days: tagged("days", (v) => t("unit.days", {n: numberFormat.format(v)})),
     date: guard((v) => {
       const d = parseDate(v);
       return d ? dateFormat.format(d) : String(v);

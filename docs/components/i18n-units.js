@@ -4,11 +4,8 @@ export const UNIT_STRINGS = {
     "unit.header": "{header}（{unit}）",
     "unit.label.currency": "元",
     "unit.label.percent": "%",
-    "unit.label.pp": "个百分点",
+    "unit.label.pp": "百分点",
     "unit.label.days": "天",
-    "unit.label.months": "月",
-    "unit.label.weeks": "周",
-    "unit.label.ratio": "倍",
   },
   en: {
     "unit.header": "{header} ({unit})",
@@ -16,8 +13,5 @@ export const UNIT_STRINGS = {
     "unit.label.percent": "%",
     "unit.label.pp": "pp",
     "unit.label.days": "days",
-    "unit.label.months": "months",
-    "unit.label.weeks": "weeks",
-    "unit.label.ratio": "×",
   },
 };

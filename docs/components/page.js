@@ -1,6 +1,7 @@
 // Page scaffolding shared by every page: localised heading (and <title>), "n/a + what would enable it" notes, KPI
 // cards, the data-freshness line. All text goes in through textContent: data is never parsed as HTML.
 import {translate} from "./i18n.js";
+import {columnUnit, withUnit} from "./units.js";
 
 const CSS = `
 .kehu-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,190px),1fr));gap:1rem;margin:1rem 0}
@@ -138,10 +139,20 @@ export function customerLink(customerId, text, base = "./") {
  * A small plain table (no search, no CSV: for short lists such as the overview's). columns: [key, label, format?];
  * a format may return a string or a DOM node (e.g. a customerLink).
  */
-export function miniTable(rows, columns, className = "kehu-mini") {
+export function miniTable(rows, columns, className = "kehu-mini", locale) {
   const t = el("table", null, className);
   const head = document.createElement("tr");
-  for (const [key, label] of columns) head.append(el("th", label, typeof rows[0]?.[key] === "number" ? "kehu-num" : undefined));
+  // The locale of the headers' units: given, else that of the formats (format.js tags them).
+  locale ??= columns.map(([, , format]) => format?.locale).find(Boolean) ?? "zh-CN";
+  for (const [key, label, format] of columns) {
+    const numeric = typeof rows[0]?.[key] === "number";
+    const unit = columnUnit(key, format);
+    const th = el("th", withUnit(locale, label, unit, format), numeric ? "kehu-num" : undefined);
+    th.dataset.column = key;
+    if (numeric) th.dataset.numeric = "1";
+    if (unit) th.dataset.unit = unit;
+    head.append(th);
+  }
   t.append(head);
   for (const row of rows) {
     const tr = document.createElement("tr");

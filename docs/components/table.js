@@ -8,6 +8,7 @@ import {KNOWN_CODES} from "./i18n-codes.js";
 
 const PLACEHOLDERS = new Set(KNOWN_CODES.placeholder);
 import {tableStyles, columnPlan, TABLE_CSS} from "./table-layout.js";
+import {columnUnit, withUnit} from "./units.js";
 
 export {roundNumber};
 
@@ -93,9 +94,13 @@ function ensureTableCss() {
  * right-aligned. Returns the container; `container.value` is the filtered rows.
  */
 export function table(data, options = {}) {
-  const {columns = data.length ? Object.keys(data[0]) : [], header = {}, format = {}, locale, filename = "data"} = options;
+  const {columns = data.length ? Object.keys(data[0]) : [], format = {}, locale, filename = "data"} = options;
   ensureTableCss();
   const id = `kehu-table-${++nextId}`;
+  // Headers with their unit ("收入（¥）"); the downloads' too where their numbers are in it (amounts, days).
+  const units = Object.fromEntries(columns.map((c) => [c, columnUnit(c, format[c])]));
+  const header = Object.fromEntries(columns.map((c) => [c, withUnit(locale, options.header?.[c] ?? c, units[c], format[c])]));
+  const fileHeader = Object.fromEntries(columns.map((c) => [c, ["currency", "days"].includes(units[c]) ? header[c] : options.header?.[c] ?? c]));
   const plan = columnPlan(data, columns, header, options.align, format);
   const fallback = defaultFormat(locale);
   const container = document.createElement("div");
@@ -129,7 +134,10 @@ export function table(data, options = {}) {
     const th = document.createElement("th");
     th.scope = "col";
     th.title = translate(locale, "table.sort");
-    th.textContent = header[c] ?? c;
+    th.textContent = header[c];
+    th.dataset.column = c;
+    if (plan[c].numeric) th.dataset.numeric = "1";
+    if (units[c]) th.dataset.unit = units[c];
     th.addEventListener("click", () => {
       if (sortColumn === c) reverse = !reverse;
       else [sortColumn, reverse] = [c, plan[c].numeric];
@@ -186,7 +194,7 @@ export function table(data, options = {}) {
   const bar = document.createElement("div");
   bar.className = "kehu-table-bar";
   const types = Object.fromEntries(columns.map((c) => [c, plan[c].type]));
-  bar.append(search, count, csvButton(() => filtered, columns, {header, filename, locale}), xlsxButton(() => filtered, columns, {header, filename, locale, types}));
+  bar.append(search, count, csvButton(() => filtered, columns, {header: fileHeader, filename, locale}), xlsxButton(() => filtered, columns, {header: fileHeader, filename, locale, types}));
   container.append(style, bar, scroller);
   container.value = filtered;
   render();

@@ -7,10 +7,10 @@
  * site's (build.ts); the file is written to a temp file and renamed, so a failed build leaves the previous one.
  */
 import { build } from "esbuild";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { translate } from "../../docs/components/i18n.js";
 import { DOCS, refuseLeaks, runLoaders, withBuildInputs, type BuildSiteOptions } from "./build.ts";
 
 export interface PortableOptions extends Omit<BuildSiteOptions, "outDir"> {
@@ -46,7 +46,7 @@ export async function buildPortable(options: PortableOptions): Promise<PortableR
     );
     const data = portableData(json);
     progress("bundling the portable report");
-    const html = portableHtml(await bundleScript(), data, json.meta.locale);
+    const html = portableHtml(await bundleScript(), data, json.meta.locale, json.meta.title || translate(json.meta.locale, "portable.title"));
     const check = mkdtempSync(join(tmpdir(), "kehu-portable-"));
     const temp = join(dirname(file), `.${basename(file)}.build-${process.pid}-${Date.now()}`);
     try {
@@ -99,7 +99,8 @@ async function bundleScript(): Promise<string> {
     target: "es2020",
     minify: true,
     write: false,
-    legalComments: "none",
+    // The bundled libraries' licence notices stay in the file (at its end).
+    legalComments: "eof",
     logLevel: "silent",
     // The Excel download (exceljs, ~1 MB) stays on the site; the file keeps the CSV download.
     plugins: [
@@ -124,7 +125,7 @@ function scriptSafe(text: string): string {
 
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-export function portableHtml(script: string, data: Json, locale: string): string {
+export function portableHtml(script: string, data: Json, locale: string, title = "kehu"): string {
   // JSON with every "<" escaped cannot close its script element, whatever a customer is named.
   const json = JSON.stringify(data).replace(/</g, "\\u003c");
   // No request of any kind: vega compiles its expressions with Function ('unsafe-eval'); downloads are blob: URLs.
@@ -136,7 +137,7 @@ export function portableHtml(script: string, data: Json, locale: string): string
     '<meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>kehu</title>`,
+    `<title>${escapeHtml(title)}</title>`,
     "</head>",
     "<body>",
     '<main id="kehu-portable"><noscript>This report needs JavaScript. 本报告需要启用 JavaScript。</noscript></main>',

@@ -251,6 +251,10 @@ async function readerProblems(page: Page, phone: boolean): Promise<string[]> {
       const text = (e.textContent ?? "").trim();
       if (set.has(text)) out.push(`untranslated code "${text}" in <${e.tagName.toLowerCase()}>`);
     }
+    // every figure has its unit: a numeric column's header names it, or declares a count, rank or id (units.js)
+    for (const th of document.querySelectorAll("#observablehq-main th[data-numeric]")) {
+      if (!(th as HTMLElement).dataset.unit) out.push(`numeric column without a unit: "${th.textContent}"`);
+    }
     // content wider than its cell runs into the next one
     for (const td of document.querySelectorAll("#observablehq-main td")) {
       if ((td as HTMLElement).scrollWidth > (td as HTMLElement).clientWidth + 1) out.push(`cell overflows: "${td.textContent?.slice(0, 40)}"`);

@@ -16,6 +16,7 @@ import { reportEnv } from "../../src/report/marts.ts";
 import { AS_OF, makeDemoMarts, makeSiteFixture, XSS_NAME, type DemoMarts, type SiteFixture } from "../helpers/site-fixture.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOTS = join(__dirname, "../../test-output/screenshots");
 
 let demo: DemoMarts;
 let fixture: SiteFixture;
@@ -88,6 +89,7 @@ describe("the portable report", () => {
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).not.toMatch(/<link /);
     expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'/);
+    expect(html).toContain("<title>客户分析报告</title>"); // what a mail client or the tab shows before the script runs
     expect(readdirSync(out).sort()).toEqual(["english.html", "fixture.html", "masked.html"]);
     // vega, vega-lite and vega-embed inline, the Excel library left out: a file one can e-mail
     const mb = Buffer.byteLength(html) / 2 ** 20;
@@ -111,6 +113,10 @@ describe("the portable report", () => {
       expect(await page.textContent("#followup .kehu-table-count")).toMatch(new RegExp(`显示 ${rows} 行，共 [\\d,]+ 行`));
       expect(await page.textContent("#kehu-portable h1")).toBe("客户分析报告");
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(1);
+      if (viewport.width > 1000) {
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.screenshot({ path: join(SCREENSHOTS, "portable.png") });
+      }
       expect(problems).toEqual([]);
       await page.close();
     }
