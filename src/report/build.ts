@@ -215,7 +215,7 @@ function runNode(args: string[], env: NodeJS.ProcessEnv, progress: (line: string
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const tail: string[] = [];
     const onData = (chunk: Buffer) => {
-      // eslint-disable-next-line no-control-regex
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour codes of Framework's output
       for (const line of chunk.toString("utf8").replace(/\x1b\[[0-9;]*m/g, "").split(/\r?\n/)) {
         if (!line.trim()) continue;
         tail.push(line);
