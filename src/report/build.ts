@@ -210,13 +210,15 @@ function runFramework(env: NodeJS.ProcessEnv, progress: (line: string) => void):
   return runNode([FRAMEWORK_BIN, "build"], env, progress, "Observable Framework failed");
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ANSI colour codes of Framework's output, to strip
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 function runNode(args: string[], env: NodeJS.ProcessEnv, progress: (line: string) => void, what: string): Promise<void> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const tail: string[] = [];
     const onData = (chunk: Buffer) => {
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour codes of Framework's output
-      for (const line of chunk.toString("utf8").replace(/\x1b\[[0-9;]*m/g, "").split(/\r?\n/)) {
+      for (const line of chunk.toString("utf8").replace(ANSI_COLOUR, "").split(/\r?\n/)) {
         if (!line.trim()) continue;
         tail.push(line);
         if (tail.length > 40) tail.shift();
