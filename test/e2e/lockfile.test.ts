@@ -15,7 +15,9 @@ interface LockedPackage {
   cpu?: string[];
 }
 
-const lock = JSON.parse(readFileSync(resolve(__dirname, "../../package-lock.json"), "utf8")) as { packages: Record<string, LockedPackage> };
+const lock = JSON.parse(readFileSync(resolve(__dirname, "../../package-lock.json"), "utf8")) as {
+  packages: Record<string, LockedPackage>;
+};
 
 /** The lock entry Node's resolution would find for `name` required from the package at `from`. */
 function resolveIn(from: string, name: string): LockedPackage | undefined {
@@ -29,7 +31,8 @@ describe("package-lock.json", () => {
   it("lists every optional dependency of every locked package (all platforms' native binaries)", () => {
     const missing: string[] = [];
     for (const [path, entry] of Object.entries(lock.packages)) {
-      for (const name of Object.keys(entry.optionalDependencies ?? {})) if (!resolveIn(path, name)) missing.push(`${path} -> ${name}`);
+      for (const name of Object.keys(entry.optionalDependencies ?? {}))
+        if (!resolveIn(path, name)) missing.push(`${path} -> ${name}`);
     }
     expect(missing).toEqual([]);
   });
