@@ -89,6 +89,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
     progress(`reading the marts of run ${run.runId} (as of ${run.asOf ?? "n/a"})`);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      // node_modules/.bin beside Framework (its tsx, for Framework's own use).
       PATH: `${join(FRAMEWORK_DIR, "../../.bin")}${process.platform === "win32" ? ";" : ":"}${process.env.PATH ?? ""}`,
       KEHU_MARTS_DIR: join(work, "marts"),
       KEHU_RUN_ID: run.runId,
