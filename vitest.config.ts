@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // `import ... from "kehu"` in tests: the package's TypeScript entry (its "kehu-source" export), not the build.
+  // The rest are vite's default server conditions.
+  ssr: { resolve: { conditions: ["kehu-source", "module", "node", "development|production"] } },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 120_000,

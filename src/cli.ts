@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import { ingestSources } from "./data/ingest.ts";
 import { assertIngestConsistent } from "./data/repair.ts";
-import { buildSite, siteOptionsFor, SiteBuildError, type ReportFlags } from "./report/build.ts";
+import { buildSite, REPO_ROOT, siteOptionsFor, SiteBuildError, type ReportFlags } from "./report/build.ts";
 import { buildPortable } from "./report/portable.ts";
 import { dirname } from "node:path";
 
@@ -32,7 +32,7 @@ function wholeNumber(value: string): number {
 /** A problem with the data (bad rows over the limit, unreadable input): exit code 1. Defined in src/data/errors.ts. */
 export { DataError };
 
-const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
 
 /** Exit code of an unexpected error (a bug, not bad input): sysexits' EX_SOFTWARE. */
 export const EXIT_INTERNAL = 70;

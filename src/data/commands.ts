@@ -4,7 +4,7 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import cliProgress from "cli-progress";
 import { CONFIG_FILE, ConfigError, parseConfig, parseConfigText, type KehuConfig } from "./config.ts";
 import { configJsonSchemaText, SCHEMA_FILE } from "./schema.ts";

@@ -2,7 +2,7 @@
  * Date formats of kehu.config.json `dateFormat` as DuckDB SQL. Parsing is set-based (try_strptime over the whole
  * column), never row by row in JS. Each format also accepts a time of day after the date.
  */
-import { DATE_FORMATS } from "./config.ts";
+import type { DATE_FORMATS } from "./config.ts";
 
 export type DateFormat = Exclude<(typeof DATE_FORMATS)[number], "auto">;
 

@@ -325,7 +325,7 @@ interface LoadContext {
 
 /** One file: inspect, decode, read, validate, insert; returns its report. Runs inside the caller's transaction. */
 async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: string, ctx: LoadContext): Promise<FileReport> {
-  const { source, config: cfg } = entry;
+  const { source } = entry;
   const file = sourceFileName(config, path);
   const report: FileReport = {
     source, file, path, columns: {}, dateFormats: {}, rowsRead: 0, loaded: 0, rejected: 0, skipped: false, replaced: false, sampleRejects: [],
@@ -351,7 +351,7 @@ async function loadText(
   progress: (stage: IngestStage, bytesDone?: number) => void, originalHash: string | undefined,
 ): Promise<FileReport> {
   const { source, config: cfg } = entry;
-  let facts;
+  let facts: Awaited<ReturnType<typeof inspectFile>>;
   try {
     facts = await inspectFile(path, (done) => progress("inspect", done));
   } catch (error) {

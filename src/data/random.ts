@@ -4,10 +4,8 @@
  * pairs so every customer gets an independent stream and its rows do not depend on how many customers came before.
  */
 
-export interface Rng {
-  /** Uniform in [0, 1). */
-  (): number;
-}
+/** Uniform in [0, 1). */
+export type Rng = () => number;
 
 /** splitmix32 finaliser: a good 32-bit mixer for turning small related integers into unrelated seeds. */
 function mix32(x: number): number {

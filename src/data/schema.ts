@@ -13,7 +13,10 @@ export const SCHEMA_FILE = "kehu.schema.json";
 
 /** Older configs (and comments in plain-JSON editors) use keys starting with "//": allowed wherever keys are strict. */
 function allowCommentKeys(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(allowCommentKeys);
+  if (Array.isArray(node)) {
+    node.forEach(allowCommentKeys);
+    return;
+  }
   if (!node || typeof node !== "object") return;
   const o = node as Record<string, unknown>;
   if (o.type === "object" && o.additionalProperties === false) o.patternProperties = { "^//": {} };

@@ -6,6 +6,7 @@
  * phone, email, name or customer id leaked when masking (leaks.ts), and only then swaps the result into outDir. Any failure leaves outDir untouched.
  */
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, resolve } from "node:path";
@@ -19,9 +20,22 @@ import { findPiiLeaks } from "./leaks.ts";
 
 export { findPiiLeaks, type PiiLeak } from "./leaks.ts";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** This module runs compiled (lib/src/report/build.js: the published package) or as TypeScript through tsx (a checkout). */
+const COMPILED = import.meta.url.endsWith(".js");
+/** The package root (docs/, observablehq.config.ts): the nearest directory above with a package.json. */
+export const REPO_ROOT = packageRoot(HERE);
 export const DOCS = join(REPO_ROOT, "docs");
-const FRAMEWORK_BIN = join(REPO_ROOT, "node_modules/@observablehq/framework/dist/bin/observable.js");
+/** Framework wherever npm put it (kehu's own node_modules in a checkout, hoisted beside kehu when installed). */
+const FRAMEWORK_DIR = dirname(createRequire(import.meta.url).resolve("@observablehq/framework/package.json"));
+const FRAMEWORK_BIN = join(FRAMEWORK_DIR, "dist/bin/observable.js");
+
+function packageRoot(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, "package.json"))) return d;
+    if (dirname(d) === d) throw new Error(`no package.json above ${dir}`);
+  }
+}
 
 export interface BuildSiteOptions {
   martsDir: string;
@@ -132,7 +146,8 @@ export async function withBuildInputs<T>(
     progress(`reading the marts of run ${run.runId} (as of ${run.asOf ?? "n/a"})`);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      PATH: `${join(REPO_ROOT, "node_modules/.bin")}${process.platform === "win32" ? ";" : ":"}${process.env.PATH ?? ""}`,
+      // node_modules/.bin beside Framework (its tsx, for Framework's own use).
+      PATH: `${join(FRAMEWORK_DIR, "../../.bin")}${process.platform === "win32" ? ";" : ":"}${process.env.PATH ?? ""}`,
       KEHU_MARTS_DIR: join(work, "marts"),
       KEHU_RUN_ID: run.runId,
       KEHU_TABLES_DIR: tablesDir,
@@ -177,7 +192,7 @@ export async function refuseLeaks(dir: string, env: NodeJS.ProcessEnv, target: s
 export function clearLoaderCache(cacheDir = join(DOCS, ".observablehq/cache")): void {
   mkdirSync(cacheDir, { recursive: true });
   const stamp = join(cacheDir, ".kehu-framework-version");
-  const version = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/@observablehq/framework/package.json"), "utf8")).version as string;
+  const version = JSON.parse(readFileSync(join(FRAMEWORK_DIR, "package.json"), "utf8")).version as string;
   const sameFramework = existsSync(stamp) && readFileSync(stamp, "utf8") === version;
   const keep = sameFramework ? new Set(["_node", "_npm", "_observablehq", ".kehu-framework-version"]) : new Set<string>();
   for (const entry of readdirSync(cacheDir)) {
@@ -249,22 +264,28 @@ export function findDataLoaders(root = DOCS): string[] {
   return found.sort();
 }
 
-/** Run the data loaders (default: every one) in one process (src/report/run-loaders.ts), filling Framework's cache. */
+/**
+ * Run the data loaders (default: every one) in one process (src/report/run-loaders.ts), filling Framework's cache.
+ * Compiled, it runs the compiled loaders (lib/docs/data/*.js); a checkout runs the .ts ones through tsx.
+ */
 export function runLoaders(env: NodeJS.ProcessEnv, progress: (line: string) => void, loaders = findDataLoaders()): Promise<void> {
-  return runNode(["--import", "tsx", join(REPO_ROOT, "src/report/run-loaders.ts"), DOCS, ...loaders], env, progress, "a data loader failed");
+  const runner = COMPILED ? [join(HERE, "run-loaders.js")] : ["--import", "tsx", join(HERE, "run-loaders.ts")];
+  return runNode([...runner, DOCS, ...loaders], env, progress, "a data loader failed");
 }
 
 function runFramework(env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<void> {
   return runNode([FRAMEWORK_BIN, "build"], env, progress, "Observable Framework failed");
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ANSI colour codes of Framework's output, to strip
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 function runNode(args: string[], env: NodeJS.ProcessEnv, progress: (line: string) => void, what: string): Promise<void> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const tail: string[] = [];
     const onData = (chunk: Buffer) => {
-      // eslint-disable-next-line no-control-regex
-      for (const line of chunk.toString("utf8").replace(/\x1b\[[0-9;]*m/g, "").split(/\r?\n/)) {
+      for (const line of chunk.toString("utf8").replace(ANSI_COLOUR, "").split(/\r?\n/)) {
         if (!line.trim()) continue;
         tail.push(line);
         if (tail.length > 40) tail.shift();

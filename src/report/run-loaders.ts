@@ -4,13 +4,16 @@
  * per loader: that costs seconds each. Usage (by src/report/build.ts):
  *   node --import tsx src/report/run-loaders.ts <docs root> <loader file relative to the root>...
  * A loader's stdout is its output, exactly as when Framework runs it; a failing loader fails the whole run.
+ * Compiled (lib/src/report/run-loaders.js, the published package), it imports the compiled loaders instead:
+ * lib/docs/data/<name>.json.js for docs/data/<name>.json.ts.
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const [root, ...loaders] = process.argv.slice(2);
 const cacheRoot = join(resolve(root), ".observablehq", "cache");
+const compiledDocs = import.meta.url.endsWith(".js") ? fileURLToPath(new URL("../../docs/", import.meta.url)) : null;
 const realWrite = process.stdout.write.bind(process.stdout);
 let target: number | null = null;
 
@@ -32,7 +35,8 @@ for (const loader of loaders) {
   target = openSync(temp, "w");
   const started = Date.now();
   try {
-    await import(pathToFileURL(join(resolve(root), loader)).href);
+    const module = compiledDocs ? join(compiledDocs, loader.replace(/\.ts$/, ".js")) : join(resolve(root), loader);
+    await import(pathToFileURL(module).href);
     closeSync(target);
     target = null;
     renameSync(temp, output);

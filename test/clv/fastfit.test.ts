@@ -57,9 +57,9 @@ describe("no dropout signal", () => {
   // Customers who never drop out (p ~ Beta(1e-6, 50): dropout probability ~ 2e-8 per purchase).
   const sim = simulateCustomers(3000, { r: 0.8, alpha: 6, a: 1e-6, b: 50 }, { p: 6, q: 4, gamma: 15 }, { seed: 11 });
   const rows = compressRows(sim.x, sim.tx, sim.T);
-  it.each([["MBG/NBD", fitMbgNbd], ["Pareto/NBD", fitParetoNbd]] as const)("%s stops early, says why and reports no parameters", (_, fit) => {
+  it.each([["MBG/NBD", fitMbgNbd], ["Pareto/NBD", fitParetoNbd]] as const)("%s stops early, says why and reports no parameters", (_, fitModel) => {
     const started = performance.now();
-    const result = fit(rows);
+    const result = fitModel(rows);
     expect(result.converged).toBe(false);
     expect(result.message).toMatch(/no dropout signal/);
     expect(Object.values(result.params).every(Number.isNaN)).toBe(true);

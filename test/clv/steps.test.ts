@@ -14,7 +14,6 @@ import { setAnalysisVariables } from "../../src/pipelines/runner.ts";
 import { clvSteps, predictCustomers, readCalibration, type SummaryRow } from "../../src/pipelines/clv/steps.ts";
 import { mbgNbdConditionalExpected, bgNbdConditionalExpected, purchaseModel, computeClv } from "../../src/pipelines/clv/models.ts";
 import { buildValueMatrix, quantile } from "../../src/pipelines/clv/valueMatrix.ts";
-import { insertFixture } from "../helpers/pipeline.ts";
 
 const CDNOW = path.resolve(__dirname, "../../../shared/data/cdnow");
 const SUMMARY_SQL = "customer_id varchar, first_purchase date, last_purchase date, orders integer, revenue double, avg_order_value double, " +

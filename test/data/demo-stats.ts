@@ -50,7 +50,7 @@ const anyIn = (days: number[], from: number, to: number) => days.some((d) => d >
  * Share of windows with a purchase: the `window` days after each visit versus the `window` days before it, for
  * visits whose both windows lie between the customer's first purchase and the end.
  */
-export function visitLift(transactions: Rows, visits: Rows, endDay: number, window = 30): { after: number; before: number; n: number } {
+export function visitLift(transactions: Rows, visits: Rows, _endDay: number, window = 30): { after: number; before: number; n: number } {
   const days = purchaseDays(transactions);
   let after = 0;
   let before = 0;

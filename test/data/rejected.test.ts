@@ -5,7 +5,6 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import Papa from "papaparse";
 import { ingestSources } from "../../src/data/ingest.ts";
 import { cleanupProjects, project, txConfig } from "./helpers.ts";

@@ -17,8 +17,8 @@ import ExcelJS from "exceljs";
 // @ts-expect-error: a plain JS module of the site
 import { KNOWN_CODES } from "../../docs/components/i18n-codes.js";
 import { STRINGS } from "../../docs/components/i18n.js";
+import { findChromium } from "../helpers/chromium.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = resolve(__dirname, "../../test-output/screenshots");
 /** The same server `kehu serve` uses. */
 const serve = (root: string): Promise<Server> => serveSite(root);
@@ -53,6 +53,8 @@ let enBase: string;
 const baseOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
 
 beforeAll(async () => {
+  // First, before the site builds: without a browser the file fails at once, with one line saying what to install.
+  const executablePath = findChromium();
   ({ fixture, outDir } = await buildFixtureSite({ maskPii: false, locale: "zh-CN", topCustomers: 3 }));
   server = await serve(outDir);
   base = baseOf(server);
@@ -65,7 +67,7 @@ beforeAll(async () => {
   enServer = await serve(enOut);
   enBase = baseOf(enServer);
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -132,6 +132,7 @@ export function clvIntervals(
     for (let i = 0; i < rows.length; i++) {
       const h = histories.index[i];
       const j = pairs.index[h];
+      // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 here (Math.max would keep NaN)
       const spendValue = spendValues[i] > 0 ? spendValues[i] : 0;
       clv[i * draws + k] = alive[h] * pairClv[j] * spendValue;
       expected[i * draws + k] = alive[h] * pairExpected[j];
