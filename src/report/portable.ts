@@ -34,7 +34,8 @@ const LOADERS = ["meta", "overview", "value-matrix", "churn", "followup"] as con
 /** At most this many rows of the churn list (the file says "showing n of m"). */
 export const PORTABLE_CHURN_ROWS = 200;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: loader output is JSON of each loader's own shape, read by the page code.
+type Json = Record<string, any>;
 
 export async function buildPortable(options: PortableOptions): Promise<PortableResult> {
   const file = resolve(options.file);

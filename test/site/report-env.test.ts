@@ -3,7 +3,7 @@
  * mart files a source lists, and the analysis date's fallbacks. Expected values are written out by hand.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openDatabase } from "../../src/data/db.ts";
