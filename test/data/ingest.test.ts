@@ -98,11 +98,12 @@ describe("the default reject-rate limit (maxRejectRate 0.01), at its boundary", 
   });
 
   it("sums the files of a run and writes one rejected CSV per source for the run", async () => {
-    const p = project(txConfig(["a.csv", "b.csv"], {}, { maxRejectRate: 0.5 }), { "a.csv": rows(2), "b.csv": rows(1, "p") });
+    const p = project(txConfig(["a.csv", "b.csv", "c.csv"], {}, { maxRejectRate: 0.5 }), { "a.csv": rows(2), "b.csv": rows(1, "p"), "c.csv": rows(0, "q") });
     const report = await p.withDb((db) => ingestSources(db, p.config, { now: new Date("2026-01-02T00:00:00Z") }));
     const out = join(p.config.rejectedDir, "transactions-2026-01-02T00-00-00-000Z.csv");
-    expect(report).toMatchObject({ rowsRead: 200, loaded: 197, rejected: 3, duplicateRows: 0, rejectedFiles: [out], pruned: [], stale: [], repairs: [] });
-    expect(report.files.map((f) => [f.file, f.rejected, f.rejectedFile])).toEqual([["a.csv", 2, out], ["b.csv", 1, out]]);
+    expect(report).toMatchObject({ rowsRead: 300, loaded: 297, rejected: 3, duplicateRows: 0, rejectedFiles: [out], pruned: [], stale: [], repairs: [] });
+    // c.csv had no rejected row: no rejected file is named for it
+    expect(report.files.map((f) => [f.file, f.rejected, f.rejectedFile])).toEqual([["a.csv", 2, out], ["b.csv", 1, out], ["c.csv", 0, undefined]]);
     expect(readFileSync(out, "utf8").trim().split("\n").map((l) => l.split(",").slice(0, 3).join(","))).toEqual(
       ["file,line,column", "a.csv,2,amount", "a.csv,3,amount", "b.csv,2,amount"]);
   });
