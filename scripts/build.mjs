@@ -28,11 +28,15 @@ if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 for (const file of filesBelow(join(root, "src"))) {
   if (file.endsWith(".sql")) cpSync(file, join(lib, relative(root, file)));
 }
-const js = filesBelow(lib).filter((f) => f.endsWith(".js"));
-for (const file of js) {
-  for (const target of relativeImports(file)) {
+// Follow imports transitively: a copied module (docs/components/i18n.js) imports others (its locale tables).
+const pending = filesBelow(lib).filter((f) => f.endsWith(".js"));
+while (pending.length) {
+  for (const target of relativeImports(pending.pop())) {
     const source = join(root, relative(lib, target));
-    if (!existsSync(target) && existsSync(source)) cpSync(source, target);
+    if (!existsSync(target) && existsSync(source)) {
+      cpSync(source, target);
+      pending.push(target);
+    }
   }
 }
 

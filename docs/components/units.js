@@ -25,6 +25,8 @@ export const COLUMN_UNITS = {
   ...Object.fromEntries(
     ["grade_score", "mean_score", "credit_score", "frequency_score", "influence_score", "prospects_score", "loyalty_score", "mean_r", "mean_f", "mean_m", "log_likelihood", "bic", "holdout_rmse"].map((c) => [c, "score"]),
   ),
+  // model parameters: each row names its own unit in the table's unit column (clv.md), so the numbers need none
+  ...Object.fromEntries(["estimate", "se", "ci_low", "ci_high", "bic_delta"].map((c) => [c, "score"])),
   // durations
   days_silent: "days", days_overdue: "days", max_days_overdue: "days", avg_days_late: "days", median_gap_days: "days",
 };

@@ -42,6 +42,7 @@ describe("parseConfig", () => {
       analysis: {
         period: "week", cohortPeriod: "month", purchaseGrain: "day", margin: 1, currency: "CNY", discountRateAnnual: 0.1, horizonMonths: 12,
         pAliveThreshold: 0.5, churnListShare: 0.1, followupPerRep: 20, quadrantThresholds: {},
+        penalizer: 0, modelChoice: { margin: 0.02, biasTolerance: 0.02 },
         gradeWeights: { frequency: 0.3, credit: 0.2, influence: 0.1, prospects: 0.2, loyalty: 0.2 },
         contactCadenceDays: { A: 14, B: 30, C: 60, D: 120 }, visitConversionDays: 30,
       },

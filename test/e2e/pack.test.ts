@@ -34,7 +34,9 @@ describe("npm pack", () => {
       ]),
     );
     expect(paths.filter((p) => /^(src|test|bench|\.github|\.ci)\/|\.png$|\.observablehq\/cache|\.duckdb$/.test(p))).toEqual([]);
-    expect(paths.length).toBeLessThan(200);
+    // About 220 files in late 2026 (SQL models, compiled modules, site pages); the cap catches a whole tree shipped
+    // by mistake (node_modules, data, dist), not a new model.
+    expect(paths.length).toBeLessThan(300);
   });
 
   it("installs into an empty project, whose kehu runs --version, demo, ingest and run", () => {
