@@ -140,6 +140,10 @@ export function clvIntervals(
   const filled = customersAt.slice(0, historyList.length);
   for (let i = 0; i < rows.length; i++) byHistory[filled[histories.index[i]]++] = i;
   const spendModels = spendDraws ? purchaseDraws.map((_, k) => spendDraws[k % spendDraws.length] as unknown as GammaGammaParams) : null;
+  // The spend draws depend on the history and monetary_value (with spendDraws) or on customer_clv's spend (without).
+  const sameNumber = (u: number, v: number) => u === v || (Number.isNaN(u) && Number.isNaN(v));
+  const sameSpendInput = (i: number, j: number) =>
+    spendModels ? sameNumber(rows[i].monetary_value, rows[j].monetary_value) : sameNumber(baseSpend[i], baseSpend[j]);
   const clvLow = new Float64Array(rows.length);
   const clvHigh = new Float64Array(rows.length);
   const expectedLow = new Float64Array(rows.length);
@@ -166,6 +170,12 @@ export function clvIntervals(
         expectedLow[i] = eLow;
         expectedHigh[i] = eHigh;
         const r = rows[i];
+        // Same history and same spend input as the customer before (one-time buyers of one T, above all): same draws.
+        if (c > customersAt[h] && sameSpendInput(i, byHistory[c - 1])) {
+          clvLow[i] = clvLow[byHistory[c - 1]];
+          clvHigh[i] = clvHigh[byHistory[c - 1]];
+          continue;
+        }
         for (let k = 0; k < draws; k++) {
           const value = spendModels ? gammaGammaConditionalSpend(spendModels[k], r.monetary_value > 0 ? r.frequency : 0, r.monetary_value) : baseSpend[i];
           // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 here (Math.max would keep NaN)
