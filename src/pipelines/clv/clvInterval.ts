@@ -16,7 +16,7 @@ import {
   computeClv, gammaGammaConditionalSpend, logHyp2f1Pareto, purchaseModel, type GammaGammaParams, type PurchaseModel, type PurchaseModelName,
 } from "./models.ts";
 import { predictCustomers, type PredictOptions, type SummaryRow } from "./steps.ts";
-import { percentileInterval, type Params } from "./uncertainty.ts";
+import { sortedPercentileInterval, type Params } from "./uncertainty.ts";
 
 /** (r+x)/(alpha+T) (beta+T)/(s-1) [1 - ((beta+T)/(beta+T+t))^(s-1)], continuous at s = 1 (-ln of the ratio). */
 function paretoExpectedIfAlive({ r, alpha, s, beta }: Params, x: number, T: number, t: number): number {
@@ -55,30 +55,26 @@ function distinct<T>(items: T[], key: (item: T) => string): { index: Int32Array;
   return { index, representatives };
 }
 
-interface History { x: number; tx: number; T: number }
-
 /**
- * P(alive | x, t_x, T) under Pareto/NBD for every history at one parameter vector: the expression of
- * paretoNbdPAlive (Fader & Hardie's note, eq. 18 with A0 of eq. 19-22), with its two 2F1 terms computed once per
- * (x, t_x) and (x, T), which far fewer histories share (CDNOW: 3,688 and 1,431 for 11,104 histories).
+ * Pareto/NBD's P(alive | x, t_x, T) comes from two 2F1 terms, one per (x, t_x) and one per (x, T), which far fewer
+ * histories share (CDNOW: 3,688 and 1,431 for 11,104 histories): paretoLogTerms computes every term at one parameter
+ * vector, paretoPAliveOf combines two of them (paretoNbdPAlive's expression: Fader & Hardie's note, eq. 18 with A0 of
+ * eq. 19-22).
  */
-function paretoPAlive(
-  { r, alpha, s, beta }: Params, histories: History[], terms: { x: number; u: number }[], atTx: Int32Array, atT: Int32Array,
-): Float64Array {
+function paretoLogTerms({ r, alpha, s, beta }: Params, terms: { x: number; u: number }[]): Float64Array {
   const alphaSmaller = alpha < beta;
   const maxAB = alphaSmaller ? beta : alpha;
   const diff = Math.abs(alpha - beta);
   // log(2F1(r+s+x, t; r+s+x+1; diff/(maxAB+u)) / (maxAB+u)^(r+s+x)) for u = t_x or T.
-  const logTerm = Float64Array.from(terms, ({ x, u }) =>
+  return Float64Array.from(terms, ({ x, u }) =>
     logHyp2f1Pareto(r + s + x, alphaSmaller ? r + x : s + 1, diff / (maxAB + u)) - (r + s + x) * Math.log(maxAB + u));
-  return Float64Array.from(histories, ({ x, T }, h) => {
-    const a = logTerm[atTx[h]];
-    const b = logTerm[atT[h]];
-    if (!(a > b)) return 1; // t_x = T: A0 = 0, the last purchase was at the end of the window
-    const logA0 = a + Math.log(-Math.expm1(b - a));
-    const logOdds = Math.log(s) - Math.log(r + s + x) + (r + x) * Math.log(alpha + T) + s * Math.log(beta + T) + logA0;
-    return 1 / (1 + Math.exp(logOdds));
-  });
+}
+
+function paretoPAliveOf({ r, alpha, s, beta }: Params, x: number, T: number, a: number, b: number): number {
+  if (!(a > b)) return 1; // t_x = T: A0 = 0, the last purchase was at the end of the window
+  const logA0 = a + Math.log(-Math.expm1(b - a));
+  const logOdds = Math.log(s) - Math.log(r + s + x) + (r + x) * Math.log(alpha + T) + s * Math.log(beta + T) + logA0;
+  return 1 / (1 + Math.exp(logOdds));
 }
 
 export interface ClvIntervalRow {
@@ -89,9 +85,16 @@ export interface ClvIntervalRow {
   expected_high: number | null;
 }
 
+/** Histories whose P(alive) draws are held at once (block x draws doubles): bounded memory whatever the customer count. */
+const HISTORY_BLOCK = 4096;
+
 /**
  * Intervals per customer of `rows`. `spendDraws` (Gamma-Gamma draws, paired with the purchase draws by index)
  * carry the spend model's uncertainty; without them each customer's spend is held at customer_clv's value.
+ *
+ * Work per draw: horizonMonths expectations per (x, T) pair and one P(alive) per history; then per history the
+ * expected-purchase interval (the same for every customer with that history), and per customer only the CLV draws
+ * (P(alive) x unit CLV x spend, 200 products) and their interval, sorted in one reused typed array.
  */
 export function clvIntervals(
   rows: SummaryRow[], purchase: PurchaseModelName, purchaseDraws: Params[], spend: GammaGammaParams | null,
@@ -100,11 +103,8 @@ export function clvIntervals(
   const periodsPerMonth = 365.25 / 12 / options.periodDays;
   const clvOptions = { margin: options.margin, discountRateAnnual: options.discountRateAnnual, horizonMonths: options.horizonMonths, periodsPerMonth };
   // Spend as customer_clv has it (Gamma-Gamma at the estimate, or the historical fallbacks): purchase model not needed.
-  const baseSpend = predictCustomers(rows, null, spend, options).map((r) => r.expected_avg_spend);
-  // Draw k of customer i at [i * draws + k]: flat typed arrays, not 2 x customers growing arrays (GC-bound).
+  const baseSpend = Float64Array.from(predictCustomers(rows, null, spend, options), (r) => r.expected_avg_spend);
   const draws = purchaseDraws.length;
-  const clv = new Float64Array(rows.length * draws);
-  const expected = new Float64Array(rows.length * draws);
   // Index histories (x, t_x, T), pairs (x, T) and, for Pareto/NBD, the (x, u) terms once: per draw only numbers move.
   const histories = distinct(rows, (r) => `${r.frequency}|${r.recency}|${r.T}`);
   const historyList = histories.representatives.map((r) => ({ x: r.frequency, tx: r.recency, T: r.T }));
@@ -113,35 +113,81 @@ export function clvIntervals(
   const atTx = terms.index.subarray(0, historyList.length);
   const atT = terms.index.subarray(historyList.length);
   const horizon = options.horizonMonths * periodsPerMonth;
-  const spendOf = (params: GammaGammaParams) =>
-    rows.map((r) => gammaGammaConditionalSpend(params, r.monetary_value > 0 ? r.frequency : 0, r.monetary_value));
+  const models = purchaseDraws.map((draw) => purchaseModel(purchase, draw as never));
+  // Per (x, T) pair, draw k at [j * draws + k]: expected purchases over the horizon and CLV at unit spend, both
+  // given alive at T. computeClv evaluates the profile at m * periodsPerMonth, the last being the horizon itself:
+  // that value is kept rather than computed twice.
+  const pairExpected = new Float64Array(pairs.representatives.length * draws);
+  const pairClv = new Float64Array(pairs.representatives.length * draws);
   purchaseDraws.forEach((draw, k) => {
-    const model = purchaseModel(purchase, draw as never);
-    const spendValues = spendDraws ? spendOf(spendDraws[k % spendDraws.length] as unknown as GammaGammaParams) : baseSpend;
-    // Per (x, T): expected purchases over the horizon and CLV at unit spend, both given alive at T.
-    const pairExpected = new Float64Array(pairs.representatives.length);
-    const pairClv = new Float64Array(pairs.representatives.length);
     pairs.representatives.forEach(({ x, T }, j) => {
-      const profile = expectedIfAlive(purchase, draw, model, x, T);
-      pairExpected[j] = profile(horizon);
-      pairClv[j] = computeClv(profile, 1, clvOptions);
+      const profile = expectedIfAlive(purchase, draw, models[k], x, T);
+      let atHorizon: number | undefined;
+      pairClv[j * draws + k] = computeClv((t) => {
+        const v = profile(t);
+        if (t === horizon) atHorizon = v;
+        return v;
+      }, 1, clvOptions);
+      pairExpected[j * draws + k] = atHorizon ?? profile(horizon);
     });
-    const alive = purchase === "pnbd"
-      ? paretoPAlive(draw, historyList, terms.representatives, atTx, atT)
-      : Float64Array.from(historyList, (h) => model.pAlive(h.x, h.tx, h.T));
-    for (let i = 0; i < rows.length; i++) {
-      const h = histories.index[i];
-      const j = pairs.index[h];
-      // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 here (Math.max would keep NaN)
-      const spendValue = spendValues[i] > 0 ? spendValues[i] : 0;
-      clv[i * draws + k] = alive[h] * pairClv[j] * spendValue;
-      expected[i * draws + k] = alive[h] * pairExpected[j];
+  });
+  const logTerms = purchase === "pnbd" ? purchaseDraws.map((draw) => paretoLogTerms(draw, terms.representatives)) : [];
+  // Customers by history (counting sort): each block of histories is finished, then its P(alive) draws dropped.
+  const customersAt = new Int32Array(historyList.length + 1);
+  for (let i = 0; i < rows.length; i++) customersAt[histories.index[i] + 1]++;
+  for (let h = 0; h < historyList.length; h++) customersAt[h + 1] += customersAt[h];
+  const byHistory = new Int32Array(rows.length);
+  const filled = customersAt.slice(0, historyList.length);
+  for (let i = 0; i < rows.length; i++) byHistory[filled[histories.index[i]]++] = i;
+  const spendModels = spendDraws ? purchaseDraws.map((_, k) => spendDraws[k % spendDraws.length] as unknown as GammaGammaParams) : null;
+  // The spend draws depend on the history and monetary_value (with spendDraws) or on customer_clv's spend (without).
+  const sameNumber = (u: number, v: number) => u === v || (Number.isNaN(u) && Number.isNaN(v));
+  const sameSpendInput = (i: number, j: number) =>
+    spendModels ? sameNumber(rows[i].monetary_value, rows[j].monetary_value) : sameNumber(baseSpend[i], baseSpend[j]);
+  const clvLow = new Float64Array(rows.length);
+  const clvHigh = new Float64Array(rows.length);
+  const expectedLow = new Float64Array(rows.length);
+  const expectedHigh = new Float64Array(rows.length);
+  const scratch = new Float64Array(draws);
+  const alive = new Float64Array(Math.min(HISTORY_BLOCK, historyList.length) * draws);
+  for (let h0 = 0; h0 < historyList.length; h0 += HISTORY_BLOCK) {
+    const h1 = Math.min(h0 + HISTORY_BLOCK, historyList.length);
+    for (let k = 0; k < draws; k++) {
+      for (let h = h0; h < h1; h++) {
+        const { x, tx, T } = historyList[h];
+        alive[(h - h0) * draws + k] = purchase === "pnbd"
+          ? paretoPAliveOf(purchaseDraws[k], x, T, logTerms[k][atTx[h]], logTerms[k][atT[h]])
+          : models[k].pAlive(x, tx, T);
+      }
     }
-  });
+    for (let h = h0; h < h1; h++) {
+      const a = (h - h0) * draws;
+      const j = pairs.index[h] * draws;
+      for (let k = 0; k < draws; k++) scratch[k] = alive[a + k] * pairExpected[j + k];
+      const [eLow, eHigh] = sortedPercentileInterval(scratch.sort(), level);
+      for (let c = customersAt[h]; c < customersAt[h + 1]; c++) {
+        const i = byHistory[c];
+        expectedLow[i] = eLow;
+        expectedHigh[i] = eHigh;
+        const r = rows[i];
+        // Same history and same spend input as the customer before (one-time buyers of one T, above all): same draws.
+        if (c > customersAt[h] && sameSpendInput(i, byHistory[c - 1])) {
+          clvLow[i] = clvLow[byHistory[c - 1]];
+          clvHigh[i] = clvHigh[byHistory[c - 1]];
+          continue;
+        }
+        for (let k = 0; k < draws; k++) {
+          const value = spendModels ? gammaGammaConditionalSpend(spendModels[k], r.monetary_value > 0 ? r.frequency : 0, r.monetary_value) : baseSpend[i];
+          // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 here (Math.max would keep NaN)
+          const spendValue = value > 0 ? value : 0;
+          scratch[k] = alive[a + k] * pairClv[j + k] * spendValue;
+        }
+        [clvLow[i], clvHigh[i]] = sortedPercentileInterval(scratch.sort(), level);
+      }
+    }
+  }
   const orNull = (v: number) => (Number.isFinite(v) ? v : null);
-  return rows.map((r, i) => {
-    const [clvLow, clvHigh] = percentileInterval(clv.subarray(i * draws, (i + 1) * draws), level);
-    const [expectedLow, expectedHigh] = percentileInterval(expected.subarray(i * draws, (i + 1) * draws), level);
-    return { customer_id: r.customer_id, clv_low: orNull(clvLow), clv_high: orNull(clvHigh), expected_low: orNull(expectedLow), expected_high: orNull(expectedHigh) };
-  });
+  return rows.map((r, i) => ({
+    customer_id: r.customer_id, clv_low: orNull(clvLow[i]), clv_high: orNull(clvHigh[i]), expected_low: orNull(expectedLow[i]), expected_high: orNull(expectedHigh[i]),
+  }));
 }

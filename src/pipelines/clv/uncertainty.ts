@@ -166,8 +166,12 @@ export function drawParameters(
  * linear interpolation between order statistics, as valueMatrix's quantile and numpy's default.
  */
 export function percentileInterval(values: ArrayLike<number>, level: number): [number, number] {
+  return sortedPercentileInterval(Float64Array.from(values).sort(), level);
+}
+
+/** percentileInterval of values already sorted by Float64Array.prototype.sort (callers reusing one scratch array). */
+export function sortedPercentileInterval(all: Float64Array, level: number): [number, number] {
   // A typed-array sort is numeric with -Infinity first and +Infinity, NaN last: trim those ends.
-  const all = Float64Array.from(values).sort();
   let start = 0;
   let end = all.length;
   while (end > 0 && !Number.isFinite(all[end - 1])) end--;
