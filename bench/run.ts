@@ -165,6 +165,8 @@ if (only.has("site")) {
     pages.sort((a, b) => b.bytes - a.bytes);
     console.log(`site build ${fmtS(buildMs)}, ${pages.length} pages; largest transfers (gzip, target <= 1 MB):`);
     for (const p of pages.slice(0, 5)) console.log(`  ${p.page.padEnd(34)} ${(p.bytes / 1024).toFixed(0)} KB`);
+    const searchPage = pages.find((p) => p.page === join("customers", "index.html"));
+    console.log(`  the search page (customers/index.html) ${((searchPage?.bytes ?? 0) / 1024).toFixed(0)} KB`);
     const shardSizes = (kind: string) => {
       const shardDir = join(out, "_kehu", kind);
       return readdirSync(shardDir).map((f) => gzipSync(readFileSync(join(shardDir, f))).length);
@@ -173,7 +175,7 @@ if (only.has("site")) {
     const search = shardSizes("search");
     console.log(`  customer-card shards (one fetched when a card is opened): ${cards.length}, up to ${(Math.max(...cards) / 1024).toFixed(0)} KB`);
     console.log(`  search shards (fetched as the user types): ${search.length}, up to ${(Math.max(...search) / 1024).toFixed(0)} KB`);
-    results.site = { buildMs, largest: pages.slice(0, 5), largestShardBytes: Math.max(...cards), largestSearchShardBytes: Math.max(...search) };
+    results.site = { buildMs, largest: pages.slice(0, 5), searchPageBytes: searchPage?.bytes, largestShardBytes: Math.max(...cards), largestSearchShardBytes: Math.max(...search) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
