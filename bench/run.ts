@@ -116,7 +116,7 @@ if (only.has("engine")) {
 
 /**
  * What a page fetches on load, from its HTML: its own modules, stylesheets and data files (gzip sizes). The search
- * page's card shards are fetched one at a time when a card is opened, so they count separately.
+ * page's shards (dist/_kehu/) are fetched one at a time as the user types or opens a card, so they count separately.
  */
 function pageTransferBytes(dist: string, html: string): number {
   const text = readFileSync(html, "utf8");
@@ -124,7 +124,6 @@ function pageTransferBytes(dist: string, html: string): number {
   for (const m of text.matchAll(/["'(](\.{0,2}\/?(?:[\w.-]+\/)*_(?:file|import|node|observablehq)\/[^"'()\s]+)["')]/g)) refs.add(m[1]);
   let bytes = gzipSync(readFileSync(html)).length;
   for (const ref of refs) {
-    if (ref.includes("/customer-shards/")) continue;
     const file = ref.startsWith("/") ? join(dist, ref) : resolve(dirname(html), ref);
     try {
       if (statSync(file).isFile()) bytes += gzipSync(readFileSync(file)).length;
@@ -166,10 +165,17 @@ if (only.has("site")) {
     pages.sort((a, b) => b.bytes - a.bytes);
     console.log(`site build ${fmtS(buildMs)}, ${pages.length} pages; largest transfers (gzip, target <= 1 MB):`);
     for (const p of pages.slice(0, 5)) console.log(`  ${p.page.padEnd(34)} ${(p.bytes / 1024).toFixed(0)} KB`);
-    const shardDir = join(out, "_file", "data", "customer-shards");
-    const shards = readdirSync(shardDir).map((f) => gzipSync(readFileSync(join(shardDir, f))).length);
-    console.log(`  one customer-card shard (fetched when a card is opened): up to ${(Math.max(...shards) / 1024).toFixed(0)} KB`);
-    results.site = { buildMs, largest: pages.slice(0, 5), largestShardBytes: Math.max(...shards) };
+    const searchPage = pages.find((p) => p.page === join("customers", "index.html"));
+    console.log(`  the search page (customers/index.html) ${((searchPage?.bytes ?? 0) / 1024).toFixed(0)} KB`);
+    const shardSizes = (kind: string) => {
+      const shardDir = join(out, "_kehu", kind);
+      return readdirSync(shardDir).map((f) => gzipSync(readFileSync(join(shardDir, f))).length);
+    };
+    const cards = shardSizes("cards");
+    const search = shardSizes("search");
+    console.log(`  customer-card shards (one fetched when a card is opened): ${cards.length}, up to ${(Math.max(...cards) / 1024).toFixed(0)} KB`);
+    console.log(`  search shards (fetched as the user types): ${search.length}, up to ${(Math.max(...search) / 1024).toFixed(0)} KB`);
+    results.site = { buildMs, largest: pages.slice(0, 5), searchPageBytes: searchPage?.bytes, largestShardBytes: Math.max(...cards), largestSearchShardBytes: Math.max(...search) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

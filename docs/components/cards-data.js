@@ -36,13 +36,12 @@ export function unpackCards(packed) {
 }
 
 /**
- * The search page's cards are split into CARD_SHARDS files (data/customer-shards/<n>.json) so the page loads only
- * a small index up front and one shard when a card is opened: at 50k customers one file of every card would be
- * several MB. The shard of a customer is a stable hash of its id (FNV-1a), computed the same way by the loader.
+ * The search page's cards are split into shards (dist/_kehu/cards/<n>.json, as many as the customers need: see
+ * docs/data/customers-search.json.ts) so the page fetches one shard when a card is opened: at 50k customers one
+ * file of every card would be several MB. The shard of a customer is a stable hash of its id (FNV-1a) modulo the
+ * number of shards, computed the same way by the loader.
  */
-export const CARD_SHARDS = 16;
-
-export function shardOf(id, shards = CARD_SHARDS) {
+export function shardOf(id, shards) {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; ++i) {
     h ^= id.charCodeAt(i);

@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,6 +100,9 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
       progress(`building ${customerPages} customer pages and the report pages`);
       await runFramework(env, progress);
       if (!existsSync(join(staging, "index.html"))) throw new SiteBuildError("site build produced no index.html");
+      // The search page's shards (docs/data/customers-search.json.ts): as many files as the customers need, which
+      // Framework cannot list (FileAttachment takes literal names), so they are copied in beside its output.
+      if (existsSync(env.KEHU_SHARDS_DIR!)) cpSync(env.KEHU_SHARDS_DIR!, join(staging, "_kehu"), { recursive: true });
       if (options.maskPii) await refuseLeaks(staging, env, outDir);
       cutCdnImports(staging);
       swapInto(staging, outDir);
@@ -161,6 +164,7 @@ export async function withBuildInputs<T>(
       KEHU_BUILT_AT: builtAt,
       KEHU_CUSTOMER_PATHS: join(work, "customer-paths.json"),
       KEHU_SOURCE_ROWS: join(work, "source-rows.json"),
+      KEHU_SHARDS_DIR: join(work, "shards"),
     };
     const slugs = customerPages ? await topCustomerSlugs(reportEnv(env), options.topCustomers ?? 500) : [];
     writeFileSync(env.KEHU_CUSTOMER_PATHS!, JSON.stringify(slugs));

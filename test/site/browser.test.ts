@@ -7,7 +7,7 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import type { Server } from "node:http";
 import { serveSite } from "../../src/report/serve.ts";
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -46,6 +46,7 @@ let context: BrowserContext;
 let demo: DemoMarts;
 let demoServer: Server;
 let demoBase: string;
+let demoOut: string;
 // The same demo marts built in English (one build per locale, shared by every test below).
 let enServer: Server;
 let enBase: string;
@@ -58,7 +59,6 @@ beforeAll(async () => {
   ({ fixture, outDir } = await buildFixtureSite({ maskPii: false, locale: "zh-CN", topCustomers: 3 }));
   server = await serve(outDir);
   base = baseOf(server);
-  let demoOut: string;
   ({ demo, outDir: demoOut } = await buildDemoSite({ customers: 300, topCustomers: 5, maskPii: true }));
   demoServer = await serve(demoOut);
   demoBase = baseOf(demoServer);
@@ -156,6 +156,32 @@ describe("site in a browser", () => {
     expect(await page.textContent(".kehu-card-title")).toBe("西部物流 · C004");
     expect(page.url()).toContain("?id=C004");
     await page.screenshot({ path: join(SCREENSHOTS, "customers_search.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("search fetches the prefix shard a query names and finds a customer outside the page's first file", async () => {
+    // The masked demo (300 customers, 20 loaded with the page): a customer from the last search shard (not the
+    // first), the last row of it (the least revenue, so not among the top 20), found by its pseudonymous name.
+    const shardDir = join(demoOut, "_kehu", "search");
+    const last = readdirSync(shardDir).length - 1;
+    expect(last).toBeGreaterThan(0);
+    const rows = JSON.parse(readFileSync(join(shardDir, `${last}.json`), "utf8")) as string[][];
+    const [id, name] = rows[rows.length - 1];
+    expect(name).toMatch(/^客户-[0-9a-f]{6}$/);
+    const { page, problems } = await open("customers/", demoBase);
+    const fetched: string[] = [];
+    page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+    await page.waitForSelector(".kehu-search-results li");
+    expect(await page.$$(".kehu-search-results li")).toHaveLength(20);
+    expect(fetched.filter((p) => p.includes("/_kehu/"))).toEqual([]);
+    await page.fill("input.kehu-search-input", name);
+    await page.waitForFunction((want) => [...document.querySelectorAll(".kehu-search-results a")].some((a) => a.textContent?.startsWith(want)), id);
+    expect(fetched).toContain(`/_kehu/search/${last}.json`);
+    await page.click(`.kehu-search-results a[href="?id=${id}"]`);
+    await page.waitForSelector(".kehu-card-title");
+    expect(await page.textContent(".kehu-card-title")).toBe(`${name} · ${id}`);
+    expect(fetched.some((p) => p.startsWith("/_kehu/cards/"))).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   });
