@@ -30,8 +30,11 @@ const NEEDS: Record<string, string> = { visits: "visits", credit: "invoices", co
 const root = fileURLToPath(new URL("./docs/", import.meta.url));
 /** A sidebar entry, listed only once its page exists (pages are written by several people; a missing page would fail the build). */
 const page = (key: string, path: string) =>
-  rows && NEEDS[key] && !rows[NEEDS[key]] ? [] :
-  existsSync(`${root}${path.endsWith("/") ? `${path}index` : path}.md`) ? [{ name: t(`nav.${key}`), path }] : [];
+  rows && NEEDS[key] && !rows[NEEDS[key]]
+    ? []
+    : existsSync(`${root}${path.endsWith("/") ? `${path}index` : path}.md`)
+      ? [{ name: t(`nav.${key}`), path }]
+      : [];
 
 export default {
   root: "docs",

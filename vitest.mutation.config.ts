@@ -13,10 +13,16 @@ const scopes: Record<string, string[]> = {
   config: ["test/data/config.test.ts"],
   // (not test/pipelines/crm-loaders.test.ts: it runs the loaders as child processes, where no mutant is active)
   marts: ["test/site/report-data.test.ts", "test/site/report-env.test.ts"],
-  ingest: ["test/data/ingest.test.ts", "test/data/rejected.test.ts", "test/data/values.test.ts", "test/data/formats.test.ts"],
+  ingest: [
+    "test/data/ingest.test.ts",
+    "test/data/rejected.test.ts",
+    "test/data/values.test.ts",
+    "test/data/formats.test.ts",
+  ],
 };
 const scope = process.env.KEHU_MUTATION_SCOPE;
-if (scope && !scopes[scope]) throw new Error(`KEHU_MUTATION_SCOPE=${scope}: expected one of ${Object.keys(scopes).join(", ")}`);
+if (scope && !scopes[scope])
+  throw new Error(`KEHU_MUTATION_SCOPE=${scope}: expected one of ${Object.keys(scopes).join(", ")}`);
 // KEHU_MUTATION_TESTS=a.test.ts,b.test.ts narrows a scope further (a quicker, lower-bound score).
 if (scope && process.env.KEHU_MUTATION_TESTS) scopes[scope] = process.env.KEHU_MUTATION_TESTS.split(",");
 
@@ -25,8 +31,17 @@ export default defineConfig({
   ...base,
   test: {
     ...base.test,
-    ...(scope ? { include: scopes[scope] } : {
-      exclude: ["test/e2e/**", "test/site/browser.test.ts", "test/site/build.test.ts", "test/site/pages.test.ts", "test/site/decisions.test.ts", "node_modules/**"],
-    }),
+    ...(scope
+      ? { include: scopes[scope] }
+      : {
+          exclude: [
+            "test/e2e/**",
+            "test/site/browser.test.ts",
+            "test/site/build.test.ts",
+            "test/site/pages.test.ts",
+            "test/site/decisions.test.ts",
+            "node_modules/**",
+          ],
+        }),
   },
 });

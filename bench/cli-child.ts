@@ -12,7 +12,10 @@ const out = process.env.KEHU_BENCH_OUT;
 process.on("exit", (code) => {
   if (!out) return;
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  writeFileSync(out, JSON.stringify({ maxRssMb, seconds: (performance.now() - started) / 1000, exitCode: process.exitCode ?? code }));
+  writeFileSync(
+    out,
+    JSON.stringify({ maxRssMb, seconds: (performance.now() - started) / 1000, exitCode: process.exitCode ?? code }),
+  );
 });
 const { main } = await import("../src/cli.ts");
 process.exitCode = await main([process.argv[0], "kehu", ...process.argv.slice(2)]);

@@ -3,7 +3,14 @@
  * compress identical (x, t_x, T) rows and time each fit (BG/NBD, MBG/NBD, Pareto/NBD unless { pareto: false }, Gamma-Gamma). Compression is what makes 1M customers cost about as much
  * as the few thousand distinct rows they collapse to. Run alone with `npx tsx bench/clv.ts [n]`.
  */
-import { compressRows, compressSpendRows, fitBgNbd, fitGammaGamma, fitMbgNbd, fitParetoNbd } from "../src/pipelines/clv/models.ts";
+import {
+  compressRows,
+  compressSpendRows,
+  fitBgNbd,
+  fitGammaGamma,
+  fitMbgNbd,
+  fitParetoNbd,
+} from "../src/pipelines/clv/models.ts";
 import { simulateCustomers } from "../test/clv/simulate.ts";
 
 export interface ClvBenchResult {
@@ -24,10 +31,17 @@ export async function benchClvFit(nCustomers = 1_000_000, options: { pareto?: bo
     ms[label] = Math.round(performance.now() - start);
     return result;
   };
-  const sim = time("simulate", () => simulateCustomers(nCustomers, { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }, { p: 6, q: 4, gamma: 15 }, { seed: 7 }));
+  const sim = time("simulate", () =>
+    simulateCustomers(nCustomers, { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }, { p: 6, q: 4, gamma: 15 }, { seed: 7 }),
+  );
   const rows = time("compress", () => compressRows(sim.x, sim.tx, sim.T));
   // Spend averages are rounded to cents, as money is, so identical spend rows merge too.
-  const spend = time("compressSpend", () => compressSpendRows(sim.x, Array.from(sim.m, (m) => Math.round(m * 100) / 100)));
+  const spend = time("compressSpend", () =>
+    compressSpendRows(
+      sim.x,
+      Array.from(sim.m, (m) => Math.round(m * 100) / 100),
+    ),
+  );
   converged.bgnbd = time("fitBgNbd", () => fitBgNbd(rows)).converged;
   converged.mbgnbd = time("fitMbgNbd", () => fitMbgNbd(rows)).converged;
   if (options.pareto ?? true) converged.pnbd = time("fitParetoNbd", () => fitParetoNbd(rows)).converged;

@@ -63,7 +63,15 @@ export async function benchEngine(transactions: number, customers: number): Prom
     for (const name of run.pulled) await run.load(db, name);
     const chdbSeconds = (performance.now() - t) / 1000;
     await run.cleanup();
-    return { transactions, customers, duckdbSeconds, syncSeconds, chdbSeconds, ratio: chdbSeconds / duckdbSeconds, pulled: run.stats };
+    return {
+      transactions,
+      customers,
+      duckdbSeconds,
+      syncSeconds,
+      chdbSeconds,
+      ratio: chdbSeconds / duckdbSeconds,
+      pulled: run.stats,
+    };
   } finally {
     await engine.close();
     await db.close();
@@ -81,10 +89,15 @@ export function formatEngine(r: EngineBench): string {
     `chdb, on the engine + pulled + loaded      ${r.chdbSeconds.toFixed(1)} s  (ratio ${r.ratio.toFixed(2)}x DuckDB)`,
     `chdb, loading the rows onto it (per ingest) ${r.syncSeconds.toFixed(1)} s`,
     `pulled back: ${rows.toLocaleString("en-US")} rows, ${mb(bytes)} of Parquet`,
-    ...r.pulled.map((p) => `  ${p.name.padEnd(22)} ${p.rows.toLocaleString("en-US").padStart(12)} rows ${mb(p.bytes).padStart(10)} ${p.seconds.toFixed(1)} s on the engine`),
+    ...r.pulled.map(
+      (p) =>
+        `  ${p.name.padEnd(22)} ${p.rows.toLocaleString("en-US").padStart(12)} rows ${mb(p.bytes).padStart(10)} ${p.seconds.toFixed(1)} s on the engine`,
+    ),
   ].join("\n");
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  console.log(formatEngine(await benchEngine(Number(process.argv[2] ?? 1_000_000), Number(process.argv[3] ?? 100_000))));
+  console.log(
+    formatEngine(await benchEngine(Number(process.argv[2] ?? 1_000_000), Number(process.argv[3] ?? 100_000))),
+  );
 }

@@ -30,7 +30,9 @@ export async function benchIngest(rows = 10_000_000): Promise<IngestBench> {
         round((hash(i * 13) % 100000) / 100.0 - 50, 2) as amount, 1 + hash(i * 17) % 5 as quantity,
         'P' || (hash(i * 19) % 500) as product, ['web', 'store', 'phone'][1 + (i % 3)::integer] as channel
       from range(${rows}) t(i)) to '${csv}' (header, delimiter ',')`);
-    const [{ bytes }] = await gen.all<{ bytes: number }>(`select size::bigint::double as bytes from read_blob('${csv}')`).catch(() => [{ bytes: 0 }]);
+    const [{ bytes }] = await gen
+      .all<{ bytes: number }>(`select size::bigint::double as bytes from read_blob('${csv}')`)
+      .catch(() => [{ bytes: 0 }]);
     await gen.close();
 
     const baseline = await openDatabase(join(dir, "baseline.duckdb"));
@@ -39,7 +41,10 @@ export async function benchIngest(rows = 10_000_000): Promise<IngestBench> {
     const readCsvSeconds = (performance.now() - t) / 1000;
     await baseline.close();
 
-    const config = resolvePaths(parseConfig({ database: "kehu.duckdb", sources: { transactions: { files: "orders.csv" } } }), dir);
+    const config = resolvePaths(
+      parseConfig({ database: "kehu.duckdb", sources: { transactions: { files: "orders.csv" } } }),
+      dir,
+    );
     const db = await openDatabase(config.database);
     t = performance.now();
     const report = await ingestSources(db, { ...config, configDir: dir } as typeof config);

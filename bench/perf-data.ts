@@ -28,7 +28,9 @@ export async function writePerfCsv(customers: number, file: string): Promise<num
                round(-20 * (${gamma3}), 2) as amount
         from o order by o
       ) to '${file.replace(/'/g, "''")}' (header, delimiter ',')`);
-    const [{ n }] = await db.all<{ n: number }>(`select count(*)::integer as n from read_csv('${file.replace(/'/g, "''")}')`);
+    const [{ n }] = await db.all<{ n: number }>(
+      `select count(*)::integer as n from read_csv('${file.replace(/'/g, "''")}')`,
+    );
     return n;
   } finally {
     await db.close();

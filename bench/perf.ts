@@ -22,20 +22,33 @@ import { writePerfCsv } from "./perf-data.ts";
 
 /** The stages of ../shared/bench/duckdb_ref.mjs, verbatim but for the table names. */
 export const BARE_STAGES: Array<[string, (csv: string) => string]> = [
-  ["read", (csv) => `create table tx as select * from read_csv('${csv}', header=true, columns={'order_id':'VARCHAR','customer_id':'VARCHAR','ordered_at':'TIMESTAMP','amount':'DOUBLE'})`],
-  ["summary", () => `create table summ as
+  [
+    "read",
+    (csv) =>
+      `create table tx as select * from read_csv('${csv}', header=true, columns={'order_id':'VARCHAR','customer_id':'VARCHAR','ordered_at':'TIMESTAMP','amount':'DOUBLE'})`,
+  ],
+  [
+    "summary",
+    () => `create table summ as
   with daily as (select customer_id, ordered_at::date d, sum(amount) amt from tx group by all),
   ranked as (select *, row_number() over (partition by customer_id order by d) k from daily),
   lastday as (select max(d) m from daily)
   select customer_id, count(*) - 1 frequency, (max(d) - min(d)) recency, ((select m from lastday) - min(d)) T,
          coalesce(avg(amt) filter (where k > 1), 0) monetary_value
-  from ranked group by customer_id`],
-  ["cohorts", () => `create table coh as
+  from ranked group by customer_id`,
+  ],
+  [
+    "cohorts",
+    () => `create table coh as
   with m as (select distinct customer_id, date_trunc('month', ordered_at) mon from tx),
   c as (select customer_id, min(mon) cohort from m group by 1)
-  select cohort, datediff('month', cohort, mon) k, count(*) active from m join c using (customer_id) group by all`],
-  ["rfm", () => `create table rfm as select customer_id, ntile(5) over (order by T - recency desc) r,
-  ntile(5) over (order by frequency) f, ntile(5) over (order by monetary_value) m from summ`],
+  select cohort, datediff('month', cohort, mon) k, count(*) active from m join c using (customer_id) group by all`,
+  ],
+  [
+    "rfm",
+    () => `create table rfm as select customer_id, ntile(5) over (order by T - recency desc) r,
+  ntile(5) over (order by frequency) f, ntile(5) over (order by monetary_value) m from summ`,
+  ],
 ];
 
 /** kehu's steps that do the work of each bare stage (the read is `kehu ingest`). */
@@ -70,20 +83,33 @@ function kehu(args: string[], dir: string): ChildReport {
   const child = fileURLToPath(new URL("./cli-child.ts", import.meta.url));
   const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
   // the run log goes to stderr: capture it (stdout passes through)
-  const result = spawnSync(tsx, [child, ...args], { env: { ...process.env, KEHU_BENCH_OUT: out }, stdio: ["ignore", "inherit", "pipe"], maxBuffer: 1 << 26 });
+  const result = spawnSync(tsx, [child, ...args], {
+    env: { ...process.env, KEHU_BENCH_OUT: out },
+    stdio: ["ignore", "inherit", "pipe"],
+    maxBuffer: 1 << 26,
+  });
   const stderr = String(result.stderr ?? "");
-  const exitCode = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as { exitCode: number }).exitCode : result.status;
-  if (result.status !== 0 || exitCode !== 0) throw new Error(`kehu ${args.join(" ")} failed (${result.status ?? result.signal}):\n${stderr}`);
+  const exitCode = existsSync(out)
+    ? (JSON.parse(readFileSync(out, "utf8")) as { exitCode: number }).exitCode
+    : result.status;
+  if (result.status !== 0 || exitCode !== 0)
+    throw new Error(`kehu ${args.join(" ")} failed (${result.status ?? result.signal}):\n${stderr}`);
   const report = JSON.parse(readFileSync(out, "utf8")) as Omit<ChildReport, "stderr">;
   return { ...report, stderr };
 }
 
 /** Per-step times and RSS from the run log lines "[i/n] name 1.23 s, rss 456 MB". */
 export function parseStepLog(log: string): Array<{ name: string; seconds: number; rssMb: number }> {
-  return [...log.matchAll(/^\[\d+\/\d+\] (\S+) ([\d.]+) s, rss (\d+) MB$/gm)].map((m) => ({ name: m[1], seconds: Number(m[2]), rssMb: Number(m[3]) }));
+  return [...log.matchAll(/^\[\d+\/\d+\] (\S+) ([\d.]+) s, rss (\d+) MB$/gm)].map((m) => ({
+    name: m[1],
+    seconds: Number(m[2]),
+    rssMb: Number(m[3]),
+  }));
 }
 
-export async function benchPerf(options: { customers?: number; csv?: string; engine?: EngineSettings } = {}): Promise<PerfBench> {
+export async function benchPerf(
+  options: { customers?: number; csv?: string; engine?: EngineSettings } = {},
+): Promise<PerfBench> {
   const customers = options.customers ?? 900_000;
   const engine: EngineSettings = { memoryLimit: "1GB", preserveInsertionOrder: false, ...options.engine };
   const dir = mkdtempSync(join(tmpdir(), "kehu-bench-perf-"));
@@ -95,7 +121,9 @@ export async function benchPerf(options: { customers?: number; csv?: string; eng
     } else {
       const t = performance.now();
       rows = await writePerfCsv(customers, csv);
-      console.log(`generated ${rows.toLocaleString("en-US")} transactions of ${customers.toLocaleString("en-US")} customers in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      console.log(
+        `generated ${rows.toLocaleString("en-US")} transactions of ${customers.toLocaleString("en-US")} customers in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+      );
     }
 
     // 1. DuckDB bare SQL, same engine settings, in this process
@@ -113,28 +141,42 @@ export async function benchPerf(options: { customers?: number; csv?: string; eng
 
     // 2. kehu ingest and kehu run, each its own process
     const config = join(dir, "kehu.config.json");
-    writeFileSync(config, JSON.stringify({
-      database: join(dir, "kehu.duckdb"), martsDir: join(dir, "marts"), rejectedDir: join(dir, "rejected"),
-      sources: { transactions: { files: csv } }, duckdb: engine,
-    }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        database: join(dir, "kehu.duckdb"),
+        martsDir: join(dir, "marts"),
+        rejectedDir: join(dir, "rejected"),
+        sources: { transactions: { files: csv } },
+        duckdb: engine,
+      }),
+    );
     const ingest = kehu(["-c", config, "ingest"], dir);
     console.log(`  kehu ingest ${ingest.seconds.toFixed(2)} s, peak RSS ${ingest.maxRssMb.toFixed(0)} MB`);
     const run = kehu(["-c", config, "run"], dir);
     const steps = parseStepLog(run.stderr);
     console.log(`  kehu run    ${run.seconds.toFixed(2)} s, peak RSS ${run.maxRssMb.toFixed(0)} MB`);
     const db = await openDatabase(join(dir, "kehu.duckdb"), { readOnly: true });
-    const fits = await db.all<PerfBench["fits"][number]>("select model, converged, fit_seconds, message from model_fit order by model");
+    const fits = await db.all<PerfBench["fits"][number]>(
+      "select model, converged, fit_seconds, message from model_fit order by model",
+    );
     await db.close();
 
-    const stepSeconds = (names: string[]) => names.reduce((s, n) => s + (steps.find((x) => x.name === n)?.seconds ?? NaN), 0);
+    const stepSeconds = (names: string[]) =>
+      names.reduce((s, n) => s + (steps.find((x) => x.name === n)?.seconds ?? NaN), 0);
     const ratios: Record<string, number> = { read: ingest.seconds / bare.read };
     for (const [stage, names] of Object.entries(KEHU_STAGES)) ratios[stage] = stepSeconds(names) / bare[stage];
     ratios.total = (ingest.seconds + run.seconds) / bareTotal;
     return {
-      rows, customers, engine, bare, bareTotal,
+      rows,
+      customers,
+      engine,
+      bare,
+      bareTotal,
       ingest: { seconds: ingest.seconds, maxRssMb: ingest.maxRssMb },
       run: { seconds: run.seconds, maxRssMb: run.maxRssMb, steps },
-      fits, ratios,
+      fits,
+      ratios,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -147,27 +189,44 @@ export function formatPerf(r: PerfBench): string {
   const x = (v: number) => `${v.toFixed(2)}x`;
   const lines = [
     `${r.rows.toLocaleString("en-US")} transactions, ${r.customers.toLocaleString("en-US")} customers; engine ${JSON.stringify(r.engine)}`,
-    `DuckDB bare SQL: ${Object.entries(r.bare).map(([k, v]) => `${k} ${s(v)}`).join(", ")}; total ${s(r.bareTotal)}`,
+    `DuckDB bare SQL: ${Object.entries(r.bare)
+      .map(([k, v]) => `${k} ${s(v)}`)
+      .join(", ")}; total ${s(r.bareTotal)}`,
     `kehu ingest ${s(r.ingest.seconds)} (peak RSS ${r.ingest.maxRssMb.toFixed(0)} MB) = ${x(r.ratios.read)} DuckDB's read_csv (target <= 1.5x)`,
     `kehu run    ${s(r.run.seconds)} (peak RSS ${r.run.maxRssMb.toFixed(0)} MB, target <= 2048 MB)`,
     `kehu ingest + run ${s(r.ingest.seconds + r.run.seconds)} = ${x(r.ratios.total)} the bare SQL's total (target: <= 30 s)`,
     `shared SQL stages, kehu / DuckDB (target <= 1.3x):`,
-    ...Object.entries(KEHU_STAGES).map(([stage, names]) => `  ${stage.padEnd(8)} ${x(r.ratios[stage])}  (${names.join(" + ")} vs bare ${stage})`),
+    ...Object.entries(KEHU_STAGES).map(
+      ([stage, names]) => `  ${stage.padEnd(8)} ${x(r.ratios[stage])}  (${names.join(" + ")} vs bare ${stage})`,
+    ),
     `fits (target: all four <= 5 s): ${r.fits.map((f) => `${f.model} ${s(f.fit_seconds)}${f.converged ? "" : " (not converged)"}`).join(", ")}; ` +
       `total ${s(r.fits.reduce((a, f) => a + f.fit_seconds, 0))}`,
     ...r.fits.filter((f) => !f.converged).map((f) => `  ${f.model}: ${f.message}`),
     `kehu run steps (slowest first):`,
-    ...[...r.run.steps].sort((a, b) => b.seconds - a.seconds).map((st) => `  ${st.name.padEnd(34)} ${s(st.seconds).padStart(9)}  rss ${st.rssMb} MB`),
+    ...[...r.run.steps]
+      .sort((a, b) => b.seconds - a.seconds)
+      .map((st) => `  ${st.name.padEnd(34)} ${s(st.seconds).padStart(9)}  rss ${st.rssMb} MB`),
   ];
   return lines.join("\n");
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { parseArgs } = await import("node:util");
-  const { values } = parseArgs({ options: { customers: { type: "string" }, csv: { type: "string" }, "memory-limit": { type: "string" }, threads: { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      customers: { type: "string" },
+      csv: { type: "string" },
+      "memory-limit": { type: "string" },
+      threads: { type: "string" },
+    },
+  });
   const r = await benchPerf({
-    customers: values.customers ? Number(values.customers) : undefined, csv: values.csv,
-    engine: { ...(values["memory-limit"] ? { memoryLimit: values["memory-limit"] } : {}), ...(values.threads ? { threads: Number(values.threads) } : {}) },
+    customers: values.customers ? Number(values.customers) : undefined,
+    csv: values.csv,
+    engine: {
+      ...(values["memory-limit"] ? { memoryLimit: values["memory-limit"] } : {}),
+      ...(values.threads ? { threads: Number(values.threads) } : {}),
+    },
   });
   console.log(formatPerf(r));
 }

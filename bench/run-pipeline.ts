@@ -19,7 +19,10 @@ export interface BenchResult {
 }
 
 /** Time runPipelines on `db` (canonical tables already loaded). */
-export async function benchRun(db: Db, config: KehuConfig = parseConfig({ sources: { transactions: { files: "bench" } } })): Promise<BenchResult> {
+export async function benchRun(
+  db: Db,
+  config: KehuConfig = parseConfig({ sources: { transactions: { files: "bench" } } }),
+): Promise<BenchResult> {
   const [counts] = await db.all<{ transactions: number; customers: number }>(
     "select count(*)::integer as transactions, count(distinct customer_id)::integer as customers from transactions",
   );
@@ -66,9 +69,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const db = await openDatabase(process.argv[4] ?? ":memory:");
   const t0 = performance.now();
   await generateTransactions(db, customers, transactions);
-  console.log(`generated ${customers} customers / ${transactions} transactions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${customers} customers / ${transactions} transactions in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const result = await benchRun(db);
-  for (const s of [...result.steps].sort((a, b) => b.ms - a.ms)) console.log(`${s.name.padEnd(36)} ${(s.ms / 1000).toFixed(2)} s`);
-  console.log(`total ${(result.totalMs / 1000).toFixed(2)} s for ${result.rows.transactions} transactions, ${result.rows.customers} customers`);
+  for (const s of [...result.steps].sort((a, b) => b.ms - a.ms))
+    console.log(`${s.name.padEnd(36)} ${(s.ms / 1000).toFixed(2)} s`);
+  console.log(
+    `total ${(result.totalMs / 1000).toFixed(2)} s for ${result.rows.transactions} transactions, ${result.rows.customers} customers`,
+  );
   await db.close();
 }

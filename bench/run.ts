@@ -63,7 +63,9 @@ if (only.has("ingest")) {
   const rows = Number(args.rows);
   console.log(`\n== ingest: ${fmtN(rows)} rows`);
   const r = await benchIngest(rows);
-  console.log(`kehu ingest ${r.ingestSeconds.toFixed(1)} s, DuckDB read_csv ${r.readCsvSeconds.toFixed(1)} s -> ratio ${r.ratio.toFixed(2)}x (target <= 1.5x)`);
+  console.log(
+    `kehu ingest ${r.ingestSeconds.toFixed(1)} s, DuckDB read_csv ${r.readCsvSeconds.toFixed(1)} s -> ratio ${r.ratio.toFixed(2)}x (target <= 1.5x)`,
+  );
   results.ingest = r;
 }
 
@@ -85,8 +87,11 @@ if (only.has("pipeline")) {
     const r = await benchRun(db, cfg);
     await db.close();
     pipelineMs = r.totalMs;
-    console.log(`kehu run total ${fmtS(r.totalMs)} (${fmtN(r.rows.customers)} customers, ${fmtN(r.rows.transactions)} transactions)`);
-    for (const s of [...r.steps].sort((a, b) => b.ms - a.ms).slice(0, 12)) console.log(`  ${s.name.padEnd(34)} ${fmtS(s.ms)}`);
+    console.log(
+      `kehu run total ${fmtS(r.totalMs)} (${fmtN(r.rows.customers)} customers, ${fmtN(r.rows.transactions)} transactions)`,
+    );
+    for (const s of [...r.steps].sort((a, b) => b.ms - a.ms).slice(0, 12))
+      console.log(`  ${s.name.padEnd(34)} ${fmtS(s.ms)}`);
     const fit = r.steps.find((s) => s.name === "model_fit");
     if (fit) console.log(`model_fit step = ${((100 * fit.ms) / r.totalMs).toFixed(2)}% of kehu run (target < 2%)`);
     results.pipeline = r;
@@ -99,8 +104,15 @@ if (only.has("clv")) {
   const customers = Number(args.customers);
   console.log(`\n== CLV fit: ${fmtN(customers)} simulated customers`);
   const r = await benchClvFit(customers);
-  const fitMs = Object.entries(r.ms).filter(([k]) => k.startsWith("fit")).reduce((s, [, v]) => s + v, 0);
-  console.log(`${fmtN(r.distinctRows)} distinct (x, t_x, T) rows; ` + Object.entries(r.ms).map(([k, v]) => `${k} ${fmtS(v)}`).join(", "));
+  const fitMs = Object.entries(r.ms)
+    .filter(([k]) => k.startsWith("fit"))
+    .reduce((s, [, v]) => s + v, 0);
+  console.log(
+    `${fmtN(r.distinctRows)} distinct (x, t_x, T) rows; ` +
+      Object.entries(r.ms)
+        .map(([k, v]) => `${k} ${fmtS(v)}`)
+        .join(", "),
+  );
   const share = pipelineMs ? ` = ${((100 * fitMs) / pipelineMs).toFixed(2)}% of the pipeline (target < 2%)` : "";
   console.log(`fit time ${fmtS(fitMs)}${share}`);
   results.clv = r;
@@ -121,7 +133,8 @@ if (only.has("engine")) {
 function pageTransferBytes(dist: string, html: string): number {
   const text = readFileSync(html, "utf8");
   const refs = new Set<string>();
-  for (const m of text.matchAll(/["'(](\.{0,2}\/?(?:[\w.-]+\/)*_(?:file|import|node|observablehq)\/[^"'()\s]+)["')]/g)) refs.add(m[1]);
+  for (const m of text.matchAll(/["'(](\.{0,2}\/?(?:[\w.-]+\/)*_(?:file|import|node|observablehq)\/[^"'()\s]+)["')]/g))
+    refs.add(m[1]);
   let bytes = gzipSync(readFileSync(html)).length;
   for (const ref of refs) {
     const file = ref.startsWith("/") ? join(dist, ref) : resolve(dirname(html), ref);
@@ -151,7 +164,12 @@ if (only.has("site")) {
     console.log(`demo + ingest + run ${fmtS(performance.now() - t)}`);
     t = performance.now();
     const out = join(dir, "dist");
-    await buildSite({ martsDir: cfg.martsDir, outDir: out, databasePath: cfg.database, topCustomers: cfg.report.topCustomers });
+    await buildSite({
+      martsDir: cfg.martsDir,
+      outDir: out,
+      databasePath: cfg.database,
+      topCustomers: cfg.report.topCustomers,
+    });
     const buildMs = performance.now() - t;
     const pages: Array<{ page: string; bytes: number }> = [];
     const walk = (d: string) => {
@@ -173,9 +191,19 @@ if (only.has("site")) {
     };
     const cards = shardSizes("cards");
     const search = shardSizes("search");
-    console.log(`  customer-card shards (one fetched when a card is opened): ${cards.length}, up to ${(Math.max(...cards) / 1024).toFixed(0)} KB`);
-    console.log(`  search shards (fetched as the user types): ${search.length}, up to ${(Math.max(...search) / 1024).toFixed(0)} KB`);
-    results.site = { buildMs, largest: pages.slice(0, 5), searchPageBytes: searchPage?.bytes, largestShardBytes: Math.max(...cards), largestSearchShardBytes: Math.max(...search) };
+    console.log(
+      `  customer-card shards (one fetched when a card is opened): ${cards.length}, up to ${(Math.max(...cards) / 1024).toFixed(0)} KB`,
+    );
+    console.log(
+      `  search shards (fetched as the user types): ${search.length}, up to ${(Math.max(...search) / 1024).toFixed(0)} KB`,
+    );
+    results.site = {
+      buildMs,
+      largest: pages.slice(0, 5),
+      searchPageBytes: searchPage?.bytes,
+      largestShardBytes: Math.max(...cards),
+      largestSearchShardBytes: Math.max(...search),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,13 @@ import { buildMarts } from "./pipelines/index.ts";
 
 import { DataError } from "./data/errors.ts";
 import { serveSite } from "./report/serve.ts";
-import { formatIngestReport, ingestWithProgress, parseRate, printResult, registerIngestCommands } from "./data/commands.ts";
+import {
+  formatIngestReport,
+  ingestWithProgress,
+  parseRate,
+  printResult,
+  registerIngestCommands,
+} from "./data/commands.ts";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { DEMO_DEFAULTS, DemoOutputError, generateDemo } from "./data/demo.ts";
@@ -39,7 +45,9 @@ export const EXIT_INTERNAL = 70;
 
 const program = new Command()
   .name("kehu")
-  .description("kehu (客户): customer analytics from CRM exports - ingest into DuckDB, compute marts, build a static report site.")
+  .description(
+    "kehu (客户): customer analytics from CRM exports - ingest into DuckDB, compute marts, build a static report site.",
+  )
   .version(VERSION, "-V, --version", "print the version")
   .option("-c, --config <file>", "config file (default: KEHU_CONFIG, else the first kehu.config.json here or above)")
   .option("--json", "print each command's result as JSON on stdout (progress and warnings stay on stderr)")
@@ -71,7 +79,9 @@ registerIngestCommands(program, config);
 
 program
   .command("demo")
-  .description("generate a realistic, deterministic demo dataset (all five sources) and a kehu.config.json that loads it")
+  .description(
+    "generate a realistic, deterministic demo dataset (all five sources) and a kehu.config.json that loads it",
+  )
   .option("--customers <n>", "number of customers", wholeNumber, DEMO_DEFAULTS.customers)
   .option("--seed <n>", "random seed: the same seed writes byte-identical files", wholeNumber, DEMO_DEFAULTS.seed)
   .option("--out <dir>", "output directory (keep it out of the repository)", DEMO_DEFAULTS.outDir)
@@ -90,32 +100,42 @@ Examples:
   $ kehu demo --years 3 --end 2025-12-31 --out data/demo-2025
   $ kehu -c data/demo/kehu.config.json ingest && kehu -c data/demo/kehu.config.json run`,
   )
-  .action(async (opts: { customers: number; seed: number; out: string; years: number; end: string; force?: boolean }) => {
-    const bar = process.stderr.isTTY
-      ? new cliProgress.SingleBar({ format: "demo [{bar}] {value}/{total} customers", stream: process.stderr }, cliProgress.Presets.shades_classic)
-      : undefined;
-    bar?.start(opts.customers, 0);
-    try {
-      const s = await generateDemo({
-        customers: opts.customers, seed: opts.seed, outDir: opts.out, years: opts.years, end: opts.end, force: opts.force,
-        onProgress: (done) => bar?.update(done),
-      });
-      bar?.stop();
-      console.log(
-        `wrote ${s.customers} customers, ${s.transactions} transactions (${s.refunds} refunds, ${s.messyTransactions} messy rows), ` +
-          `${s.visits} visits, ${s.complaints} complaints, ${s.invoices} invoices (${s.start} .. ${s.end}) into ${s.outDir}\n` +
-          `next: kehu -c ${join(s.outDir, "kehu.config.json")} ingest`,
-      );
-    } catch (error) {
-      bar?.stop();
-      if (error instanceof DemoOutputError) {
-        // A usage problem (bad option value, or an --out that holds someone's real files): exit 2, no help dump.
-        console.error(`kehu: ${error.message}`);
-        throw new CommanderError(2, "kehu.demo", error.message);
+  .action(
+    async (opts: { customers: number; seed: number; out: string; years: number; end: string; force?: boolean }) => {
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { format: "demo [{bar}] {value}/{total} customers", stream: process.stderr },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      bar?.start(opts.customers, 0);
+      try {
+        const s = await generateDemo({
+          customers: opts.customers,
+          seed: opts.seed,
+          outDir: opts.out,
+          years: opts.years,
+          end: opts.end,
+          force: opts.force,
+          onProgress: (done) => bar?.update(done),
+        });
+        bar?.stop();
+        console.log(
+          `wrote ${s.customers} customers, ${s.transactions} transactions (${s.refunds} refunds, ${s.messyTransactions} messy rows), ` +
+            `${s.visits} visits, ${s.complaints} complaints, ${s.invoices} invoices (${s.start} .. ${s.end}) into ${s.outDir}\n` +
+            `next: kehu -c ${join(s.outDir, "kehu.config.json")} ingest`,
+        );
+      } catch (error) {
+        bar?.stop();
+        if (error instanceof DemoOutputError) {
+          // A usage problem (bad option value, or an --out that holds someone's real files): exit 2, no help dump.
+          console.error(`kehu: ${error.message}`);
+          throw new CommanderError(2, "kehu.demo", error.message);
+        }
+        throw error;
       }
-      throw error;
-    }
-  });
+    },
+  );
 
 /** `kehu run` (and `kehu build`'s second step): every mart, in one transaction, then the Parquet export. */
 async function runMarts(cfg: KehuConfig) {
@@ -124,8 +144,13 @@ async function runMarts(cfg: KehuConfig) {
     await assertIngestConsistent(db);
     const started = performance.now();
     const result = await buildMarts(db, cfg, () => {}, printStepDone);
-    if (result.engineBehind) process.stderr.write(`kehu: warning: the run is saved, but the engine's tables were not swapped in (${result.engineBehind}); the next \`kehu ingest\` or \`kehu run\` does it\n`);
-    process.stderr.write(`${formatSlowestSteps(result.timings)} (${((performance.now() - started) / 1000).toFixed(1)} s in all)\n`);
+    if (result.engineBehind)
+      process.stderr.write(
+        `kehu: warning: the run is saved, but the engine's tables were not swapped in (${result.engineBehind}); the next \`kehu ingest\` or \`kehu run\` does it\n`,
+      );
+    process.stderr.write(
+      `${formatSlowestSteps(result.timings)} (${((performance.now() - started) / 1000).toFixed(1)} s in all)\n`,
+    );
     return result;
   } finally {
     await db.close();
@@ -139,14 +164,26 @@ program
   .action(async () => {
     const cfg = config();
     const result = await runMarts(cfg);
-    printResult(program, `built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir} (run ${result.runId})`, result);
+    printResult(
+      program,
+      `built ${result.marts.length} marts as of ${result.asOf} into ${cfg.martsDir} (run ${result.runId})`,
+      result,
+    );
   });
 
-interface ReportOptions { maskPii?: boolean; locale?: string; out?: string; top?: number; demo?: boolean; portable?: string | boolean }
+interface ReportOptions {
+  maskPii?: boolean;
+  locale?: string;
+  out?: string;
+  top?: number;
+  demo?: boolean;
+  portable?: string | boolean;
+}
 
 /** `kehu report` (and `kehu build`'s last step): the site from the marts, replacing the output only on success. */
 function checkLocale(locale: string | undefined): void {
-  if (locale !== undefined && locale !== "zh-CN" && locale !== "en") throw new ConfigError(`--locale: expected one of zh-CN, en, got ${locale}`);
+  if (locale !== undefined && locale !== "zh-CN" && locale !== "en")
+    throw new ConfigError(`--locale: expected one of zh-CN, en, got ${locale}`);
 }
 
 function buildOptions(cfg: KehuConfig, opts: ReportOptions) {
@@ -154,7 +191,8 @@ function buildOptions(cfg: KehuConfig, opts: ReportOptions) {
     ...siteOptionsFor(cfg, { ...opts, locale: opts.locale as ReportFlags["locale"] }),
     piiSalt: process.env.KEHU_PII_SALT || undefined,
     onProgress: (line: string) => {
-      if (process.env.KEHU_VERBOSE || /error|fail|waiting|^building|^reading|^bundling/i.test(line)) process.stderr.write(`${line}\n`);
+      if (process.env.KEHU_VERBOSE || /error|fail|waiting|^building|^reading|^bundling/i.test(line))
+        process.stderr.write(`${line}\n`);
     },
   };
 }
@@ -169,39 +207,60 @@ async function reportSite(cfg: KehuConfig, opts: ReportOptions) {
 
 const REPORT_OPTIONS = (command: Command) =>
   command
-    .option("--mask-pii", "replace names, phones, emails, addresses and customer ids by stable pseudonyms everywhere in the site")
+    .option(
+      "--mask-pii",
+      "replace names, phones, emails, addresses and customer ids by stable pseudonyms everywhere in the site",
+    )
     .option("--locale <locale>", "zh-CN or en (default: report.locale)")
     .option("--out <dir>", "output directory (default: report.outDir); replaced only when the build succeeds")
     .option("--top <n>", "customers with a card page of their own (default: report.topCustomers)", wholeNumber);
 
-REPORT_OPTIONS(program
-  .command("report")
-  .description("build the static report site (Observable Framework) from the marts into report.outDir (default dist/)"))
+REPORT_OPTIONS(
+  program
+    .command("report")
+    .description(
+      "build the static report site (Observable Framework) from the marts into report.outDir (default dist/)",
+    ),
+)
   .option("--demo", "generate the demo dataset into data/demo (if missing), ingest it and run the pipeline first")
   .addHelpText(
     "after",
     "\nExamples:\n  $ kehu report\n  $ kehu report --mask-pii --locale en --out public\n  $ kehu report --portable --mask-pii   (one .html file to e-mail)\n  $ kehu report --demo          (what `npm run report` does)\n\nSet KEHU_PII_SALT to give the pseudonyms a salt of your own.",
   )
-  .option("--portable [file]", "instead of the site, write ONE self-contained .html file (overview, value matrix, churn, follow-up) that opens from disk or an e-mail attachment (default: kehu-report.html beside report.outDir)")
+  .option(
+    "--portable [file]",
+    "instead of the site, write ONE self-contained .html file (overview, value matrix, churn, follow-up) that opens from disk or an e-mail attachment (default: kehu-report.html beside report.outDir)",
+  )
   .action(async (opts: ReportOptions) => {
     checkLocale(opts.locale);
     const cfg = opts.demo ? await prepareDemo() : config();
     if (opts.portable) {
       const options = buildOptions(cfg, opts);
-      const file = resolve(typeof opts.portable === "string" ? opts.portable : join(dirname(options.outDir), "kehu-report.html"));
+      const file = resolve(
+        typeof opts.portable === "string" ? opts.portable : join(dirname(options.outDir), "kehu-report.html"),
+      );
       const result = await buildPortable({ ...options, file });
-      printResult(program, `wrote the portable report of run ${result.runId} (as of ${result.asOf ?? "n/a"}, ${result.followupRows} of ${result.followupQueue} follow-up rows) to ${result.file} (${(result.bytes / 2 ** 20).toFixed(1)} MB)`, result);
+      printResult(
+        program,
+        `wrote the portable report of run ${result.runId} (as of ${result.asOf ?? "n/a"}, ${result.followupRows} of ${result.followupQueue} follow-up rows) to ${result.file} (${(result.bytes / 2 ** 20).toFixed(1)} MB)`,
+        result,
+      );
       return;
     }
     const { result, prose } = await reportSite(cfg, opts);
     printResult(program, prose, result);
   });
 
-REPORT_OPTIONS(program
-  .command("build")
-  .description("ingest + run + report in one command, stopping at the first failure (what a scheduled job runs)"))
+REPORT_OPTIONS(
+  program
+    .command("build")
+    .description("ingest + run + report in one command, stopping at the first failure (what a scheduled job runs)"),
+)
   .option("--max-reject-rate <fraction>", "as for kehu ingest", parseRate)
-  .addHelpText("after", "\nExamples:\n  $ kehu build\n  $ KEHU_CONFIG=exports/kehu.config.json kehu build --mask-pii\n  $ kehu --json build > build.json")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  $ kehu build\n  $ KEHU_CONFIG=exports/kehu.config.json kehu build --mask-pii\n  $ kehu --json build > build.json",
+  )
   .action(async (opts: ReportOptions & { maxRejectRate?: number }) => {
     const cfg = config();
     const ingest = await ingestWithProgress(cfg, { maxRejectRate: opts.maxRejectRate });
@@ -217,9 +276,14 @@ program
   .description("open the built site in a browser: serve report.outDir (default dist/) on http://127.0.0.1 only")
   .option("--port <n>", "port", wholeNumber, 8080)
   .option("--dir <dir>", "site directory (default: report.outDir, or dist/ without a config)")
-  .addHelpText("after", "\nBrowsers do not run the site's modules from file://, so open it through this (or publish it).\n\nExamples:\n  $ kehu serve\n  $ kehu serve --dir public --port 9000")
+  .addHelpText(
+    "after",
+    "\nBrowsers do not run the site's modules from file://, so open it through this (or publish it).\n\nExamples:\n  $ kehu serve\n  $ kehu serve --dir public --port 9000",
+  )
   .action(async (opts: { port: number; dir?: string }) => {
-    const dir = resolve(opts.dir ?? (existsSync(findConfigFile(program.opts().config)) ? config().report.outDir : "dist"));
+    const dir = resolve(
+      opts.dir ?? (existsSync(findConfigFile(program.opts().config)) ? config().report.outDir : "dist"),
+    );
     if (!existsSync(join(dir, "index.html"))) throw new DataError(`no site in ${dir}: build it with \`kehu report\``);
     const server = await serveSite(dir, opts.port);
     const { port } = server.address() as { port: number };
@@ -282,4 +346,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Run when executed directly (`tsx src/cli.ts ...`, npm run kehu); bin/kehu.js imports main instead.
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = await main(process.argv);
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  process.exitCode = await main(process.argv);

@@ -7,32 +7,71 @@ import type { BgNbdParams, ParetoNbdParams, PurchaseModelName } from "./pipeline
 import { purchaseModelWithProbabilities, type PurchaseModelWithProbabilities } from "./pipelines/clv/probabilities.ts";
 
 export {
-  compressRows, compressSpendRows, computeClv,
-  fitBgNbd, fitMbgNbd, fitParetoNbd, fitGammaGamma,
-  bgNbdLogLikelihood, mbgNbdLogLikelihood, paretoNbdLogLikelihood,
-  bgNbdPAlive, mbgNbdPAlive, paretoNbdPAlive,
-  bgNbdExpected, mbgNbdExpected, paretoNbdExpected,
-  bgNbdConditionalExpected, mbgNbdConditionalExpected, paretoNbdConditionalExpected,
-  gammaGammaLogLikelihood, gammaGammaMeanSpend, gammaGammaConditionalSpend,
+  compressRows,
+  compressSpendRows,
+  computeClv,
+  fitBgNbd,
+  fitMbgNbd,
+  fitParetoNbd,
+  fitGammaGamma,
+  bgNbdLogLikelihood,
+  mbgNbdLogLikelihood,
+  paretoNbdLogLikelihood,
+  bgNbdPAlive,
+  mbgNbdPAlive,
+  paretoNbdPAlive,
+  bgNbdExpected,
+  mbgNbdExpected,
+  paretoNbdExpected,
+  bgNbdConditionalExpected,
+  mbgNbdConditionalExpected,
+  paretoNbdConditionalExpected,
+  gammaGammaLogLikelihood,
+  gammaGammaMeanSpend,
+  gammaGammaConditionalSpend,
 } from "./pipelines/clv/models.ts";
 export type {
-  BgNbdParams, MbgNbdParams, ParetoNbdParams, GammaGammaParams, FitResult, FitOptions, CompressedRows, SpendRows,
-  ClvOptions, ModelName, PurchaseModelName,
+  BgNbdParams,
+  MbgNbdParams,
+  ParetoNbdParams,
+  GammaGammaParams,
+  FitResult,
+  FitOptions,
+  CompressedRows,
+  SpendRows,
+  ClvOptions,
+  ModelName,
+  PurchaseModelName,
 } from "./pipelines/clv/models.ts";
 
 export {
-  bgNbdProbabilityOfPurchases, mbgNbdProbabilityOfPurchases, paretoNbdProbabilityOfPurchases, probabilityOfPurchases,
+  bgNbdProbabilityOfPurchases,
+  mbgNbdProbabilityOfPurchases,
+  paretoNbdProbabilityOfPurchases,
+  probabilityOfPurchases,
   purchaseCountDistribution,
 } from "./pipelines/clv/probabilities.ts";
 export type { PurchaseModelWithProbabilities, PurchaseCountRow } from "./pipelines/clv/probabilities.ts";
 
 export {
-  fitBgBb, bgBbLogLikelihood, bgBbPAlive, bgBbConditionalExpected, bgBbExpected, bgBbProbabilityOfPurchases, bgBbDert,
+  fitBgBb,
+  bgBbLogLikelihood,
+  bgBbPAlive,
+  bgBbConditionalExpected,
+  bgBbExpected,
+  bgBbProbabilityOfPurchases,
+  bgBbDert,
 } from "./pipelines/clv/bgbb.ts";
 export type { BgBbParams, BgBbRow, BgBbFit } from "./pipelines/clv/bgbb.ts";
 
 export { chooseModel, selectModel, DEFAULT_MODEL_CHOICE } from "./pipelines/clv/selection.ts";
-export type { Candidate, CandidateVerdict, ModelChoice, ModelChoiceRule, SelectionReason } from "./pipelines/clv/selection.ts";
+export type {
+  Candidate,
+  CandidateVerdict,
+  ModelChoice,
+  ModelChoiceRule,
+  SelectionReason,
+} from "./pipelines/clv/selection.ts";
 
 export { parameterUncertainty, drawParameters } from "./pipelines/clv/uncertainty.ts";
 export type { ParameterUncertainty, UncertainModel } from "./pipelines/clv/uncertainty.ts";
@@ -48,7 +87,13 @@ export type { PeriodTransactionsCheck, SurfaceCell, Verdict } from "./pipelines/
  */
 export function purchaseModel(name: "bgnbd" | "mbgnbd", params: BgNbdParams): PurchaseModelWithProbabilities;
 export function purchaseModel(name: "pnbd", params: ParetoNbdParams): PurchaseModelWithProbabilities;
-export function purchaseModel(name: PurchaseModelName, params: BgNbdParams | ParetoNbdParams): PurchaseModelWithProbabilities;
-export function purchaseModel(name: PurchaseModelName, params: BgNbdParams | ParetoNbdParams): PurchaseModelWithProbabilities {
+export function purchaseModel(
+  name: PurchaseModelName,
+  params: BgNbdParams | ParetoNbdParams,
+): PurchaseModelWithProbabilities;
+export function purchaseModel(
+  name: PurchaseModelName,
+  params: BgNbdParams | ParetoNbdParams,
+): PurchaseModelWithProbabilities {
   return purchaseModelWithProbabilities(name, params);
 }

@@ -4,7 +4,7 @@
 const pad = (n) => String(n).padStart(2, "0");
 
 export function unpackCards(packed) {
-  const {fields, rows, timelineBase, strategies} = packed;
+  const { fields, rows, timelineBase, strategies } = packed;
   const base = timelineBase ? Number(timelineBase.slice(0, 4)) * 12 + Number(timelineBase.slice(5, 7)) - 1 : 0;
   const month = (offset) => `${Math.floor((base + offset) / 12)}-${pad(((base + offset) % 12) + 1)}`;
   const sections = [...new Set(fields.filter((f) => f.includes(".")).map((f) => f.split(".")[0]))];
@@ -24,13 +24,14 @@ export function unpackCards(packed) {
     card.timeline = (card.timeline ?? []).map(([offset, revenue, orders]) => [month(offset), revenue, orders]);
     card.trend = card.trend ?? [];
     for (const s of ["visits", "complaints", "invoices"]) {
-      card[s] = card[s] ?? {total: 0, rows: []};
+      card[s] = card[s] ?? { total: 0, rows: [] };
       card[s].rows = card[s].rows ?? [];
       card[s].total = card[s].total ?? 0;
     }
     card.complaints.open = card.complaints.open ?? 0;
     card.invoices.overdue_amount = card.invoices.overdue_amount ?? 0;
-    if (card.quadrant) Object.assign(card.quadrant, strategies[card.quadrant.quadrant] ?? {strategy_zh: null, strategy_en: null});
+    if (card.quadrant)
+      Object.assign(card.quadrant, strategies[card.quadrant.quadrant] ?? { strategy_zh: null, strategy_en: null });
     return card;
   });
 }

@@ -1,13 +1,13 @@
 // Charts: vega-lite specs rendered by vega-embed as SVG (tests count the marks), with the build's locale for
 // axis numbers and dates, and no actions menu beyond exporting the picture.
 import embed from "vega-embed";
-import {resolveLocale, translate} from "./i18n.js";
-import {localiseAxes, axisNumber, NUMBER_FORMAT_TYPE} from "./time-axes.js";
+import { resolveLocale, translate } from "./i18n.js";
+import { localiseAxes, axisNumber, NUMBER_FORMAT_TYPE } from "./time-axes.js";
 
 // d3-format / d3-time-format locale definitions, so vega's own axis labels follow report.locale.
 const FORMAT_LOCALES = {
-  "zh-CN": {decimal: ".", thousands: ",", grouping: [3], currency: ["¥", ""]},
-  en: {decimal: ".", thousands: ",", grouping: [3], currency: ["$", ""]},
+  "zh-CN": { decimal: ".", thousands: ",", grouping: [3], currency: ["¥", ""] },
+  en: { decimal: ".", thousands: ",", grouping: [3], currency: ["$", ""] },
 };
 const TIME_LOCALES = {
   "zh-CN": {
@@ -27,7 +27,20 @@ const TIME_LOCALES = {
     periods: ["AM", "PM"],
     days: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
     shortDays: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
-    months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+    months: [
+      "January",
+      "February",
+      "March",
+      "April",
+      "May",
+      "June",
+      "July",
+      "August",
+      "September",
+      "October",
+      "November",
+      "December",
+    ],
     shortMonths: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
   },
 };
@@ -39,23 +52,28 @@ const narrow = () => typeof window !== "undefined" && window.innerWidth < 640;
  * options: {locale, width} — width defaults to "container" when the spec has none.
  * Data goes in spec.data.values (inline): never a URL, the site must work offline.
  */
-export function chart(spec, {locale, width} = {}) {
+export function chart(spec, { locale, width } = {}) {
   const div = document.createElement("div");
   div.className = "kehu-chart";
   const loc = resolveLocale(locale);
   const full = {
     width: width ?? "container",
-    autosize: {type: "fit", contains: "padding"},
+    autosize: { type: "fit", contains: "padding" },
     ...localiseAxes(spec, loc),
     // On a phone the legend goes under the plot, so the plot gets the whole width.
-    config: {font: "system-ui, sans-serif", ...(narrow() ? {legend: {orient: "bottom", columns: 2}} : {}), ...spec.config, customFormatTypes: true},
+    config: {
+      font: "system-ui, sans-serif",
+      ...(narrow() ? { legend: { orient: "bottom", columns: 2 } } : {}),
+      ...spec.config,
+      customFormatTypes: true,
+    },
   };
   div.ready = embed(div, full, {
     renderer: "svg",
-    actions: {export: true, source: false, compiled: false, editor: false},
+    actions: { export: true, source: false, compiled: false, editor: false },
     formatLocale: FORMAT_LOCALES[loc],
     timeFormatLocale: TIME_LOCALES[loc],
-    expressionFunctions: {[NUMBER_FORMAT_TYPE]: axisNumber(loc)},
+    expressionFunctions: { [NUMBER_FORMAT_TYPE]: axisNumber(loc) },
     // The menu in the reader's language.
     i18n: {
       SVG_ACTION: translate(loc, "chart.menu.svg"),
@@ -63,7 +81,7 @@ export function chart(spec, {locale, width} = {}) {
       CLICK_TO_VIEW_ACTIONS: translate(loc, "chart.menu.open"),
     },
     // No loader may fetch anything: specs carry their data inline.
-    loader: {load: () => Promise.reject(new Error("kehu charts do not load remote data"))},
+    loader: { load: () => Promise.reject(new Error("kehu charts do not load remote data")) },
   }).catch((error) => {
     div.textContent = String(error?.message ?? error);
     div.classList.add("kehu-error");

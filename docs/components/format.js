@@ -1,7 +1,7 @@
 // Locale-aware formatting. Every number, date and currency on the site goes through one of these, built once per
 // page from the build's locale and currency: `const fmt = makeI18n(meta.locale, meta.currency)`.
-import {resolveLocale, translate, STRINGS} from "./i18n.js";
-import {modelMessageKey, rejectReasonKey} from "./i18n-codes.js";
+import { resolveLocale, translate, STRINGS } from "./i18n.js";
+import { modelMessageKey, rejectReasonKey } from "./i18n-codes.js";
 
 const isMissing = (v) => v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) || v === "";
 
@@ -18,32 +18,52 @@ export function makeI18n(locale, currency = "CNY") {
   locale = resolveLocale(locale);
   const na = translate(locale, "common.na");
   const nf = (options) => new Intl.NumberFormat(locale, options);
-  const integerFormat = nf({maximumFractionDigits: 0});
-  const numberFormat = nf({maximumFractionDigits: 2});
-  const moneyFormat = nf({style: "currency", currency, currencyDisplay: "narrowSymbol", maximumFractionDigits: 0});
-  const moneyFineFormat = nf({style: "currency", currency, currencyDisplay: "narrowSymbol", maximumFractionDigits: 2});
+  const integerFormat = nf({ maximumFractionDigits: 0 });
+  const numberFormat = nf({ maximumFractionDigits: 2 });
+  const moneyFormat = nf({ style: "currency", currency, currencyDisplay: "narrowSymbol", maximumFractionDigits: 0 });
+  const moneyFineFormat = nf({
+    style: "currency",
+    currency,
+    currencyDisplay: "narrowSymbol",
+    maximumFractionDigits: 2,
+  });
   // Large amounts in KPIs: 万/亿 in Chinese ("¥614万"), K/M in English ("¥6.14M"); 3 significant digits.
-  const moneyShortFormat = nf({style: "currency", currency, currencyDisplay: "narrowSymbol", notation: "compact", maximumSignificantDigits: 3});
-  const compactFormat = nf({notation: "compact", maximumSignificantDigits: 3});
-  const ppFormat = nf({maximumFractionDigits: 1, minimumFractionDigits: 1, signDisplay: "exceptZero"});
-  const percentFormat = nf({style: "percent", maximumFractionDigits: 1});
-  const changeFormat = nf({style: "percent", maximumFractionDigits: 1, signDisplay: "exceptZero"});
-  const dateFormat = new Intl.DateTimeFormat(locale, {year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC"});
-  const monthFormat = new Intl.DateTimeFormat(locale, {year: "numeric", month: "short", timeZone: "UTC"});
+  const moneyShortFormat = nf({
+    style: "currency",
+    currency,
+    currencyDisplay: "narrowSymbol",
+    notation: "compact",
+    maximumSignificantDigits: 3,
+  });
+  const compactFormat = nf({ notation: "compact", maximumSignificantDigits: 3 });
+  const ppFormat = nf({ maximumFractionDigits: 1, minimumFractionDigits: 1, signDisplay: "exceptZero" });
+  const percentFormat = nf({ style: "percent", maximumFractionDigits: 1 });
+  const changeFormat = nf({ style: "percent", maximumFractionDigits: 1, signDisplay: "exceptZero" });
+  const dateFormat = new Intl.DateTimeFormat(locale, {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    timeZone: "UTC",
+  });
+  const monthFormat = new Intl.DateTimeFormat(locale, { year: "numeric", month: "short", timeZone: "UTC" });
   const dict = STRINGS[locale];
   const t = (key, params) => translate(locale, key, params);
   const modelMessage = (text) => {
     const hit = modelMessageKey(text);
     if (!hit) return String(text);
     const [key, params] = hit;
-    return t(key, key === "model.msg.fit_failed" ? {reason: modelMessage(params.reason)} : params);
+    return t(key, key === "model.msg.fit_failed" ? { reason: modelMessage(params.reason) } : params);
   };
   const large = (v) => Math.abs(v) >= (locale === "zh-CN" ? 1e5 : 1e6);
-  const dateTimeFormat = new Intl.DateTimeFormat(locale, {dateStyle: "medium", timeStyle: "short"});
+  const dateTimeFormat = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
   const guard = (f) => (v) => (isMissing(v) ? na : f(v));
   // Formatters tagged with their unit: a table's header shows it (units.js).
-  const currencySymbol = nf({style: "currency", currency, currencyDisplay: "narrowSymbol"}).formatToParts(0).find((p) => p.type === "currency")?.value ?? currency;
-  const tagged = (unit, f) => Object.assign(guard(f), {unit, locale, ...(unit === "currency" ? {symbol: currencySymbol} : {})});
+  const currencySymbol =
+    nf({ style: "currency", currency, currencyDisplay: "narrowSymbol" })
+      .formatToParts(0)
+      .find((p) => p.type === "currency")?.value ?? currency;
+  const tagged = (unit, f) =>
+    Object.assign(guard(f), { unit, locale, ...(unit === "currency" ? { symbol: currencySymbol } : {}) });
   return {
     locale,
     currency,
@@ -53,7 +73,7 @@ export function makeI18n(locale, currency = "CNY") {
     /** Translate a key of i18n.js. */
     t,
     /** A code of an export (complaint category, severity, visit kind/outcome): its label, else the code as exported. */
-    code: (kind, value) => (isMissing(value) ? na : dict[`code.${kind}.${value}`] ?? String(value)),
+    code: (kind, value) => (isMissing(value) ? na : (dict[`code.${kind}.${value}`] ?? String(value))),
     /** Labels joined the locale's way ("a、b" / "a, b"). */
     list: (labels) => (labels ?? []).join(t("list.separator")),
     /** A model-fit message of the pipeline, in words of the locale. */
@@ -77,9 +97,9 @@ export function makeI18n(locale, currency = "CNY") {
     /** A relative change (0.12 -> "+12%"). */
     change: tagged("percent", (v) => changeFormat.format(v)),
     /** A difference of two rates (0.004 = 0.4 percentage points): "+0.4 个百分点" / "+0.4 pp". */
-    pp: tagged("pp", (v) => t("unit.pp", {value: ppFormat.format(v * 100)})),
+    pp: tagged("pp", (v) => t("unit.pp", { value: ppFormat.format(v * 100) })),
     /** A number of days with its unit. */
-    days: tagged("days", (v) => t("unit.days", {n: numberFormat.format(v)})),
+    days: tagged("days", (v) => t("unit.days", { n: numberFormat.format(v) })),
     date: guard((v) => {
       const d = parseDate(v);
       return d ? dateFormat.format(d) : String(v);

@@ -142,22 +142,22 @@ const EN = {
   "reject.encoding": "Invalid characters (wrong encoding)",
 };
 
-export const CODE_STRINGS = {"zh-CN": ZH, en: EN};
+export const CODE_STRINGS = { "zh-CN": ZH, en: EN };
 
 /** Model messages of src/pipelines/clv (optimize.ts, models.ts, steps.ts) -> [key, params]. */
 const MODEL_MESSAGES = [
   [/^simplex converged$/, "simplex_converged", () => ({})],
-  [/^Nelder-Mead stopped after (\d+) iterations/, "nm_stopped", (m) => ({n: m[1]})],
-  [/^gradient norm (\S+) below tolerance$/, "gradient_small", (m) => ({g: m[1]})],
-  [/^line search exhausted at gradient norm (\S+)$/, "line_search_exhausted", (m) => ({g: m[1]})],
-  [/^line search failed at gradient norm (\S+)$/, "line_search_failed", (m) => ({g: m[1]})],
-  [/^BFGS stopped after (\d+) iterations/, "bfgs_stopped", (m) => ({n: m[1]})],
+  [/^Nelder-Mead stopped after (\d+) iterations/, "nm_stopped", (m) => ({ n: m[1] })],
+  [/^gradient norm (\S+) below tolerance$/, "gradient_small", (m) => ({ g: m[1] })],
+  [/^line search exhausted at gradient norm (\S+)$/, "line_search_exhausted", (m) => ({ g: m[1] })],
+  [/^line search failed at gradient norm (\S+)$/, "line_search_failed", (m) => ({ g: m[1] })],
+  [/^BFGS stopped after (\d+) iterations/, "bfgs_stopped", (m) => ({ n: m[1] })],
   [/^no customers to fit$/, "no_customers", () => ({})],
   [/^objective is not finite at the start point$/, "start_not_finite", () => ({})],
   [/^gradient is not finite$/, "gradient_not_finite", () => ({})],
-  [/^q = (\S+) <= 1/, "q_le_1", (m) => ({q: m[1]})],
+  [/^q = (\S+) <= 1/, "q_le_1", (m) => ({ q: m[1] })],
   [/^a parameter ran to the edge of its range/, "boundary", () => ({})],
-  [/^fit failed: (.*)$/s, "fit_failed", (m) => ({reason: m[1]})],
+  [/^fit failed: (.*)$/s, "fit_failed", (m) => ({ reason: m[1] })],
 ];
 
 /** Reasons `kehu ingest` gives for a rejected row (src/data/ingest.ts, values.ts, encoding.ts) -> [key, params]. */
@@ -165,11 +165,11 @@ const REJECT_REASONS = [
   [/^missing required value$/, "missing", () => ({})],
   [/^not a number/, "number", () => ({})],
   [/^thousands separator/, "separator", () => ({})],
-  [/^not a date in format (.*)$/, "date", (m) => ({format: m[1]})],
-  [/^date outside the plausible window (\S+) to (\S+)/, "window", (m) => ({min: m[1], max: m[2]})],
+  [/^not a date in format (.*)$/, "date", (m) => ({ format: m[1] })],
+  [/^date outside the plausible window (\S+) to (\S+)/, "window", (m) => ({ min: m[1], max: m[2] })],
   [/^not a yes\/no value/, "yesno", () => ({})],
-  [/^expected (\d+) fields, found (\d+)$/, "fields", (m) => ({expected: m[1], found: m[2]})],
-  [/^duplicate (\S+) in this file/, "duplicate", (m) => ({key: m[1]})],
+  [/^expected (\d+) fields, found (\d+)$/, "fields", (m) => ({ expected: m[1], found: m[2] })],
+  [/^duplicate (\S+) in this file/, "duplicate", (m) => ({ key: m[1] })],
   [/byte \d+ of the line/, "encoding", () => ({})],
 ];
 

@@ -151,7 +151,8 @@ export default {
   "segment.desc.cant_lose": "Were among the best, now long silent",
   "segment.desc.hibernating": "Silent for a while, low frequency and spend",
   "segment.desc.lost": "Longest silence, low frequency and spend",
-  "frequency.intro": "How often customers buy, and who is due to buy again. Wang Yung-ching's rice shop: know each household's rhythm and call before they run out.",
+  "frequency.intro":
+    "How often customers buy, and who is due to buy again. Wang Yung-ching's rice shop: know each household's rhythm and call before they run out.",
   "frequency.kpi.customers": "Customers with purchases",
   "frequency.kpi.one_time": "Bought only once",
   "frequency.kpi.median_gap": "Median gap between purchases",
@@ -160,14 +161,17 @@ export default {
   "frequency.buckets.title": "Orders per customer",
   "frequency.buckets.note": "Each customer's orders up to the as-of date (refunds net against revenue).",
   "frequency.gaps.title": "Time between purchases",
-  "frequency.gaps.note": "Days between a customer's consecutive purchases; the bins have different widths (0–7, 7–14, 14–30 … 365+ days). Use it to set contact cadences.",
+  "frequency.gaps.note":
+    "Days between a customer's consecutive purchases; the bins have different widths (0–7, 7–14, 14–30 … 365+ days). Use it to set contact cadences.",
   "frequency.due.title": "Due to buy again",
-  "frequency.due.note": "Customers past their expected next purchase (last purchase + their own median gap), most valuable first: contact them before they buy elsewhere. One-time buyers have no rhythm yet and are not listed.",
+  "frequency.due.note":
+    "Customers past their expected next purchase (last purchase + their own median gap), most valuable first: contact them before they buy elsewhere. One-time buyers have no rhythm yet and are not listed.",
   "frequency.due.none": "No customer is past their buying rhythm.",
   "frequency.value_note": "Value = predicted CLV when the CLV model ran, else revenue to date.",
   "pages.truncated": "Showing the first {shown} of {total} (the CSV download holds the rows shown).",
   "pages.all": "All",
-  "cohorts.intro": "A cohort is the customers whose first purchase fell in the same period. Each row of the triangle is a cohort, each column the number of periods since the first purchase (period 0 is the first period, always 100%). Fading to the right means customers drop off; comparing rows shows whether newer customers stay better than older ones.",
+  "cohorts.intro":
+    "A cohort is the customers whose first purchase fell in the same period. Each row of the triangle is a cohort, each column the number of periods since the first purchase (period 0 is the first period, always 100%). Fading to the right means customers drop off; comparing rows shows whether newer customers stay better than older ones.",
   "cohorts.kpi.cohorts": "Cohorts",
   "cohorts.kpi.customers": "Customers",
   "cohorts.kpi.retention": "Retention in period {k}",
@@ -175,12 +179,15 @@ export default {
   "cohorts.retention.title": "Customer retention",
   "cohorts.retention.note": "Customers who bought in period k ÷ cohort size. The last period may not be over yet.",
   "cohorts.revenue.title": "Revenue retention",
-  "cohorts.revenue.note": "Revenue in period k ÷ revenue in period 0. It can exceed 100% when the customers who stay spend more.",
+  "cohorts.revenue.note":
+    "Revenue in period k ÷ revenue in period 0. It can exceed 100% when the customers who stay spend more.",
   "cohorts.ltv.title": "Cohort value curves",
-  "cohorts.ltv.note": "Each cohort's revenue up to period k ÷ cohort size (the latest {n} cohorts). The steeper the curve, the more valuable the customers.",
+  "cohorts.ltv.note":
+    "Each cohort's revenue up to period k ÷ cohort size (the latest {n} cohorts). The steeper the curve, the more valuable the customers.",
   "cohorts.table.title": "Cohort table",
   "cohorts.truncated": "Showing the latest {shown} of {total} cohorts.",
-  "clv.intro_short": "Predicted lifetime value (CLV) = expected future purchases × expected spend per purchase × margin, discounted monthly. It is a prediction, shown apart from revenue to date.",
+  "clv.intro_short":
+    "Predicted lifetime value (CLV) = expected future purchases × expected spend per purchase × margin, discounted monthly. It is a prediction, shown apart from revenue to date.",
   "clv.kpi.total": "Total predicted CLV",
   "clv.kpi.average": "Average CLV",
   "clv.kpi.median": "median {value}",
@@ -191,11 +198,15 @@ export default {
   "clv.hist.beyond": "{n} customers with a CLV above {value} (the top 1%) are beyond the right edge.",
   "clv.top.title": "Top customers by predicted CLV",
   "clv.palive.title": "P(alive) matrix",
-  "clv.palive.note": "Across: repeat purchases; up: the last purchase, in periods after the first (higher = later). Customers who bought often but early and then stopped (bottom right) are the likeliest to have left; one-time buyers are assumed alive.",
+  "clv.palive.note":
+    "Across: repeat purchases; up: the last purchase, in periods after the first (higher = later). Customers who bought often but early and then stopped (bottom right) are the likeliest to have left; one-time buyers are assumed alive.",
   "clv.models.title": "Model fit",
-  "clv.models.note": "Every model is fitted by maximum likelihood on all the data; the lowest BIC wins unless another model forecasts the holdout clearly better (see \"Why this model\" below).",
-  "clv.models.not_converged": "Warning: model {models} did not converge; its parameters and predictions are not reliable.",
-  "clv.models.fallback": "The model in use did not converge (too few customers or almost no repeat purchases): CLV falls back to historical averages; treat it as a rough guide.",
+  "clv.models.note":
+    'Every model is fitted by maximum likelihood on all the data; the lowest BIC wins unless another model forecasts the holdout clearly better (see "Why this model" below).',
+  "clv.models.not_converged":
+    "Warning: model {models} did not converge; its parameters and predictions are not reliable.",
+  "clv.models.fallback":
+    "The model in use did not converge (too few customers or almost no repeat purchases): CLV falls back to historical averages; treat it as a rough guide.",
   "clv.model.bgnbd": "BG/NBD",
   "clv.model.pnbd": "Pareto/NBD",
   "clv.model.mbgnbd": "MBG/NBD",
@@ -206,39 +217,52 @@ export default {
   "clv.validation.summary": "Holdout, {model}: {actual} purchases happened, {predicted} were predicted.",
   "clv.palive.none": "No P(alive): no purchase model was fitted.",
   "clv.validation.title": "Validation",
-  "clv.validation.note": "The model is fitted on the data before the holdout start only, then its predictions for the holdout are compared with what happened.",
-  "clv.validation.empty": "No validation: set analysis.holdoutStart in kehu.config.json (e.g. six months before the data ends) and run `kehu run` to check the model's predictions.",
+  "clv.validation.note":
+    "The model is fitted on the data before the holdout start only, then its predictions for the holdout are compared with what happened.",
+  "clv.validation.empty":
+    "No validation: set analysis.holdoutStart in kehu.config.json (e.g. six months before the data ends) and run `kehu run` to check the model's predictions.",
   "clv.explain.title": "How to read these models",
-  "clv.explain.bgnbd": "BG/NBD assumes that while active, each customer buys at random at their own rate (a Poisson process; rates vary across customers as a gamma distribution), and after each purchase may drop out for good with their own probability (varying as a beta distribution). Dropping out is never observed; it is inferred from a long silence. Pareto/NBD is similar but lets customers leave at any moment. Gamma-Gamma estimates each customer's average spend, shrunk towards the population mean: the fewer purchases, the closer to the mean.",
-  "clv.explain.palive": "P(alive) is the probability that the customer will still buy again, from how often they bought, when they last bought and how long we have watched them. A customer who bought every week but has not been seen for two months has a low P(alive); for a rare buyer two silent months are normal.",
-  "clv.explain.tracking": "Tracking plot: the solid line is the actual cumulative number of repeat purchases, the dashed one the model's prediction. Left of the holdout line is the data the model was fitted on, right of it data it never saw; lines that stay close on the right mean the predictions can be trusted. The grouped bars compare holdout purchases per customer by calibration frequency: similar heights mean the model is right for light and heavy buyers alike.",
-  "vm.intro": "Customers are placed in four quadrants by current value (predicted CLV) and growth potential, each with its own strategy.",
+  "clv.explain.bgnbd":
+    "BG/NBD assumes that while active, each customer buys at random at their own rate (a Poisson process; rates vary across customers as a gamma distribution), and after each purchase may drop out for good with their own probability (varying as a beta distribution). Dropping out is never observed; it is inferred from a long silence. Pareto/NBD is similar but lets customers leave at any moment. Gamma-Gamma estimates each customer's average spend, shrunk towards the population mean: the fewer purchases, the closer to the mean.",
+  "clv.explain.palive":
+    "P(alive) is the probability that the customer will still buy again, from how often they bought, when they last bought and how long we have watched them. A customer who bought every week but has not been seen for two months has a low P(alive); for a rare buyer two silent months are normal.",
+  "clv.explain.tracking":
+    "Tracking plot: the solid line is the actual cumulative number of repeat purchases, the dashed one the model's prediction. Left of the holdout line is the data the model was fitted on, right of it data it never saw; lines that stay close on the right mean the predictions can be trusted. The grouped bars compare holdout purchases per customer by calibration frequency: similar heights mean the model is right for light and heavy buyers alike.",
+  "vm.intro":
+    "Customers are placed in four quadrants by current value (predicted CLV) and growth potential, each with its own strategy.",
   "vm.method.title": "How growth potential is computed",
-  "vm.method.text": "Growth potential = the CLV recomputed with the customer's purchase rate and spend raised to the upper quartile of their peers (same industry; else same region when the industry has fewer than 5 customers; else all customers), minus the current value, floored at 0. In other words: how much more the customer would be worth buying like the better customers of their kind. \"High\" means strictly above an axis's line; the lines default to the median of each axis (configurable as analysis.quadrantThresholds).",
+  "vm.method.text":
+    "Growth potential = the CLV recomputed with the customer's purchase rate and spend raised to the upper quartile of their peers (same industry; else same region when the industry has fewer than 5 customers; else all customers), minus the current value, floored at 0. In other words: how much more the customer would be worth buying like the better customers of their kind. \"High\" means strictly above an axis's line; the lines default to the median of each axis (configurable as analysis.quadrantThresholds).",
   "vm.thresholds": "Lines: current value {x}, growth potential {y}.",
   "vm.points_note": "The chart plots the {shown} most valuable of {total} customers. Both axes are logarithmic.",
   "vm.points_note_all": "Both axes are logarithmic (0 still shows).",
   "vm.quadrants.title": "The quadrants and their strategies",
   "vm.list.title": "Customers by quadrant",
   "vm.pick": "Quadrant",
-  "grades.intro": "Customer grades: five criteria (purchase frequency, credit, influence, prospects, loyalty) each scored 0–1 and weighted into one score; the top 20% are A, the next 30% B, the next 30% C, the last 20% D.",
+  "grades.intro":
+    "Customer grades: five criteria (purchase frequency, credit, influence, prospects, loyalty) each scored 0–1 and weighted into one score; the top 20% are A, the next 30% B, the next 30% C, the last 20% D.",
   "grades.grades.title": "Grades",
   "grades.criteria.missing": "Criteria without data: {criteria}. They drop out and the other weights are scaled up.",
-  "grades.criteria.help": "Credit needs invoices; influence needs the referrer column of the customers file (customers.referred_by).",
+  "grades.criteria.help":
+    "Credit needs invoices; influence needs the referrer column of the customers file (customers.referred_by).",
   "grades.rfm.title": "RFM segments",
   "grades.rfm.note": "R = recency (recent = high), F = orders, M = revenue, each scored 1–5 by quintile.",
   "grades.pareto.title": "Revenue concentration (Pareto)",
   "grades.pareto.kpi": "Revenue from the top 20% of customers",
-  "grades.pareto.note": "Customers ranked by revenue, highest first; the curve is the cumulative share of revenue. The closer to the top left, the more revenue depends on a few customers.",
+  "grades.pareto.note":
+    "Customers ranked by revenue, highest first; the curve is the cumulative share of revenue. The closer to the top left, the more revenue depends on a few customers.",
   "grades.list.title": "Customers by grade",
-  "churn.intro": "The churn list: at most 10% (analysis.churnListShare) of the customers who bought in the last 365 days, those with the largest expected loss, largest first. Call from the top: keeping these customers saves the most money.",
+  "churn.intro":
+    "The churn list: at most 10% (analysis.churnListShare) of the customers who bought in the last 365 days, those with the largest expected loss, largest first. Call from the top: keeping these customers saves the most money.",
   "churn.kpi.customers": "On the churn list",
   "churn.kpi.top_reason": "Most common reason",
   "churn.reasons.title": "By reason",
-  "churn.reasons.note": "A customer with several reasons counts under each, so the reasons add up to more than the total.",
+  "churn.reasons.note":
+    "A customer with several reasons counts under each, so the reasons add up to more than the total.",
   "churn.list.title": "The churn list",
   "churn.none": "No customer is at risk.",
-  "regions.intro": "Sales by region, sales rep and category per period. Repeat rate = share of the period's customers who had bought before.",
+  "regions.intro":
+    "Sales by region, sales rep and category per period. Repeat rate = share of the period's customers who had bought before.",
   "regions.region.title": "Regions",
   "regions.rep.title": "Sales reps",
   "regions.category.title": "Categories",
@@ -416,7 +440,8 @@ export default {
   "crm.col.action": "Suggested action",
   "crm.col.value_rank": "Value rank",
   "followup.print_heading": "Follow-up list · {rep} · data through {asOf}",
-  "followup.intro": "Each sales rep's follow-up list, ranked by what the call is worth: the expected churn loss + one expected order when a replenishment is due + the overdue amount + the customer's value when a complaint is open. The first few per rep are today's list; the rest of the queue can be shown too.",
+  "followup.intro":
+    "Each sales rep's follow-up list, ranked by what the call is worth: the expected churn loss + one expected order when a replenishment is due + the overdue amount + the customer's value when a complaint is open. The first few per rep are today's list; the rest of the queue can be shown too.",
   "followup.rep": "Sales rep",
   "followup.all_reps": "All reps",
   "followup.kpi.contact_overdue": "Contact overdue",
@@ -433,8 +458,10 @@ export default {
   "followup.capped": "At most the first {n} customers of each rep's queue are listed.",
   "followup.empty": "No customer needs a follow-up as of {asOf}.",
   "followup.cadence_note": "Contact cadence by grade: A {a} days, B {b}, C {c}, D {d} (analysis.contactCadenceDays).",
-  "visits.intro": "Do customers buy more often after a visit? Compared with existing customers not visited in a comparable window.",
-  "visits.method": "Visited: share of visits (to customers who had bought before, windows complete) followed by a purchase within {days} days. Baseline: the time before the as-of date is cut into {days}-day windows; share of existing customers not visited in the window nor the {days} days before it who bought in the window.",
+  "visits.intro":
+    "Do customers buy more often after a visit? Compared with existing customers not visited in a comparable window.",
+  "visits.method":
+    "Visited: share of visits (to customers who had bought before, windows complete) followed by a purchase within {days} days. Baseline: the time before the as-of date is cut into {days}-day windows; share of existing customers not visited in the window nor the {days} days before it who bought in the window.",
   "visits.effect": "Visit effect",
   "visits.by_rep": "By sales rep and kind",
   "visits.all": "(all)",
@@ -443,7 +470,8 @@ export default {
   "visits.kpi.baseline": "Baseline conversion",
   "visits.kpi.uplift": "Uplift",
   "visits.single_contact": "Single-contact customers",
-  "visits.single_contact_note": "Only one rep has ever dealt with these customers (reps on their visits and orders): the customer belongs to the company, so introduce a second contact before that rep leaves.",
+  "visits.single_contact_note":
+    "Only one rep has ever dealt with these customers (reps on their visits and orders): the customer belongs to the company, so introduce a second contact before that rep leaves.",
   "visits.no_effect": "Not enough visits to measure an effect yet (visits need {days} days after them).",
   "credit.intro": "Receivables aging at the as-of date, how fast customers pay, and their credit grades.",
   "credit.kpi.receivables": "Receivables",
@@ -455,22 +483,26 @@ export default {
   "credit.aging": "Receivables aging",
   "credit.aging_table": "Aging by customer (largest overdue first)",
   "credit.grades": "Credit grades",
-  "credit.grade_rule": "D: an invoice still unpaid more than 90 days past due; NR: no invoice due yet; A: paid on time >= 90%, average days late <= 5, credit used <= 80%; B: >= 70%, <= 15 days, <= 100%; C: the rest.",
+  "credit.grade_rule":
+    "D: an invoice still unpaid more than 90 days past due; NR: no invoice due yet; A: paid on time >= 90%, average days late <= 5, credit used <= 80%; B: >= 70%, <= 15 days, <= 100%; C: the rest.",
   "credit.rerating": "Needs re-rating (defaulted this review period)",
-  "credit.rerating_note": "The last review is taken as the start of the current period, {date}; customers with an invoice crossing 90 days past due since then need re-rating.",
+  "credit.rerating_note":
+    "The last review is taken as the start of the current period, {date}; customers with an invoice crossing 90 days past due since then need re-rating.",
   "credit.bucket.current": "Not yet due",
   "credit.bucket.1-30": "1-30 days past due",
   "credit.bucket.31-60": "31-60 days past due",
   "credit.bucket.61-90": "61-90 days past due",
   "credit.bucket.90+": "90+ days past due",
-  "complaints.intro": "What customers complain about, how fast complaints are resolved, and whether complainers keep buying.",
+  "complaints.intro":
+    "What customers complain about, how fast complaints are resolved, and whether complainers keep buying.",
   "complaints.kpi.total": "Complaints",
   "complaints.kpi.open": "Open complaints",
   "complaints.kpi.median_days": "Median days to resolve",
   "complaints.kpi.good_faith": "Good-faith share",
   "complaints.by_category": "By category and severity",
   "complaints.retention": "Retention after a complaint",
-  "complaints.retention_note": "Each complainer's first complaint at least 90 days before the as-of date: did they buy again within 90 days? The comparison group never complained; its reference date is the median of the complaint dates, {date}. Only customers active at their reference date (a purchase in the 180 days up to it) count.",
+  "complaints.retention_note":
+    "Each complainer's first complaint at least 90 days before the as-of date: did they buy again within 90 days? The comparison group never complained; its reference date is the median of the complaint dates, {date}. Only customers active at their reference date (a purchase in the 180 days up to it) count.",
   "complaints.cohort.resolved_fast": "Resolved within 7 days",
   "complaints.cohort.resolved_slow": "Resolved after 7 days",
   "complaints.cohort.unresolved": "Not resolved",
@@ -478,9 +510,11 @@ export default {
   "complaints.all": "(all)",
   "accounts.intro": "Key account management and problem account actions.",
   "accounts.key": "Key accounts",
-  "accounts.key_note": "The top 20% of customers by value (predicted CLV, else revenue to date), at most 100; the trend compares revenue in the last 90 days with the 90 days before.",
+  "accounts.key_note":
+    "The top 20% of customers by value (predicted CLV, else revenue to date), at most 100; the trend compares revenue in the last 90 days with the 90 days before.",
   "accounts.problem": "Problem accounts",
-  "accounts.problem_note": "Customers with overdue invoices, 2 or more complaints, or revenue in the last 90 days below half of the 90 days before, with a suggested action.",
+  "accounts.problem_note":
+    "Customers with overdue invoices, 2 or more complaints, or revenue in the last 90 days below half of the 90 days before, with a suggested action.",
   "accounts.problem.overdue_invoice": "Overdue invoices",
   "accounts.problem.repeated_complaints": "Repeated complaints",
   "accounts.problem.falling_purchases": "Falling purchases",
@@ -495,7 +529,8 @@ export default {
   // decision lists (churn list, backtests, win-back, today's calls, changes since the last run, card trend)
   "col.customer": "Customer",
   "reason.single_purchase": "One purchase, long silent",
-  "churn.loss_definition": "Expected loss = P(lapse) × yearly value (revenue × 365 / max(tenure, 365 days)): customers who may leave AND are worth a lot come first. High-value customers who are almost surely gone already are not here; see the win-back list below.",
+  "churn.loss_definition":
+    "Expected loss = P(lapse) × yearly value (revenue × 365 / max(tenure, 365 days)): customers who may leave AND are worth a lot come first. High-value customers who are almost surely gone already are not here; see the win-back list below.",
   "churn.kpi.expected_loss": "Total expected loss",
   "churn.col.rank": "Rank",
   "churn.col.customer_id": "Customer id",
@@ -510,9 +545,12 @@ export default {
   "churn.col.last_purchase": "Last purchase",
   "churn.col.p_alive": "P(alive)",
   "churn.backtest.title": "Would this list have worked? (backtest)",
-  "churn.backtest.text": "Of the {listed} customers this list would have named on {calibrationEnd}, {precision} did not buy again by {holdoutEnd}, and they held {captured} of the revenue of all customers who lapsed; the simple rule “highest past revenue among customers silent 90+ days” (as many customers) found {naive}.",
-  "churn.backtest.base": "For comparison: {base} of the {customers} customers of that date did not buy again (what a list drawn at random would hit). The revenue share is what matters: the list should catch the big customers who leave.",
-  "churn.backtest.disabled": "No backtest period is set. Set analysis.holdoutStart in kehu.config.json (e.g. a date 6 months before the as-of date) and run kehu run again to see how well this list would have worked in the past.",
+  "churn.backtest.text":
+    "Of the {listed} customers this list would have named on {calibrationEnd}, {precision} did not buy again by {holdoutEnd}, and they held {captured} of the revenue of all customers who lapsed; the simple rule “highest past revenue among customers silent 90+ days” (as many customers) found {naive}.",
+  "churn.backtest.base":
+    "For comparison: {base} of the {customers} customers of that date did not buy again (what a list drawn at random would hit). The revenue share is what matters: the list should catch the big customers who leave.",
+  "churn.backtest.disabled":
+    "No backtest period is set. Set analysis.holdoutStart in kehu.config.json (e.g. a date 6 months before the as-of date) and run kehu run again to see how well this list would have worked in the past.",
   "churn.backtest.missing": "No backtest (churn_backtest): run kehu run with analysis.holdoutStart set.",
   "churn.backtest.method.churn_list": "Churn list (expected loss)",
   "churn.backtest.method.naive_rule": "Simple rule (silent 90+ days, highest revenue)",
@@ -522,7 +560,8 @@ export default {
   "churn.backtest.col.precision": "Precision",
   "churn.backtest.col.lapsed_revenue_captured": "Lapsed customers' revenue captured",
   "churn.winback.title": "Win-back list",
-  "churn.winback.intro": "Customers who are almost surely gone (P(alive) below 10%) but whose past revenue was in the top quarter. They are not on the churn list (a retention call is too late); they are worth a win-back offer or visit. Ranked by past revenue.",
+  "churn.winback.intro":
+    "Customers who are almost surely gone (P(alive) below 10%) but whose past revenue was in the top quarter. They are not on the churn list (a retention call is too late); they are worth a win-back offer or visit. Ranked by past revenue.",
   "churn.winback.none": "No lost customers of high past value right now.",
   "crm.col.call_value": "Call value",
   "crm.col.next_action": "Next action",
@@ -541,7 +580,8 @@ export default {
   "followup.show_all": "Show the whole queue ({n})",
   "followup.showing": "Showing {shown} of {total} in the queue.",
   "followup.problems": "Problem accounts",
-  "followup.problems_note": "Ranked by value at stake (overdue amount + the customer's value for repeated complaints + the revenue lost in the last 90 days against the 90 before), at most 20.",
+  "followup.problems_note":
+    "Ranked by value at stake (overdue amount + the customer's value for repeated complaints + the revenue lost in the last 90 days against the 90 before), at most 20.",
   "followup.problems_link": "All problem accounts and actions →",
   "change.quadrant_changed": "Quadrant changed",
   "change.grade_changed": "Grade changed",
@@ -557,7 +597,8 @@ export default {
   "overview.calls.more": "Each rep's list for today →",
   "overview.changes.title": "Changes since the last run",
   "overview.changes.since": "{from} → {to}",
-  "overview.changes.first_run": "This is the first run ({asOf}): there is no previous run to compare with yet. After the next kehu run, customers new on the churn list, grade and quadrant moves, new complaints and new overdue invoices show here.",
+  "overview.changes.first_run":
+    "This is the first run ({asOf}): there is no previous run to compare with yet. After the next kehu run, customers new on the churn list, grade and quadrant moves, new complaints and new overdue invoices show here.",
   "overview.changes.none": "Nothing changed since the last run.",
   "overview.changes.new_risk": "New on the churn list ({n})",
   "overview.changes.churn_link": "The whole churn list →",
@@ -566,10 +607,13 @@ export default {
   "overview.changes.change": "Change",
   "overview.changes.detail": "From → to",
   "overview.changes.rank": "#{rank} on the list",
-  "vm.p_alive_note": "Growth potential is weighted by P(alive): customers who are almost surely gone have almost no growth potential and are not filed as customers to develop; those of high past value are on the churn page's win-back list.",
+  "vm.p_alive_note":
+    "Growth potential is weighted by P(alive): customers who are almost surely gone have almost no growth potential and are not filed as customers to develop; those of high past value are on the churn page's win-back list.",
   "vm.backtest.title": "Do the quadrants mean something? (backtest)",
-  "vm.backtest.note": "The quadrants the data before the holdout would have given, and what their customers actually did in the holdout.",
-  "vm.backtest.disabled": "No backtest period: set analysis.holdoutStart and run kehu run again to see what each quadrant's customers bought afterwards.",
+  "vm.backtest.note":
+    "The quadrants the data before the holdout would have given, and what their customers actually did in the holdout.",
+  "vm.backtest.disabled":
+    "No backtest period: set analysis.holdoutStart and run kehu run again to see what each quadrant's customers bought afterwards.",
   "vm.backtest.missing": "No backtest (value_matrix_backtest): run kehu run.",
   "vm.backtest.col.quadrant": "Quadrant (before the holdout)",
   "vm.backtest.col.customers": "Customers",
@@ -578,7 +622,8 @@ export default {
   "vm.backtest.col.holdout_revenue_per_customer": "Revenue per customer",
   "vm.backtest.col.mean_p_alive": "Mean P(alive) then",
   "vm.winback.title": "Lost customers of high value",
-  "vm.winback.text": "{n} customers who are almost surely gone but whose past revenue was in the top quarter are not worked by quadrant: they are on the churn page's win-back list.",
+  "vm.winback.text":
+    "{n} customers who are almost surely gone but whose past revenue was in the top quarter are not worked by quadrant: they are on the churn page's win-back list.",
   "vm.winback.missing": "No win-back list (win_back): run kehu run.",
   "vm.winback.link": "The win-back list →",
   "card.churn_list": "Churn list",
@@ -599,7 +644,8 @@ export default {
   "card.as_of": "As of",
   // data-quality page
   "nav.quality": "Data quality",
-  "quality.intro": "How many rows each export file had, how many were loaded and why the others were rejected, the dates each source covers, and how fresh the data is. Rejected rows count in no analysis.",
+  "quality.intro":
+    "How many rows each export file had, how many were loaded and why the others were rejected, the dates each source covers, and how fresh the data is. Rejected rows count in no analysis.",
   "quality.kpi.read": "Rows read",
   "quality.kpi.rejected": "Rows rejected",
   "quality.kpi.as_of": "Data through",
@@ -608,13 +654,17 @@ export default {
   "quality.files": "Imported files",
   "quality.rejected": "Rejected rows and why",
   "quality.sources": "Sources",
-  "quality.no_rejected_table": "This database holds no record of rejected rows (rejected_rows); run `kehu ingest` again with this version.",
+  "quality.no_rejected_table":
+    "This database holds no record of rejected rows (rejected_rows); run `kehu ingest` again with this version.",
   "quality.none_rejected": "No row was rejected.",
-  "quality.rejected_note": "Up to 3 examples per reason (line, column, value as exported); every rejected row is in rejected/*.csv.",
-  "quality.rejected_note_masked": "Up to 3 examples per reason (line, column, value as exported); values of personal columns are withheld. Every rejected row is in rejected/*.csv.",
+  "quality.rejected_note":
+    "Up to 3 examples per reason (line, column, value as exported); every rejected row is in rejected/*.csv.",
+  "quality.rejected_note_masked":
+    "Up to 3 examples per reason (line, column, value as exported); values of personal columns are withheld. Every rejected row is in rejected/*.csv.",
   "quality.sample": "line {line} {column}: {value}",
   "quality.withheld": "(withheld)",
-  "quality.sources_note": "Duplicates: an id that occurs more than once (across files); sources without an id column are not counted.",
+  "quality.sources_note":
+    "Duplicates: an id that occurs more than once (across files); sources without an id column are not counted.",
   "quality.col.source": "Source",
   "quality.col.file": "File",
   "quality.col.read": "Read",
@@ -650,14 +700,21 @@ export default {
   "clv.period.other": "period",
   "col.clv_low": "CLV, 90% low",
   "col.clv_high": "CLV, 90% high",
-  "clv.intervals.note": "CLV, 90% low / high: the range the customer's predicted value lies in with 90% probability given the uncertainty of the model's parameters (a parametric bootstrap: 200 parameter sets drawn from their estimated distribution, each giving a CLV). It measures how sure the estimate is, not how much one customer's actual buying may vary. Summed over all {n} customers with an interval: {low} to {high} (the sum of the bounds, wider than an interval of the total).",
+  "clv.intervals.note":
+    "CLV, 90% low / high: the range the customer's predicted value lies in with 90% probability given the uncertainty of the model's parameters (a parametric bootstrap: 200 parameter sets drawn from their estimated distribution, each giving a CLV). It measures how sure the estimate is, not how much one customer's actual buying may vary. Summed over all {n} customers with an interval: {low} to {high} (the sum of the bounds, wider than an interval of the total).",
   "clv.choice.title": "Why this model",
-  "clv.choice.rule": "The rule: use the model with the lowest BIC (how well it explains all the data, with a penalty per parameter), unless another model's holdout error per customer (RMSE, purchases per customer) is at least {margin} lower and its forecast of the holdout total is off by at most {tolerance} more. A smaller gain is noise and does not switch the model.",
-  "clv.choice.reason.lowest_bic": "{model} is used: it has the lowest BIC. There is no holdout to weigh (set analysis.holdoutStart to add one).",
-  "clv.choice.reason.lowest_bic_best_holdout": "{model} is used: it has the lowest BIC and also the lowest holdout error ({rmse} purchases per customer); both criteria agree.",
-  "clv.choice.reason.lowest_bic_within_margin": "{model} is used: it has the lowest BIC. {other} had a lower holdout error, but only by {gain}, less than the {margin} needed: a difference that small is noise.",
-  "clv.choice.reason.lowest_bic_others_biased": "{model} is used: it has the lowest BIC. {other} had a holdout error {gain} lower, but its forecast of the holdout total was off by {otherBias} (this model: {bias}), more than {tolerance} worse.",
-  "clv.choice.reason.holdout_better": "{model} is used instead of {baseline} (lowest BIC): its holdout error is {gain} lower ({margin} needed) and its forecast of the holdout total is off by {bias} ({baseline}: {baselineBias}).",
+  "clv.choice.rule":
+    "The rule: use the model with the lowest BIC (how well it explains all the data, with a penalty per parameter), unless another model's holdout error per customer (RMSE, purchases per customer) is at least {margin} lower and its forecast of the holdout total is off by at most {tolerance} more. A smaller gain is noise and does not switch the model.",
+  "clv.choice.reason.lowest_bic":
+    "{model} is used: it has the lowest BIC. There is no holdout to weigh (set analysis.holdoutStart to add one).",
+  "clv.choice.reason.lowest_bic_best_holdout":
+    "{model} is used: it has the lowest BIC and also the lowest holdout error ({rmse} purchases per customer); both criteria agree.",
+  "clv.choice.reason.lowest_bic_within_margin":
+    "{model} is used: it has the lowest BIC. {other} had a lower holdout error, but only by {gain}, less than the {margin} needed: a difference that small is noise.",
+  "clv.choice.reason.lowest_bic_others_biased":
+    "{model} is used: it has the lowest BIC. {other} had a holdout error {gain} lower, but its forecast of the holdout total was off by {otherBias} (this model: {bias}), more than {tolerance} worse.",
+  "clv.choice.reason.holdout_better":
+    "{model} is used instead of {baseline} (lowest BIC): its holdout error is {gain} lower ({margin} needed) and its forecast of the holdout total is off by {bias} ({baseline}: {baselineBias}).",
   "clv.choice.verdict.lowest_bic": "chosen: lowest BIC",
   "clv.choice.verdict.lowest_bic_best_holdout": "chosen: lowest BIC and lowest holdout error",
   "clv.choice.verdict.lowest_bic_within_margin": "chosen: lowest BIC, no rival better by the margin",
@@ -676,9 +733,11 @@ export default {
   "clv.choice.col.holdout_gain": "Error lower than the lowest-BIC model by",
   "clv.choice.col.holdout_bias": "Holdout total: forecast vs actual",
   "clv.choice.col.verdict": "Decision",
-  "clv.choice.penalizer": "Every fit used an L2 penalty of {penalizer} on its parameters (analysis.penalizer), which pulls them towards 0; the BIC and log-likelihood are those of the data at the penalised estimates.",
+  "clv.choice.penalizer":
+    "Every fit used an L2 penalty of {penalizer} on its parameters (analysis.penalizer), which pulls them towards 0; the BIC and log-likelihood are those of the data at the penalised estimates.",
   "clv.params.title": "Parameter estimates with 95% intervals",
-  "clv.params.note": "What for: how precisely the data pin each parameter down. The standard error comes from the curvature of the likelihood at the estimate (observed information, on the log scale and transformed back); the 95% interval is where the parameter plausibly lies. A wide interval means the data say little about it and predictions leaning on it are less certain. Units: alpha and beta are in {period}s, the Gamma-Gamma gamma in {currency}, the other parameters have no unit.",
+  "clv.params.note":
+    "What for: how precisely the data pin each parameter down. The standard error comes from the curvature of the likelihood at the estimate (observed information, on the log scale and transformed back); the 95% interval is where the parameter plausibly lies. A wide interval means the data say little about it and predictions leaning on it are less certain. Units: alpha and beta are in {period}s, the Gamma-Gamma gamma in {currency}, the other parameters have no unit.",
   "clv.params.col.param": "Parameter",
   "clv.params.col.estimate": "Estimate",
   "clv.params.col.se": "Standard error",
@@ -687,15 +746,22 @@ export default {
   "clv.params.col.unit": "Unit",
   "clv.params.unit.none": "—",
   "clv.checks.title": "Does the model reproduce the data? (period-transactions check)",
-  "clv.checks.note": "What for: a check that needs no holdout. For each number of repeat purchases (0 to 7 or more), the bars compare how many customers actually made that many with how many the fitted model expects, given how long each customer has been observed. Bars of similar height mean the model describes your customers; large gaps mean its predictions should be read with care. The chart shows the model in use; the sentences cover every fitted model.",
-  "clv.checks.verdict.good": "{model}: good fit. No class is off by more than {gap} of the customers (chi-square {chi} on {df} degrees of freedom).",
-  "clv.checks.verdict.fair": "{model}: fair fit. The largest gap is {gap} of the customers in one class (chi-square {chi} on {df} degrees of freedom): usable, but check the classes where the bars differ.",
-  "clv.checks.verdict.poor": "{model}: poor fit. One class is off by {gap} of the customers (chi-square {chi} on {df} degrees of freedom): the model misses how often these customers buy; read its predictions with caution.",
+  "clv.checks.note":
+    "What for: a check that needs no holdout. For each number of repeat purchases (0 to 7 or more), the bars compare how many customers actually made that many with how many the fitted model expects, given how long each customer has been observed. Bars of similar height mean the model describes your customers; large gaps mean its predictions should be read with care. The chart shows the model in use; the sentences cover every fitted model.",
+  "clv.checks.verdict.good":
+    "{model}: good fit. No class is off by more than {gap} of the customers (chi-square {chi} on {df} degrees of freedom).",
+  "clv.checks.verdict.fair":
+    "{model}: fair fit. The largest gap is {gap} of the customers in one class (chi-square {chi} on {df} degrees of freedom): usable, but check the classes where the bars differ.",
+  "clv.checks.verdict.poor":
+    "{model}: poor fit. One class is off by {gap} of the customers (chi-square {chi} on {df} degrees of freedom): the model misses how often these customers buy; read its predictions with caution.",
   "clv.surfaces.title": "The model's view by repeat purchases and recency",
-  "clv.surfaces.note": "What for: to see what the fitted {model} concludes for any purchase history, including ones no current customer has. Each cell is a customer observed for {T} {period}s with that many repeat purchases (across) whose last purchase came that many {period}s after the first (up). Unlike the P(alive) matrix above, which averages the actual customers in each cell, these are the model's own values. Top: P(alive), the probability such a customer still buys (%). Bottom: expected purchases in the next {period} (purchases).",
+  "clv.surfaces.note":
+    "What for: to see what the fitted {model} concludes for any purchase history, including ones no current customer has. Each cell is a customer observed for {T} {period}s with that many repeat purchases (across) whose last purchase came that many {period}s after the first (up). Unlike the P(alive) matrix above, which averages the actual customers in each cell, these are the model's own values. Top: P(alive), the probability such a customer still buys (%). Bottom: expected purchases in the next {period} (purchases).",
   "clv.forecast.title": "How many purchases will new customers make?",
-  "clv.forecast.note": "What for: planning. For {customers} newly acquired customers (as many as today's base), the expected number who will make 0, 1, 2, … purchases over the next {horizon} {period}s, from the model's probability of n purchases P(X(t) = n). Bars are customers; the tooltip also gives the probability.",
-  "clv.forecast.summary": "{none} of them ({noneShare}) are expected to make no purchase at all, {many} ({manyShare}) to make 10 or more.",
+  "clv.forecast.note":
+    "What for: planning. For {customers} newly acquired customers (as many as today's base), the expected number who will make 0, 1, 2, … purchases over the next {horizon} {period}s, from the model's probability of n purchases P(X(t) = n). Bars are customers; the tooltip also gives the probability.",
+  "clv.forecast.summary":
+    "{none} of them ({noneShare}) are expected to make no purchase at all, {many} ({manyShare}) to make 10 or more.",
   "clv.section.none": "Not available: no purchase model was fitted (too few customers or repeat purchases).",
   // <<< lifetime value: models an analyst can defend
 };

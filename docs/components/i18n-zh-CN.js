@@ -151,7 +151,8 @@ export default {
   "segment.desc.cant_lose": "曾是最好的客户，已很久没买",
   "segment.desc.hibernating": "较久没买，频率和金额都低",
   "segment.desc.lost": "很久没买，频率和金额都低",
-  "frequency.intro": "客户多久买一次，谁该再买了。王永庆卖米的做法：记下每户人家的用量和购买间隔，在他们需要之前主动送上门。",
+  "frequency.intro":
+    "客户多久买一次，谁该再买了。王永庆卖米的做法：记下每户人家的用量和购买间隔，在他们需要之前主动送上门。",
   "frequency.kpi.customers": "购买过的客户",
   "frequency.kpi.one_time": "只买过一次",
   "frequency.kpi.median_gap": "购买间隔中位数",
@@ -160,14 +161,17 @@ export default {
   "frequency.buckets.title": "订单数分布",
   "frequency.buckets.note": "每位客户到数据截止日为止的订单数（退款已冲减收入）。",
   "frequency.gaps.title": "购买间隔",
-  "frequency.gaps.note": "同一客户相邻两次购买之间的天数；各区间宽度不同（0–7、7–14、14–30 … 365 天以上）。可据此设定联系频率。",
+  "frequency.gaps.note":
+    "同一客户相邻两次购买之间的天数；各区间宽度不同（0–7、7–14、14–30 … 365 天以上）。可据此设定联系频率。",
   "frequency.due.title": "该补货的客户",
-  "frequency.due.note": "已超过预计下次购买日期（最近购买日 + 个人购买间隔中位数）的客户，按价值从高到低排列：在他们转向别家之前联系。只买过一次的客户没有节奏可依，不在此列。",
+  "frequency.due.note":
+    "已超过预计下次购买日期（最近购买日 + 个人购买间隔中位数）的客户，按价值从高到低排列：在他们转向别家之前联系。只买过一次的客户没有节奏可依，不在此列。",
   "frequency.due.none": "目前没有超过购买节奏的客户。",
   "frequency.value_note": "价值 = 预测终身价值（有 CLV 模型时），否则为历史收入。",
   "pages.truncated": "显示前 {shown} 位，共 {total} 位（CSV 下载同样只含显示的行）。",
   "pages.all": "全部",
-  "cohorts.intro": "同期群 = 在同一期首次购买的客户。三角形的每一行是一个同期群，每一列是首购后的第几期（第 0 期为首购当期，恒为 100%）。越往右越浅，说明客户流失得越快；比较上下各行，可以看出新获得的客户是否比以前更好。",
+  "cohorts.intro":
+    "同期群 = 在同一期首次购买的客户。三角形的每一行是一个同期群，每一列是首购后的第几期（第 0 期为首购当期，恒为 100%）。越往右越浅，说明客户流失得越快；比较上下各行，可以看出新获得的客户是否比以前更好。",
   "cohorts.kpi.cohorts": "同期群数",
   "cohorts.kpi.customers": "客户数",
   "cohorts.kpi.retention": "第 {k} 期留存率",
@@ -177,10 +181,12 @@ export default {
   "cohorts.revenue.title": "收入留存率",
   "cohorts.revenue.note": "第 k 期收入 ÷ 第 0 期收入。可能超过 100%：留下来的客户买得更多。",
   "cohorts.ltv.title": "同期群累计价值曲线",
-  "cohorts.ltv.note": "每个同期群到第 k 期为止的累计收入 ÷ 同期群人数（只画最近 {n} 个同期群）。曲线越陡，客户越有价值。",
+  "cohorts.ltv.note":
+    "每个同期群到第 k 期为止的累计收入 ÷ 同期群人数（只画最近 {n} 个同期群）。曲线越陡，客户越有价值。",
   "cohorts.table.title": "同期群明细",
   "cohorts.truncated": "只显示最近 {shown} 个同期群（共 {total} 个）。",
-  "clv.intro_short": "预测终身价值（CLV）= 未来预计的购买次数 × 预计客单价 × 毛利率，逐月折现。它是预测，和历史收入分开列示。",
+  "clv.intro_short":
+    "预测终身价值（CLV）= 未来预计的购买次数 × 预计客单价 × 毛利率，逐月折现。它是预测，和历史收入分开列示。",
   "clv.kpi.total": "预测终身价值合计",
   "clv.kpi.average": "平均终身价值",
   "clv.kpi.median": "中位数 {value}",
@@ -191,9 +197,11 @@ export default {
   "clv.hist.beyond": "另有 {n} 位客户的终身价值高于 {value}（最高的 1%），超出图的范围。",
   "clv.top.title": "终身价值最高的客户",
   "clv.palive.title": "活跃概率矩阵",
-  "clv.palive.note": "横轴：重复购买次数；纵轴：最近一次购买距首购的期数（越往上越晚）。买得多但最后一次购买离首购不远、之后再没来的客户（右下）最可能已经流失；只买过一次的客户被假定仍活跃。",
+  "clv.palive.note":
+    "横轴：重复购买次数；纵轴：最近一次购买距首购的期数（越往上越晚）。买得多但最后一次购买离首购不远、之后再没来的客户（右下）最可能已经流失；只买过一次的客户被假定仍活跃。",
   "clv.models.title": "模型拟合",
-  "clv.models.note": "用最大似然在全部数据上拟合各模型；默认采用 BIC（越小越好）最小的模型，除非另一个模型在验证期的预测明显更好（见下方“为什么选这个模型”）。",
+  "clv.models.note":
+    "用最大似然在全部数据上拟合各模型；默认采用 BIC（越小越好）最小的模型，除非另一个模型在验证期的预测明显更好（见下方“为什么选这个模型”）。",
   "clv.models.not_converged": "警告：模型 {models} 未收敛，其参数和预测不可靠。",
   "clv.models.fallback": "所用模型未收敛（客户太少或几乎没有重复购买）：终身价值按历史平均估算，仅供参考。",
   "clv.model.bgnbd": "BG/NBD",
@@ -207,21 +215,27 @@ export default {
   "clv.palive.none": "没有活跃概率（未拟合购买模型）。",
   "clv.validation.title": "模型验证",
   "clv.validation.note": "模型只用验证期开始之前的数据拟合，再预测验证期内的购买，与实际对比。",
-  "clv.validation.empty": "没有验证数据：在 kehu.config.json 中设置 analysis.holdoutStart（例如数据最后 6 个月的起点），再运行 `kehu run`，即可检验模型的预测。",
+  "clv.validation.empty":
+    "没有验证数据：在 kehu.config.json 中设置 analysis.holdoutStart（例如数据最后 6 个月的起点），再运行 `kehu run`，即可检验模型的预测。",
   "clv.explain.title": "怎样理解这些模型",
-  "clv.explain.bgnbd": "BG/NBD 模型假设：客户在活跃期间按各自的速率随机购买（泊松过程，速率因人而异，服从伽马分布）；每次购买后，客户都有一定概率永久离开（概率因人而异，服从贝塔分布）。离开是看不见的，只能从“很久没来”推断。Pareto/NBD 与之类似，但客户可以在任意时刻离开。Gamma-Gamma 模型估计每位客户的平均客单价，并向总体均值收缩：买得越少，越接近总体均值。",
-  "clv.explain.palive": "活跃概率 P(alive) 是客户仍会再买的概率，根据其购买次数、最后一次购买时间和观察时长计算。一位平时每周都买、却已两个月没来的客户，P(alive) 很低；一位很少买的客户沉默两个月则很正常。",
-  "clv.explain.tracking": "跟踪图：实线是实际累计重复购买次数，虚线是模型预测。验证期开始线左侧是拟合用的数据，右侧是模型没见过的数据；两条线在右侧仍然贴近，说明预测可信。分组柱状图按校准期的重复购买次数比较验证期内的人均购买：柱子高度接近即说明模型对各类客户都准确。",
+  "clv.explain.bgnbd":
+    "BG/NBD 模型假设：客户在活跃期间按各自的速率随机购买（泊松过程，速率因人而异，服从伽马分布）；每次购买后，客户都有一定概率永久离开（概率因人而异，服从贝塔分布）。离开是看不见的，只能从“很久没来”推断。Pareto/NBD 与之类似，但客户可以在任意时刻离开。Gamma-Gamma 模型估计每位客户的平均客单价，并向总体均值收缩：买得越少，越接近总体均值。",
+  "clv.explain.palive":
+    "活跃概率 P(alive) 是客户仍会再买的概率，根据其购买次数、最后一次购买时间和观察时长计算。一位平时每周都买、却已两个月没来的客户，P(alive) 很低；一位很少买的客户沉默两个月则很正常。",
+  "clv.explain.tracking":
+    "跟踪图：实线是实际累计重复购买次数，虚线是模型预测。验证期开始线左侧是拟合用的数据，右侧是模型没见过的数据；两条线在右侧仍然贴近，说明预测可信。分组柱状图按校准期的重复购买次数比较验证期内的人均购买：柱子高度接近即说明模型对各类客户都准确。",
   "vm.intro": "按当前价值（预测终身价值）和增长潜力把客户分成四个象限，每个象限对应不同的经营策略。",
   "vm.method.title": "增长潜力的计算方法",
-  "vm.method.text": "增长潜力 = 把客户的购买频率和客单价提高到同类客户（同行业；行业客户不足 5 位时同区域；再不足时全体客户）的上四分位数后重新计算的终身价值，减去当前价值，小于 0 时记为 0。也就是：如果这位客户像同类中较好的客户那样购买，还能多带来多少价值。某一轴上严格高于分界值即为“高”；分界值默认取该轴的中位数，可在 analysis.quadrantThresholds 中设置。",
+  "vm.method.text":
+    "增长潜力 = 把客户的购买频率和客单价提高到同类客户（同行业；行业客户不足 5 位时同区域；再不足时全体客户）的上四分位数后重新计算的终身价值，减去当前价值，小于 0 时记为 0。也就是：如果这位客户像同类中较好的客户那样购买，还能多带来多少价值。某一轴上严格高于分界值即为“高”；分界值默认取该轴的中位数，可在 analysis.quadrantThresholds 中设置。",
   "vm.thresholds": "分界线：当前价值 {x}，增长潜力 {y}。",
   "vm.points_note": "图中画出价值最高的 {shown} 位客户（共 {total} 位）。坐标轴为对数刻度。",
   "vm.points_note_all": "坐标轴为对数刻度（0 也可显示）。",
   "vm.quadrants.title": "四个象限与策略",
   "vm.list.title": "象限客户名单",
   "vm.pick": "象限",
-  "grades.intro": "客户分级：按五项标准（购买频率、信用状况、影响力、发展前景、忠诚度）各打 0–1 分，加权得到综合得分，前 20% 为 A，其后 30% 为 B，再 30% 为 C，最后 20% 为 D。",
+  "grades.intro":
+    "客户分级：按五项标准（购买频率、信用状况、影响力、发展前景、忠诚度）各打 0–1 分，加权得到综合得分，前 20% 为 A，其后 30% 为 B，再 30% 为 C，最后 20% 为 D。",
   "grades.grades.title": "客户等级",
   "grades.criteria.missing": "没有数据的标准：{criteria}。它们不参与评分，其余标准的权重按比例放大。",
   "grades.criteria.help": "信用状况需要发票数据（invoices），影响力需要客户档案中的推荐人（customers.referred_by）。",
@@ -231,14 +245,16 @@ export default {
   "grades.pareto.kpi": "前 20% 客户贡献的收入",
   "grades.pareto.note": "客户按收入从高到低排列，曲线是累计收入占比。越靠左上，收入越集中在少数客户身上。",
   "grades.list.title": "客户等级名单",
-  "churn.intro": "流失名单：近 365 天有购买的客户中，预计损失最大的至多 10%（analysis.churnListShare），按预计损失从大到小排。从第一位打起：挽回他们保住的钱最多。",
+  "churn.intro":
+    "流失名单：近 365 天有购买的客户中，预计损失最大的至多 10%（analysis.churnListShare），按预计损失从大到小排。从第一位打起：挽回他们保住的钱最多。",
   "churn.kpi.customers": "流失名单客户",
   "churn.kpi.top_reason": "最常见原因",
   "churn.reasons.title": "按原因汇总",
   "churn.reasons.note": "一位客户可能有多个原因，会计入每个原因，因此各原因相加大于总数。",
   "churn.list.title": "流失名单",
   "churn.none": "目前没有流失风险客户。",
-  "regions.intro": "按区域、销售代表和品类的各期销售（客户区域分析表、客户销售分析表）。复购率 = 当期客户中以前买过的比例。",
+  "regions.intro":
+    "按区域、销售代表和品类的各期销售（客户区域分析表、客户销售分析表）。复购率 = 当期客户中以前买过的比例。",
   "regions.region.title": "区域",
   "regions.rep.title": "销售代表",
   "regions.category.title": "品类",
@@ -416,7 +432,8 @@ export default {
   "crm.col.action": "建议对策",
   "crm.col.value_rank": "价值排名",
   "followup.print_heading": "跟进清单 · {rep} · 数据截至 {asOf}",
-  "followup.intro": "每位销售代表的跟进清单，按这通电话的价值排序：流失预计损失 + 该补货时一次预计订单 + 逾期金额 + 有未解决投诉时的客户价值。每人每天的前几位是“今日清单”，其余仍可展开查看。",
+  "followup.intro":
+    "每位销售代表的跟进清单，按这通电话的价值排序：流失预计损失 + 该补货时一次预计订单 + 逾期金额 + 有未解决投诉时的客户价值。每人每天的前几位是“今日清单”，其余仍可展开查看。",
   "followup.rep": "销售代表",
   "followup.all_reps": "全部销售代表",
   "followup.kpi.contact_overdue": "逾期未联系",
@@ -432,9 +449,11 @@ export default {
   "followup.no_contacts": "没有拜访/联系记录，无法判断哪些客户逾期未联系。",
   "followup.capped": "每位销售代表最多列出队列的前 {n} 位客户。",
   "followup.empty": "截至 {asOf} 没有需要跟进的客户。",
-  "followup.cadence_note": "联系周期按客户等级：A {a} 天，B {b} 天，C {c} 天，D {d} 天（analysis.contactCadenceDays）。",
+  "followup.cadence_note":
+    "联系周期按客户等级：A {a} 天，B {b} 天，C {c} 天，D {d} 天（analysis.contactCadenceDays）。",
   "visits.intro": "拜访之后客户是否更常购买？与同期未被拜访的老客户对比。",
-  "visits.method": "拜访组：拜访后 {days} 天内有购买的拜访占比（仅统计已购买过的客户、且 {days} 天窗口已结束的拜访）。对照组：把截至日前的时间切成 {days} 天的窗口，统计该窗口及其前 {days} 天都未被拜访的老客户在窗口内购买的比例。",
+  "visits.method":
+    "拜访组：拜访后 {days} 天内有购买的拜访占比（仅统计已购买过的客户、且 {days} 天窗口已结束的拜访）。对照组：把截至日前的时间切成 {days} 天的窗口，统计该窗口及其前 {days} 天都未被拜访的老客户在窗口内购买的比例。",
   "visits.effect": "拜访效果",
   "visits.by_rep": "按销售代表与拜访方式",
   "visits.all": "（全部）",
@@ -443,7 +462,8 @@ export default {
   "visits.kpi.baseline": "未拜访对照转化率",
   "visits.kpi.uplift": "提升",
   "visits.single_contact": "单线联系客户（人走客不走）",
-  "visits.single_contact_note": "这些客户只与一位销售代表打过交道（拜访和订单中的销售代表）；在该代表离职前应安排第二位联系人。",
+  "visits.single_contact_note":
+    "这些客户只与一位销售代表打过交道（拜访和订单中的销售代表）；在该代表离职前应安排第二位联系人。",
   "visits.no_effect": "没有足够的拜访记录来评估拜访效果（需要拜访日后已满 {days} 天的拜访）。",
   "credit.intro": "截至日的应收账款账龄、回款速度与客户信用等级。",
   "credit.kpi.receivables": "应收账款",
@@ -455,7 +475,8 @@ export default {
   "credit.aging": "应收账款账龄",
   "credit.aging_table": "按客户的账龄（逾期金额从高到低）",
   "credit.grades": "信用等级",
-  "credit.grade_rule": "D：有逾期超过 90 天仍未付清的发票；NR：尚无到期发票；A：准时付款率 ≥ 90%、平均逾期 ≤ 5 天、额度使用率 ≤ 80%；B：≥ 70%、≤ 15 天、≤ 100%；C：其余。",
+  "credit.grade_rule":
+    "D：有逾期超过 90 天仍未付清的发票；NR：尚无到期发票；A：准时付款率 ≥ 90%、平均逾期 ≤ 5 天、额度使用率 ≤ 80%；B：≥ 70%、≤ 15 天、≤ 100%；C：其余。",
   "credit.rerating": "需重新评级（本评审期内新增违约）",
   "credit.rerating_note": "上次评审日取本期开始日 {date}；此后有发票逾期超过 90 天的客户需要重新评级。",
   "credit.bucket.current": "未到期",
@@ -470,7 +491,8 @@ export default {
   "complaints.kpi.good_faith": "善意投诉占比",
   "complaints.by_category": "按类别与严重程度",
   "complaints.retention": "投诉后的留存",
-  "complaints.retention_note": "每位投诉客户取截至日 90 天前的第一次投诉，看此后 90 天内是否再次购买；对照组为从未投诉的客户，参照日取投诉参照日的中位数 {date}。只统计参照日前 180 天内有购买的活跃客户。",
+  "complaints.retention_note":
+    "每位投诉客户取截至日 90 天前的第一次投诉，看此后 90 天内是否再次购买；对照组为从未投诉的客户，参照日取投诉参照日的中位数 {date}。只统计参照日前 180 天内有购买的活跃客户。",
   "complaints.cohort.resolved_fast": "7 天内解决",
   "complaints.cohort.resolved_slow": "超过 7 天解决",
   "complaints.cohort.unresolved": "尚未解决",
@@ -478,7 +500,8 @@ export default {
   "complaints.all": "（全部）",
   "accounts.intro": "重点客户管理表与问题客户对策表。",
   "accounts.key": "重点客户管理表",
-  "accounts.key_note": "按客户价值（预测终身价值，没有时用累计收入）排名前 20% 的客户（最多 100 位）；趋势比较近 90 天与前 90 天的收入。",
+  "accounts.key_note":
+    "按客户价值（预测终身价值，没有时用累计收入）排名前 20% 的客户（最多 100 位）；趋势比较近 90 天与前 90 天的收入。",
   "accounts.problem": "问题客户对策表",
   "accounts.problem_note": "有逾期账款、投诉 2 次及以上，或近 90 天收入不到前 90 天一半的客户，附建议对策。",
   "accounts.problem.overdue_invoice": "逾期账款",
@@ -495,7 +518,8 @@ export default {
   // decision lists (churn list, backtests, win-back, today's calls, changes since the last run, card trend)
   "col.customer": "客户",
   "reason.single_purchase": "只买过一次且久未回购",
-  "churn.loss_definition": "预计损失 = 流失概率 P(lapse) × 年度价值（累计收入 × 365 / max(客户时长, 365 天)）：既可能流失、又值钱的客户排在前面。几乎肯定已经流失的高价值老客户不在这里，见下方的赢回名单。",
+  "churn.loss_definition":
+    "预计损失 = 流失概率 P(lapse) × 年度价值（累计收入 × 365 / max(客户时长, 365 天)）：既可能流失、又值钱的客户排在前面。几乎肯定已经流失的高价值老客户不在这里，见下方的赢回名单。",
   "churn.kpi.expected_loss": "预计损失合计",
   "churn.col.rank": "排名",
   "churn.col.customer_id": "客户编号",
@@ -510,9 +534,12 @@ export default {
   "churn.col.last_purchase": "最近购买",
   "churn.col.p_alive": "活跃概率",
   "churn.backtest.title": "这份名单准不准？（回测）",
-  "churn.backtest.text": "用 {calibrationEnd} 及以前的数据，这份名单会列出 {listed} 位客户；到 {holdoutEnd}，其中 {precision} 没有再购买，他们占全部流失客户收入的 {captured}。简单规则“沉默 90 天以上的客户中过去收入最高者”（同样人数）只覆盖了 {naive}。",
-  "churn.backtest.base": "对照：当时 {customers} 位客户中有 {base} 此后没有再购买（随机抽一份名单的命中率）。收入占比才是关键：名单要先抓住会流失的大客户。",
-  "churn.backtest.disabled": "未设置回测期。在 kehu.config.json 的 analysis 中设置 holdoutStart（例如数据日期前 6 个月的某天），再运行 kehu run，即可看到这份名单在过去的效果。",
+  "churn.backtest.text":
+    "用 {calibrationEnd} 及以前的数据，这份名单会列出 {listed} 位客户；到 {holdoutEnd}，其中 {precision} 没有再购买，他们占全部流失客户收入的 {captured}。简单规则“沉默 90 天以上的客户中过去收入最高者”（同样人数）只覆盖了 {naive}。",
+  "churn.backtest.base":
+    "对照：当时 {customers} 位客户中有 {base} 此后没有再购买（随机抽一份名单的命中率）。收入占比才是关键：名单要先抓住会流失的大客户。",
+  "churn.backtest.disabled":
+    "未设置回测期。在 kehu.config.json 的 analysis 中设置 holdoutStart（例如数据日期前 6 个月的某天），再运行 kehu run，即可看到这份名单在过去的效果。",
   "churn.backtest.missing": "没有回测结果（churn_backtest）：运行 kehu run，并在 analysis 中设置 holdoutStart。",
   "churn.backtest.method.churn_list": "流失名单（预计损失）",
   "churn.backtest.method.naive_rule": "简单规则（沉默 90 天以上，收入最高）",
@@ -522,7 +549,8 @@ export default {
   "churn.backtest.col.precision": "命中率",
   "churn.backtest.col.lapsed_revenue_captured": "覆盖的流失客户收入",
   "churn.winback.title": "赢回名单",
-  "churn.winback.intro": "几乎肯定已经流失（活跃概率低于 10%）、但过去收入排在前 25% 的客户。他们不在流失名单上——挽留电话已经太晚——适合一次有诚意的赢回优惠或拜访。按过去收入排序。",
+  "churn.winback.intro":
+    "几乎肯定已经流失（活跃概率低于 10%）、但过去收入排在前 25% 的客户。他们不在流失名单上——挽留电话已经太晚——适合一次有诚意的赢回优惠或拜访。按过去收入排序。",
   "churn.winback.none": "目前没有需要赢回的高价值流失客户。",
   "crm.col.call_value": "电话价值",
   "crm.col.next_action": "下一步",
@@ -541,7 +569,8 @@ export default {
   "followup.show_all": "显示整个跟进队列（{n} 位）",
   "followup.showing": "显示 {shown} 位，跟进队列共 {total} 位。",
   "followup.problems": "问题客户",
-  "followup.problems_note": "按涉及金额排序（逾期金额 + 多次投诉时的客户价值 + 近 90 天比前 90 天少的收入），最多 20 位。",
+  "followup.problems_note":
+    "按涉及金额排序（逾期金额 + 多次投诉时的客户价值 + 近 90 天比前 90 天少的收入），最多 20 位。",
   "followup.problems_link": "全部问题客户与对策 →",
   "change.quadrant_changed": "价值象限变化",
   "change.grade_changed": "等级变化",
@@ -557,7 +586,8 @@ export default {
   "overview.calls.more": "各销售代表的今日清单 →",
   "overview.changes.title": "自上次运行以来的变化",
   "overview.changes.since": "{from} → {to}",
-  "overview.changes.first_run": "这是第一次运行（{asOf}），还没有可比较的上次结果。下次运行 kehu run 后，这里会列出新进流失名单的客户、等级和象限变化、新投诉和新逾期发票。",
+  "overview.changes.first_run":
+    "这是第一次运行（{asOf}），还没有可比较的上次结果。下次运行 kehu run 后，这里会列出新进流失名单的客户、等级和象限变化、新投诉和新逾期发票。",
   "overview.changes.none": "与上次相比没有变化。",
   "overview.changes.new_risk": "新进流失名单（{n} 位）",
   "overview.changes.churn_link": "完整流失名单 →",
@@ -566,10 +596,12 @@ export default {
   "overview.changes.change": "变化",
   "overview.changes.detail": "从 → 到",
   "overview.changes.rank": "名单第 {rank} 位",
-  "vm.p_alive_note": "增长潜力已按活跃概率 P(alive) 加权：几乎肯定已经流失的客户增长潜力接近 0，不会被当作“待开发”客户；其中过去价值高的见流失页的赢回名单。",
+  "vm.p_alive_note":
+    "增长潜力已按活跃概率 P(alive) 加权：几乎肯定已经流失的客户增长潜力接近 0，不会被当作“待开发”客户；其中过去价值高的见流失页的赢回名单。",
   "vm.backtest.title": "象限有没有用？（回测）",
   "vm.backtest.note": "用回测期开始前的数据划分象限，再看各象限客户在回测期内的实际表现。",
-  "vm.backtest.disabled": "未设置回测期：在 analysis 中设置 holdoutStart 并重新运行 kehu run，即可看到各象限客户此后的实际购买。",
+  "vm.backtest.disabled":
+    "未设置回测期：在 analysis 中设置 holdoutStart 并重新运行 kehu run，即可看到各象限客户此后的实际购买。",
   "vm.backtest.missing": "没有回测结果（value_matrix_backtest）：运行 kehu run。",
   "vm.backtest.col.quadrant": "象限（回测期前）",
   "vm.backtest.col.customers": "客户数",
@@ -599,7 +631,8 @@ export default {
   "card.as_of": "数据日期",
   // data-quality page
   "nav.quality": "数据质量",
-  "quality.intro": "每个导出文件读入多少行、载入多少行、因为什么被拒绝，各数据源覆盖的日期范围，以及数据有多新。被拒绝的行不计入任何分析。",
+  "quality.intro":
+    "每个导出文件读入多少行、载入多少行、因为什么被拒绝，各数据源覆盖的日期范围，以及数据有多新。被拒绝的行不计入任何分析。",
   "quality.kpi.read": "读入行数",
   "quality.kpi.rejected": "被拒绝的行",
   "quality.kpi.as_of": "数据截至",
@@ -611,7 +644,8 @@ export default {
   "quality.no_rejected_table": "这份数据库没有记录被拒绝的行（rejected_rows）；请用当前版本重新运行 `kehu ingest`。",
   "quality.none_rejected": "没有被拒绝的行。",
   "quality.rejected_note": "每个原因列出最多 3 个例子（行号、列、原值）；全部被拒绝的行在 rejected/*.csv 中。",
-  "quality.rejected_note_masked": "每个原因列出最多 3 个例子（行号、列、原值）；个人信息列的原值已隐去。全部被拒绝的行在 rejected/*.csv 中。",
+  "quality.rejected_note_masked":
+    "每个原因列出最多 3 个例子（行号、列、原值）；个人信息列的原值已隐去。全部被拒绝的行在 rejected/*.csv 中。",
   "quality.sample": "第 {line} 行 {column}：{value}",
   "quality.withheld": "（已隐去）",
   "quality.sources_note": "重复：同一编号出现不止一次（跨文件）；没有编号列的数据源不统计。",
@@ -650,14 +684,21 @@ export default {
   "clv.period.other": "期",
   "col.clv_low": "终身价值 90% 下限",
   "col.clv_high": "终身价值 90% 上限",
-  "clv.intervals.note": "终身价值 90% 下限 / 上限：考虑模型参数的不确定性后，客户预测价值有 90% 把握落在的范围（参数自助法：从参数的估计分布中抽取 200 组参数，各算一次终身价值）。它衡量估计有多确定，不代表单个客户实际购买的波动。全部 {n} 位有区间的客户合计：{low} 至 {high}（上下限之和，比合计值本身的区间更宽）。",
+  "clv.intervals.note":
+    "终身价值 90% 下限 / 上限：考虑模型参数的不确定性后，客户预测价值有 90% 把握落在的范围（参数自助法：从参数的估计分布中抽取 200 组参数，各算一次终身价值）。它衡量估计有多确定，不代表单个客户实际购买的波动。全部 {n} 位有区间的客户合计：{low} 至 {high}（上下限之和，比合计值本身的区间更宽）。",
   "clv.choice.title": "为什么选这个模型",
-  "clv.choice.rule": "规则：采用 BIC 最小的模型（衡量模型对全部数据的解释程度，并按参数个数扣分）；只有当另一个模型的验证期人均误差（RMSE，单位：每位客户的购买次数）至少低 {margin}，且它对验证期购买总数的预测偏差最多只比前者大 {tolerance} 时，才改用它。更小的差距属于噪声，不会换模型。",
-  "clv.choice.reason.lowest_bic": "采用 {model}：它的 BIC 最小。没有验证期可供比较（设置 analysis.holdoutStart 即可加入验证期）。",
-  "clv.choice.reason.lowest_bic_best_holdout": "采用 {model}：它的 BIC 最小，验证误差也最小（每位客户 {rmse} 次购买），两个标准一致。",
-  "clv.choice.reason.lowest_bic_within_margin": "采用 {model}：它的 BIC 最小。{other} 的验证误差更低，但只低 {gain}，不到所需的 {margin}：这么小的差距属于噪声。",
-  "clv.choice.reason.lowest_bic_others_biased": "采用 {model}：它的 BIC 最小。{other} 的验证误差低 {gain}，但它对验证期购买总数的偏差为 {otherBias}（本模型：{bias}），大出超过 {tolerance}。",
-  "clv.choice.reason.holdout_better": "采用 {model}，而不是 BIC 最小的 {baseline}：它的验证误差低 {gain}（需要 {margin}），对验证期购买总数的偏差为 {bias}（{baseline}：{baselineBias}）。",
+  "clv.choice.rule":
+    "规则：采用 BIC 最小的模型（衡量模型对全部数据的解释程度，并按参数个数扣分）；只有当另一个模型的验证期人均误差（RMSE，单位：每位客户的购买次数）至少低 {margin}，且它对验证期购买总数的预测偏差最多只比前者大 {tolerance} 时，才改用它。更小的差距属于噪声，不会换模型。",
+  "clv.choice.reason.lowest_bic":
+    "采用 {model}：它的 BIC 最小。没有验证期可供比较（设置 analysis.holdoutStart 即可加入验证期）。",
+  "clv.choice.reason.lowest_bic_best_holdout":
+    "采用 {model}：它的 BIC 最小，验证误差也最小（每位客户 {rmse} 次购买），两个标准一致。",
+  "clv.choice.reason.lowest_bic_within_margin":
+    "采用 {model}：它的 BIC 最小。{other} 的验证误差更低，但只低 {gain}，不到所需的 {margin}：这么小的差距属于噪声。",
+  "clv.choice.reason.lowest_bic_others_biased":
+    "采用 {model}：它的 BIC 最小。{other} 的验证误差低 {gain}，但它对验证期购买总数的偏差为 {otherBias}（本模型：{bias}），大出超过 {tolerance}。",
+  "clv.choice.reason.holdout_better":
+    "采用 {model}，而不是 BIC 最小的 {baseline}：它的验证误差低 {gain}（需要 {margin}），对验证期购买总数的偏差为 {bias}（{baseline}：{baselineBias}）。",
   "clv.choice.verdict.lowest_bic": "采用：BIC 最小",
   "clv.choice.verdict.lowest_bic_best_holdout": "采用：BIC 最小且验证误差最小",
   "clv.choice.verdict.lowest_bic_within_margin": "采用：BIC 最小，没有模型领先超过阈值",
@@ -676,9 +717,11 @@ export default {
   "clv.choice.col.holdout_gain": "误差比 BIC 最小的模型低",
   "clv.choice.col.holdout_bias": "验证期总数：预测相对实际",
   "clv.choice.col.verdict": "结论",
-  "clv.choice.penalizer": "所有拟合都对参数加了系数为 {penalizer} 的 L2 惩罚（analysis.penalizer），会把参数往 0 拉；BIC 和对数似然是数据在惩罚后估计值处的数值。",
+  "clv.choice.penalizer":
+    "所有拟合都对参数加了系数为 {penalizer} 的 L2 惩罚（analysis.penalizer），会把参数往 0 拉；BIC 和对数似然是数据在惩罚后估计值处的数值。",
   "clv.params.title": "参数估计及 95% 区间",
-  "clv.params.note": "用途：看数据把每个参数确定到什么程度。标准误来自估计值处似然函数的曲率（观测信息矩阵，在对数尺度上计算后换回原尺度）；95% 区间是参数可能所在的范围。区间越宽，说明数据对该参数的信息越少，依赖它的预测也越不确定。单位：alpha 和 beta 以{period}计，Gamma-Gamma 的 gamma 以{currency}计，其余参数没有单位。",
+  "clv.params.note":
+    "用途：看数据把每个参数确定到什么程度。标准误来自估计值处似然函数的曲率（观测信息矩阵，在对数尺度上计算后换回原尺度）；95% 区间是参数可能所在的范围。区间越宽，说明数据对该参数的信息越少，依赖它的预测也越不确定。单位：alpha 和 beta 以{period}计，Gamma-Gamma 的 gamma 以{currency}计，其余参数没有单位。",
   "clv.params.col.param": "参数",
   "clv.params.col.estimate": "估计值",
   "clv.params.col.se": "标准误",
@@ -687,14 +730,19 @@ export default {
   "clv.params.col.unit": "单位",
   "clv.params.unit.none": "—",
   "clv.checks.title": "模型能否复现数据？（购买次数分布检验）",
-  "clv.checks.note": "用途：不需要验证期的检验。对每个重复购买次数（0 到 7 次及以上），柱子比较实际有多少客户买了这么多次、拟合的模型按每位客户的观察时长预期有多少。柱子高度接近，说明模型描述得了你的客户；差距大，则应谨慎看待它的预测。图中是采用的模型，文字覆盖每个拟合的模型。",
+  "clv.checks.note":
+    "用途：不需要验证期的检验。对每个重复购买次数（0 到 7 次及以上），柱子比较实际有多少客户买了这么多次、拟合的模型按每位客户的观察时长预期有多少。柱子高度接近，说明模型描述得了你的客户；差距大，则应谨慎看待它的预测。图中是采用的模型，文字覆盖每个拟合的模型。",
   "clv.checks.verdict.good": "{model}：拟合良好。任何一类的偏差都不超过客户总数的 {gap}（卡方 {chi}，自由度 {df}）。",
-  "clv.checks.verdict.fair": "{model}：拟合一般。最大的偏差是某一类相差客户总数的 {gap}（卡方 {chi}，自由度 {df}）：可以使用，但请留意柱子相差的那几类。",
-  "clv.checks.verdict.poor": "{model}：拟合较差。有一类相差客户总数的 {gap}（卡方 {chi}，自由度 {df}）：模型没有抓住这些客户的购买频率，请谨慎看待其预测。",
+  "clv.checks.verdict.fair":
+    "{model}：拟合一般。最大的偏差是某一类相差客户总数的 {gap}（卡方 {chi}，自由度 {df}）：可以使用，但请留意柱子相差的那几类。",
+  "clv.checks.verdict.poor":
+    "{model}：拟合较差。有一类相差客户总数的 {gap}（卡方 {chi}，自由度 {df}）：模型没有抓住这些客户的购买频率，请谨慎看待其预测。",
   "clv.surfaces.title": "模型按重复购买次数和最近购买给出的判断",
-  "clv.surfaces.note": "用途：看拟合的 {model} 对任意购买历史的结论，包括目前没有客户出现的组合。每个格子代表一位观察了 {T} {period}的客户：横轴是重复购买次数，纵轴是最后一次购买在首购之后第几{period}。上面的活跃概率矩阵是各格子里实际客户的平均值，这里则是模型本身的数值。上图：活跃概率，即这样的客户仍会再买的概率（%）；下图：下一{period}的预期购买次数（次）。",
+  "clv.surfaces.note":
+    "用途：看拟合的 {model} 对任意购买历史的结论，包括目前没有客户出现的组合。每个格子代表一位观察了 {T} {period}的客户：横轴是重复购买次数，纵轴是最后一次购买在首购之后第几{period}。上面的活跃概率矩阵是各格子里实际客户的平均值，这里则是模型本身的数值。上图：活跃概率，即这样的客户仍会再买的概率（%）；下图：下一{period}的预期购买次数（次）。",
   "clv.forecast.title": "新客户会买几次？",
-  "clv.forecast.note": "用途：做计划。假设新获得 {customers} 位客户（与现有客户数相同），按模型给出的购买 n 次的概率 P(X(t) = n)，预计在接下来 {horizon} {period}内购买 0、1、2……次的客户各有多少。柱子是客户数；悬停可看概率。",
+  "clv.forecast.note":
+    "用途：做计划。假设新获得 {customers} 位客户（与现有客户数相同），按模型给出的购买 n 次的概率 P(X(t) = n)，预计在接下来 {horizon} {period}内购买 0、1、2……次的客户各有多少。柱子是客户数；悬停可看概率。",
   "clv.forecast.summary": "预计其中 {none} 位（{noneShare}）一次也不买，{many} 位（{manyShare}）买 10 次或更多。",
   "clv.section.none": "暂无：没有拟合成功的购买模型（客户或重复购买太少）。",
   // <<< lifetime value: models an analyst can defend

@@ -7,13 +7,13 @@ export const LOCALES = ["zh-CN", "en"];
 
 import zhCN from "./i18n-zh-CN.js";
 import en from "./i18n-en.js";
-import {CODE_STRINGS} from "./i18n-codes.js";
-import {PORTABLE_STRINGS} from "./i18n-portable.js";
-import {UNIT_STRINGS} from "./i18n-units.js";
+import { CODE_STRINGS } from "./i18n-codes.js";
+import { PORTABLE_STRINGS } from "./i18n-portable.js";
+import { UNIT_STRINGS } from "./i18n-units.js";
 
 export const STRINGS = {
-  "zh-CN": {...zhCN, ...CODE_STRINGS["zh-CN"], ...PORTABLE_STRINGS["zh-CN"], ...UNIT_STRINGS["zh-CN"]},
-  en: {...en, ...CODE_STRINGS.en, ...PORTABLE_STRINGS.en, ...UNIT_STRINGS.en},
+  "zh-CN": { ...zhCN, ...CODE_STRINGS["zh-CN"], ...PORTABLE_STRINGS["zh-CN"], ...UNIT_STRINGS["zh-CN"] },
+  en: { ...en, ...CODE_STRINGS.en, ...PORTABLE_STRINGS.en, ...UNIT_STRINGS.en },
 };
 
 /** The supported locale closest to `locale` (default zh-CN). */

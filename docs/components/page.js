@@ -1,7 +1,7 @@
 // Page scaffolding shared by every page: localised heading (and <title>), "n/a + what would enable it" notes, KPI
 // cards, the data-freshness line. All text goes in through textContent: data is never parsed as HTML.
-import {translate} from "./i18n.js";
-import {columnUnit, withUnit} from "./units.js";
+import { translate } from "./i18n.js";
+import { columnUnit, withUnit } from "./units.js";
 
 const CSS = `
 .kehu-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,190px),1fr));gap:1rem;margin:1rem 0}
@@ -79,8 +79,8 @@ export function pageTitle(fmt, key, siteTitle) {
  * optional input source that would enable it (customers, visits, complaints, invoices), else "run kehu run".
  */
 export function missing(fmt, what, source) {
-  const hint = source ? fmt.t("common.hint.source", {source}) : fmt.t("common.hint.run");
-  return el("div", fmt.t("common.missing", {what, hint}), "kehu-missing");
+  const hint = source ? fmt.t("common.hint.source", { source }) : fmt.t("common.hint.run");
+  return el("div", fmt.t("common.missing", { what, hint }), "kehu-missing");
 }
 
 /** Which of `names` the build has (meta.marts + meta.tables). */
@@ -92,13 +92,13 @@ export function has(meta, name) {
  * A KPI card. value: formatted string; change: relative change vs previous period (number or null);
  * note: small text under the value (e.g. a hint when n/a). `goodWhenUp` colours the change.
  */
-export function kpi({label, value, change = null, fmt, note, goodWhenUp = true}) {
+export function kpi({ label, value, change = null, fmt, note, goodWhenUp = true }) {
   const card = el("div", null, "kehu-kpi");
   card.append(el("div", label, "kehu-kpi-label"), el("div", value, "kehu-kpi-value"));
   if (change !== null && change !== undefined && Number.isFinite(change)) {
     const up = change > 0;
     const cls = change === 0 ? "" : up === goodWhenUp ? "kehu-up" : "kehu-down";
-    card.append(el("div", fmt.t("common.change", {change: fmt.change(change)}), `kehu-kpi-note ${cls}`));
+    card.append(el("div", fmt.t("common.change", { change: fmt.change(change) }), `kehu-kpi-note ${cls}`));
   }
   if (note) card.append(el("div", note, "kehu-kpi-note"));
   return card;
@@ -114,12 +114,16 @@ export function kpis(cards) {
 export function freshness(meta, fmt) {
   const files = meta.files.length
     ? meta.files.map((f) => `${f.file} (${fmt.integer(f.rows)})`).join(", ")
-    : fmt.t("freshness.files_from_marts", {n: meta.martFiles.length});
-  const p = el("p", fmt.t("freshness.text", {asOf: fmt.date(meta.asOf), builtAt: fmt.dateTime(meta.builtAt), files}), "kehu-freshness");
-  if (meta.runId) p.append(" ", fmt.t("freshness.run", {run: meta.runId}));
+    : fmt.t("freshness.files_from_marts", { n: meta.martFiles.length });
+  const p = el(
+    "p",
+    fmt.t("freshness.text", { asOf: fmt.date(meta.asOf), builtAt: fmt.dateTime(meta.builtAt), files }),
+    "kehu-freshness",
+  );
+  if (meta.runId) p.append(" ", fmt.t("freshness.run", { run: meta.runId }));
   const rejected = meta.files.reduce((n, f) => n + (f.rejected ?? 0), 0);
   if (rejected) {
-    const a = el("a", fmt.t("freshness.rejected", {n: fmt.integer(rejected)}));
+    const a = el("a", fmt.t("freshness.rejected", { n: fmt.integer(rejected) }));
     a.href = /\/customers\//.test(location.pathname) ? "../quality" : "./quality"; // the data-quality page
     p.append(" ", a);
   }
@@ -183,4 +187,4 @@ export function joinList(fmt, labels) {
   return fmt.list(labels);
 }
 
-export {translate};
+export { translate };

@@ -2,8 +2,8 @@
 // inline script): overview, value matrix, churn risk and follow-up, drawn from the loaders' JSON embedded in the
 // file (<script type="application/json" id="kehu-data">). Same sections as the site's pages (sections.js), with
 // customer ids as text: the file has no customer cards to link to. Nothing is fetched.
-import {makeI18n} from "./format.js";
-import {el, freshness, missing} from "./page.js";
+import { makeI18n } from "./format.js";
+import { el, freshness, missing } from "./page.js";
 import * as S from "./sections.js";
 
 const CSS = `
@@ -37,7 +37,16 @@ function page(id, title, ...children) {
 }
 
 function overviewPage(fmt, meta, overview) {
-  const window = overview.window ? el("p", fmt.t("overview.window", {n: overview.windowMonths, from: fmt.date(overview.window.from), to: fmt.date(overview.window.to)})) : null;
+  const window = overview.window
+    ? el(
+        "p",
+        fmt.t("overview.window", {
+          n: overview.windowMonths,
+          from: fmt.date(overview.window.from),
+          to: fmt.date(overview.window.to),
+        }),
+      )
+    : null;
   return page(
     "overview",
     fmt.t("overview.title"),
@@ -81,7 +90,10 @@ function followupPage(fmt, meta, data) {
   const picker = el("label", fmt.t("followup.rep"), "kehu-rep");
   const select = document.createElement("select");
   for (const rep of [null, ...data.byRep.map((r) => r.sales_rep)]) {
-    const option = el("option", rep === null ? fmt.t("followup.all_reps") : rep === "unassigned" ? fmt.code("placeholder", rep) : rep);
+    const option = el(
+      "option",
+      rep === null ? fmt.t("followup.all_reps") : rep === "unassigned" ? fmt.code("placeholder", rep) : rep,
+    );
     option.value = rep ?? "";
     select.append(option);
   }
@@ -90,9 +102,12 @@ function followupPage(fmt, meta, data) {
   const show = () => {
     const rep = select.value || null;
     const rows = rep === null ? data.queue : data.queue.filter((r) => r.sales_rep === rep);
-    const total = (rep === null ? data.byRep : data.byRep.filter((r) => r.sales_rep === rep)).reduce((n, r) => n + r.customers, 0);
+    const total = (rep === null ? data.byRep : data.byRep.filter((r) => r.sales_rep === rep)).reduce(
+      (n, r) => n + r.customers,
+      0,
+    );
     // The table's bar says "showing 20 of 138" (the rep's list for today of the rep's whole queue).
-    list.replaceChildren(S.followupTable(fmt, meta, rows, {filename: "followup-today", total, card: asText}));
+    list.replaceChildren(S.followupTable(fmt, meta, rows, { filename: "followup-today", total, card: asText }));
   };
   select.addEventListener("change", show);
   show();
@@ -108,7 +123,7 @@ function followupPage(fmt, meta, data) {
 }
 
 function render() {
-  const {meta, overview, valueMatrix, churn, followup} = JSON.parse(document.getElementById("kehu-data").textContent);
+  const { meta, overview, valueMatrix, churn, followup } = JSON.parse(document.getElementById("kehu-data").textContent);
   const fmt = makeI18n(meta.locale, meta.currency);
   const style = document.createElement("style");
   style.textContent = CSS;
@@ -117,7 +132,12 @@ function render() {
   document.title = title;
   const main = document.getElementById("kehu-portable");
   const contents = el("nav", `${fmt.t("portable.contents")}: `, "kehu-contents");
-  for (const [id, key] of [["overview", "overview.title"], ["value-matrix", "nav.value-matrix"], ["churn", "nav.churn"], ["followup", "nav.followup"]]) {
+  for (const [id, key] of [
+    ["overview", "overview.title"],
+    ["value-matrix", "nav.value-matrix"],
+    ["churn", "nav.churn"],
+    ["followup", "nav.followup"],
+  ]) {
     const a = el("a", fmt.t(key));
     a.href = `#${id}`;
     contents.append(a);

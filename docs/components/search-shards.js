@@ -13,7 +13,7 @@ export function normalise(text) {
 }
 
 /** The tokens a customer is found by; `phone` only unmasked (a masked phone is a pseudonym nobody types). */
-export function searchTokens({id, name, phone}) {
+export function searchTokens({ id, name, phone }) {
   const tokens = [normalise(id)];
   if (name != null) tokens.push(normalise(name));
   if (phone != null) tokens.push(String(phone).replace(/\D/g, ""));
@@ -37,7 +37,7 @@ export function splitByPrefix(entries, maxRows) {
     for (const entry of group) {
       const key = length(entry[0]) < depth ? null : head(entry[0], depth);
       const prefix = key ?? head(entry[0], depth - 1);
-      if (!buckets.has(prefix)) buckets.set(prefix, {exact: key === null, entries: []});
+      if (!buckets.has(prefix)) buckets.set(prefix, { exact: key === null, entries: [] });
       buckets.get(prefix).entries.push(entry);
     }
     for (const [prefix, bucket] of buckets) {
@@ -49,7 +49,7 @@ export function splitByPrefix(entries, maxRows) {
     }
   };
   cut(entries, 1);
-  return {prefixes, shards};
+  return { prefixes, shards };
 }
 
 /**
@@ -58,12 +58,12 @@ export function splitByPrefix(entries, maxRows) {
  * names more than `maxFetch` shards; then none is fetched and the page asks for more characters.
  */
 export function shardsFor(prefixes, q, maxFetch = 4) {
-  if (!q) return {shards: [], complete: false};
+  if (!q) return { shards: [], complete: false };
   const hit = [];
   prefixes.forEach((p, i) => {
     if (q.startsWith(p) || p.startsWith(q)) hit.push(i);
   });
-  return hit.length > maxFetch ? {shards: [], complete: false} : {shards: hit, complete: true};
+  return hit.length > maxFetch ? { shards: [], complete: false } : { shards: hit, complete: true };
 }
 
 /** Whether a row's tokens match query `q` by prefix (what a shard row is found by). */

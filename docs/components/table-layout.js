@@ -24,10 +24,22 @@ export function columnPlan(rows, columns, header = {}, align = {}, format = {}) 
     const filled = sample.filter((r) => r[c] !== null && r[c] !== undefined && r[c] !== "");
     const values = filled.map((r) => r[c]);
     const numeric = values.length > 0 && values.every((v) => typeof v === "number");
-    const type = numeric ? "number" : values.length && values.every((v) => typeof v === "string" && DATE.test(v)) ? "date" : values.length && values.every((v) => typeof v === "boolean") ? "boolean" : "text";
+    const type = numeric
+      ? "number"
+      : values.length && values.every((v) => typeof v === "string" && DATE.test(v))
+        ? "date"
+        : values.length && values.every((v) => typeof v === "boolean")
+          ? "boolean"
+          : "text";
     // Measured on the text the cell shows (a format returning a node: its text).
     const shown = (v, i) => {
-      const out = format[c] ? format[c](v, filled[i]) : Array.isArray(v) ? v.join("、") : typeof v === "number" ? v.toLocaleString("en-US", {maximumFractionDigits: 2}) : v;
+      const out = format[c]
+        ? format[c](v, filled[i])
+        : Array.isArray(v)
+          ? v.join("、")
+          : typeof v === "number"
+            ? v.toLocaleString("en-US", { maximumFractionDigits: 2 })
+            : v;
       return out && typeof out === "object" && "textContent" in out ? out.textContent : out;
     };
     const longest = values.reduce((m, v, i) => Math.max(m, textWidthEm(shown(v, i))), 0);
@@ -52,8 +64,15 @@ export function tableStyles(id, plan) {
     .map((p, i) => {
       const n = i + 1;
       const both = [`min-width:${p.minEm}em`, ...(p.numeric ? ["text-align:right"] : [])];
-      const cell = p.numeric ? ["white-space:nowrap", "font-variant-numeric:tabular-nums"] : p.wrap ? [] : ["white-space:nowrap"];
-      return `#${id} tr>:nth-child(${n}){${both.join(";")}}` + (cell.length ? `#${id} td:nth-child(${n}){${cell.join(";")}}` : "");
+      const cell = p.numeric
+        ? ["white-space:nowrap", "font-variant-numeric:tabular-nums"]
+        : p.wrap
+          ? []
+          : ["white-space:nowrap"];
+      return (
+        `#${id} tr>:nth-child(${n}){${both.join(";")}}` +
+        (cell.length ? `#${id} td:nth-child(${n}){${cell.join(";")}}` : "")
+      );
     })
     .join("\n");
 }

@@ -1,20 +1,23 @@
 // Tables: searchable, sortable (click a header), full content width, scrolling inside themselves under a sticky
 // header, with CSV (and Excel) downloads of the rows currently shown, generated in the browser from the data
 // (nothing is fetched). Cells are set with textContent (or a Node a format returns): data is never parsed as HTML.
-import {translate} from "./i18n.js";
-import {csvLines} from "./csv.js";
-import {roundNumber} from "./table-round.js";
-import {KNOWN_CODES} from "./i18n-codes.js";
+import { translate } from "./i18n.js";
+import { csvLines } from "./csv.js";
+import { roundNumber } from "./table-round.js";
+import { KNOWN_CODES } from "./i18n-codes.js";
 
 const PLACEHOLDERS = new Set(KNOWN_CODES.placeholder);
-import {tableStyles, columnPlan, TABLE_CSS} from "./table-layout.js";
-import {columnUnit, withUnit} from "./units.js";
+import { tableStyles, columnPlan, TABLE_CSS } from "./table-layout.js";
+import { columnUnit, withUnit } from "./units.js";
 
-export {roundNumber};
+export { roundNumber };
 
 /** RFC 4180 CSV of `rows` restricted to `columns` (header = column labels), formulas defused (csv.js). */
 export function toCsv(rows, columns, header = {}) {
-  const lines = csvLines(columns.map((c) => header[c] ?? c), rows.map((row) => columns.map((c) => roundNumber(row[c]))));
+  const lines = csvLines(
+    columns.map((c) => header[c] ?? c),
+    rows.map((row) => columns.map((c) => roundNumber(row[c]))),
+  );
   // BOM so Excel opens UTF-8 (Chinese names) correctly.
   return "\ufeff" + lines;
 }
@@ -41,18 +44,21 @@ function button(text, className, onClick) {
 }
 
 /** A button that downloads `getRows()` as `<filename>.csv`. */
-export function csvButton(getRows, columns, {header, filename = "data", locale} = {}) {
+export function csvButton(getRows, columns, { header, filename = "data", locale } = {}) {
   return button(translate(locale, "common.download_csv"), "kehu-csv", () =>
-    saveBlob(new Blob([toCsv(getRows(), columns, header)], {type: "text/csv;charset=utf-8"}), `${filename}.csv`),
+    saveBlob(new Blob([toCsv(getRows(), columns, header)], { type: "text/csv;charset=utf-8" }), `${filename}.csv`),
   );
 }
 
 /** A button that downloads `getRows()` as `<filename>.xlsx` (exceljs is loaded on the first click only). */
-export function xlsxButton(getRows, columns, {header, filename = "data", locale, types} = {}) {
+export function xlsxButton(getRows, columns, { header, filename = "data", locale, types } = {}) {
   return button(translate(locale, "table.download_xlsx"), "kehu-xlsx", async () => {
-    const {toXlsx} = await import("./xlsx.js");
-    const bytes = await toXlsx(getRows(), columns, {header, types, sheet: filename});
-    saveBlob(new Blob([bytes], {type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}), `${filename}.xlsx`);
+    const { toXlsx } = await import("./xlsx.js");
+    const bytes = await toXlsx(getRows(), columns, { header, types, sheet: filename });
+    saveBlob(
+      new Blob([bytes], { type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" }),
+      `${filename}.xlsx`,
+    );
   });
 }
 
@@ -66,7 +72,7 @@ const compare = (a, b) => {
 
 /** The text of a value without a format: numbers in the locale, lists joined the locale's way, booleans in words. */
 function defaultFormat(locale) {
-  const nf = new Intl.NumberFormat(locale === "en" ? "en-US" : "zh-CN", {maximumFractionDigits: 2});
+  const nf = new Intl.NumberFormat(locale === "en" ? "en-US" : "zh-CN", { maximumFractionDigits: 2 });
   return (v) => {
     if (typeof v === "number") return nf.format(v);
     if (PLACEHOLDERS.has(v)) return translate(locale, `code.placeholder.${v}`);
@@ -94,13 +100,17 @@ function ensureTableCss() {
  * right-aligned. Returns the container; `container.value` is the filtered rows.
  */
 export function table(data, options = {}) {
-  const {columns = data.length ? Object.keys(data[0]) : [], format = {}, locale, filename = "data"} = options;
+  const { columns = data.length ? Object.keys(data[0]) : [], format = {}, locale, filename = "data" } = options;
   ensureTableCss();
   const id = `kehu-table-${++nextId}`;
   // Headers with their unit ("收入（¥）"); the downloads' too where their numbers are in it (amounts, days).
   const units = Object.fromEntries(columns.map((c) => [c, columnUnit(c, format[c])]));
-  const header = Object.fromEntries(columns.map((c) => [c, withUnit(locale, options.header?.[c] ?? c, units[c], format[c])]));
-  const fileHeader = Object.fromEntries(columns.map((c) => [c, ["currency", "days"].includes(units[c]) ? header[c] : options.header?.[c] ?? c]));
+  const header = Object.fromEntries(
+    columns.map((c) => [c, withUnit(locale, options.header?.[c] ?? c, units[c], format[c])]),
+  );
+  const fileHeader = Object.fromEntries(
+    columns.map((c) => [c, ["currency", "days"].includes(units[c]) ? header[c] : (options.header?.[c] ?? c)]),
+  );
   const plan = columnPlan(data, columns, header, options.align, format);
   const fallback = defaultFormat(locale);
   const container = document.createElement("div");
@@ -147,7 +157,12 @@ export function table(data, options = {}) {
   }
   thead.append(headRow);
 
-  const haystack = data.map((row) => columns.map((c) => (row[c] == null ? "" : Array.isArray(row[c]) ? row[c].join(" ") : String(row[c]))).join(" ").toLowerCase());
+  const haystack = data.map((row) =>
+    columns
+      .map((c) => (row[c] == null ? "" : Array.isArray(row[c]) ? row[c].join(" ") : String(row[c])))
+      .join(" ")
+      .toLowerCase(),
+  );
   const cell = (row, c) => {
     const td = document.createElement("td");
     const v = row[c];
@@ -158,7 +173,10 @@ export function table(data, options = {}) {
     return td;
   };
   function render() {
-    const rows = sortColumn === null ? filtered : [...filtered].sort((a, b) => compare(a[sortColumn], b[sortColumn]) * (reverse ? -1 : 1));
+    const rows =
+      sortColumn === null
+        ? filtered
+        : [...filtered].sort((a, b) => compare(a[sortColumn], b[sortColumn]) * (reverse ? -1 : 1));
     for (const [i, th] of [...headRow.children].entries()) {
       th.setAttribute("aria-sort", columns[i] === sortColumn ? (reverse ? "descending" : "ascending") : "none");
     }
@@ -180,21 +198,27 @@ export function table(data, options = {}) {
     tbody.replaceChildren(frag);
     const total = Math.max(options.total ?? 0, data.length);
     const n = (x) => x.toLocaleString(locale === "en" ? "en-US" : "zh-CN");
-    count.textContent = rows.length < total
-      ? translate(locale, "table.showing", {shown: n(rows.length), total: n(total)})
-      : translate(locale, "table.rows", {n: n(total)});
+    count.textContent =
+      rows.length < total
+        ? translate(locale, "table.showing", { shown: n(rows.length), total: n(total) })
+        : translate(locale, "table.rows", { n: n(total) });
   }
   search.addEventListener("input", () => {
     const q = search.value.trim().toLowerCase();
     filtered = q ? data.filter((_, i) => haystack[i].includes(q)) : data;
     container.value = filtered;
     render();
-    container.dispatchEvent(new Event("input", {bubbles: true}));
+    container.dispatchEvent(new Event("input", { bubbles: true }));
   });
   const bar = document.createElement("div");
   bar.className = "kehu-table-bar";
   const types = Object.fromEntries(columns.map((c) => [c, plan[c].type]));
-  bar.append(search, count, csvButton(() => filtered, columns, {header: fileHeader, filename, locale}), xlsxButton(() => filtered, columns, {header: fileHeader, filename, locale, types}));
+  bar.append(
+    search,
+    count,
+    csvButton(() => filtered, columns, { header: fileHeader, filename, locale }),
+    xlsxButton(() => filtered, columns, { header: fileHeader, filename, locale, types }),
+  );
   container.append(style, bar, scroller);
   container.value = filtered;
   render();

@@ -2,8 +2,8 @@
 // Typed cells: numbers stay numbers (rounded as in the CSV), dates are dates, yes/no are booleans; the header row
 // holds the localised column names; text gets the CSV's formula guard (csv.js), so nothing a cell holds can run.
 import ExcelJS from "exceljs";
-import {guardFormula} from "./csv.js";
-import {roundNumber} from "./table-round.js";
+import { guardFormula } from "./csv.js";
+import { roundNumber } from "./table-round.js";
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
@@ -20,15 +20,25 @@ export function xlsxValue(v, type) {
 }
 
 /** An .xlsx file (bytes) of `rows` restricted to `columns`, header = localised labels; `types` per column. */
-export async function toXlsx(rows, columns, {header = {}, types = {}, sheet = "data"} = {}) {
+export async function toXlsx(rows, columns, { header = {}, types = {}, sheet = "data" } = {}) {
   const workbook = new ExcelJS.Workbook();
-  const ws = workbook.addWorksheet(String(sheet).slice(0, 31).replace(/[\\/?*[\]:]/g, "-") || "data", {views: [{state: "frozen", ySplit: 1}]});
+  const ws = workbook.addWorksheet(
+    String(sheet)
+      .slice(0, 31)
+      .replace(/[\\/?*[\]:]/g, "-") || "data",
+    { views: [{ state: "frozen", ySplit: 1 }] },
+  );
   ws.columns = columns.map((c) => {
     const label = String(header[c] ?? c);
     const hasTime = types[c] === "date" && rows.some((r) => /[T ]\d{2}:\d{2}/.test(String(r[c] ?? "")));
-    return {header: label, key: c, width: Math.min(48, Math.max(10, label.length * 2 + 2)), style: types[c] === "date" ? {numFmt: hasTime ? "yyyy-mm-dd hh:mm" : "yyyy-mm-dd"} : {}};
+    return {
+      header: label,
+      key: c,
+      width: Math.min(48, Math.max(10, label.length * 2 + 2)),
+      style: types[c] === "date" ? { numFmt: hasTime ? "yyyy-mm-dd hh:mm" : "yyyy-mm-dd" } : {},
+    };
   });
-  ws.getRow(1).font = {bold: true};
+  ws.getRow(1).font = { bold: true };
   for (const row of rows) ws.addRow(Object.fromEntries(columns.map((c) => [c, xlsxValue(row[c], types[c])])));
   return new Uint8Array(await workbook.xlsx.writeBuffer());
 }

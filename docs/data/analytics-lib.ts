@@ -19,7 +19,8 @@ export const NAMES_SQL = "(select customer_id, any_value(name) as name from cust
  */
 export function valueSql(source: ReportSource): { sql: string; kind: "clv" | "revenue" } | null {
   if (source.has("customer_clv")) return { sql: "(select customer_id, clv as value from customer_clv)", kind: "clv" };
-  if (source.has("customer_summary")) return { sql: "(select customer_id, revenue as value from customer_summary)", kind: "revenue" };
+  if (source.has("customer_summary"))
+    return { sql: "(select customer_id, revenue as value from customer_summary)", kind: "revenue" };
   return null;
 }
 

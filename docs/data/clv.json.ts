@@ -8,7 +8,14 @@ import { finite, LIST_LIMIT, NAMES_SQL, niceStep } from "./analytics-lib.ts";
 
 /** Repeat-purchase bins of the P(alive) matrix: [label, min, max] (max null = open-ended). */
 const FREQUENCY_BINS: [string, number, number | null][] = [
-  ["0", 0, 0], ["1", 1, 1], ["2", 2, 2], ["3", 3, 3], ["4-5", 4, 5], ["6-9", 6, 9], ["10-19", 10, 19], ["20+", 20, null],
+  ["0", 0, 0],
+  ["1", 1, 1],
+  ["2", 2, 2],
+  ["3", 3, 3],
+  ["4-5", 4, 5],
+  ["6-9", 6, 9],
+  ["10-19", 10, 19],
+  ["20+", 20, null],
 ];
 const RECENCY_BINS = 6;
 /** The model surfaces are drawn with at most this many frequency rows and recency columns (every k-th value). */
@@ -26,9 +33,15 @@ await emitJson(
     const hasClv = source.has("customer_clv");
     const result: Record<string, unknown> = {
       available: {
-        clv: hasClv, summary: source.has("customer_summary"), fit: source.has("model_fit"), validation: source.has("model_validation"),
-        uncertainty: source.has("model_uncertainty"), intervals: source.has("customer_clv_interval"), checks: source.has("model_checks"),
-        surfaces: source.has("model_surfaces"), forecast: source.has("purchase_count_forecast"),
+        clv: hasClv,
+        summary: source.has("customer_summary"),
+        fit: source.has("model_fit"),
+        validation: source.has("model_validation"),
+        uncertainty: source.has("model_uncertainty"),
+        intervals: source.has("customer_clv_interval"),
+        checks: source.has("model_checks"),
+        surfaces: source.has("model_surfaces"),
+        forecast: source.has("purchase_count_forecast"),
       },
       holdoutStart: process.env.KEHU_HOLDOUT_START || null,
     };
@@ -55,7 +68,10 @@ await emitJson(
          from customer_clv where clv <= $edge and clv is not null group by all order by bin_start`,
         { step, edge },
       );
-      const [beyond] = await source.query<{ n: number }>("select count(*)::integer as n from customer_clv where clv > $edge", { edge });
+      const [beyond] = await source.query<{ n: number }>(
+        "select count(*)::integer as n from customer_clv where clv > $edge",
+        { edge },
+      );
       result.beyond = { customers: beyond?.n ?? 0, edge };
 
       const summary = source.has("customer_summary")
@@ -86,7 +102,8 @@ await emitJson(
         );
         const rstep = niceStep(range?.max_recency ?? 0, RECENCY_BINS);
         const freqCase = FREQUENCY_BINS.map(
-          ([label, lo, hi]) => `when s.frequency >= ${lo}${hi === null ? "" : ` and s.frequency <= ${hi}`} then '${label}'`,
+          ([label, lo, hi]) =>
+            `when s.frequency >= ${lo}${hi === null ? "" : ` and s.frequency <= ${hi}`} then '${label}'`,
         ).join(" ");
         const cells = await source.query<{ frequency_bin: string; r: number; customers: number; mean_p_alive: number }>(
           `select case ${freqCase} end as frequency_bin, floor(s.recency / $rstep)::integer as r,
@@ -124,9 +141,11 @@ await emitJson(
     }
 
     if (source.has("model_uncertainty")) {
-      result.uncertainty = finite(await source.query(
-        "select model, param, estimate, se, ci_low, ci_high from model_uncertainty order by model, param",
-      ));
+      result.uncertainty = finite(
+        await source.query(
+          "select model, param, estimate, se, ci_low, ci_high from model_uncertainty order by model, param",
+        ),
+      );
     }
     if (source.has("model_checks")) {
       const rows = await source.query<Record<string, unknown>>(
@@ -137,31 +156,72 @@ await emitJson(
       result.checks = models.map((model) => {
         const m = rows.filter((r) => r.model === model);
         const [{ verdict, chi_square, degrees_of_freedom, max_share_gap }] = finite([{ ...m[0] }]);
-        return { model, verdict, chi_square, degrees_of_freedom, max_share_gap, classes: finite(m.map((r) => ({ label: r.label, actual: r.actual, expected: r.expected }))) };
+        return {
+          model,
+          verdict,
+          chi_square,
+          degrees_of_freedom,
+          max_share_gap,
+          classes: finite(m.map((r) => ({ label: r.label, actual: r.actual, expected: r.expected }))),
+        };
       });
     }
     if (source.has("model_surfaces")) {
-      const rows = await source.query<{ model: string; frequency: number; recency: number; T: number; p_alive: number | null; expected_next_period: number | null; period: string }>(
+      const rows = await source.query<{
+        model: string;
+        frequency: number;
+        recency: number;
+        T: number;
+        p_alive: number | null;
+        expected_next_period: number | null;
+        period: string;
+      }>(
         'select model, frequency, recency, "T", p_alive, expected_next_period, period from model_surfaces order by frequency, recency',
       );
-      const frequencies = thin(rows.map((r) => r.frequency), SURFACE_CELLS);
-      const recencies = thin(rows.map((r) => r.recency), SURFACE_CELLS);
+      const frequencies = thin(
+        rows.map((r) => r.frequency),
+        SURFACE_CELLS,
+      );
+      const recencies = thin(
+        rows.map((r) => r.recency),
+        SURFACE_CELLS,
+      );
       const round = (v: number | null, digits: number) => (v == null ? null : Number(v.toFixed(digits)));
       result.surfaces = rows.length
         ? {
-            model: rows[0].model, T: round(rows[0].T, 2), period: rows[0].period,
-            cells: rows.filter((r) => frequencies.has(r.frequency) && recencies.has(r.recency))
-              .map((r) => ({ frequency: r.frequency, recency: round(r.recency, 2), p_alive: round(r.p_alive, 4), expected_next_period: round(r.expected_next_period, 4) })),
+            model: rows[0].model,
+            T: round(rows[0].T, 2),
+            period: rows[0].period,
+            cells: rows
+              .filter((r) => frequencies.has(r.frequency) && recencies.has(r.recency))
+              .map((r) => ({
+                frequency: r.frequency,
+                recency: round(r.recency, 2),
+                p_alive: round(r.p_alive, 4),
+                expected_next_period: round(r.expected_next_period, 4),
+              })),
           }
         : null;
     }
     if (source.has("purchase_count_forecast")) {
-      const rows = finite(await source.query<Record<string, unknown>>(
-        "select model, n, label, probability, expected_customers, customers, horizon_periods, period from purchase_count_forecast order by n",
-      ));
+      const rows = finite(
+        await source.query<Record<string, unknown>>(
+          "select model, n, label, probability, expected_customers, customers, horizon_periods, period from purchase_count_forecast order by n",
+        ),
+      );
       result.forecast = rows.length
-        ? { model: rows[0].model, customers: rows[0].customers, horizon_periods: rows[0].horizon_periods, period: rows[0].period,
-            rows: rows.map((r) => ({ n: r.n, label: r.label, probability: r.probability, expected_customers: r.expected_customers })) }
+        ? {
+            model: rows[0].model,
+            customers: rows[0].customers,
+            horizon_periods: rows[0].horizon_periods,
+            period: rows[0].period,
+            rows: rows.map((r) => ({
+              n: r.n,
+              label: r.label,
+              probability: r.probability,
+              expected_customers: r.expected_customers,
+            })),
+          }
         : null;
     }
 
@@ -171,9 +231,11 @@ await emitJson(
          from model_validation`,
       );
       // Show the model the pipeline selected (else the one with the lowest holdout error).
-      const selected = ((result.fits as Record<string, unknown>[] | undefined) ?? []).find((f) => f.selected && f.model !== "gammagamma")?.model;
+      const selected = ((result.fits as Record<string, unknown>[] | undefined) ?? []).find(
+        (f) => f.selected && f.model !== "gammagamma",
+      )?.model;
       const summaries = rows.filter((r) => r.kind === "summary").sort((a, b) => Number(a.rmse) - Number(b.rmse));
-      const model = summaries.some((s) => s.model === selected) ? selected : summaries[0]?.model ?? null;
+      const model = summaries.some((s) => s.model === selected) ? selected : (summaries[0]?.model ?? null);
       result.validation = {
         model,
         summary: finite(summaries),
@@ -181,7 +243,12 @@ await emitJson(
           rows
             .filter((r) => r.model === model && r.kind === "frequency_bucket")
             .sort((a, b) => Number(a.bucket) - Number(b.bucket))
-            .map((r) => ({ bucket: Number(r.bucket) >= 7 ? "7+" : String(r.bucket), customers: r.customers, actual: r.actual, predicted: r.predicted })),
+            .map((r) => ({
+              bucket: Number(r.bucket) >= 7 ? "7+" : String(r.bucket),
+              customers: r.customers,
+              actual: r.actual,
+              predicted: r.predicted,
+            })),
         ),
         tracking: finite(
           rows

@@ -26,6 +26,12 @@ await emitJson(
        from cohort_retention where cohort in (select cohort from shown)
        order by cohort, period_index`,
     );
-    return { available: true, rows: finite(rows), cohorts: totals?.cohorts ?? 0, customers: totals?.customers ?? 0, retention: finite(retention) };
+    return {
+      available: true,
+      rows: finite(rows),
+      cohorts: totals?.cohorts ?? 0,
+      customers: totals?.customers ?? 0,
+      retention: finite(retention),
+    };
   }),
 );

@@ -10,7 +10,9 @@ await emitJson(
       credit_grade: source.has("credit_grade"),
     };
     const invoices = (await source.query<{ n: number }>("select count(*)::integer as n from invoices"))[0]?.n ?? 0;
-    const summary = has.receivables_summary ? (await source.query("select * from receivables_summary order by bucket_order")) : [];
+    const summary = has.receivables_summary
+      ? await source.query("select * from receivables_summary order by bucket_order")
+      : [];
     const aging = has.receivables_aging
       ? await source.query(
           `select a.customer_id, c.name, a.sales_rep, a.open_invoices, a.amount_current, a.amount_1_30, a.amount_31_60,
@@ -20,7 +22,9 @@ await emitJson(
         )
       : [];
     const grades = has.credit_grade
-      ? await source.query("select credit_grade, count(*)::integer as customers from credit_grade group by credit_grade order by credit_grade")
+      ? await source.query(
+          "select credit_grade, count(*)::integer as customers from credit_grade group by credit_grade order by credit_grade",
+        )
       : [];
     const rerating = has.credit_grade
       ? await source.query(
@@ -31,7 +35,8 @@ await emitJson(
         )
       : [];
     const lastReview = has.credit_grade
-      ? ((await source.query<{ d: string | null }>("select max(last_review)::varchar as d from credit_grade"))[0]?.d ?? null)
+      ? ((await source.query<{ d: string | null }>("select max(last_review)::varchar as d from credit_grade"))[0]?.d ??
+        null)
       : null;
     return { has, invoices, summary, aging, grades, rerating, lastReview };
   }),

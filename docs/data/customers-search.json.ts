@@ -32,25 +32,50 @@ await emitJson(
   await withReportSource(async (source) => {
     const pageIds = new Set(await topCustomerIds(source, source.env.topCustomers));
     const cards = await buildCards(source, { ids: null, listLimit: 1, pageIds, trendLimit: 12 });
-    cards.sort((a, b) => (b.summary?.revenue ?? -Infinity) - (a.summary?.revenue ?? -Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    cards.sort(
+      (a, b) =>
+        (b.summary?.revenue ?? -Infinity) - (a.summary?.revenue ?? -Infinity) ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
     const withPhone = !source.env.maskPii;
-    const fields = ["id", "name", "region", "industry", "sales_rep", "grade", "segment", ...(withPhone ? ["phone"] : [])];
+    const fields = [
+      "id",
+      "name",
+      "region",
+      "industry",
+      "sales_rep",
+      "grade",
+      "segment",
+      ...(withPhone ? ["phone"] : []),
+    ];
     const rowOf = (c: CustomerCard) => {
-      const row = [c.id, c.profile?.name ?? null, c.profile?.region ?? null, c.profile?.industry ?? null,
-        c.profile?.sales_rep ?? null, c.grade?.grade ?? null, c.segment?.rfm_segment ?? null, ...(withPhone ? [c.profile?.phone ?? null] : [])];
+      const row = [
+        c.id,
+        c.profile?.name ?? null,
+        c.profile?.region ?? null,
+        c.profile?.industry ?? null,
+        c.profile?.sales_rep ?? null,
+        c.grade?.grade ?? null,
+        c.segment?.rfm_segment ?? null,
+        ...(withPhone ? [c.profile?.phone ?? null] : []),
+      ];
       while (row.length && row[row.length - 1] === null) row.pop();
       return row;
     };
     const rows = cards.map(rowOf);
 
-    const cardShards: CustomerCard[][] = Array.from({ length: cards.length ? cardShardCount(cards.length, CARDS_PER_SHARD) : 0 }, () => []);
+    const cardShards: CustomerCard[][] = Array.from(
+      { length: cards.length ? cardShardCount(cards.length, CARDS_PER_SHARD) : 0 },
+      () => [],
+    );
     for (const card of cards) cardShards[shardOf(card.id, cardShards.length)].push(card);
     writeShards("cards", cardShards.map(packCards));
 
     const entries: [string, unknown[]][] = [];
     cards.forEach((c, i) => {
       const phone = withPhone && c.profile?.phone != null ? String(c.profile.phone) : null;
-      for (const token of searchTokens({ id: c.id, name: (c.profile?.name as string | null) ?? null, phone })) entries.push([token, rows[i]]);
+      for (const token of searchTokens({ id: c.id, name: (c.profile?.name as string | null) ?? null, phone }))
+        entries.push([token, rows[i]]);
     });
     const { prefixes, shards } = splitByPrefix(entries, SEARCH_ROWS_PER_SHARD);
     writeShards("search", shards);

@@ -12,7 +12,11 @@ async function rowCount(source: ReportSource, table: string): Promise<number> {
 await emitJson(
   await withReportSource(async (source) => {
     const asOf = await resolveAsOf(source);
-    const has = { followup_queue: source.has("followup_queue"), rep_workload: source.has("rep_workload"), contact_cadence: source.has("contact_cadence") };
+    const has = {
+      followup_queue: source.has("followup_queue"),
+      rep_workload: source.has("rep_workload"),
+      contact_cadence: source.has("contact_cadence"),
+    };
     const queue = has.followup_queue
       ? await source.query(
           `select sales_rep, priority, is_today, customer_id, name, grade, next_action, next_action_zh, next_action_en,
@@ -39,7 +43,11 @@ await emitJson(
       : [];
     // A day's work per rep (analysis.followupPerRep): the largest priority still on today's list.
     const perDay = has.followup_queue
-      ? ((await source.query<{ n: number | null }>("select max(priority) filter (where is_today)::integer as n from followup_queue"))[0]?.n ?? null)
+      ? ((
+          await source.query<{ n: number | null }>(
+            "select max(priority) filter (where is_today)::integer as n from followup_queue",
+          )
+        )[0]?.n ?? null)
       : null;
     const workload = has.rep_workload ? (await source.read("rep_workload")).rows : [];
     const cadence = has.contact_cadence
@@ -59,6 +67,18 @@ await emitJson(
       complaints: await rowCount(source, "complaints"),
       birthdays: await rowCount(source, "(select * from customers where birthday is not null)"),
     };
-    return { asOf, has, maxPerRep: MAX_PER_REP, perDay, visits: inputs.visits, inputs, queue, byRep, byReason, workload, cadence };
+    return {
+      asOf,
+      has,
+      maxPerRep: MAX_PER_REP,
+      perDay,
+      visits: inputs.visits,
+      inputs,
+      queue,
+      byRep,
+      byReason,
+      workload,
+      cadence,
+    };
   }),
 );

@@ -6,7 +6,9 @@ import { finite, LIST_LIMIT, NAMES_SQL, valueSql } from "./analytics-lib.ts";
 await emitJson(
   await withReportSource(async (source) => {
     const distribution = source.has("purchase_frequency_distribution")
-      ? await source.query("select bucket, customers, share, revenue, revenue_share from purchase_frequency_distribution order by bucket_order")
+      ? await source.query(
+          "select bucket, customers, share, revenue, revenue_share from purchase_frequency_distribution order by bucket_order",
+        )
       : [];
     const histogram = source.has("interpurchase_histogram")
       ? await source.query("select bin_start, bin_end, gaps, share from interpurchase_histogram order by bin_start")

@@ -10,7 +10,11 @@ const PARETO_POINTS = 200;
 await emitJson(
   await withReportSource(async (source) => {
     const result: Record<string, unknown> = {
-      available: { grades: source.has("customer_grades"), rfm: source.has("rfm_scores"), pareto: source.has("pareto_revenue") },
+      available: {
+        grades: source.has("customer_grades"),
+        rfm: source.has("rfm_scores"),
+        pareto: source.has("pareto_revenue"),
+      },
     };
     const revenue = source.has("customer_summary")
       ? "(select customer_id, revenue from customer_summary)"
@@ -30,13 +34,21 @@ await emitJson(
             `select grade, ${have.map((c) => `avg(${c})::double as ${c}`).join(", ")} from customer_grades group by grade order by grade`,
           )
         : [];
-      result.criteria = finite(means.flatMap((m) => have.filter((c) => m[c] != null).map((c) => ({ grade: m.grade, criterion: c, score: m[c] }))));
+      result.criteria = finite(
+        means.flatMap((m) =>
+          have.filter((c) => m[c] != null).map((c) => ({ grade: m.grade, criterion: c, score: m[c] })),
+        ),
+      );
       // A criterion that is NULL for every customer had no data (no invoices, no referrals) and dropped out.
       const [counts] = have.length
-        ? await source.query<Record<string, number>>(`select ${have.map((c) => `count(${c})::integer as ${c}`).join(", ")} from customer_grades`)
+        ? await source.query<Record<string, number>>(
+            `select ${have.map((c) => `count(${c})::integer as ${c}`).join(", ")} from customer_grades`,
+          )
         : [{}];
       result.missingCriteria = criteria.filter((c) => !present.has(c) || !(counts?.[c] > 0));
-      const rfm = source.has("rfm_scores") ? "(select customer_id, rfm_segment from rfm_scores)" : "(select null::varchar as customer_id, null::varchar as rfm_segment where false)";
+      const rfm = source.has("rfm_scores")
+        ? "(select customer_id, rfm_segment from rfm_scores)"
+        : "(select null::varchar as customer_id, null::varchar as rfm_segment where false)";
       result.list = finite(
         await source.query(
           `select g.customer_id, names.name, g.grade, g.grade_score, ${have.map((c) => `g.${c}`).join(", ")}${have.length ? "," : ""}
@@ -70,7 +82,11 @@ await emitJson(
          order by revenue_rank`,
         { every, n },
       );
-      result.pareto = { customers: n, top20: summary?.top20 ?? null, curve: finite([{ customer_share: 0, revenue_share: 0 }, ...curve]) };
+      result.pareto = {
+        customers: n,
+        top20: summary?.top20 ?? null,
+        curve: finite([{ customer_share: 0, revenue_share: 0 }, ...curve]),
+      };
     }
     return result;
   }),

@@ -31,10 +31,12 @@ await emitJson(
     const start = `(${end} - interval ${WINDOW_MONTHS} month)::date`;
     const prevStart = `(${end} - interval ${2 * WINDOW_MONTHS} month)::date`;
     // A source counts when it has rows: one never configured exists as an empty table (its KPIs are "no data", not 0).
-    const hasRows = async (table: string) => source.tables.includes(table) && ((await one(source, `select count(*)::double as v from ${table}`)) ?? 0) > 0;
+    const hasRows = async (table: string) =>
+      source.tables.includes(table) && ((await one(source, `select count(*)::double as v from ${table}`)) ?? 0) > 0;
     const hasTx = await hasRows("transactions");
     // Purchases as of a date: transactions up to that date (inclusive).
-    const tx = (upTo: string) => `(select customer_id, ordered_at::date as d, amount from transactions where ordered_at::date <= ${upTo})`;
+    const tx = (upTo: string) =>
+      `(select customer_id, ordered_at::date as d, amount from transactions where ordered_at::date <= ${upTo})`;
 
     const kpis: Record<string, Kpi> = {};
     if (hasTx) {
@@ -54,15 +56,25 @@ await emitJson(
         );
       kpis.repeat_rate = { value: await repeatAt(end), previous: await repeatAt(start) };
     } else if (source.has("customer_summary")) {
-      kpis.customers = { value: await one(source, "select count(*)::double as v from customer_summary"), previous: null };
+      kpis.customers = {
+        value: await one(source, "select count(*)::double as v from customer_summary"),
+        previous: null,
+      };
       kpis.active_customers = {
-        value: await one(source, `select count(*) filter (where last_purchase > ${start})::double as v from customer_summary`),
+        value: await one(
+          source,
+          `select count(*) filter (where last_purchase > ${start})::double as v from customer_summary`,
+        ),
         previous: null,
       };
       kpis.revenue = { value: null, previous: null, needs: "transactions", source: "transactions" };
-      kpis.repeat_rate = { value: await one(source, "select avg((frequency > 0)::integer)::double as v from customer_summary"), previous: null };
+      kpis.repeat_rate = {
+        value: await one(source, "select avg((frequency > 0)::integer)::double as v from customer_summary"),
+        previous: null,
+      };
     } else {
-      for (const k of ["customers", "active_customers", "revenue", "repeat_rate"]) kpis[k] = { value: null, previous: null, needs: "customer_summary" };
+      for (const k of ["customers", "active_customers", "revenue", "repeat_rate"])
+        kpis[k] = { value: null, previous: null, needs: "customer_summary" };
     }
     kpis.avg_clv = source.has("customer_clv")
       ? { value: await one(source, "select avg(clv)::double as v from customer_clv"), previous: null }
@@ -90,7 +102,11 @@ await emitJson(
         )
       : [];
     const window = asOf
-      ? (await source.query<{ from: string; to: string }>(`select (${start} + 1)::varchar as "from", ${end}::varchar as "to"`))[0]
+      ? (
+          await source.query<{ from: string; to: string }>(
+            `select (${start} + 1)::varchar as "from", ${end}::varchar as "to"`,
+          )
+        )[0]
       : null;
     return { asOf, windowMonths: WINDOW_MONTHS, window, ...(await actionLists(source)), kpis, revenueByMonth };
   }),

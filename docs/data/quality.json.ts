@@ -40,14 +40,33 @@ await emitJson(
       : [];
     const sources = [];
     for (const [name, dateColumn, key] of SOURCES) {
-      const [row] = await source.query<{ rows: number; first: string | null; last: string | null; duplicates: number | null }>(
+      const [row] = await source.query<{
+        rows: number;
+        first: string | null;
+        last: string | null;
+        duplicates: number | null;
+      }>(
         `select count(*)::integer as rows, min(${dateColumn})::date::varchar as first, max(${dateColumn})::date::varchar as last,
                 ${key ? `(count(${key}) - count(distinct ${key}))::integer` : "null::integer"} as duplicates
          from ${name}`,
       );
       sources.push({ source: name, ...row });
     }
-    const [last] = hasLog ? await source.query<{ at: string | null }>("select strftime(max(loaded_at), '%Y-%m-%d %H:%M:%S') as at from ingest_log") : [];
-    return { hasLog, hasRejected, files, reasons, samples, sources, asOf: await resolveAsOf(source), lastLoad: last?.at ?? null, builtAt: source.env.builtAt };
+    const [last] = hasLog
+      ? await source.query<{ at: string | null }>(
+          "select strftime(max(loaded_at), '%Y-%m-%d %H:%M:%S') as at from ingest_log",
+        )
+      : [];
+    return {
+      hasLog,
+      hasRejected,
+      files,
+      reasons,
+      samples,
+      sources,
+      asOf: await resolveAsOf(source),
+      lastLoad: last?.at ?? null,
+      builtAt: source.env.builtAt,
+    };
   }),
 );

@@ -18,7 +18,9 @@ await emitJson(
         result[key] = { available: false, rows: [], periods: 0 };
         continue;
       }
-      const [count] = await source.query<{ periods: number }>(`select count(distinct period)::integer as periods from ${mart}`);
+      const [count] = await source.query<{ periods: number }>(
+        `select count(distinct period)::integer as periods from ${mart}`,
+      );
       const rows = await source.query(
         `with shown as (select distinct period from ${mart} order by period desc limit ${MAX_PERIODS})
          select period::date::varchar as period, coalesce(${dimension}::varchar, 'unknown') as ${dimension}, customers,

@@ -47,7 +47,9 @@ await emitJson(
           ),
         )
       : null;
-    const winBack = source.has("win_back") ? ((await source.query<{ n: number }>("select count(*)::integer as n from win_back"))[0]?.n ?? 0) : null;
+    const winBack = source.has("win_back")
+      ? ((await source.query<{ n: number }>("select count(*)::integer as n from win_back"))[0]?.n ?? 0)
+      : null;
     return { available: true, total, quadrants, thresholds: finite([cut ?? {}])[0], customers, backtest, winBack };
   }),
 );

@@ -10,7 +10,14 @@ import { CONFIG_FILE, ConfigError, parseConfig, parseConfigText, type KehuConfig
 import { configJsonSchemaText, SCHEMA_FILE } from "./schema.ts";
 import { openDatabase } from "./db.ts";
 import { DataError } from "./errors.ts";
-import { checkSources, ingestSources, type CheckReport, type FileReport, type IngestProgress, type IngestReport } from "./ingest.ts";
+import {
+  checkSources,
+  ingestSources,
+  type CheckReport,
+  type FileReport,
+  type IngestProgress,
+  type IngestReport,
+} from "./ingest.ts";
 
 /**
  * The commented example `kehu init` writes, as JSONC: each "// key" entry here becomes a // comment line above the
@@ -24,7 +31,8 @@ export const CONFIG_TEMPLATE = {
   rejectedDir: "rejected",
   "// maxRejectRate": "fraction of a file's rows that may be rejected before `kehu ingest` fails (0.01 = 1%)",
   maxRejectRate: 0.01,
-  "// plausibleDates": "dates outside min..max are rejected rows; max defaults to one year after the run, birthdays use birthdayMin (1900-01-01)..today",
+  "// plausibleDates":
+    "dates outside min..max are rejected rows; max defaults to one year after the run, birthdays use birthdayMin (1900-01-01)..today",
   plausibleDates: { min: "1990-01-01" },
   sources: {
     "// sources": "transactions is required; customers, visits, complaints and invoices are optional.",
@@ -35,7 +43,8 @@ export const CONFIG_TEMPLATE = {
       files: "exports/orders.csv",
       "// format": "csv | tsv | whitespace (columns separated by runs of spaces)",
       format: "csv",
-      "// delimiter": "csv/tsv only: one character between fields; default , for csv and a tab for tsv (e.g. ; for European exports)",
+      "// delimiter":
+        "csv/tsv only: one character between fields; default , for csv and a tab for tsv (e.g. ; for European exports)",
       "// encoding": "auto (UTF-8 with or without BOM, else GB18030) | utf-8 | gb18030 | gbk",
       encoding: "auto",
       header: true,
@@ -97,7 +106,8 @@ export function printResult(program: Command, prose: string, data: unknown): voi
 
 export function parseRate(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("expected a fraction between 0 and 1, e.g. 0.01");
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new InvalidArgumentError("expected a fraction between 0 and 1, e.g. 0.01");
   return n;
 }
 
@@ -105,8 +115,13 @@ const pct = (n: number, d: number) => (d ? `${((n / d) * 100).toFixed(2)}%` : "0
 
 export function formatFileLine(f: FileReport): string {
   const warnings = f.warnings.map((w) => `\n    warning: ${w}`).join("");
-  if (f.skipped) return `  ${f.source.padEnd(12)} ${f.file}: ${f.warnings.length ? "skipped" : "already loaded (same content), skipped"}${warnings}`;
-  const parts = [`${f.rowsRead} rows read`, `${f.loaded} loaded`, `${f.rejected} rejected (${pct(f.rejected, f.rowsRead)})`];
+  if (f.skipped)
+    return `  ${f.source.padEnd(12)} ${f.file}: ${f.warnings.length ? "skipped" : "already loaded (same content), skipped"}${warnings}`;
+  const parts = [
+    `${f.rowsRead} rows read`,
+    `${f.loaded} loaded`,
+    `${f.rejected} rejected (${pct(f.rejected, f.rowsRead)})`,
+  ];
   if (f.duplicateRows) parts.push(`${f.duplicateRows} duplicate rows`);
   if (f.replaced) parts.push("replaced the previous version of this file");
   return `  ${f.source.padEnd(12)} ${f.file}: ${parts.join(", ")}${warnings}`;
@@ -114,26 +129,39 @@ export function formatFileLine(f: FileReport): string {
 
 export function formatIngestReport(report: IngestReport): string {
   const lines = report.repairs.map((r) => `warning: ${r}`);
-  for (const f of report.pruned) lines.push(`pruned ${f.source} ${f.file}: removed its ${f.rows} rows (the config no longer matches it)`);
+  for (const f of report.pruned)
+    lines.push(`pruned ${f.source} ${f.file}: removed its ${f.rows} rows (the config no longer matches it)`);
   const dups = report.duplicateRows ? `, ${report.duplicateRows} duplicate rows (see the warnings)` : "";
-  lines.push(`ingested ${report.files.length} file(s): ${report.loaded} rows loaded, ${report.rejected} rejected${dups}`);
+  lines.push(
+    `ingested ${report.files.length} file(s): ${report.loaded} rows loaded, ${report.rejected} rejected${dups}`,
+  );
   lines.push(...report.files.map(formatFileLine));
   for (const f of report.stale) {
-    lines.push(`warning: ${f.source} ${f.file} was loaded before but the config no longer matches it (deleted or renamed?); its ${f.rows} rows stay until \`kehu ingest --prune\``);
+    lines.push(
+      `warning: ${f.source} ${f.file} was loaded before but the config no longer matches it (deleted or renamed?); its ${f.rows} rows stay until \`kehu ingest --prune\``,
+    );
   }
   for (const f of report.rejectedFiles) lines.push(`rejected rows (file, line, column, value, reason): ${f}`);
-  if (report.engine) lines.push(`${report.engine.engine}: ${report.engine.filesLoaded} file(s) (${report.engine.rowsLoaded} rows) loaded, ${report.engine.filesRemoved} removed`);
+  if (report.engine)
+    lines.push(
+      `${report.engine.engine}: ${report.engine.filesLoaded} file(s) (${report.engine.rowsLoaded} rows) loaded, ${report.engine.filesRemoved} removed`,
+    );
   return lines.join("\n");
 }
 
 export function formatCheckReport(report: CheckReport): string {
   const lines: string[] = [];
   for (const f of report.files) {
-    lines.push(`${f.source} ${f.file} (${f.encoding}${Object.keys(f.dateFormats).length ? `, dates ${[...new Set(Object.values(f.dateFormats))].join("/")}` : ""})`);
+    lines.push(
+      `${f.source} ${f.file} (${f.encoding}${Object.keys(f.dateFormats).length ? `, dates ${[...new Set(Object.values(f.dateFormats))].join("/")}` : ""})`,
+    );
     const found = Object.entries(f.columns).map(([c, h]) => (h === null ? `${c}: -` : `${c} <- ${h}`));
     lines.push(`  columns: ${found.join(", ")}`);
-    lines.push(`  ${f.rowsRead} rows, ${f.loaded} valid, ${f.rejected} would be rejected (${pct(f.rejected, f.rowsRead)})`);
-    for (const r of f.sampleRejects) lines.push(`    line ${r.line}, ${r.column} = ${JSON.stringify(r.value)}: ${r.reason}`);
+    lines.push(
+      `  ${f.rowsRead} rows, ${f.loaded} valid, ${f.rejected} would be rejected (${pct(f.rejected, f.rowsRead)})`,
+    );
+    for (const r of f.sampleRejects)
+      lines.push(`    line ${r.line}, ${r.column} = ${JSON.stringify(r.value)}: ${r.reason}`);
     for (const w of f.warnings) lines.push(`  warning: ${w}`);
   }
   for (const p of report.problems) lines.push(`problem: ${p}`);
@@ -149,7 +177,15 @@ export function progressBars(stream: NodeJS.WriteStream = process.stderr, minByt
     cliProgress.Presets.shades_classic,
   );
   const bars = new Map<string, cliProgress.SingleBar>();
-  const weight: Record<IngestProgress["stage"], number> = { inspect: 0.3, transcode: 0.35, read: 0.4, validate: 0.75, write: 0.85, done: 1, skipped: 1 };
+  const weight: Record<IngestProgress["stage"], number> = {
+    inspect: 0.3,
+    transcode: 0.35,
+    read: 0.4,
+    validate: 0.75,
+    write: 0.85,
+    done: 1,
+    skipped: 1,
+  };
   return {
     onProgress(e: IngestProgress) {
       if (e.bytes < minBytes) return;
@@ -174,7 +210,11 @@ export async function ingestWithProgress(cfg: KehuConfig, opts: IngestCommandOpt
   const db = await openDatabase(cfg.database, { engine: cfg.duckdb });
   const bars = progressBars();
   try {
-    return await ingestSources(db, cfg, { maxRejectRate: opts.maxRejectRate, prune: opts.prune, onProgress: bars.onProgress });
+    return await ingestSources(db, cfg, {
+      maxRejectRate: opts.maxRejectRate,
+      prune: opts.prune,
+      onProgress: bars.onProgress,
+    });
   } finally {
     bars.stop();
     await db.close();
@@ -196,7 +236,9 @@ export function registerIngestCommands(program: Command, loadCfg: () => KehuConf
       parseConfig(parseConfigText(text, file), file);
       writeFileSync(file, text);
       writeFileSync(join(dirname(file), SCHEMA_FILE), configJsonSchemaText());
-      console.log(`wrote ${file} and ${SCHEMA_FILE} beside it: edit sources.transactions.files and columns, then run \`kehu check\``);
+      console.log(
+        `wrote ${file} and ${SCHEMA_FILE} beside it: edit sources.transactions.files and columns, then run \`kehu check\``,
+      );
     });
 
   program
@@ -212,9 +254,18 @@ export function registerIngestCommands(program: Command, loadCfg: () => KehuConf
 
   program
     .command("ingest")
-    .description("load the configured exports into the database in one transaction (idempotent: unchanged files are skipped)")
-    .option("--max-reject-rate <fraction>", "fail (and change nothing) when more than this fraction of a file's rows is rejected; default maxRejectRate from the config (0.01)", parseRate)
-    .option("--prune", "also remove the rows of files loaded before that the config no longer matches (deleted or renamed exports)")
+    .description(
+      "load the configured exports into the database in one transaction (idempotent: unchanged files are skipped)",
+    )
+    .option(
+      "--max-reject-rate <fraction>",
+      "fail (and change nothing) when more than this fraction of a file's rows is rejected; default maxRejectRate from the config (0.01)",
+      parseRate,
+    )
+    .option(
+      "--prune",
+      "also remove the rows of files loaded before that the config no longer matches (deleted or renamed exports)",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  $ kehu ingest\n  $ kehu ingest --max-reject-rate 0.05\n  $ kehu ingest --prune\n  $ kehu -c examples/cdnow/kehu.config.json ingest\n\nRejected rows go to the rejected_rows table and rejected/<source>-<timestamp>.csv (file, line, column, value, reason).",

@@ -19,13 +19,19 @@ export const sourceSchema = z
      * Instead of files: a table already on the ClickHouse engine (`table` or `database.table`), read through
      * `columns` (canonical column -> the table's column). Needs engine.kind clickhouse or chdb (src/engine/table-sources.ts).
      */
-    table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, "expected a ClickHouse table name: table or database.table").optional(),
+    table: z
+      .string()
+      .regex(
+        /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/,
+        "expected a ClickHouse table name: table or database.table",
+      )
+      .optional(),
     /** csv | tsv | whitespace (legacy fixed-width dumps) | xlsx (an Excel workbook) | parquet */
     format: z.enum(["csv", "tsv", "whitespace", "xlsx", "parquet"]).default("csv"),
     /** xlsx only: the sheet, by name or 1-based number (default: the first) */
     sheet: z.union([z.string().min(1), z.number().int().positive()]).optional(),
     /** csv/tsv field delimiter, one character; default "," for csv and a tab for tsv (e.g. ";" for European exports) */
-    delimiter: z.string().length(1, "expected one character, e.g. \";\"").optional(),
+    delimiter: z.string().length(1, 'expected one character, e.g. ";"').optional(),
     /** auto: UTF-8 (with or without BOM), UTF-16 (with a BOM, or Latin text without), else GB18030 */
     encoding: z.enum(["auto", "utf-8", "gb18030", "gbk", "utf-16le", "utf-16be"]).default("auto"),
     header: z.boolean().default(true),
@@ -48,7 +54,10 @@ export const sourceSchema = z
     message: "delimiter does not apply to format whitespace (fields are separated by runs of spaces)",
     path: ["delimiter"],
   })
-  .refine((s) => s.sheet === undefined || s.format === "xlsx", { message: "sheet applies to format xlsx only", path: ["sheet"] });
+  .refine((s) => s.sheet === undefined || s.format === "xlsx", {
+    message: "sheet applies to format xlsx only",
+    path: ["sheet"],
+  });
 
 export const configSchema = z
   .object({
@@ -71,9 +80,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
     sources: z
-      .object(Object.fromEntries(SOURCE_NAMES.map((n) => [n, sourceSchema.optional()])) as {
-        [K in (typeof SOURCE_NAMES)[number]]: z.ZodOptional<typeof sourceSchema>;
-      })
+      .object(
+        Object.fromEntries(SOURCE_NAMES.map((n) => [n, sourceSchema.optional()])) as {
+          [K in (typeof SOURCE_NAMES)[number]]: z.ZodOptional<typeof sourceSchema>;
+        },
+      )
       .strict()
       .default({}),
     analysis: z
@@ -142,7 +153,12 @@ export const configSchema = z
           .strict()
           .prefault({}),
         contactCadenceDays: z
-          .object({ A: z.number().int().positive(), B: z.number().int().positive(), C: z.number().int().positive(), D: z.number().int().positive() })
+          .object({
+            A: z.number().int().positive(),
+            B: z.number().int().positive(),
+            C: z.number().int().positive(),
+            D: z.number().int().positive(),
+          })
           .strict()
           .default({ A: 14, B: 30, C: 60, D: 120 }),
         visitConversionDays: z.number().int().positive().default(30),
@@ -156,7 +172,10 @@ export const configSchema = z
      */
     duckdb: z
       .object({
-        memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "expected a size such as 1GB or 512MB").default("1GB"),
+        memoryLimit: z
+          .string()
+          .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "expected a size such as 1GB or 512MB")
+          .default("1GB"),
         threads: z.number().int().positive().optional(),
         tempDirectory: z.string().optional(),
         preserveInsertionOrder: z.boolean().default(false),
@@ -180,7 +199,11 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     for (const [name, src] of Object.entries(c.sources)) {
       if (src?.table !== undefined && c.engine.kind === "duckdb") {
-        ctx.addIssue({ code: "custom", path: ["sources", name, "table"], message: "a table source reads a table on the ClickHouse engine: set engine.kind to clickhouse or chdb" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["sources", name, "table"],
+          message: "a table source reads a table on the ClickHouse engine: set engine.kind to clickhouse or chdb",
+        });
       }
     }
   });
@@ -200,7 +223,8 @@ export function formatConfigIssues(file: string, error: z.ZodError): string {
   const lines = error.issues.map((issue) => {
     const key = issue.path.join(".") || "(top level)";
     let what = issue.message;
-    if (issue.code === "invalid_value" && "values" in issue) what = `expected one of ${(issue.values as unknown[]).join(", ")}`;
+    if (issue.code === "invalid_value" && "values" in issue)
+      what = `expected one of ${(issue.values as unknown[]).join(", ")}`;
     if (issue.code === "unrecognized_keys") what = `unknown key(s) ${issue.keys.join(", ")}`;
     return `  ${key}: ${what}`;
   });
@@ -224,7 +248,9 @@ export function parseConfigText(text: string, file: string): unknown {
   if (errors.length) {
     const { error, offset } = errors[0];
     const before = text.slice(0, offset).split("\n");
-    throw new ConfigError(`config file ${file} is not valid JSON: ${printParseErrorCode(error)} at line ${before.length}, column ${before[before.length - 1].length + 1}`);
+    throw new ConfigError(
+      `config file ${file} is not valid JSON: ${printParseErrorCode(error)} at line ${before.length}, column ${before[before.length - 1].length + 1}`,
+    );
   }
   return raw;
 }
@@ -244,7 +270,11 @@ export const CONFIG_FILE = "kehu.config.json";
  * first kehu.config.json in the working directory or a directory above it (as git finds its repository); else
  * kehu.config.json in the working directory (commands then say it is missing and how to write one).
  */
-export function findConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+export function findConfigFile(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): string {
   if (explicit) return resolve(cwd, explicit);
   if (env.KEHU_CONFIG) return resolve(cwd, env.KEHU_CONFIG);
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
@@ -259,7 +289,9 @@ function stripComments(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripComments);
   if (value && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).filter(([k]) => !k.startsWith("//")).map(([k, v]) => [k, stripComments(v)]),
+      Object.entries(value)
+        .filter(([k]) => !k.startsWith("//"))
+        .map(([k, v]) => [k, stripComments(v)]),
     );
   }
   return value;
@@ -270,7 +302,10 @@ export function resolvePaths(config: KehuConfig, baseDir: string): KehuConfig {
   const sources = Object.fromEntries(
     Object.entries(config.sources).map(([name, src]) => [
       name,
-      src && (src.files === undefined ? src : { ...src, files: (Array.isArray(src.files) ? src.files : [src.files]).map(abs) }),
+      src &&
+        (src.files === undefined
+          ? src
+          : { ...src, files: (Array.isArray(src.files) ? src.files : [src.files]).map(abs) }),
     ]),
   ) as KehuConfig["sources"];
   return {
@@ -278,7 +313,10 @@ export function resolvePaths(config: KehuConfig, baseDir: string): KehuConfig {
     database: abs(config.database),
     martsDir: abs(config.martsDir),
     rejectedDir: abs(config.rejectedDir),
-    duckdb: { ...config.duckdb, ...(config.duckdb.tempDirectory ? { tempDirectory: abs(config.duckdb.tempDirectory) } : {}) },
+    duckdb: {
+      ...config.duckdb,
+      ...(config.duckdb.tempDirectory ? { tempDirectory: abs(config.duckdb.tempDirectory) } : {}),
+    },
     sources,
     report: { ...config.report, outDir: abs(config.report.outDir) },
   };

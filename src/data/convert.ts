@@ -75,7 +75,10 @@ const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 /** exceljs gives dates as the wall-clock time in UTC fields. */
 function isoTimestamp(d: Date): string {
   const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-  const time = d.getUTCHours() || d.getUTCMinutes() || d.getUTCSeconds() ? ` ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}` : "";
+  const time =
+    d.getUTCHours() || d.getUTCMinutes() || d.getUTCSeconds()
+      ? ` ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
+      : "";
   return date + time;
 }
 
@@ -87,11 +90,13 @@ export function excelSerialToDate(serial: number): Date {
 function cellText(value: ExcelJS.CellValue, isDateColumn: boolean): string {
   if (value === null || value === undefined) return "";
   if (value instanceof Date) return isoTimestamp(value);
-  if (typeof value === "number") return isDateColumn && value > 0 && value < 2_958_466 ? isoTimestamp(excelSerialToDate(value)) : String(value);
+  if (typeof value === "number")
+    return isDateColumn && value > 0 && value < 2_958_466 ? isoTimestamp(excelSerialToDate(value)) : String(value);
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "string") return value;
   if (typeof value === "object") {
-    if ("result" in value) return cellText((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue, isDateColumn);
+    if ("result" in value)
+      return cellText((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue, isDateColumn);
     if ("richText" in value) return (value as ExcelJS.CellRichTextValue).richText.map((r) => r.text).join("");
     if ("text" in value) return String((value as ExcelJS.CellHyperlinkValue).text);
     if ("error" in value) return String((value as ExcelJS.CellErrorValue).error);
@@ -99,52 +104,88 @@ function cellText(value: ExcelJS.CellValue, isDateColumn: boolean): string {
   return String(value);
 }
 
-async function xlsxToCsv(path: string, out: string, cfg: SourceConfig, source: SourceName, file: string): Promise<void> {
+async function xlsxToCsv(
+  path: string,
+  out: string,
+  cfg: SourceConfig,
+  source: SourceName,
+  file: string,
+): Promise<void> {
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.readFile(path);
   } catch (error) {
-    throw new SourceFileError(file, `sources.${source}.format`, `cannot read it as an Excel workbook (.xlsx): ${(error as Error).message}`);
+    throw new SourceFileError(
+      file,
+      `sources.${source}.format`,
+      `cannot read it as an Excel workbook (.xlsx): ${(error as Error).message}`,
+    );
   }
   const wanted = cfg.sheet ?? 1;
   const sheet = typeof wanted === "number" ? workbook.worksheets[wanted - 1] : workbook.getWorksheet(wanted);
   if (!sheet) {
     const names = workbook.worksheets.map((w) => w.name).join(", ");
-    throw new SourceFileError(file, `sources.${source}.sheet`, `no sheet ${typeof wanted === "number" ? `number ${wanted}` : `named "${wanted}"`} (the workbook has: ${names})`);
+    throw new SourceFileError(
+      file,
+      `sources.${source}.sheet`,
+      `no sheet ${typeof wanted === "number" ? `number ${wanted}` : `named "${wanted}"`} (the workbook has: ${names})`,
+    );
   }
   const width = sheet.columnCount;
   // which columns hold dates: by header (or column number) through the source's column map
   const dateColumns = new Set<number>();
-  const dateFields = TABLES[source].columns.filter((c) => c.type === "DATE" || c.type === "TIMESTAMP").map((c) => cfg.columns[c.name] ?? c.name);
+  const dateFields = TABLES[source].columns
+    .filter((c) => c.type === "DATE" || c.type === "TIMESTAMP")
+    .map((c) => cfg.columns[c.name] ?? c.name);
   const headerRow = sheet.getRow(1);
   for (let c = 1; c <= width; c++) {
     const header = cfg.header ? cellText(headerRow.getCell(c).value, false).trim().toLowerCase() : null;
-    if (dateFields.some((f) => (typeof f === "number" ? f === c : header !== null && f.trim().toLowerCase() === header))) dateColumns.add(c);
+    if (
+      dateFields.some((f) => (typeof f === "number" ? f === c : header !== null && f.trim().toLowerCase() === header))
+    )
+      dateColumns.add(c);
   }
   const stream = createWriteStream(out);
   const last = sheet.rowCount;
   for (let r = 1; r <= last; r++) {
     const row = sheet.getRow(r);
     const fields: string[] = [];
-    for (let c = 1; c <= width; c++) fields.push(csvField(cellText(row.getCell(c).value, r > (cfg.header ? 1 : 0) && dateColumns.has(c))));
+    for (let c = 1; c <= width; c++)
+      fields.push(csvField(cellText(row.getCell(c).value, r > (cfg.header ? 1 : 0) && dateColumns.has(c))));
     if (!stream.write(`${fields.join(",")}\n`)) await new Promise((ok) => stream.once("drain", ok));
   }
   await new Promise<void>((ok, fail) => stream.end((error?: Error | null) => (error ? fail(error) : ok())));
 }
 
 /** The temporary CSV to read instead of `path`, or null when the file is read as it is. */
-export async function convertExport(db: Db, path: string, cfg: SourceConfig, source: SourceName, file: string): Promise<Converted | null> {
+export async function convertExport(
+  db: Db,
+  path: string,
+  cfg: SourceConfig,
+  source: SourceName,
+  file: string,
+): Promise<Converted | null> {
   const start = head(path, 8);
   const ole = start.length >= 4 && start.readUInt32BE(0) === 0xd0cf11e0;
   if (extname(path).toLowerCase() === ".xls" || (ole && cfg.format !== "parquet")) {
-    throw new SourceFileError(file, `sources.${source}.format`,
-      "this is an Excel 97-2003 workbook (.xls), which kehu does not read: open it in Excel or WPS and save it as .xlsx (then set format \"xlsx\") or as CSV UTF-8");
+    throw new SourceFileError(
+      file,
+      `sources.${source}.format`,
+      'this is an Excel 97-2003 workbook (.xls), which kehu does not read: open it in Excel or WPS and save it as .xlsx (then set format "xlsx") or as CSV UTF-8',
+    );
   }
   const temp = () => {
     const dir = mkdtempSync(join(tmpdir(), "kehu-convert-"));
     return { dir, out: join(dir, "export.csv") };
   };
-  const csvCfg: SourceConfig = { ...cfg, format: "csv", delimiter: ",", encoding: "utf-8", decimalSeparator: ".", thousandsSeparator: "" };
+  const csvCfg: SourceConfig = {
+    ...cfg,
+    format: "csv",
+    delimiter: ",",
+    encoding: "utf-8",
+    decimalSeparator: ".",
+    thousandsSeparator: "",
+  };
   if (cfg.format === "xlsx") {
     const { dir, out } = temp();
     await xlsxToCsv(path, out, cfg, source, file);
@@ -155,15 +196,29 @@ export async function convertExport(db: Db, path: string, cfg: SourceConfig, sou
     try {
       await db.exec(`copy (select * from read_parquet(${q(path)})) to ${q(out)} (header true, delimiter ',')`);
     } catch (error) {
-      throw new SourceFileError(file, `sources.${source}.format`, `cannot read it as Parquet: ${(error as Error).message.split("\n")[0]}`);
+      throw new SourceFileError(
+        file,
+        `sources.${source}.format`,
+        `cannot read it as Parquet: ${(error as Error).message.split("\n")[0]}`,
+      );
     }
     return { path: out, dir, cfg: { ...csvCfg, header: true }, from: "parquet" };
   }
-  const utf16 = cfg.encoding === "utf-16le" || cfg.encoding === "utf-16be" ? cfg.encoding : cfg.encoding === "auto" ? detectUtf16(head(path)) : null;
+  const utf16 =
+    cfg.encoding === "utf-16le" || cfg.encoding === "utf-16be"
+      ? cfg.encoding
+      : cfg.encoding === "auto"
+        ? detectUtf16(head(path))
+        : null;
   if (utf16) {
     const { dir } = temp();
     const text = join(dir, "export.txt");
-    await pipeline(createReadStream(path), iconv.decodeStream(utf16, { stripBOM: true }), iconv.encodeStream("utf8"), createWriteStream(text));
+    await pipeline(
+      createReadStream(path),
+      iconv.decodeStream(utf16, { stripBOM: true }),
+      iconv.encodeStream("utf8"),
+      createWriteStream(text),
+    );
     return { path: text, dir, cfg: { ...cfg, encoding: "utf-8" }, from: utf16 };
   }
   return null;

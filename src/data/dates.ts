@@ -14,7 +14,7 @@ export const STRPTIME_PATTERNS: Record<Exclude<DateFormat, "ISO">, string[]> = {
   "yyyy/m/d": withTimes("%Y/%m/%d"),
   "d/m/yyyy": [...withTimes("%d/%m/%Y"), ...withTimes("%d.%m.%Y")],
   "m/d/yyyy": withTimes("%m/%d/%Y"),
-  "yyyy年m月d日": [...withTimes("%Y年%m月%d日"), "%Y年%m月%d日%H:%M:%S", "%Y年%m月%d日%H:%M"],
+  yyyy年m月d日: [...withTimes("%Y年%m月%d日"), "%Y年%m月%d日%H:%M:%S", "%Y年%m月%d日%H:%M"],
 };
 
 /**
@@ -39,7 +39,8 @@ export function withSecondsSql(value: string): string {
 export function parseTimestampSql(value: string, format: DateFormat): string {
   // ISO also covers "2024-01-05T10:00:00" and "2024-01-05 10:00:00+08" (the offset is dropped: the wall clock as
   // written, unless analysis.timezone converts it, see values.ts); try_cast is DuckDB's own ISO 8601 reader.
-  if (format === "ISO") return `coalesce(try_cast(${value} as timestamp), try_cast(${withSecondsSql(value)} as timestamp))`;
+  if (format === "ISO")
+    return `coalesce(try_cast(${value} as timestamp), try_cast(${withSecondsSql(value)} as timestamp))`;
   // coalesce of single patterns: much faster than try_strptime with a list, and the first pattern usually matches
   return `coalesce(${STRPTIME_PATTERNS[format].map((f) => `try_strptime(${value}, ${sqlString(f)})`).join(", ")})`;
 }

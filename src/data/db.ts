@@ -4,7 +4,13 @@
  * Rows come back as plain JSON values (`getRowObjectsJson`): BIGINT/DECIMAL arrive as strings, so every mart casts
  * its final select (`::double`, `::integer`) and callers may rely on numbers.
  */
-import { DuckDBDataChunkWriter, DuckDBInstance, JSToDuckDBValueConverter, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import {
+  DuckDBDataChunkWriter,
+  DuckDBInstance,
+  JSToDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DataError } from "./errors.ts";
@@ -51,7 +57,9 @@ export class DatabaseCorruptError extends DataError {
   constructor(path: string, cause: unknown) {
     super(
       `database ${path} cannot be opened: it is truncated, corrupt or not a DuckDB database ` +
-        `(DuckDB: ${String((cause as Error)?.message).split("\n")[0].replace(/^IO Error: /, "")}). Nothing was changed. ` +
+        `(DuckDB: ${String((cause as Error)?.message)
+          .split("\n")[0]
+          .replace(/^IO Error: /, "")}). Nothing was changed. ` +
         `Restore it from a backup, or move it away and run \`kehu ingest\` and \`kehu run\` to rebuild it from the exports.`,
     );
     this.name = "DatabaseCorruptError";
@@ -74,21 +82,29 @@ export function engineOptions(settings: EngineSettings = {}): Record<string, str
   if (settings.memoryLimit) options.memory_limit = settings.memoryLimit;
   if (settings.threads) options.threads = String(settings.threads);
   if (settings.tempDirectory) options.temp_directory = settings.tempDirectory;
-  if (settings.preserveInsertionOrder !== undefined) options.preserve_insertion_order = String(settings.preserveInsertionOrder);
+  if (settings.preserveInsertionOrder !== undefined)
+    options.preserve_insertion_order = String(settings.preserveInsertionOrder);
   return options;
 }
 
 /** Open (creating if needed) a DuckDB database file, or ":memory:", with the given engine settings. */
-export async function openDatabase(path: string, options: { readOnly?: boolean; engine?: EngineSettings } = {}): Promise<Db> {
+export async function openDatabase(
+  path: string,
+  options: { readOnly?: boolean; engine?: EngineSettings } = {},
+): Promise<Db> {
   if (path !== ":memory:" && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
   if (options.engine?.tempDirectory) mkdirSync(options.engine.tempDirectory, { recursive: true });
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, { ...engineOptions(options.engine), ...(options.readOnly ? { access_mode: "READ_ONLY" } : {}) });
+    instance = await DuckDBInstance.create(path, {
+      ...engineOptions(options.engine),
+      ...(options.readOnly ? { access_mode: "READ_ONLY" } : {}),
+    });
   } catch (error) {
     const message = String((error as Error)?.message);
     if (/lock/i.test(message)) throw new DatabaseLockedError(path, error);
-    if (/not a valid DuckDB database|Could not read enough bytes|checksum|corrupt/i.test(message)) throw new DatabaseCorruptError(path, error);
+    if (/not a valid DuckDB database|Could not read enough bytes|checksum|corrupt/i.test(message))
+      throw new DatabaseCorruptError(path, error);
     throw error;
   }
   const connection: DuckDBConnection = await instance.connect();
@@ -100,7 +116,9 @@ export async function openDatabase(path: string, options: { readOnly?: boolean; 
       else await connection.run(sql);
     },
     async all<T>(sql: string, params?: Params) {
-      const reader = params ? await connection.runAndReadAll(sql, params as never) : await connection.runAndReadAll(sql);
+      const reader = params
+        ? await connection.runAndReadAll(sql, params as never)
+        : await connection.runAndReadAll(sql);
       return reader.getRowObjectsJson() as T[];
     },
     async numericColumns(sql, params) {

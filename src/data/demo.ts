@@ -197,16 +197,70 @@ export class DemoOutputError extends Error {
 const REGIONS = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"] as const;
 const REGION_WEIGHTS = [30, 18, 20, 10, 10, 6, 6];
 const REGION_CITIES: Record<string, Array<[string, string]>> = {
-  华东: [["上海市", ""], ["江苏省", "南京市"], ["江苏省", "苏州市"], ["浙江省", "杭州市"], ["浙江省", "宁波市"], ["山东省", "青岛市"], ["福建省", "厦门市"], ["安徽省", "合肥市"]],
-  华北: [["北京市", ""], ["天津市", ""], ["河北省", "石家庄市"], ["山西省", "太原市"], ["内蒙古自治区", "呼和浩特市"]],
-  华南: [["广东省", "广州市"], ["广东省", "深圳市"], ["广东省", "东莞市"], ["广西壮族自治区", "南宁市"], ["海南省", "海口市"]],
-  华中: [["湖北省", "武汉市"], ["湖南省", "长沙市"], ["河南省", "郑州市"], ["江西省", "南昌市"]],
-  西南: [["四川省", "成都市"], ["重庆市", ""], ["云南省", "昆明市"], ["贵州省", "贵阳市"]],
-  西北: [["陕西省", "西安市"], ["甘肃省", "兰州市"], ["新疆维吾尔自治区", "乌鲁木齐市"], ["宁夏回族自治区", "银川市"]],
-  东北: [["辽宁省", "沈阳市"], ["辽宁省", "大连市"], ["吉林省", "长春市"], ["黑龙江省", "哈尔滨市"]],
+  华东: [
+    ["上海市", ""],
+    ["江苏省", "南京市"],
+    ["江苏省", "苏州市"],
+    ["浙江省", "杭州市"],
+    ["浙江省", "宁波市"],
+    ["山东省", "青岛市"],
+    ["福建省", "厦门市"],
+    ["安徽省", "合肥市"],
+  ],
+  华北: [
+    ["北京市", ""],
+    ["天津市", ""],
+    ["河北省", "石家庄市"],
+    ["山西省", "太原市"],
+    ["内蒙古自治区", "呼和浩特市"],
+  ],
+  华南: [
+    ["广东省", "广州市"],
+    ["广东省", "深圳市"],
+    ["广东省", "东莞市"],
+    ["广西壮族自治区", "南宁市"],
+    ["海南省", "海口市"],
+  ],
+  华中: [
+    ["湖北省", "武汉市"],
+    ["湖南省", "长沙市"],
+    ["河南省", "郑州市"],
+    ["江西省", "南昌市"],
+  ],
+  西南: [
+    ["四川省", "成都市"],
+    ["重庆市", ""],
+    ["云南省", "昆明市"],
+    ["贵州省", "贵阳市"],
+  ],
+  西北: [
+    ["陕西省", "西安市"],
+    ["甘肃省", "兰州市"],
+    ["新疆维吾尔自治区", "乌鲁木齐市"],
+    ["宁夏回族自治区", "银川市"],
+  ],
+  东北: [
+    ["辽宁省", "沈阳市"],
+    ["辽宁省", "大连市"],
+    ["吉林省", "长春市"],
+    ["黑龙江省", "哈尔滨市"],
+  ],
 };
 const DISTRICTS = ["高新区", "经开区", "新城区", "滨江区", "东城区", "西城区", "南山区", "朝阳区", "江北区", "中山区"];
-const STREETS = ["人民路", "解放路", "中山路", "建设路", "和平路", "长江路", "黄河路", "科技路", "文化路", "胜利街", "新华街", "光明大道"];
+const STREETS = [
+  "人民路",
+  "解放路",
+  "中山路",
+  "建设路",
+  "和平路",
+  "长江路",
+  "黄河路",
+  "科技路",
+  "文化路",
+  "胜利街",
+  "新华街",
+  "光明大道",
+];
 
 /** Twelve reps, each covering one region. */
 const REPS: Array<{ name: string; region: string }> = [
@@ -225,27 +279,108 @@ const REPS: Array<{ name: string; region: string }> = [
 ];
 
 const FAMILY: Array<[string, string]> = [
-  ["王", "wang"], ["李", "li"], ["张", "zhang"], ["刘", "liu"], ["陈", "chen"], ["杨", "yang"], ["赵", "zhao"],
-  ["黄", "huang"], ["周", "zhou"], ["吴", "wu"], ["徐", "xu"], ["孙", "sun"], ["胡", "hu"], ["朱", "zhu"],
-  ["高", "gao"], ["林", "lin"], ["何", "he"], ["郭", "guo"], ["马", "ma"], ["罗", "luo"], ["梁", "liang"],
-  ["宋", "song"], ["郑", "zheng"], ["谢", "xie"], ["韩", "han"], ["唐", "tang"], ["冯", "feng"], ["于", "yu"],
-  ["董", "dong"], ["萧", "xiao"], ["程", "cheng"], ["曹", "cao"], ["袁", "yuan"], ["邓", "deng"], ["许", "xu"],
-  ["欧阳", "ouyang"], ["司马", "sima"],
+  ["王", "wang"],
+  ["李", "li"],
+  ["张", "zhang"],
+  ["刘", "liu"],
+  ["陈", "chen"],
+  ["杨", "yang"],
+  ["赵", "zhao"],
+  ["黄", "huang"],
+  ["周", "zhou"],
+  ["吴", "wu"],
+  ["徐", "xu"],
+  ["孙", "sun"],
+  ["胡", "hu"],
+  ["朱", "zhu"],
+  ["高", "gao"],
+  ["林", "lin"],
+  ["何", "he"],
+  ["郭", "guo"],
+  ["马", "ma"],
+  ["罗", "luo"],
+  ["梁", "liang"],
+  ["宋", "song"],
+  ["郑", "zheng"],
+  ["谢", "xie"],
+  ["韩", "han"],
+  ["唐", "tang"],
+  ["冯", "feng"],
+  ["于", "yu"],
+  ["董", "dong"],
+  ["萧", "xiao"],
+  ["程", "cheng"],
+  ["曹", "cao"],
+  ["袁", "yuan"],
+  ["邓", "deng"],
+  ["许", "xu"],
+  ["欧阳", "ouyang"],
+  ["司马", "sima"],
 ];
 const FAMILY_WEIGHTS = FAMILY.map((_, i) => 1 / (i + 4));
 const GIVEN: Array<[string, string]> = [
-  ["伟", "wei"], ["芳", "fang"], ["娜", "na"], ["敏", "min"], ["静", "jing"], ["丽", "li"], ["强", "qiang"],
-  ["磊", "lei"], ["军", "jun"], ["洋", "yang"], ["勇", "yong"], ["艳", "yan"], ["杰", "jie"], ["娟", "juan"],
-  ["涛", "tao"], ["明", "ming"], ["超", "chao"], ["秀", "xiu"], ["霞", "xia"], ["平", "ping"], ["刚", "gang"],
-  ["桂", "gui"], ["英", "ying"], ["华", "hua"], ["建", "jian"], ["文", "wen"], ["玲", "ling"], ["晨", "chen"],
-  ["欣", "xin"], ["怡", "yi"], ["浩", "hao"], ["宇", "yu"], ["子", "zi"], ["涵", "han"], ["梓", "zi"], ["轩", "xuan"],
-  ["雪", "xue"], ["婷", "ting"], ["鑫", "xin"], ["博", "bo"],
+  ["伟", "wei"],
+  ["芳", "fang"],
+  ["娜", "na"],
+  ["敏", "min"],
+  ["静", "jing"],
+  ["丽", "li"],
+  ["强", "qiang"],
+  ["磊", "lei"],
+  ["军", "jun"],
+  ["洋", "yang"],
+  ["勇", "yong"],
+  ["艳", "yan"],
+  ["杰", "jie"],
+  ["娟", "juan"],
+  ["涛", "tao"],
+  ["明", "ming"],
+  ["超", "chao"],
+  ["秀", "xiu"],
+  ["霞", "xia"],
+  ["平", "ping"],
+  ["刚", "gang"],
+  ["桂", "gui"],
+  ["英", "ying"],
+  ["华", "hua"],
+  ["建", "jian"],
+  ["文", "wen"],
+  ["玲", "ling"],
+  ["晨", "chen"],
+  ["欣", "xin"],
+  ["怡", "yi"],
+  ["浩", "hao"],
+  ["宇", "yu"],
+  ["子", "zi"],
+  ["涵", "han"],
+  ["梓", "zi"],
+  ["轩", "xuan"],
+  ["雪", "xue"],
+  ["婷", "ting"],
+  ["鑫", "xin"],
+  ["博", "bo"],
 ];
 const BRANDS: Array<[string, string]> = [
-  ["华信", "huaxin"], ["恒通", "hengtong"], ["金源", "jinyuan"], ["宏达", "hongda"], ["天成", "tiancheng"],
-  ["新锐", "xinrui"], ["博远", "boyuan"], ["永盛", "yongsheng"], ["瑞丰", "ruifeng"], ["东方", "dongfang"],
-  ["长青", "changqing"], ["嘉禾", "jiahe"], ["鼎盛", "dingsheng"], ["安泰", "antai"], ["联创", "lianchuang"],
-  ["中科", "zhongke"], ["顺达", "shunda"], ["汇丰", "huifeng"], ["明德", "mingde"], ["卓越", "zhuoyue"],
+  ["华信", "huaxin"],
+  ["恒通", "hengtong"],
+  ["金源", "jinyuan"],
+  ["宏达", "hongda"],
+  ["天成", "tiancheng"],
+  ["新锐", "xinrui"],
+  ["博远", "boyuan"],
+  ["永盛", "yongsheng"],
+  ["瑞丰", "ruifeng"],
+  ["东方", "dongfang"],
+  ["长青", "changqing"],
+  ["嘉禾", "jiahe"],
+  ["鼎盛", "dingsheng"],
+  ["安泰", "antai"],
+  ["联创", "lianchuang"],
+  ["中科", "zhongke"],
+  ["顺达", "shunda"],
+  ["汇丰", "huifeng"],
+  ["明德", "mingde"],
+  ["卓越", "zhuoyue"],
 ];
 
 /** Industry, weight, business customer?, company-name suffix, contact title. */
@@ -265,12 +400,58 @@ const CONTACT_TITLES = ["采购经理", "总经理", "行政主管", "财务总�
 
 /** Categories with products and list prices (CNY). */
 const CATEGORIES: Array<{ name: string; products: Array<[string, number]> }> = [
-  { name: "办公用品", products: [["A4复印纸(箱)", 120], ["中性笔(盒)", 24], ["文件夹套装", 36], ["订书机", 28]] },
-  { name: "电子产品", products: [["无线鼠标", 89], ["机械键盘", 399], ["27寸显示器", 1299], ["蓝牙耳机", 299]] },
-  { name: "耗材", products: [["打印机硒鼓", 260], ["墨盒套装", 180], ["标签纸", 45]] },
-  { name: "日用百货", products: [["抽纸(箱)", 69], ["洗手液", 25], ["垃圾袋", 19], ["保温杯", 129]] },
-  { name: "食品饮料", products: [["矿泉水(箱)", 38], ["咖啡豆1kg", 168], ["茶叶礼盒", 398], ["坚果礼盒", 158]] },
-  { name: "家具", products: [["人体工学椅", 1599], ["办公桌", 2199], ["文件柜", 899]] },
+  {
+    name: "办公用品",
+    products: [
+      ["A4复印纸(箱)", 120],
+      ["中性笔(盒)", 24],
+      ["文件夹套装", 36],
+      ["订书机", 28],
+    ],
+  },
+  {
+    name: "电子产品",
+    products: [
+      ["无线鼠标", 89],
+      ["机械键盘", 399],
+      ["27寸显示器", 1299],
+      ["蓝牙耳机", 299],
+    ],
+  },
+  {
+    name: "耗材",
+    products: [
+      ["打印机硒鼓", 260],
+      ["墨盒套装", 180],
+      ["标签纸", 45],
+    ],
+  },
+  {
+    name: "日用百货",
+    products: [
+      ["抽纸(箱)", 69],
+      ["洗手液", 25],
+      ["垃圾袋", 19],
+      ["保温杯", 129],
+    ],
+  },
+  {
+    name: "食品饮料",
+    products: [
+      ["矿泉水(箱)", 38],
+      ["咖啡豆1kg", 168],
+      ["茶叶礼盒", 398],
+      ["坚果礼盒", 158],
+    ],
+  },
+  {
+    name: "家具",
+    products: [
+      ["人体工学椅", 1599],
+      ["办公桌", 2199],
+      ["文件柜", 899],
+    ],
+  },
 ];
 const CHANNELS = ["线上商城", "门店", "电话订购", "企业采购平台", "展会"] as const;
 const CHANNEL_WEIGHTS_B2C = [55, 35, 8, 0, 2];
@@ -287,7 +468,7 @@ const VISIT_BOOST_MAX = 3;
 const VISIT_EFFECT_DAYS = 30;
 const VISIT_NOTES: Record<(typeof VISIT_KINDS)[number], string[]> = {
   store_visit: ["到店试用新品", "上门拜访，介绍年度方案", "客户来店咨询价格"],
-  call: ["电话回访，满意", "电话沟通补货需求", "未接通，稍后再联系", "询问\"季度返利\"政策"],
+  call: ["电话回访，满意", "电话沟通补货需求", "未接通，稍后再联系", '询问"季度返利"政策'],
   email: ["发送新品目录", "发送报价单", "节日问候邮件"],
   event: ["参加新品发布会", "参加客户答谢会", "展会现场洽谈"],
 };
@@ -304,22 +485,43 @@ const SEVERITY_WEIGHTS = [50, 35, 15];
 const COMPLAINT_CHURN = { low: 0.3, medium: 0.5, high: 0.75 } as const;
 
 const CUSTOMER_NOTES = [
-  "", "", "", "", "", "", "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
   "VIP客户",
   "偏好线上下单",
   "周末联系，工作日不方便",
   "对价格敏感, 需要优惠券",
   "要求开具增值税专用发票",
   "老客户介绍",
-  "喜欢\"限量款\"",
+  '喜欢"限量款"',
   "年底集中采购",
 ];
 
 /** Chinese New Year (month, day) by year: the weeks around it are quiet. */
 const CNY: Record<number, [number, number]> = {
-  2018: [2, 16], 2019: [2, 5], 2020: [1, 25], 2021: [2, 12], 2022: [2, 1], 2023: [1, 22], 2024: [2, 10],
-  2025: [1, 29], 2026: [2, 17], 2027: [2, 6], 2028: [1, 26], 2029: [2, 13], 2030: [2, 3], 2031: [1, 23],
-  2032: [2, 11], 2033: [1, 31], 2034: [2, 19], 2035: [2, 8],
+  2018: [2, 16],
+  2019: [2, 5],
+  2020: [1, 25],
+  2021: [2, 12],
+  2022: [2, 1],
+  2023: [1, 22],
+  2024: [2, 10],
+  2025: [1, 29],
+  2026: [2, 17],
+  2027: [2, 6],
+  2028: [1, 26],
+  2029: [2, 13],
+  2030: [2, 3],
+  2031: [1, 23],
+  2032: [2, 11],
+  2033: [1, 31],
+  2034: [2, 19],
+  2035: [2, 8],
 };
 
 /** Bad values a real export contains; each must be rejected by the loader. */
@@ -546,13 +748,20 @@ function scriptFor(index: number, total: number): Script {
   if (index === 0) return { xss: true };
   if (total < 10) return {};
   switch (index) {
-    case 1: return { birthdayInDays: 3 };
-    case 2: return { birthdayInDays: 7 };
-    case 3: return { birthdayInDays: 12 };
-    case 4: return { openComplaint: true };
-    case 5: return { overdueInvoice: true };
-    case 7: return { regularBuyer: true };
-    default: return {};
+    case 1:
+      return { birthdayInDays: 3 };
+    case 2:
+      return { birthdayInDays: 7 };
+    case 3:
+      return { birthdayInDays: 12 };
+    case 4:
+      return { openComplaint: true };
+    case 5:
+      return { overdueInvoice: true };
+    case 7:
+      return { regularBuyer: true };
+    default:
+      return {};
   }
 }
 
@@ -590,7 +799,8 @@ function simulateCustomer(ctx: Context, index: number): void {
   // Ids follow signup order; a fifth of the base was there in the first month, the rest arrives steadily.
   const span = endDay - startDay;
   const f = (index + rng()) / ctx.customers;
-  const signupDay = startDay + Math.min(span - 1, Math.floor(f < 0.2 ? (f / 0.2) * 30 : 30 + ((f - 0.2) / 0.8) * (span - 31)));
+  const signupDay =
+    startDay + Math.min(span - 1, Math.floor(f < 0.2 ? (f / 0.2) * 30 : 30 + ((f - 0.2) / 0.8) * (span - 31)));
 
   let birthday = "";
   if (script.birthdayInDays !== undefined) {
@@ -603,7 +813,8 @@ function simulateCustomer(ctx: Context, index: number): void {
     birthday = fmt.zhDate(Date.UTC(year, 0, 1) / DAY_MS + randInt(rng, 0, 364));
   }
   // --- the buying process
-  const prospect = !script.xss && !script.openComplaint && !script.overdueInvoice && !script.regularBuyer && rng() < PROSPECT_RATE;
+  const prospect =
+    !script.xss && !script.openComplaint && !script.overdueInvoice && !script.regularBuyer && rng() < PROSPECT_RATE;
   // Purchase rate per day, gamma across customers (mean one purchase a month; business customers a bit more).
   let lambda = gamma(rng, 0.9, (b2b ? 1 / 22 : 1 / 30) / 0.9);
   // Dropout probability after each purchase, beta across customers (mean 0.8 / 6.8 = 0.12).
@@ -613,7 +824,7 @@ function simulateCustomer(ctx: Context, index: number): void {
   // gamma-gamma fit gives q <= 1 (infinite mean), which would leave the demo without CLV.
   const p = 4;
   const q = 6;
-  const g = (b2b ? 1200 : 300) * (q - 1) / p;
+  const g = ((b2b ? 1200 : 300) * (q - 1)) / p;
   let nu = gamma(rng, q, 1 / g);
   if (script.xss) {
     lambda = 1 / 9;
@@ -626,7 +837,9 @@ function simulateCustomer(ctx: Context, index: number): void {
   }
   const favourite = randInt(rng, 0, CATEGORIES.length - 1);
   const channelWeights = b2b ? CHANNEL_WEIGHTS_B2B : CHANNEL_WEIGHTS_B2C;
-  const payer: PayerKind = script.overdueInvoice ? "chronic" : pickWeighted(rng, ["punctual", "late", "chronic"] as const, [68, 25, 7]);
+  const payer: PayerKind = script.overdueInvoice
+    ? "chronic"
+    : pickWeighted(rng, ["punctual", "late", "chronic"] as const, [68, 25, 7]);
   const terms = rng() < 0.6 ? 30 : 60;
 
   // Credit lines cover a few months of the customer's expected purchases (mean spend p / nu per purchase at lambda
@@ -634,12 +847,26 @@ function simulateCustomer(ctx: Context, index: number): void {
   const expectedMonthly = (lambda * 30 * p) / nu;
   const creditLimit = b2b
     ? String(Math.min(400, Math.max(1, Math.round((expectedMonthly * (3 + 9 * rng())) / 5000))) * 5000)
-    : rng() < 0.4 ? "" : String(Math.min(50, Math.max(1, Math.round((expectedMonthly * (1 + 3 * rng())) / 1000))) * 1000);
+    : rng() < 0.4
+      ? ""
+      : String(Math.min(50, Math.max(1, Math.round((expectedMonthly * (1 + 3 * rng())) / 1000))) * 1000);
   const referredBy = index > 10 && rng() < 0.12 ? customerId(ctx, Math.floor(index * rng() ** 3)) : "";
   const notes = pick(rng, CUSTOMER_NOTES);
   w.customers.row([
-    id, name, phone(rng), email, address, region, industry.name, rep, fmt.zhDate(signupDay), birthday, creditLimit,
-    referredBy, decisionMaker, notes,
+    id,
+    name,
+    phone(rng),
+    email,
+    address,
+    region,
+    industry.name,
+    rep,
+    fmt.zhDate(signupDay),
+    birthday,
+    creditLimit,
+    referredBy,
+    decisionMaker,
+    notes,
   ]);
 
   // --- visits: a Poisson process of their own, independent of buying, that raises the purchase rate afterwards
@@ -654,7 +881,12 @@ function simulateCustomer(ctx: Context, index: number): void {
     visitDays.push(day);
     visitBoosts.push(VISIT_BOOST[outcome]);
     w.visits.row([
-      `V${String(++ctx.ids.visit).padStart(8, "0")}`, id, `${fmt.isoDate(day)} ${timeOfDay(rng)}`, kind, rep, outcome,
+      `V${String(++ctx.ids.visit).padStart(8, "0")}`,
+      id,
+      `${fmt.isoDate(day)} ${timeOfDay(rng)}`,
+      kind,
+      rep,
+      outcome,
       pick(rng, VISIT_NOTES[kind]),
     ]);
   }
@@ -666,8 +898,20 @@ function simulateCustomer(ctx: Context, index: number): void {
     let churnBoost = 0;
     const orders = rng() < SAME_DAY_RATE ? 2 : 1;
     for (let o = 0; o < orders; o++) {
-      const spec = { id, rep, b2b, favourite, channelWeights, nu, p, orderDay, payer, terms, allowComplaint,
-        forceUnpaid: script.overdueInvoice === true && orderDay >= endDay - 150 };
+      const spec = {
+        id,
+        rep,
+        b2b,
+        favourite,
+        channelWeights,
+        nu,
+        p,
+        orderDay,
+        payer,
+        terms,
+        allowComplaint,
+        forceUnpaid: script.overdueInvoice === true && orderDay >= endDay - 150,
+      };
       churnBoost = Math.max(churnBoost, emitOrder(ctx, rng, spec));
     }
     return churnBoost;
@@ -692,7 +936,8 @@ function simulateCustomer(ctx: Context, index: number): void {
         const d = Math.floor(t);
         while (visitPointer < visitDays.length && visitDays[visitPointer] <= d) visitPointer++;
         let boost = 1;
-        for (let v = visitPointer - 1; v >= 0 && d - visitDays[v] < VISIT_EFFECT_DAYS; v--) boost = Math.max(boost, visitBoosts[v]);
+        for (let v = visitPointer - 1; v >= 0 && d - visitDays[v] < VISIT_EFFECT_DAYS; v--)
+          boost = Math.max(boost, visitBoosts[v]);
         if (rng() * SEASON_MAX * VISIT_BOOST_MAX < fmt.season(d) * boost * rateFactor) break;
       }
     }
@@ -700,8 +945,13 @@ function simulateCustomer(ctx: Context, index: number): void {
 
   if (script.openComplaint) {
     w.complaints.row([
-      `K${String(++ctx.ids.complaint).padStart(7, "0")}`, id, `${fmt.isoDate(endDay - 10)} ${timeOfDay(rng)}`, "",
-      "service", "high", "true",
+      `K${String(++ctx.ids.complaint).padStart(7, "0")}`,
+      id,
+      `${fmt.isoDate(endDay - 10)} ${timeOfDay(rng)}`,
+      "",
+      "service",
+      "high",
+      "true",
     ]);
   }
 }
@@ -732,7 +982,18 @@ function emitOrder(ctx: Context, rng: Rng, o: OrderSpec): number {
   const channel = pickWeighted(rng, CHANNELS, o.channelWeights);
   const orderId = `T${String(++ctx.ids.order).padStart(8, "0")}`;
   const stamp = `${fmt.isoDate(o.orderDay)} ${timeOfDay(rng)}`;
-  writeTransaction(ctx, rng, [orderId, o.id, stamp, amount.toFixed(2), quantity, product, category.name, channel, o.rep, ""]);
+  writeTransaction(ctx, rng, [
+    orderId,
+    o.id,
+    stamp,
+    amount.toFixed(2),
+    quantity,
+    product,
+    category.name,
+    channel,
+    o.rep,
+    "",
+  ]);
 
   if (rng() < REFUND_RATE) {
     const refundDay = o.orderDay + randInt(rng, 1, 30);
@@ -742,8 +1003,16 @@ function emitOrder(ctx: Context, rng: Rng, o: OrderSpec): number {
       const refundQty = full ? quantity : Math.max(1, Math.round(quantity / 2));
       ctx.refunds++;
       writeTransaction(ctx, rng, [
-        `R${String(++ctx.ids.refund).padStart(8, "0")}`, o.id, `${fmt.isoDate(refundDay)} ${timeOfDay(rng)}`,
-        (-refund).toFixed(2), -refundQty, product, category.name, channel, o.rep, orderId,
+        `R${String(++ctx.ids.refund).padStart(8, "0")}`,
+        o.id,
+        `${fmt.isoDate(refundDay)} ${timeOfDay(rng)}`,
+        (-refund).toFixed(2),
+        -refundQty,
+        product,
+        category.name,
+        channel,
+        o.rep,
+        orderId,
       ]);
     }
   }
@@ -761,8 +1030,13 @@ function emitOrder(ctx: Context, rng: Rng, o: OrderSpec): number {
     // The export is taken at the end date: later payments have not happened yet.
     const paid = paidDay !== undefined && paidDay <= endDay;
     w.invoices.row([
-      `INV${String(++ctx.ids.invoice).padStart(8, "0")}`, o.id, fmt.slashDate(o.orderDay), fmt.slashDate(due),
-      amount.toFixed(2), paid ? fmt.slashDate(paidDay!) : "", paid ? paidAmount.toFixed(2) : "",
+      `INV${String(++ctx.ids.invoice).padStart(8, "0")}`,
+      o.id,
+      fmt.slashDate(o.orderDay),
+      fmt.slashDate(due),
+      amount.toFixed(2),
+      paid ? fmt.slashDate(paidDay!) : "",
+      paid ? paidAmount.toFixed(2) : "",
     ]);
   }
 
@@ -775,9 +1049,13 @@ function emitOrder(ctx: Context, rng: Rng, o: OrderSpec): number {
       const resolveDays = severity === "high" ? randInt(rng, 2, 40) : randInt(rng, 0, 14);
       const resolved = !never && opened + resolveDays <= endDay;
       w.complaints.row([
-        `K${String(++ctx.ids.complaint).padStart(7, "0")}`, o.id, `${fmt.isoDate(opened)} ${timeOfDay(rng)}`,
+        `K${String(++ctx.ids.complaint).padStart(7, "0")}`,
+        o.id,
+        `${fmt.isoDate(opened)} ${timeOfDay(rng)}`,
         resolved ? `${fmt.isoDate(opened + resolveDays)} ${timeOfDay(rng)}` : "",
-        pickWeighted(rng, COMPLAINT_CATEGORIES, COMPLAINT_CATEGORY_WEIGHTS), severity, goodFaith ? "true" : "false",
+        pickWeighted(rng, COMPLAINT_CATEGORIES, COMPLAINT_CATEGORY_WEIGHTS),
+        severity,
+        goodFaith ? "true" : "false",
       ]);
       // A complaint made in bad faith (e.g. to extort a refund) says nothing about satisfaction.
       if (goodFaith) return Math.min(0.9, COMPLAINT_CHURN[severity] * (never ? 1.2 : resolveDays <= 3 ? 0.5 : 1));
@@ -820,9 +1098,11 @@ export async function generateDemo(options: DemoOptions): Promise<DemoSummary> {
   if (!Number.isInteger(customers) || customers < 1) {
     throw new DemoOutputError(`customers: expected a positive whole number, got ${customers}`);
   }
-  if (!Number.isSafeInteger(options.seed)) throw new DemoOutputError(`seed: expected a whole number, got ${options.seed}`);
+  if (!Number.isSafeInteger(options.seed))
+    throw new DemoOutputError(`seed: expected a whole number, got ${options.seed}`);
   const years = options.years ?? DEMO_DEFAULTS.years;
-  if (!(years > 0 && years <= 30)) throw new DemoOutputError(`years: expected a number of years in (0, 30], got ${years}`);
+  if (!(years > 0 && years <= 30))
+    throw new DemoOutputError(`years: expected a number of years in (0, 30], got ${years}`);
   const end = options.end ?? DEMO_DEFAULTS.end;
   const endDay = parseDay(end);
   const startDay = endDay - Math.round(years * 365.25) + 1;
@@ -882,6 +1162,9 @@ export async function generateDemo(options: DemoOptions): Promise<DemoSummary> {
     visits: w.visits.rows,
     complaints: w.complaints.rows,
     invoices: w.invoices.rows,
-    files: Object.fromEntries(Object.entries(DEMO_FILES).map(([k, f]) => [k, join(outDir, f)])) as Record<DemoFile, string>,
+    files: Object.fromEntries(Object.entries(DEMO_FILES).map(([k, f]) => [k, join(outDir, f)])) as Record<
+      DemoFile,
+      string
+    >,
   };
 }

@@ -56,7 +56,14 @@ async function unclosedQuoteLine(path: string): Promise<number | undefined> {
  * A read_csv failure as a SourceFileError: DuckDB's message names the temp copy and its sniffer's search space; this
  * says what is wrong with the user's file (mixed line ends, an unclosed quote) and what was expected.
  */
-export async function explainReadError(error: unknown, file: string, readPath: string, source: SourceName, cfg: SourceConfig, facts: FileFacts): Promise<SourceFileError> {
+export async function explainReadError(
+  error: unknown,
+  file: string,
+  readPath: string,
+  source: SourceName,
+  cfg: SourceConfig,
+  facts: FileFacts,
+): Promise<SourceFileError> {
   const message = String((error as Error)?.message ?? error);
   const expected = `expected ${cfg.format} with ${shownDelimiter(delimiterOf(cfg))} between fields and '"' around quoted fields`;
   if (facts.crlf > 0 && facts.crlf < facts.newlines) {
@@ -68,7 +75,11 @@ export async function explainReadError(error: unknown, file: string, readPath: s
   }
   const quoteLine = await unclosedQuoteLine(readPath);
   if (quoteLine !== undefined) {
-    return new SourceFileError(file, `sources.${source}.format`, `line ${quoteLine} opens a quote (") that is never closed; ${expected}`);
+    return new SourceFileError(
+      file,
+      `sources.${source}.format`,
+      `line ${quoteLine} opens a quote (") that is never closed; ${expected}`,
+    );
   }
   const line = /Line: (\d+)/.exec(message)?.[1];
   // DuckDB's own words only for files in the config directory (file is then relative): its messages may quote lines
@@ -85,7 +96,13 @@ export async function explainReadError(error: unknown, file: string, readPath: s
  * Two columns with the same header: kehu would read one and silently ignore the other, so a header that is
  * read (mapped, or named like a canonical column) must be unique. `used` says whether a header is read.
  */
-export function checkDuplicateHeaders(file: string, source: SourceName, headers: string[], used: (header: string) => boolean, outside: boolean): void {
+export function checkDuplicateHeaders(
+  file: string,
+  source: SourceName,
+  headers: string[],
+  used: (header: string) => boolean,
+  outside: boolean,
+): void {
   const seen = new Map<string, number>();
   headers.forEach((h, i) => {
     const name = h.trim().toLowerCase();

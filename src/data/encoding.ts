@@ -96,7 +96,18 @@ export async function inspectFile(file: string, onBytes?: (done: number) => void
   if (carry.length) utf8 = false; // the last character is cut off
   const tail = bytes - lineStart - (last === 13 ? 1 : 0);
   if (tail > longestLine.bytes) Object.assign(longestLine, { line: newlines + 1, bytes: tail });
-  return { hash: hash.digest("hex"), bytes, newlines, crlf, unterminated: bytes > 0 && last !== 10, utf8, nonAscii, hasQuote, nulLine, longestLine };
+  return {
+    hash: hash.digest("hex"),
+    bytes,
+    newlines,
+    crlf,
+    unterminated: bytes > 0 && last !== 10,
+    utf8,
+    nonAscii,
+    hasQuote,
+    nulLine,
+    longestLine,
+  };
 }
 
 function countByte(buf: Buffer, byte: number): number {
@@ -143,11 +154,18 @@ export async function scanUtf8Lines(file: string, limit = 100_000): Promise<Utf8
   let line = 1;
   let lineOffset = 0;
   // UTF-8 state: continuation bytes still needed, their allowed range, where the sequence started
-  let need = 0, lo = 0x80, hi = 0xbf, seqStart = 0, seqLead = 0;
+  let need = 0,
+    lo = 0x80,
+    hi = 0xbf,
+    seqStart = 0,
+    seqLead = 0;
   // GB18030 state: bytes seen of the current multi-byte character
   let gb = 0;
-  let lineNonAscii = false, lineGbBad = false;
-  let badAt = -1, badByte = 0, cutOff = false;
+  let lineNonAscii = false,
+    lineGbBad = false;
+  let badAt = -1,
+    badByte = 0,
+    cutOff = false;
   const flag = (at: number, byte: number, incomplete = false) => {
     if (badAt < 0) [badAt, badByte, cutOff] = [at, byte, incomplete];
   };
@@ -159,7 +177,10 @@ export async function scanUtf8Lines(file: string, limit = 100_000): Promise<Utf8
       if (scan.bad.length < limit) {
         const hex = `0x${badByte.toString(16).toUpperCase().padStart(2, "0")}`;
         const what = cutOff ? `incomplete UTF-8 character (byte ${hex})` : `invalid UTF-8 byte ${hex}`;
-        scan.bad.push({ line, reason: `${what} at byte ${badAt - lineOffset + 1} of the line (byte offset ${badAt} of the file)` });
+        scan.bad.push({
+          line,
+          reason: `${what} at byte ${badAt - lineOffset + 1} of the line (byte offset ${badAt} of the file)`,
+        });
       } else scan.more++;
     } else if (lineNonAscii) scan.utf8Lines++;
     need = gb = 0;
@@ -238,7 +259,13 @@ export async function chooseEncoding(file: string, facts: FileFacts): Promise<En
  * are checked: decoding UTF-8 as GB18030 never fails, it silently yields mojibake, so a UTF-8 file declared GBK is
  * refused, and so is a GB18030 file declared UTF-8.
  */
-export async function resolveEncoding(path: string, facts: FileFacts, declared: "auto" | "utf-8" | "gb18030" | "gbk", file: string, key: string): Promise<EncodingChoice> {
+export async function resolveEncoding(
+  path: string,
+  facts: FileFacts,
+  declared: "auto" | "utf-8" | "gb18030" | "gbk",
+  file: string,
+  key: string,
+): Promise<EncodingChoice> {
   if (declared === "gbk" || declared === "gb18030") {
     const head = readHead(path, 3);
     const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
@@ -252,7 +279,11 @@ export async function resolveEncoding(path: string, facts: FileFacts, declared: 
     throw new SourceFileError(file, key, `the file is not valid UTF-8 (declared "utf-8"; try "auto" or "gb18030")`);
   }
   if (choice.scan?.more && choice.encoding === "utf-8") {
-    throw new SourceFileError(file, key, `more than ${choice.badLines.length} lines are not valid UTF-8 (first: line ${choice.badLines[0].line}, ${choice.badLines[0].reason})`);
+    throw new SourceFileError(
+      file,
+      key,
+      `more than ${choice.badLines.length} lines are not valid UTF-8 (first: line ${choice.badLines[0].line}, ${choice.badLines[0].reason})`,
+    );
   }
   return { encoding: choice.encoding, badLines: choice.badLines };
 }

@@ -27,11 +27,26 @@ import { ConfigError, type KehuConfig, type SourceConfig } from "./config.ts";
 import { createAllTablesSql, SOURCE_NAMES, TABLES, type SourceName } from "./schemas.ts";
 import { DataError, SourceFileError } from "./errors.ts";
 import { convertExport } from "./convert.ts";
-import { inspectFile, resolveEncoding, transcodeToUtf8, type BadUtf8Line, type Encoding, type FileFacts } from "./encoding.ts";
+import {
+  inspectFile,
+  resolveEncoding,
+  transcodeToUtf8,
+  type BadUtf8Line,
+  type Encoding,
+  type FileFacts,
+} from "./encoding.ts";
 import { repairIngestState } from "./repair.ts";
 import { checkFileShape } from "./diagnosis.ts";
 import { createRejectPositions, readRaw, type RawLayout } from "./readers.ts";
-import { dropLinesLoadedElsewhere, filesNotConfigured, findOverlap, overlapWarnings, reconcileWithLog, removeFiles, type LoadedFile } from "./provenance.ts";
+import {
+  dropLinesLoadedElsewhere,
+  filesNotConfigured,
+  findOverlap,
+  overlapWarnings,
+  reconcileWithLog,
+  removeFiles,
+  type LoadedFile,
+} from "./provenance.ts";
 import { AUTO_CANDIDATES, parseTimestampSql, type DateFormat } from "./dates.ts";
 import { col, ident, q, sqlTimestamp } from "./sql.ts";
 import { dateWindow, valueSql, type DateWindow } from "./values.ts";
@@ -153,7 +168,11 @@ export async function resolveSourceFiles(db: Db, config: KehuConfig): Promise<So
       if (!/[*?[]/.test(abs)) {
         if (!existsSync(abs)) throw new SourceFileError(abs, `sources.${source}.files`, "file not found");
         if (statSync(abs).isDirectory()) {
-          throw new SourceFileError(abs, `sources.${source}.files`, `is a directory, not a file; name the files in it, e.g. "${sourceFileName(config, abs)}/*.csv"`);
+          throw new SourceFileError(
+            abs,
+            `sources.${source}.files`,
+            `is a directory, not a file; name the files in it, e.g. "${sourceFileName(config, abs)}/*.csv"`,
+          );
         }
         if (!statSync(abs).isFile()) throw new SourceFileError(abs, `sources.${source}.files`, "is not a regular file");
         paths.add(abs);
@@ -189,7 +208,9 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
   const stamp = now.toISOString().replace(/[:.]/g, "-");
   const written: string[] = [];
   if (existsSync(config.rejectedDir) && !statSync(config.rejectedDir).isDirectory()) {
-    throw new ConfigError(`rejectedDir: ${config.rejectedDir} exists and is not a directory; move that file away or set rejectedDir to another path`);
+    throw new ConfigError(
+      `rejectedDir: ${config.rejectedDir} exists and is not a directory; move that file away or set rejectedDir to another path`,
+    );
   }
   let report: IngestReport;
   // sources that name a table on the engine: opened (and the engine client loaded) only when the config has one
@@ -199,19 +220,35 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
       await tx.exec(createAllTablesSql());
       const repairs = (await repairIngestState(tx)).map((r) => r.message);
       const entries = await resolveSourceFiles(tx, config);
-      const current = new Map(entries.map((e) => [e.source, new Map(e.paths.map((p) => [sourceFileName(config, p), p]))]));
+      const current = new Map(
+        entries.map((e) => [e.source, new Map(e.paths.map((p) => [sourceFileName(config, p), p]))]),
+      );
       for (const t of tables?.sources ?? []) current.set(t.source, new Map([[t.sourceFile, t.table]]));
       const pruned = options.prune ? await filesNotConfigured(tx, current) : [];
       await removeFiles(tx, pruned);
       const files: FileReport[] = [];
-      await tx.exec(`create or replace temp table kehu_run_errs (source VARCHAR, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, reason VARCHAR)`);
+      await tx.exec(
+        `create or replace temp table kehu_run_errs (source VARCHAR, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, reason VARCHAR)`,
+      );
       for (const entry of entries) {
         for (const path of entry.paths) {
-          const report = await loadFile(tx, config, entry, path, { now, window: dateWindow(config, now), onProgress: options.onProgress, write: true, current });
+          const report = await loadFile(tx, config, entry, path, {
+            now,
+            window: dateWindow(config, now),
+            onProgress: options.onProgress,
+            write: true,
+            current,
+          });
           files.push(report);
           const rate = report.rowsRead ? report.rejected / report.rowsRead : 0;
           if (rate > maxRejectRate) {
-            const out = await writeRejectedCsv(tx, config.rejectedDir, `${entry.source}-${stamp}`, entry.source, report.file);
+            const out = await writeRejectedCsv(
+              tx,
+              config.rejectedDir,
+              `${entry.source}-${stamp}`,
+              entry.source,
+              report.file,
+            );
             throw new DataError(
               `${report.file}: ${report.rejected} of ${report.rowsRead} rows rejected (${(rate * 100).toFixed(2)}%), ` +
                 `above the limit of ${(maxRejectRate * 100).toFixed(2)}% (--max-reject-rate / maxRejectRate). ` +
@@ -232,8 +269,15 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
       const stale = await filesNotConfigured(tx, current);
       const sum = (k: "rowsRead" | "loaded" | "rejected" | "duplicateRows") => files.reduce((a, f) => a + f[k], 0);
       return {
-        files, rowsRead: sum("rowsRead"), loaded: sum("loaded"), rejected: sum("rejected"), rejectedFiles: written, repairs,
-        duplicateRows: sum("duplicateRows"), pruned, stale,
+        files,
+        rowsRead: sum("rowsRead"),
+        loaded: sum("loaded"),
+        rejected: sum("rejected"),
+        rejectedFiles: written,
+        repairs,
+        duplicateRows: sum("duplicateRows"),
+        pruned,
+        stale,
       };
     });
   } catch (error) {
@@ -250,14 +294,19 @@ export async function ingestSources(db: Db, config: KehuConfig, options: IngestO
 
 function formatSample(rows: RejectedRow[]): string {
   if (!rows.length) return "";
-  return "\nFirst rejected rows:\n" + rows.map((r) => `  line ${r.line}, column ${r.column}, value ${JSON.stringify(r.value)}: ${r.reason}`).join("\n");
+  return (
+    "\nFirst rejected rows:\n" +
+    rows.map((r) => `  line ${r.line}, column ${r.column}, value ${JSON.stringify(r.value)}: ${r.reason}`).join("\n")
+  );
 }
 
 async function writeRejectedCsv(db: Db, dir: string, base: string, source: SourceName, file?: string): Promise<string> {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new ConfigError(`rejectedDir: cannot create ${dir} (${(error as NodeJS.ErrnoException).code}); set rejectedDir to a directory kehu may write`);
+    throw new ConfigError(
+      `rejectedDir: cannot create ${dir} (${(error as NodeJS.ErrnoException).code}); set rejectedDir to a directory kehu may write`,
+    );
   }
   const out = join(dir, `${base}.csv`);
   const where = `source = ${q(source)}` + (file ? ` and file = ${q(file)}` : "");
@@ -265,7 +314,13 @@ async function writeRejectedCsv(db: Db, dir: string, base: string, source: Sourc
     `select file, line::integer as line, "column", value, reason from kehu_run_errs where ${where} order by file, line, "column"`,
   );
   // csvLines defuses formulas: a rejected value is whatever the export held (=HYPERLINK(...) included)
-  writeFileSync(out, csvLines(["file", "line", "column", "value", "reason"], rows.map((r) => [r.file, r.line, r.column, r.value, r.reason])));
+  writeFileSync(
+    out,
+    csvLines(
+      ["file", "line", "column", "value", "reason"],
+      rows.map((r) => [r.file, r.line, r.column, r.value, r.reason]),
+    ),
+  );
   return out;
 }
 
@@ -273,7 +328,10 @@ async function writeRejectedCsv(db: Db, dir: string, base: string, source: Sourc
  * Validate the config and every input file without writing anything: the same reading and validation as
  * `ingestSources`, run against an in-memory database. File-level problems are collected, not thrown.
  */
-export async function checkSources(config: KehuConfig, options: { maxRejectRate?: number; now?: Date } = {}): Promise<CheckReport> {
+export async function checkSources(
+  config: KehuConfig,
+  options: { maxRejectRate?: number; now?: Date } = {},
+): Promise<CheckReport> {
   const now = options.now ?? new Date();
   const db = await openDatabase(":memory:");
   const problems: string[] = [];
@@ -281,7 +339,9 @@ export async function checkSources(config: KehuConfig, options: { maxRejectRate?
   const maxRejectRate = options.maxRejectRate ?? config.maxRejectRate;
   try {
     await db.exec(createAllTablesSql());
-    await db.exec(`create temp table kehu_run_errs (source VARCHAR, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, reason VARCHAR)`);
+    await db.exec(
+      `create temp table kehu_run_errs (source VARCHAR, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, reason VARCHAR)`,
+    );
     let entries: SourceEntry[];
     try {
       entries = await resolveSourceFiles(db, config);
@@ -292,7 +352,11 @@ export async function checkSources(config: KehuConfig, options: { maxRejectRate?
     for (const entry of entries) {
       for (const path of entry.paths) {
         try {
-          const report = await loadFile(db, config, entry, path, { now, window: dateWindow(config, now), write: false });
+          const report = await loadFile(db, config, entry, path, {
+            now,
+            window: dateWindow(config, now),
+            write: false,
+          });
           files.push(report);
           const rate = report.rowsRead ? report.rejected / report.rowsRead : 0;
           if (rate > maxRejectRate) {
@@ -324,31 +388,68 @@ interface LoadContext {
 }
 
 /** One file: inspect, decode, read, validate, insert; returns its report. Runs inside the caller's transaction. */
-async function loadFile(db: Db, config: KehuConfig, entry: SourceEntry, path: string, ctx: LoadContext): Promise<FileReport> {
+async function loadFile(
+  db: Db,
+  config: KehuConfig,
+  entry: SourceEntry,
+  path: string,
+  ctx: LoadContext,
+): Promise<FileReport> {
   const { source } = entry;
   const file = sourceFileName(config, path);
   const report: FileReport = {
-    source, file, path, columns: {}, dateFormats: {}, rowsRead: 0, loaded: 0, rejected: 0, skipped: false, replaced: false, sampleRejects: [],
-    duplicateRows: 0, overlappingRows: 0, warnings: [],
+    source,
+    file,
+    path,
+    columns: {},
+    dateFormats: {},
+    rowsRead: 0,
+    loaded: 0,
+    rejected: 0,
+    skipped: false,
+    replaced: false,
+    sampleRejects: [],
+    duplicateRows: 0,
+    overlappingRows: 0,
+    warnings: [],
   };
   const size = statSync(path).size;
-  const progress = (stage: IngestStage, bytesDone = size) => ctx.onProgress?.({ source, file, stage, bytes: size, bytesDone });
+  const progress = (stage: IngestStage, bytesDone = size) =>
+    ctx.onProgress?.({ source, file, stage, bytes: size, bytesDone });
 
   // Excel, Parquet and UTF-16 exports are read through a temporary UTF-8 CSV (convert.ts); the load's identity is
   // still the original file's bytes
   const converted = await convertExport(db, path, entry.config, source, file);
   try {
     if (converted) report.convertedFrom = converted.from;
-    return await loadText(db, config, converted ? { ...entry, config: converted.cfg } : entry, path, converted?.path ?? path, file, report, ctx, progress,
-      converted ? (await inspectFile(path)).hash : undefined);
+    return await loadText(
+      db,
+      config,
+      converted ? { ...entry, config: converted.cfg } : entry,
+      path,
+      converted?.path ?? path,
+      file,
+      report,
+      ctx,
+      progress,
+      converted ? (await inspectFile(path)).hash : undefined,
+    );
   } finally {
     if (converted) rmSync(converted.dir, { recursive: true, force: true });
   }
 }
 
 async function loadText(
-  db: Db, config: KehuConfig, entry: SourceEntry, originalPath: string, path: string, file: string, report: FileReport, ctx: LoadContext,
-  progress: (stage: IngestStage, bytesDone?: number) => void, originalHash: string | undefined,
+  db: Db,
+  config: KehuConfig,
+  entry: SourceEntry,
+  originalPath: string,
+  path: string,
+  file: string,
+  report: FileReport,
+  ctx: LoadContext,
+  progress: (stage: IngestStage, bytesDone?: number) => void,
+  originalHash: string | undefined,
 ): Promise<FileReport> {
   const { source, config: cfg } = entry;
   let facts: Awaited<ReturnType<typeof inspectFile>>;
@@ -362,7 +463,18 @@ async function loadText(
 
   // the file's bytes plus how it is read: after fixing the column map or date format, the same file loads again
   // (replacing its earlier rows) instead of being skipped as already loaded
-  const settings = createHash("sha256").update(JSON.stringify(cfg, Object.keys(cfg).filter((k) => k !== "files").sort())).update(JSON.stringify(cfg.columns)).update(JSON.stringify(config.plausibleDates)).digest("hex");
+  const settings = createHash("sha256")
+    .update(
+      JSON.stringify(
+        cfg,
+        Object.keys(cfg)
+          .filter((k) => k !== "files")
+          .sort(),
+      ),
+    )
+    .update(JSON.stringify(cfg.columns))
+    .update(JSON.stringify(config.plausibleDates))
+    .digest("hex");
   const loadHash = `sha256:${facts.hash};settings:${settings.slice(0, 12)}`;
   if (ctx.write) {
     const prior = await reconcileWithLog(db, source, file, loadHash, facts.hash, ctx.current?.get(source));
@@ -394,24 +506,40 @@ async function loadText(
       tempDir = t.dir;
     }
     progress("read", 0);
-    const layout = await readRaw(db, source, cfg, file, readPath, facts, { outside: file === originalPath, materialize: badLines.length > 0 });
+    const layout = await readRaw(db, source, cfg, file, readPath, facts, {
+      outside: file === originalPath,
+      materialize: badLines.length > 0,
+    });
     report.columns = layout.columns;
     progress("validate", 0);
     if (badLines.length && cfg.header && badLines[0].line === 1) {
-      throw new SourceFileError(file, `sources.${source}.encoding`, `the header line is not valid UTF-8: ${badLines[0].reason}`);
+      throw new SourceFileError(
+        file,
+        `sources.${source}.encoding`,
+        `the header line is not valid UTF-8: ${badLines[0].reason}`,
+      );
     }
     await validateAndInsert(db, entry, file, facts, layout, badLines, report, ctx);
-    report.linesLoadedElsewhere = await dropLinesLoadedElsewhere(db, source, file, layout.present, [...(ctx.current?.get(source)?.keys() ?? [])]);
+    report.linesLoadedElsewhere = await dropLinesLoadedElsewhere(db, source, file, layout.present, [
+      ...(ctx.current?.get(source)?.keys() ?? []),
+    ]);
     if (report.linesLoadedElsewhere) {
       report.loaded -= report.linesLoadedElsewhere;
-      report.warnings.push(`${report.linesLoadedElsewhere} line(s) were already loaded from other files (overlapping exports): loaded once, with the file that had them first`);
+      report.warnings.push(
+        `${report.linesLoadedElsewhere} line(s) were already loaded from other files (overlapping exports): loaded once, with the file that had them first`,
+      );
     }
     const overlap = await findOverlap(db, source, file, layout.present);
     Object.assign(report, { duplicateRows: overlap.duplicateRows, overlappingRows: overlap.overlappingRows });
     report.warnings.push(...overlapWarnings(source, overlap, layout.present));
     if (ctx.write) {
       await db.exec(`insert into ingest_log values ($source, $file, $hash, $loaded, $rejected, $now::timestamp)`, {
-        source, file, hash: loadHash, loaded: report.loaded, rejected: report.rejected, now: sqlTimestamp(ctx.now),
+        source,
+        file,
+        hash: loadHash,
+        loaded: report.loaded,
+        rejected: report.rejected,
+        now: sqlTimestamp(ctx.now),
       });
     }
     progress("done");
@@ -419,13 +547,24 @@ async function loadText(
   } finally {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     await db
-      .exec(`drop view if exists kehu_lined; drop view if exists kehu_rows; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs; drop table if exists kehu_bad_bytes`)
+      .exec(
+        `drop view if exists kehu_lined; drop view if exists kehu_rows; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs; drop table if exists kehu_bad_bytes`,
+      )
       .catch(() => undefined); // after an error the transaction is aborted anyway
   }
 }
 
-async function detectDateFormats(db: Db, source: SourceName, cfg: SourceConfig, file: string, present: Set<string>, cleanedSql: string): Promise<Record<string, DateFormat>> {
-  const dateCols = TABLES[source].columns.filter((c) => (c.type === "DATE" || c.type === "TIMESTAMP") && present.has(c.name));
+async function detectDateFormats(
+  db: Db,
+  source: SourceName,
+  cfg: SourceConfig,
+  file: string,
+  present: Set<string>,
+  cleanedSql: string,
+): Promise<Record<string, DateFormat>> {
+  const dateCols = TABLES[source].columns.filter(
+    (c) => (c.type === "DATE" || c.type === "TIMESTAMP") && present.has(c.name),
+  );
   const result: Record<string, DateFormat> = {};
   if (cfg.dateFormat !== "auto") {
     for (const c of dateCols) result[c.name] = cfg.dateFormat;
@@ -478,7 +617,9 @@ async function validateAndInsert(
   const whitespace = cfg.format === "whitespace";
   // a customer listed twice in one export would be counted twice by every join: keep the first, reject the rest
   const uniqueKey = spec.columns.find((c) => c.key && c.required && layout.present.has(c.name));
-  const dupSql = uniqueKey ? `, row_number() over (partition by ${col(uniqueKey.name)} order by kehu_ord) as kehu_dup` : "";
+  const dupSql = uniqueKey
+    ? `, row_number() over (partition by ${col(uniqueKey.name)} order by kehu_ord) as kehu_dup`
+    : "";
 
   // kehu_parsed: raw values c_*, typed values p_*; a row is valid when no problem condition holds
   const parsed: string[] = [];
@@ -494,10 +635,12 @@ async function validateAndInsert(
       continue;
     }
     const { value, checks } = valueSql(c, cfg, formats, ctx.window);
-    if (c.required) problems.push({ when: `${v} is null`, column: c.name, value: "null::varchar", reason: "missing required value" });
+    if (c.required)
+      problems.push({ when: `${v} is null`, column: c.name, value: "null::varchar", reason: "missing required value" });
     if (checks.length) {
       parsed.push(`${value} as ${p}`);
-      for (const { bad, reason } of checks) problems.push({ when: `${v} is not null and ${bad}`, column: c.name, value: v, reason });
+      for (const { bad, reason } of checks)
+        problems.push({ when: `${v} is not null and ${bad}`, column: c.name, value: v, reason });
       values.push(p);
     } else {
       values.push(c.key && !c.required ? `coalesce(${v}, ${generatedId})` : v);
@@ -524,20 +667,38 @@ async function validateAndInsert(
   if (badLines.length) {
     // lines with invalid UTF-8 (decoded with U+FFFD): the record that covers such a line is rejected
     await db.exec(`create or replace temp table kehu_bad_bytes (line INTEGER, reason VARCHAR)`);
-    await db.insertRows("kehu_bad_bytes", ["line", "reason"], badLines.map((b) => [b.line, b.reason]));
+    await db.insertRows(
+      "kehu_bad_bytes",
+      ["line", "reason"],
+      badLines.map((b) => [b.line, b.reason]),
+    );
     const span = layout.streaming ? "0" : "coalesce(kehu_nl, 0)";
     badBytesSql = `, (select min(b.reason) from kehu_bad_bytes b where b.line between kehu_line and kehu_line + ${span}) as kehu_badbyte`;
-    problems.push({ when: "kehu_badbyte is not null", column: "*", value: "null::varchar", reason: "'' || kehu_badbyte", late: true });
+    problems.push({
+      when: "kehu_badbyte is not null",
+      column: "*",
+      value: "null::varchar",
+      reason: "'' || kehu_badbyte",
+      late: true,
+    });
   }
   // Views, bottom up: raw -> cleaned c_* -> typed p_* -> kehu_ok -> kehu_ord -> kehu_line. The row_number() window
   // sits above the checks on purpose: filters cannot be pushed through it, so each trim/parse runs once per value
   // instead of once per predicate that mentions it (and DuckDB runs it as an order-preserving streaming window).
   const rowProblems = problems.filter((x) => !x.late);
   const anyProblem = rowProblems.length ? rowProblems.map((x) => `(${x.when})`).join(" or ") : "false";
-  await db.exec(`create or replace temp view kehu_clean as select *${layout.cleanedSql ? `, ${layout.cleanedSql}` : ""} from kehu_src`);
-  await db.exec(`create or replace temp view kehu_parsed as select *${parsed.map((x) => `, ${x}`).join("")} from kehu_clean`);
-  await db.exec(`create or replace temp view kehu_checked as select *, not coalesce(${anyProblem}, false) as kehu_ok from kehu_parsed`);
-  await db.exec(`create or replace temp view kehu_rows as select *, row_number() over () - 1 as kehu_ord from kehu_checked`);
+  await db.exec(
+    `create or replace temp view kehu_clean as select *${layout.cleanedSql ? `, ${layout.cleanedSql}` : ""} from kehu_src`,
+  );
+  await db.exec(
+    `create or replace temp view kehu_parsed as select *${parsed.map((x) => `, ${x}`).join("")} from kehu_clean`,
+  );
+  await db.exec(
+    `create or replace temp view kehu_checked as select *, not coalesce(${anyProblem}, false) as kehu_ok from kehu_parsed`,
+  );
+  await db.exec(
+    `create or replace temp view kehu_rows as select *, row_number() over () - 1 as kehu_ord from kehu_checked`,
+  );
   await db.exec(
     `create or replace temp view kehu_lined as select *${badBytesSql} from (select *, ${layout.lineSql}::integer as kehu_line${dupSql} from kehu_rows)`,
   );
@@ -558,7 +719,9 @@ async function validateAndInsert(
   const base = cfg.header ? 2 : 1;
   let structural = layout.structural;
   if (layout.streaming && !whitespace) {
-    structural = Number((await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_reject_errors`))[0].n);
+    structural = Number(
+      (await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_reject_errors`))[0].n,
+    );
   }
   // only when some rows were left out is it worth a second pass to say why
   let someBad: boolean;
@@ -605,7 +768,9 @@ async function validateAndInsert(
     )
   ).map((r) => ({ file, ...r, value: report.file === report.path ? null : r.value })); // outside the config dir: not echoed
 
-  await db.exec(`insert into kehu_run_errs select ${q(source)}, ${q(file)}, line, "column", value, reason from kehu_errs`);
+  await db.exec(
+    `insert into kehu_run_errs select ${q(source)}, ${q(file)}, line, "column", value, reason from kehu_errs`,
+  );
   if (ctx.write) {
     await db.exec(
       `insert into rejected_rows select ${q(source)}, ${q(file)}, line, "column", value, reason, $now::timestamp from kehu_errs`,

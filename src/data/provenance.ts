@@ -37,8 +37,14 @@ export async function deleteFileRows(db: Db, source: SourceName, file: string): 
 export async function renameFile(db: Db, source: SourceName, from: string, file: string): Promise<void> {
   const params = { from, file };
   await db.exec(`update ${source} set source_file = $file where source_file = $from`, params);
-  await db.exec(`update ingest_log set source_file = $file where source = ${q(source)} and source_file = $from`, params);
-  await db.exec(`update rejected_rows set source_file = $file where source = ${q(source)} and source_file = $from`, params);
+  await db.exec(
+    `update ingest_log set source_file = $file where source = ${q(source)} and source_file = $from`,
+    params,
+  );
+  await db.exec(
+    `update rejected_rows set source_file = $file where source = ${q(source)} and source_file = $from`,
+    params,
+  );
 }
 
 export interface PriorLoad {
@@ -57,19 +63,29 @@ export interface PriorLoad {
  * unchanged, skip it as a copy. Otherwise delete every row carrying this name, logged or not (an earlier commit is
  * never relied on), so the load that follows is exact. `current`: this run's names of the source -> paths.
  */
-export async function reconcileWithLog(db: Db, source: SourceName, file: string, loadHash: string, hash: string, current?: Map<string, string>): Promise<PriorLoad> {
+export async function reconcileWithLog(
+  db: Db,
+  source: SourceName,
+  file: string,
+  loadHash: string,
+  hash: string,
+  current?: Map<string, string>,
+): Promise<PriorLoad> {
   const previous = await db.all<{ source_file: string; content_hash: string }>(
     `select source_file, content_hash from ingest_log where source = $source and (source_file = $file or content_hash = $hash)`,
     { source, file, hash: loadHash },
   );
   const result: PriorLoad = { skipped: false, replaced: previous.some((p) => p.source_file === file), warnings: [] };
-  if (previous.some((p) => p.content_hash === loadHash && p.source_file === file)) return { ...result, replaced: false, skipped: true };
+  if (previous.some((p) => p.content_hash === loadHash && p.source_file === file))
+    return { ...result, replaced: false, skipped: true };
   const twin = previous.find((p) => p.content_hash === loadHash && p.source_file !== file);
   const twinPath = twin && current?.get(twin.source_file);
   await deleteFileRows(db, source, file);
   if (twin && !twinPath) {
     await renameFile(db, source, twin.source_file, file);
-    result.warnings.push(`same content as ${twin.source_file}, loaded before and no longer configured: taken as renamed, its rows now carry this name`);
+    result.warnings.push(
+      `same content as ${twin.source_file}, loaded before and no longer configured: taken as renamed, its rows now carry this name`,
+    );
     return { ...result, skipped: true, renamedFrom: twin.source_file };
   }
   if (twin && twinPath && (await inspectFile(twinPath)).hash === hash) {
@@ -106,9 +122,14 @@ export async function findOverlap(db: Db, source: SourceName, file: string, pres
     params,
   );
   const result: Overlap = { duplicateRows: Number(dups), overlappingRows: 0, sharedKeys: 0, keys: 0, otherFiles: [] };
-  const [{ others }] = await db.all<{ others: boolean }>(`select exists (select 1 from ${source} where source_file <> $file) as others`, params);
+  const [{ others }] = await db.all<{ others: boolean }>(
+    `select exists (select 1 from ${source} where source_file <> $file) as others`,
+    params,
+  );
   if (!others) return result;
-  const identity = TABLES[source].columns.filter((c) => present.has(c.name) && (c.required || c.key)).map((c) => c.name);
+  const identity = TABLES[source].columns
+    .filter((c) => present.has(c.name) && (c.required || c.key))
+    .map((c) => c.name);
   if (identity.length > 1 || !key) {
     // (for customers the identity is the id alone: shared ids below say it)
     const same = identity.map((c) => `b.${c} is not distinct from a.${c}`).join(" and ");
@@ -141,7 +162,13 @@ export async function findOverlap(db: Db, source: SourceName, file: string, pres
  * The rule is the same with or without order ids (without them the remaining columns must all match). Returns how
  * many lines were dropped. (Lines repeated within one file are kept and reported: findOverlap's duplicateRows.)
  */
-export async function dropLinesLoadedElsewhere(db: Db, source: SourceName, file: string, present: Set<string>, configured: string[]): Promise<number> {
+export async function dropLinesLoadedElsewhere(
+  db: Db,
+  source: SourceName,
+  file: string,
+  present: Set<string>,
+  configured: string[],
+): Promise<number> {
   // only files the config still names count: a stale file (deleted or renamed, awaiting --prune) must not take
   // lines from the export that replaces it
   const others = configured.filter((f) => f !== file);
@@ -159,10 +186,14 @@ export function overlapWarnings(source: SourceName, overlap: Overlap, present: S
   const warnings: string[] = [];
   const key = TABLES[source].columns.find((c) => c.key && present.has(c.name))?.name;
   if (overlap.duplicateRows) {
-    warnings.push(`${overlap.duplicateRows} row(s) repeat an earlier row of the same file exactly (loaded as they are: check the export)`);
+    warnings.push(
+      `${overlap.duplicateRows} row(s) repeat an earlier row of the same file exactly (loaded as they are: check the export)`,
+    );
   }
   if (overlap.overlappingRows) {
-    warnings.push(`${overlap.overlappingRows} row(s) match rows already loaded from other files (overlapping exports are counted twice)`);
+    warnings.push(
+      `${overlap.overlappingRows} row(s) match rows already loaded from other files (overlapping exports are counted twice)`,
+    );
   }
   if (key && overlap.sharedKeys) {
     warnings.push(

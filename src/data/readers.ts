@@ -14,7 +14,6 @@ import { col, ident, q } from "./sql.ts";
 export const TRIM_CHARS = `' \t\r\n\u3000\u00a0'`;
 const EDGE_SPACE = `'^[\\s\u3000\u00a0]|[\\s\u3000\u00a0]$'`;
 
-
 export interface RawLayout {
   /** canonical -> header it came from (null: absent) */
   columns: Record<string, string | null>;
@@ -58,7 +57,8 @@ export async function readRaw(
   const p = q(readPath);
   await db.exec(`drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans`);
   // trim() with a character list is slow per value; a regex test (RE2) first makes clean values nearly free
-  const clean = (e: string) => `nullif(case when regexp_matches(${e}, ${EDGE_SPACE}) then trim(${e}, ${TRIM_CHARS}) else ${e} end, '')`;
+  const clean = (e: string) =>
+    `nullif(case when regexp_matches(${e}, ${EDGE_SPACE}) then trim(${e}, ${TRIM_CHARS}) else ${e} end, '')`;
   let headers: string[];
   let fieldSql: (index: number) => string;
   let from: string;
@@ -102,7 +102,12 @@ export async function readRaw(
   }
   if (cfg.header) {
     const norm = (h: string) => h.trim().toLowerCase();
-    const targets = new Set(spec.columns.map((c) => cfg.columns[c.name] ?? c.name).filter((t) => typeof t === "string").map(norm));
+    const targets = new Set(
+      spec.columns
+        .map((c) => cfg.columns[c.name] ?? c.name)
+        .filter((t) => typeof t === "string")
+        .map(norm),
+    );
     checkDuplicateHeaders(file, source, headers, (h) => targets.has(norm(h)), outside);
   }
 
@@ -112,19 +117,29 @@ export async function readRaw(
   const cleaned: string[] = [];
   const present = new Set<string>();
   const shown = () =>
-    outside ? `${headers.length} column(s) (not shown: the file is outside the config directory)` : headers.map((h) => JSON.stringify(h)).join(", ");
+    outside
+      ? `${headers.length} column(s) (not shown: the file is outside the config directory)`
+      : headers.map((h) => JSON.stringify(h)).join(", ");
   for (const c of spec.columns) {
     const mapped = cfg.columns[c.name];
     let index = -1;
     if (typeof mapped === "number") {
       index = mapped - 1;
       if (index >= headers.length) {
-        throw new SourceFileError(file, `sources.${source}.columns.${c.name}`, `column number ${mapped} for ${c.name} does not exist; the file has ${headers.length} columns`);
+        throw new SourceFileError(
+          file,
+          `sources.${source}.columns.${c.name}`,
+          `column number ${mapped} for ${c.name} does not exist; the file has ${headers.length} columns`,
+        );
       }
     } else if (typeof mapped === "string") {
       index = findHeader(headers, mapped);
       if (index < 0) {
-        throw new SourceFileError(file, `sources.${source}.columns.${c.name}`, `column "${mapped}" (mapped to ${c.name}) not found; the header has ${shown()}`);
+        throw new SourceFileError(
+          file,
+          `sources.${source}.columns.${c.name}`,
+          `column "${mapped}" (mapped to ${c.name}) not found; the header has ${shown()}`,
+        );
       }
     } else if (cfg.header) {
       index = findHeader(headers, c.name);
@@ -151,7 +166,15 @@ export async function readRaw(
   const rawSelect = `${selects.join(", ") || "1 as kehu_dummy"}${extra}`;
   if (!hasNl) {
     await db.exec(`create or replace temp view kehu_src as select ${rawSelect} from ${from}`);
-    return { columns, present, lineSql: `(kehu_ord + ${base})`, cleanedSql: cleaned.join(", "), structural: 0, streaming: true, fieldCount };
+    return {
+      columns,
+      present,
+      lineSql: `(kehu_ord + ${base})`,
+      cleanedSql: cleaned.join(", "),
+      structural: 0,
+      streaming: true,
+      fieldCount,
+    };
   }
   try {
     await db.exec(`create or replace temp table kehu_raw as select ${rawSelect} from ${from}`);
@@ -162,7 +185,9 @@ export async function readRaw(
   // physical line numbers (see the module comment)
   let structural = 0;
   if (cfg.format !== "whitespace") {
-    structural = Number((await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_reject_errors`))[0].n);
+    structural = Number(
+      (await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_reject_errors`))[0].n,
+    );
   }
   await db.exec(`create or replace temp view kehu_src as select * from kehu_raw`);
   let lineSql = `(kehu_ord + ${base})`;
@@ -179,7 +204,6 @@ export async function createRejectPositions(db: Db, base: number): Promise<void>
   await db.exec(`create or replace temp table kehu_reject_at as
     select line::bigint - ${base} - (row_number() over (order by line::bigint) - 1) as k from (select distinct line from kehu_reject_errors)`);
 }
-
 
 /** Exact header match first, then trimmed and case-insensitive. */
 function findHeader(headers: string[], wanted: string): number {

@@ -43,7 +43,13 @@ export async function findIngestMismatches(db: Db): Promise<Repair[]> {
         logged === null
           ? `${count} ${source} rows without an ingest_log entry (an interrupted ingest)`
           : `ingest_log says ${logged} ${source} rows were loaded, the table has ${count} (an interrupted ingest)`;
-      found.push({ source, file: r.file, rows: count, logged, message: `${r.file ?? "(rows without a file name)"}: ${what}` });
+      found.push({
+        source,
+        file: r.file,
+        rows: count,
+        logged,
+        message: `${r.file ?? "(rows without a file name)"}: ${what}`,
+      });
     }
   }
   return found;
@@ -58,14 +64,19 @@ export async function repairIngestState(db: Db): Promise<Repair[]> {
   for (const r of repairs) {
     r.message = `repaired ${r.message}; removed them, the file is loaded again from scratch`;
     if (r.file !== null) await deleteFileRows(db, r.source, r.file);
-    else await db.exec(`delete from ${r.source} where source_file is null; delete from ingest_log where source = ${q(r.source)} and source_file is null`);
+    else
+      await db.exec(
+        `delete from ${r.source} where source_file is null; delete from ingest_log where source = ${q(r.source)} and source_file is null`,
+      );
   }
   return repairs;
 }
 
 /** For `kehu run`: refuse to compute marts from a database whose rows disagree with ingest_log. */
 export async function assertIngestConsistent(db: Db): Promise<void> {
-  const tables = await db.all<{ name: string }>(`select table_name as name from duckdb_tables() where schema_name = current_schema()`);
+  const tables = await db.all<{ name: string }>(
+    `select table_name as name from duckdb_tables() where schema_name = current_schema()`,
+  );
   const names = new Set(tables.map((t) => t.name));
   if (![...SOURCE_NAMES, "ingest_log"].every((t) => names.has(t))) return; // not written by kehu ingest
   const problems = await findIngestMismatches(db);

@@ -30,7 +30,8 @@ export function configJsonSchema(): Record<string, unknown> {
     ...schema,
     $id: "https://github.com/kehu/kehu/kehu.schema.json",
     title: "kehu.config.json",
-    description: "kehu configuration: the exports to load (sources), analysis settings and the report site. Paths are relative to the config file.",
+    description:
+      "kehu configuration: the exports to load (sources), analysis settings and the report site. Paths are relative to the config file.",
   };
 }
 

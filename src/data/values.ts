@@ -32,7 +32,13 @@ export function dateWindow(config: KehuConfig, now: Date): DateWindow {
   const nextYear = new Date(now);
   nextYear.setUTCFullYear(nextYear.getUTCFullYear() + 1);
   const { min, max, birthdayMin } = config.plausibleDates;
-  return { min, max: max ?? isoDay(nextYear), birthdayMin, today: isoDay(now), timezone: config.analysis.timezone ?? null };
+  return {
+    min,
+    max: max ?? isoDay(nextYear),
+    birthdayMin,
+    today: isoDay(now),
+    timezone: config.analysis.timezone ?? null,
+  };
 }
 
 export interface ValueCheck {
@@ -54,7 +60,10 @@ function numberSql(c: ColumnSpec, cfg: SourceConfig): ValueSql {
   const v = col(c.name);
   const p = ident(`p_${c.name}`);
   const sep = cfg.thousandsSeparator && cfg.thousandsSeparator !== cfg.decimalSeparator ? cfg.thousandsSeparator : "";
-  const symbols = sep === " " ? `trim(translate(${v}, ${q([...CURRENCY_CHARS].filter((ch) => ch !== sep).join(""))}, ''))` : `translate(${v}, ${q(CURRENCY_CHARS)}, '')`;
+  const symbols =
+    sep === " "
+      ? `trim(translate(${v}, ${q([...CURRENCY_CHARS].filter((ch) => ch !== sep).join(""))}, ''))`
+      : `translate(${v}, ${q(CURRENCY_CHARS)}, '')`;
   const plain = sep ? `replace(${symbols}, ${q(sep)}, '')` : symbols;
   const example = cfg.decimalSeparator === "," ? "1234,56" : "1234.56";
   const checks: ValueCheck[] = [
@@ -65,7 +74,9 @@ function numberSql(c: ColumnSpec, cfg: SourceConfig): ValueSql {
   ];
   // fast path: most values are plain numbers; only the others pay for removing symbols and separators
   let value =
-    cfg.decimalSeparator === "," ? `try_cast(replace(${plain}, ',', '.') as double)` : `coalesce(try_cast(${v} as double), try_cast(${plain} as double))`;
+    cfg.decimalSeparator === ","
+      ? `try_cast(replace(${plain}, ',', '.') as double)`
+      : `coalesce(try_cast(${v} as double), try_cast(${plain} as double))`;
   if (sep) {
     // a separator is one only between groups of three digits: "12,31" or "1.234,51" (with ",") are not numbers
     const grouped = `^[-+]?\\d{1,3}(${escapeRegex(sep)}\\d{3})+(${escapeRegex(cfg.decimalSeparator)}\\d*)?$`;
@@ -88,7 +99,10 @@ function dateSql(c: ColumnSpec, format: DateFormat, window: DateWindow): ValueSq
     const instant = `coalesce(try_cast(${col(c.name)} as timestamptz), try_cast(${withSecondsSql(col(c.name))} as timestamptz))`;
     t = `(case when ${withOffset} then timezone(${q(window.timezone)}, ${instant}) else ${t} end)`;
   }
-  const [min, max, key] = c.name === "birthday" ? [window.birthdayMin, window.today, "plausibleDates.birthdayMin"] : [window.min, window.max, "plausibleDates"];
+  const [min, max, key] =
+    c.name === "birthday"
+      ? [window.birthdayMin, window.today, "plausibleDates.birthdayMin"]
+      : [window.min, window.max, "plausibleDates"];
   return {
     value: c.type === "DATE" ? `${t}::date` : t,
     checks: [
@@ -102,7 +116,12 @@ function dateSql(c: ColumnSpec, format: DateFormat, window: DateWindow): ValueSq
 }
 
 /** The typed value of a canonical column and the checks on a non-empty raw value. */
-export function valueSql(c: ColumnSpec, cfg: SourceConfig, formats: Record<string, DateFormat>, window: DateWindow): ValueSql {
+export function valueSql(
+  c: ColumnSpec,
+  cfg: SourceConfig,
+  formats: Record<string, DateFormat>,
+  window: DateWindow,
+): ValueSql {
   const v = col(c.name);
   switch (c.type) {
     case "VARCHAR":
@@ -118,7 +137,9 @@ export function valueSql(c: ColumnSpec, cfg: SourceConfig, formats: Record<strin
       const list = (w: string[]) => w.map(q).join(", ");
       return {
         value: `(case when ${lv} in (${list(TRUE_WORDS)}) then true when ${lv} in (${list(FALSE_WORDS)}) then false end)`,
-        checks: [{ bad: `${ident(`p_${c.name}`)} is null`, reason: "not a yes/no value (true/false, yes/no, 1/0, 是/否)" }],
+        checks: [
+          { bad: `${ident(`p_${c.name}`)} is null`, reason: "not a yes/no value (true/false, yes/no, 1/0, 是/否)" },
+        ],
       };
     }
   }

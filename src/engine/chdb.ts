@@ -13,7 +13,9 @@ export async function openChdb(path: string, database: string): Promise<Engine> 
   try {
     chdb = (await import("chdb")) as ChdbModule;
   } catch (error) {
-    throw new DataError(`engine.kind chdb needs the optional package chdb: run \`npm install chdb\` (${(error as Error).message.split("\n")[0]})`);
+    throw new DataError(
+      `engine.kind chdb needs the optional package chdb: run \`npm install chdb\` (${(error as Error).message.split("\n")[0]})`,
+    );
   }
   mkdirSync(path, { recursive: true });
   const label = `chdb ${path}`;
@@ -43,7 +45,10 @@ export async function openChdb(path: string, database: string): Promise<Engine> 
     },
     async query<T>(sql: string) {
       const text = (await run(sql, "JSONEachRow")).text();
-      return text.split("\n").filter(Boolean).map((line) => JSON.parse(line)) as T[];
+      return text
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)) as T[];
     },
     async insertParquet(table, file) {
       await run(`insert into ${table} select * from file('${file.replace(/'/g, "\\'")}', Parquet)`, "TSV");

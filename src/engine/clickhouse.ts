@@ -6,7 +6,12 @@ import { createReadStream, createWriteStream, statSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { engineError, QUERY_SETTINGS, type Engine } from "./engine.ts";
 
-export async function openClickhouse(options: { url: string; database: string; user: string; password: string }): Promise<Engine> {
+export async function openClickhouse(options: {
+  url: string;
+  database: string;
+  user: string;
+  password: string;
+}): Promise<Engine> {
   const { createClient } = await import("@clickhouse/client");
   const label = `ClickHouse ${options.url} (database ${options.database}, user ${options.user})`;
   const secrets = [options.password];

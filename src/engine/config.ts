@@ -6,7 +6,9 @@
  */
 import { z } from "zod";
 
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a ClickHouse identifier (letters, digits, _)");
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a ClickHouse identifier (letters, digits, _)");
 
 export const DEFAULT_PASSWORD_ENV = "KEHU_CLICKHOUSE_PASSWORD";
 
@@ -24,7 +26,10 @@ export const engineSchema = z
         database: identifier.default("kehu"),
         user: z.string().min(1).default("default"),
         /** The environment variable holding the password (never the password itself). */
-        passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name").default(DEFAULT_PASSWORD_ENV),
+        passwordEnv: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name")
+          .default(DEFAULT_PASSWORD_ENV),
       })
       .strict(),
     z

@@ -44,13 +44,21 @@ export function redact(message: string, secrets: readonly string[]): string {
 }
 
 /** An engine failure as a DataError (exit 1) naming the engine, with secrets removed. */
-export function engineError(engine: { label: string }, what: string, error: unknown, secrets: readonly string[] = []): DataError {
+export function engineError(
+  engine: { label: string },
+  what: string,
+  error: unknown,
+  secrets: readonly string[] = [],
+): DataError {
   const message = redact(String((error as Error)?.message ?? error).split("\n")[0], secrets);
   return new DataError(`${engine.label}: ${what} failed: ${message}`);
 }
 
 /** The engine the config names, or null for duckdb. `configDir` resolves a relative chdb path. */
-export async function openEngine(config: KehuConfig & { configDir?: string }, env: NodeJS.ProcessEnv = process.env): Promise<Engine | null> {
+export async function openEngine(
+  config: KehuConfig & { configDir?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Engine | null> {
   const engine = config.engine;
   if (!engine || engine.kind === "duckdb") return null;
   if (engine.kind === "chdb") {
@@ -60,7 +68,9 @@ export async function openEngine(config: KehuConfig & { configDir?: string }, en
   }
   const password = env[engine.passwordEnv];
   if (password === undefined) {
-    throw new ConfigError(`engine.passwordEnv: the environment variable ${engine.passwordEnv} is not set; set it to the password of ClickHouse user ${engine.user} (an empty value for none)`);
+    throw new ConfigError(
+      `engine.passwordEnv: the environment variable ${engine.passwordEnv} is not set; set it to the password of ClickHouse user ${engine.user} (an empty value for none)`,
+    );
   }
   const { openClickhouse } = await import("./clickhouse.ts");
   return openClickhouse({ url: engine.url, database: engine.database, user: engine.user, password });

@@ -39,7 +39,13 @@ const stripComments = (sql: string) => sql.replace(/\/\*[\s\S]*?\*\//g, " ").rep
 export function loadEngineModels(dir: string = PIPELINES_DIR): EngineModel[] {
   const models = filesBelow(dir, (n) => n.endsWith(CLICKHOUSE_SUFFIX)).map((file) => {
     const name = basename(file, CLICKHOUSE_SUFFIX);
-    return { name, file, sql: readFileSync(file, "utf8").trim().replace(/;\s*$/, ""), dependsOn: [] as string[], view: name.startsWith("stg_") };
+    return {
+      name,
+      file,
+      sql: readFileSync(file, "utf8").trim().replace(/;\s*$/, ""),
+      dependsOn: [] as string[],
+      view: name.startsWith("stg_"),
+    };
   });
   const names = models.map((m) => m.name);
   for (const m of models) {
@@ -50,21 +56,27 @@ export function loadEngineModels(dir: string = PIPELINES_DIR): EngineModel[] {
   const done = new Set<string>();
   const visit = (m: EngineModel, path: string[]) => {
     if (done.has(m.name)) return;
-    if (path.includes(m.name)) throw new Error(`ClickHouse models depend on each other in a cycle: ${[...path, m.name].join(" -> ")}`);
+    if (path.includes(m.name))
+      throw new Error(`ClickHouse models depend on each other in a cycle: ${[...path, m.name].join(" -> ")}`);
     for (const d of m.dependsOn) visit(models.find((x) => x.name === d)!, [...path, m.name]);
     done.add(m.name);
     ordered.push(m);
   };
   for (const m of models) visit(m, []);
   // a view is swapped in as it was built: it must read the sources, not another pushed model's __kehu_next table
-  for (const m of models) if (m.view && m.dependsOn.length) throw new Error(`${m.file}: a staging view cannot read other ClickHouse models (${m.dependsOn.join(", ")})`);
+  for (const m of models)
+    if (m.view && m.dependsOn.length)
+      throw new Error(`${m.file}: a staging view cannot read other ClickHouse models (${m.dependsOn.join(", ")})`);
   return ordered;
 }
 
 const PERIOD_DAYS = { day: 1, week: 7, month: 365.25 / 12 } as const;
 
 /** The analysis variables as ClickHouse literals by name (see runner.ts setAnalysisVariables). */
-export function engineVariables(analysis: KehuConfig["analysis"], asOf: string | null): Record<string, string | number | null> {
+export function engineVariables(
+  analysis: KehuConfig["analysis"],
+  asOf: string | null,
+): Record<string, string | number | null> {
   return {
     as_of: asOf,
     period: analysis.period,
@@ -81,7 +93,8 @@ export function engineVariables(analysis: KehuConfig["analysis"], asOf: string |
 /** Replace each `{name:Type}` placeholder with a literal of that type; an unknown name is an error naming the file. */
 export function bindVariables(sql: string, vars: Record<string, string | number | null>, file: string): string {
   return sql.replace(/\{([A-Za-z_][A-Za-z0-9_]*):([^{}]+)\}/g, (_m, name: string, type: string) => {
-    if (!(name in vars)) throw new Error(`${file}: unknown parameter {${name}:${type}} (known: ${Object.keys(vars).join(", ")})`);
+    if (!(name in vars))
+      throw new Error(`${file}: unknown parameter {${name}:${type}} (known: ${Object.keys(vars).join(", ")})`);
     const v = vars[name];
     if (v === null) return `CAST(NULL AS Nullable(${type.replace(/^Nullable\((.*)\)$/, "$1")}))`;
     const text = typeof v === "number" ? String(v) : `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
@@ -120,7 +133,12 @@ export const PULL_BATCH_ROWS = 1_000_000;
  * Run every engine model into its __kehu_next table and pull the results into Parquet files (in batches); nothing
  * the engine's readers see changes until `swap`.
  */
-export async function pushDown(engine: Engine, config: KehuConfig, asOf: string | null, models: EngineModel[] = loadEngineModels()): Promise<PushedRun> {
+export async function pushDown(
+  engine: Engine,
+  config: KehuConfig,
+  asOf: string | null,
+  models: EngineModel[] = loadEngineModels(),
+): Promise<PushedRun> {
   await dropNext(engine);
   const runId = randomUUID();
   const comment = `comment '${marker(runId)}'`;
@@ -146,8 +164,12 @@ export async function pushDown(engine: Engine, config: KehuConfig, asOf: string 
       }
       if (m.view) continue;
       const [{ n }] = await engine.query<{ n: number }>(`select toInt64(count()) as n from ${target}`);
-      const cols = await engine.query<{ name: string }>(`select name from system.columns where database = currentDatabase() and table = '${target}' order by position`);
-      const batches = cols.some((c) => c.name === "customer_id") ? Math.max(1, Math.ceil(Number(n) / PULL_BATCH_ROWS)) : 1;
+      const cols = await engine.query<{ name: string }>(
+        `select name from system.columns where database = currentDatabase() and table = '${target}' order by position`,
+      );
+      const batches = cols.some((c) => c.name === "customer_id")
+        ? Math.max(1, Math.ceil(Number(n) / PULL_BATCH_ROWS))
+        : 1;
       const parts: string[] = [];
       let bytes = 0;
       for (let b = 0; b < batches; b++) {

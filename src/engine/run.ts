@@ -50,7 +50,13 @@ export interface EngineRun {
  * tables readers do not see yet) and pull the results. Null for duckdb. `after` names the steps the commit marker
  * must follow.
  */
-export async function engineRun(db: Db, config: KehuConfig, asOf: string | null, steps: Step[], after: string[]): Promise<EngineRun | null> {
+export async function engineRun(
+  db: Db,
+  config: KehuConfig,
+  asOf: string | null,
+  steps: Step[],
+  after: string[],
+): Promise<EngineRun | null> {
   const engine = await openEngine(config);
   if (!engine) return null;
   let pushed: PushedRun;

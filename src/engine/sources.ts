@@ -12,7 +12,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Db } from "../data/db.ts";
-import { SOURCE_NAMES, TABLES, PROVENANCE_COLUMNS, createAllTablesSql, type ColumnType, type SourceName } from "../data/schemas.ts";
+import {
+  SOURCE_NAMES,
+  TABLES,
+  PROVENANCE_COLUMNS,
+  createAllTablesSql,
+  type ColumnType,
+  type SourceName,
+} from "../data/schemas.ts";
 import type { Engine } from "./engine.ts";
 
 const CH_TYPES: Record<ColumnType, string> = {
@@ -80,14 +87,18 @@ export async function syncSources(db: Db, engine: Engine): Promise<SyncReport> {
         ).map((r) => [r.file, r]),
       );
       const logged = new Map(
-        (await engine.query<{ file: string; hash: string; rows: number }>(
-          `select source_file as file, content_hash as hash, toInt64(rows) as rows from ${ENGINE_LOG} where source = ${lit(source)}`,
-        )).map((r) => [r.file, r]),
+        (
+          await engine.query<{ file: string; hash: string; rows: number }>(
+            `select source_file as file, content_hash as hash, toInt64(rows) as rows from ${ENGINE_LOG} where source = ${lit(source)}`,
+          )
+        ).map((r) => [r.file, r]),
       );
       const actual = new Map(
-        (await engine.query<{ file: string; rows: number }>(`select source_file as file, toInt64(count()) as rows from ${source} group by source_file`)).map(
-          (r) => [r.file, Number(r.rows)],
-        ),
+        (
+          await engine.query<{ file: string; rows: number }>(
+            `select source_file as file, toInt64(count()) as rows from ${source} group by source_file`,
+          )
+        ).map((r) => [r.file, Number(r.rows)]),
       );
       const inSync = (file: string) => {
         const w = want.get(file);
@@ -105,10 +116,14 @@ export async function syncSources(db: Db, engine: Engine): Promise<SyncReport> {
       const load = [...want.keys()].filter((f) => !inSync(f) || stale.includes(f));
       if (!load.length) continue;
       const file = join(dir, `${source}.parquet`);
-      await db.exec(`copy (select * from ${source} where source_file in (${load.map(duckLit).join(", ")})) to ${duckLit(file)} (format parquet)`);
+      await db.exec(
+        `copy (select * from ${source} where source_file in (${load.map(duckLit).join(", ")})) to ${duckLit(file)} (format parquet)`,
+      );
       await engine.insertParquet(source, file);
       const entries = load.map((f) => `(${lit(source)}, ${lit(f)}, ${lit(want.get(f)!.hash)}, ${want.get(f)!.rows})`);
-      await engine.command(`insert into ${ENGINE_LOG} (source, source_file, content_hash, rows) values ${entries.join(", ")}`);
+      await engine.command(
+        `insert into ${ENGINE_LOG} (source, source_file, content_hash, rows) values ${entries.join(", ")}`,
+      );
       report.filesLoaded += load.length;
       report.rowsLoaded += load.reduce((a, f) => a + want.get(f)!.rows, 0);
     }

@@ -37,16 +37,22 @@ export async function pauseHook(phase: string): Promise<void> {
 
 /** Inside the local transaction: record that run `runId`'s engine tables are the ones to swap in. */
 export async function commitMarker(db: Db, runId: string, engineLabel: string): Promise<void> {
-  await db.exec(`create table if not exists ${LOCAL_RUNS} (run_id varchar not null, engine varchar, committed_at timestamp)`);
+  await db.exec(
+    `create table if not exists ${LOCAL_RUNS} (run_id varchar not null, engine varchar, committed_at timestamp)`,
+  );
   await db.exec(`insert into ${LOCAL_RUNS} values ($runId, $engine, now()::timestamp)`, { runId, engine: engineLabel });
   await pauseHook("before-commit");
 }
 
 /** The run id the local database committed last, or null. */
 export async function lastCommitted(db: Db): Promise<string | null> {
-  const [t] = await db.all<{ n: number }>(`select count(*)::integer as n from duckdb_tables() where table_name = '${LOCAL_RUNS}'`);
+  const [t] = await db.all<{ n: number }>(
+    `select count(*)::integer as n from duckdb_tables() where table_name = '${LOCAL_RUNS}'`,
+  );
   if (!t?.n) return null;
-  const [row] = await db.all<{ run_id: string }>(`select run_id from ${LOCAL_RUNS} order by committed_at desc, rowid desc limit 1`);
+  const [row] = await db.all<{ run_id: string }>(
+    `select run_id from ${LOCAL_RUNS} order by committed_at desc, rowid desc limit 1`,
+  );
   return row?.run_id ?? null;
 }
 
@@ -62,7 +68,8 @@ const tables = (engine: Engine) =>
 /** Drop every `__kehu_next` table or view (leftovers of killed, failed or finished runs). */
 export async function dropNext(engine: Engine): Promise<void> {
   for (const t of await tables(engine)) {
-    if (t.name.endsWith(NEXT)) await engine.command(`drop ${t.engine === "View" ? "view" : "table"} if exists ${t.name}`);
+    if (t.name.endsWith(NEXT))
+      await engine.command(`drop ${t.engine === "View" ? "view" : "table"} if exists ${t.name}`);
   }
 }
 
@@ -74,7 +81,9 @@ export async function swapIn(engine: Engine, runId: string, pause = false): Prom
   const pauseAt = pause ? pauseHook : async () => undefined;
   const all = await tables(engine);
   const live = new Set(all.map((t) => t.name));
-  const pending = all.filter((t) => t.name.endsWith(NEXT) && t.comment === marker(runId)).map((t) => t.name.slice(0, -NEXT.length));
+  const pending = all
+    .filter((t) => t.name.endsWith(NEXT) && t.comment === marker(runId))
+    .map((t) => t.name.slice(0, -NEXT.length));
   await pauseAt("before-swap");
   for (const [i, name] of pending.sort().entries()) {
     if (live.has(name)) await engine.command(`exchange tables ${name + NEXT} and ${name}`);

@@ -9,8 +9,23 @@ import type { Db } from "../data/db.ts";
 import type { KehuConfig } from "../data/config.ts";
 import { createAllTablesSql } from "../data/schemas.ts";
 import { DataError } from "../data/errors.ts";
-import { loadSqlModels, orderSteps, PIPELINES_DIR, runSteps, setAnalysisVariables, type Step, type StepTiming } from "./runner.ts";
-import { newRunId, publishRunDir, recordRun, runDirFor, writeMartsManifest, type RunStamp } from "../report/run-manifest.ts";
+import {
+  loadSqlModels,
+  orderSteps,
+  PIPELINES_DIR,
+  runSteps,
+  setAnalysisVariables,
+  type Step,
+  type StepTiming,
+} from "./runner.ts";
+import {
+  newRunId,
+  publishRunDir,
+  recordRun,
+  runDirFor,
+  writeMartsManifest,
+  type RunStamp,
+} from "../report/run-manifest.ts";
 import { clvSteps } from "./clv/steps.ts";
 import { calibrationSteps } from "./clv/calibration.ts";
 import { snapshotSteps } from "./snapshots/snapshots.ts";
@@ -18,7 +33,12 @@ import { modelCheckSteps } from "./clv/checkSteps.ts";
 import { engineRun } from "../engine/run.ts";
 
 /** TypeScript steps (e.g. CLV fitting): one factory per metric family that needs code, not SQL. */
-const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [clvSteps, calibrationSteps, snapshotSteps, modelCheckSteps];
+const TS_STEP_FACTORIES: Array<(config: KehuConfig) => Step[]> = [
+  clvSteps,
+  calibrationSteps,
+  snapshotSteps,
+  modelCheckSteps,
+];
 
 export function pipelineSteps(config: KehuConfig): Step[] {
   return orderSteps([...loadSqlModels(), ...TS_STEP_FACTORIES.flatMap((f) => f(config))]);
@@ -62,17 +82,29 @@ export async function runPipelines(
   const { asOf } = await setAnalysisVariables(db, config.analysis, { checkDates: true });
   const names = steps.map((s) => s.name);
   const result: RunResult = { asOf, steps: names, marts: names.filter(isMart), timings: [] };
-  const last: Step[] = finish ? [{ name: "kehu_runs", dependsOn: names, file: PIPELINES_DIR, run: (tx) => finish(tx, result) }] : [];
+  const last: Step[] = finish
+    ? [{ name: "kehu_runs", dependsOn: names, file: PIPELINES_DIR, run: (tx) => finish(tx, result) }]
+    : [];
   // a ClickHouse engine computes the models that have a .clickhouse.sql variant; its tables swap in after the commit
   const engine = await engineRun(db, config, asOf, steps, [...names, ...last.map((s) => s.name)]);
   if (!engine) {
-    result.timings = await runSteps(db, [...steps, ...last], (s, i, n) => onStep(s.name, i, n), (s, i, n, sec) => onStepDone(s.name, i, n, sec));
+    result.timings = await runSteps(
+      db,
+      [...steps, ...last],
+      (s, i, n) => onStep(s.name, i, n),
+      (s, i, n, sec) => onStepDone(s.name, i, n, sec),
+    );
     return result;
   }
   let committed = false;
   try {
     result.pushedDown = engine.stats;
-    result.timings = await runSteps(db, [...engine.steps, ...last, engine.commit], (s, i, n) => onStep(s.name, i, n), (s, i, n, sec) => onStepDone(s.name, i, n, sec));
+    result.timings = await runSteps(
+      db,
+      [...engine.steps, ...last, engine.commit],
+      (s, i, n) => onStep(s.name, i, n),
+      (s, i, n, sec) => onStepDone(s.name, i, n, sec),
+    );
     committed = true;
     await engine.swap();
     return result;
@@ -111,7 +143,12 @@ async function writeRunDir(db: Db, marts: string[], martsDir: string, stamp: Run
  * Write each mart to `<martsDir>/<name>.parquet` with a `_run.json`, recording the run in `db`'s kehu_runs, and make
  * them the current marts in one step (see src/report/run-manifest.ts). For marts computed outside buildMarts.
  */
-export async function exportMarts(db: Db, marts: string[], martsDir: string, asOf: string | null = null): Promise<RunStamp> {
+export async function exportMarts(
+  db: Db,
+  marts: string[],
+  martsDir: string,
+  asOf: string | null = null,
+): Promise<RunStamp> {
   const stamp = { runId: newRunId(), asOf };
   const dir = await writeRunDir(db, marts, martsDir, stamp);
   try {
@@ -148,11 +185,17 @@ export async function buildMarts(
   const stamp: RunStamp = { runId: newRunId(), asOf: null };
   let dir: string | null = null;
   try {
-    const result = await runPipelines(db, config, onStep, async (tx, r) => {
-      stamp.asOf = r.asOf;
-      await recordRun(tx, stamp, r.marts.length);
-      dir = await writeRunDir(tx, r.marts, config.martsDir, stamp);
-    }, onStepDone);
+    const result = await runPipelines(
+      db,
+      config,
+      onStep,
+      async (tx, r) => {
+        stamp.asOf = r.asOf;
+        await recordRun(tx, stamp, r.marts.length);
+        dir = await writeRunDir(tx, r.marts, config.martsDir, stamp);
+      },
+      onStepDone,
+    );
     await options.afterCommit?.();
     try {
       publishRunDir(dir!, config.martsDir);

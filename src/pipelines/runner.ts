@@ -90,7 +90,8 @@ export function orderSteps(steps: Step[]): Step[] {
   const state = new Map<string, "visiting" | "done">();
   const visit = (step: Step, path: string[]) => {
     if (state.get(step.name) === "done") return;
-    if (state.get(step.name) === "visiting") throw new Error(`models depend on each other in a cycle: ${[...path, step.name].join(" -> ")}`);
+    if (state.get(step.name) === "visiting")
+      throw new Error(`models depend on each other in a cycle: ${[...path, step.name].join(" -> ")}`);
     state.set(step.name, "visiting");
     for (const dep of step.dependsOn) {
       const d = byName.get(dep);
@@ -164,14 +165,20 @@ export async function checkAnalysisDates(db: Db, analysis: KehuConfig["analysis"
   const span = `the transactions run from ${first} to ${last}`;
   const asOf = analysis.asOf ?? last;
   if (analysis.asOf && analysis.asOf < first) {
-    throw new ConfigError(`analysis.asOf: ${analysis.asOf} is before the first transaction, so no customer would be analysed; ${span}: set analysis.asOf within that range, or remove it to use ${last}`);
+    throw new ConfigError(
+      `analysis.asOf: ${analysis.asOf} is before the first transaction, so no customer would be analysed; ${span}: set analysis.asOf within that range, or remove it to use ${last}`,
+    );
   }
   const holdout = analysis.holdoutStart;
   if (holdout && holdout >= asOf) {
-    throw new ConfigError(`analysis.holdoutStart: ${holdout} is not before analysis.asOf (${asOf}), so the models could not be validated; ${span}: set analysis.holdoutStart after ${first} and before ${asOf}, or remove it`);
+    throw new ConfigError(
+      `analysis.holdoutStart: ${holdout} is not before analysis.asOf (${asOf}), so the models could not be validated; ${span}: set analysis.holdoutStart after ${first} and before ${asOf}, or remove it`,
+    );
   }
   if (holdout && holdout <= first) {
-    throw new ConfigError(`analysis.holdoutStart: ${holdout} is not after the first transaction, so there is nothing to fit the models on before it; ${span}: set analysis.holdoutStart after ${first} and before ${asOf}, or remove it`);
+    throw new ConfigError(
+      `analysis.holdoutStart: ${holdout} is not after the first transaction, so there is nothing to fit the models on before it; ${span}: set analysis.holdoutStart after ${first} and before ${asOf}, or remove it`,
+    );
   }
 }
 

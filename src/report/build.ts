@@ -7,7 +7,17 @@
  */
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,7 +74,13 @@ export interface BuildSiteResult {
 }
 
 /** The flags of `kehu report` / `kehu build` that override a report.* setting. */
-export interface ReportFlags { maskPii?: boolean; locale?: Locale; out?: string; top?: number; demo?: boolean }
+export interface ReportFlags {
+  maskPii?: boolean;
+  locale?: Locale;
+  out?: string;
+  top?: number;
+  demo?: boolean;
+}
 
 /** buildSite's options from the config, each flag winning over its setting (--demo writes to dist/ by default). */
 export function siteOptionsFor(cfg: KehuConfig, flags: ReportFlags): Omit<BuildSiteOptions, "piiSalt" | "onProgress"> {
@@ -183,7 +199,10 @@ export async function refuseLeaks(dir: string, env: NodeJS.ProcessEnv, target: s
   if (!leaks.length) return;
   throw new SiteBuildError(
     `personal data would be published despite --mask-pii (nothing was written to ${target}):\n` +
-      leaks.slice(0, 10).map((l) => `  ${l.file}: a raw ${l.kind}`).join("\n"),
+      leaks
+        .slice(0, 10)
+        .map((l) => `  ${l.file}: a raw ${l.kind}`)
+        .join("\n"),
   );
 }
 
@@ -198,7 +217,9 @@ export function clearLoaderCache(cacheDir = join(DOCS, ".observablehq/cache")): 
   const stamp = join(cacheDir, ".kehu-framework-version");
   const version = JSON.parse(readFileSync(join(FRAMEWORK_DIR, "package.json"), "utf8")).version as string;
   const sameFramework = existsSync(stamp) && readFileSync(stamp, "utf8") === version;
-  const keep = sameFramework ? new Set(["_node", "_npm", "_observablehq", ".kehu-framework-version"]) : new Set<string>();
+  const keep = sameFramework
+    ? new Set(["_node", "_npm", "_observablehq", ".kehu-framework-version"])
+    : new Set<string>();
   for (const entry of readdirSync(cacheDir)) {
     if (!keep.has(entry)) rmSync(join(cacheDir, entry), { recursive: true, force: true });
   }
@@ -207,15 +228,22 @@ export function clearLoaderCache(cacheDir = join(DOCS, ".observablehq/cache")): 
 
 /** Copy the canonical tables (and ingest_log) the pages need out of the database, as Parquet; its last run. */
 async function exportTables(databasePath: string, dir: string): Promise<RunStamp | null> {
-  if (!existsSync(databasePath)) throw new SiteBuildError(`database ${databasePath} not found (run \`kehu ingest\` first)`);
+  if (!existsSync(databasePath))
+    throw new SiteBuildError(`database ${databasePath} not found (run \`kehu ingest\` first)`);
   const db = await openDatabase(databasePath, { readOnly: true });
   try {
     const present = new Set(
-      (await db.all<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'main'")).map((r) => r.name),
+      (
+        await db.all<{ name: string }>(
+          "select table_name as name from information_schema.tables where table_schema = 'main'",
+        )
+      ).map((r) => r.name),
     );
     for (const name of REPORT_TABLES) {
       if (!present.has(name)) continue;
-      await db.exec(`copy (select * from ${name}) to '${join(dir, `${name}.parquet`).replace(/'/g, "''")}' (format parquet)`);
+      await db.exec(
+        `copy (select * from ${name}) to '${join(dir, `${name}.parquet`).replace(/'/g, "''")}' (format parquet)`,
+      );
     }
     return await lastRun(db);
   } finally {
@@ -272,7 +300,11 @@ export function findDataLoaders(root = DOCS): string[] {
  * Run the data loaders (default: every one) in one process (src/report/run-loaders.ts), filling Framework's cache.
  * Compiled, it runs the compiled loaders (lib/docs/data/*.js); a checkout runs the .ts ones through tsx.
  */
-export function runLoaders(env: NodeJS.ProcessEnv, progress: (line: string) => void, loaders = findDataLoaders()): Promise<void> {
+export function runLoaders(
+  env: NodeJS.ProcessEnv,
+  progress: (line: string) => void,
+  loaders = findDataLoaders(),
+): Promise<void> {
   const runner = COMPILED ? [join(HERE, "run-loaders.js")] : ["--import", "tsx", join(HERE, "run-loaders.ts")];
   return runNode([...runner, DOCS, ...loaders], env, progress, "a data loader failed");
 }
@@ -284,7 +316,12 @@ function runFramework(env: NodeJS.ProcessEnv, progress: (line: string) => void):
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the ANSI colour codes of Framework's output, to strip
 const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
 
-function runNode(args: string[], env: NodeJS.ProcessEnv, progress: (line: string) => void, what: string): Promise<void> {
+function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  progress: (line: string) => void,
+  what: string,
+): Promise<void> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const tail: string[] = [];
@@ -301,7 +338,12 @@ function runNode(args: string[], env: NodeJS.ProcessEnv, progress: (line: string
     child.on("error", fail);
     child.on("close", (code) => {
       if (code === 0) done();
-      else fail(new SiteBuildError(`site build failed: ${what} (exit code ${code}); the previous site was left as it was:\n${tail.join("\n")}`));
+      else
+        fail(
+          new SiteBuildError(
+            `site build failed: ${what} (exit code ${code}); the previous site was left as it was:\n${tail.join("\n")}`,
+          ),
+        );
     });
   });
 }
@@ -376,7 +418,8 @@ async function acquireBuildLock(progress: (line: string) => void): Promise<() =>
       rmSync(lock, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new SiteBuildError(`another site build (pid ${holder}) holds ${lock}; remove it if that build is gone`);
+    if (Date.now() > deadline)
+      throw new SiteBuildError(`another site build (pid ${holder}) holds ${lock}; remove it if that build is gone`);
     if (!waiting) progress(`waiting for another site build (pid ${holder}) to finish`);
     waiting = true;
     await new Promise((r) => setTimeout(r, 250));

@@ -55,7 +55,18 @@ export interface CardOptions {
   trendLimit?: number;
 }
 
-const PROFILE_COLUMNS = ["name", "phone", "email", "address", "region", "industry", "sales_rep", "signup_date", "credit_limit", "decision_maker"];
+const PROFILE_COLUMNS = [
+  "name",
+  "phone",
+  "email",
+  "address",
+  "region",
+  "industry",
+  "sales_rep",
+  "signup_date",
+  "credit_limit",
+  "decision_maker",
+];
 
 /** Ids of the top `n` customers by revenue to date (same order as the build's page list). */
 export async function topCustomerIds(source: ReportSource, n: number): Promise<string[]> {
@@ -74,7 +85,9 @@ export async function buildCards(source: ReportSource, options: CardOptions): Pr
     source.has("customer_summary") ? "select customer_id::varchar as customer_id from customer_summary" : null,
     "select customer_id::varchar as customer_id from customers",
   ].filter(Boolean);
-  await source.exec(`create or replace temp table card_ids as select distinct customer_id from (${universe.join(" union all ")}) where customer_id is not null`);
+  await source.exec(
+    `create or replace temp table card_ids as select distinct customer_id from (${universe.join(" union all ")}) where customer_id is not null`,
+  );
   if (options.ids) {
     await source.exec("create or replace temp table card_wanted (customer_id varchar)");
     for (let i = 0; i < options.ids.length; i += 500) {
@@ -95,8 +108,11 @@ export async function buildCards(source: ReportSource, options: CardOptions): Pr
     return map;
   };
   const join = (mart: string, columns: string) =>
-    source.has(mart) ? `select m.customer_id::varchar as customer_id, ${columns} from ${mart} m join card_ids using (customer_id)` : null;
-  const maybe = async <T extends { customer_id: string }>(sql: string | null) => (sql ? byId<T>(sql) : new Map<string, T>());
+    source.has(mart)
+      ? `select m.customer_id::varchar as customer_id, ${columns} from ${mart} m join card_ids using (customer_id)`
+      : null;
+  const maybe = async <T extends { customer_id: string }>(sql: string | null) =>
+    sql ? byId<T>(sql) : new Map<string, T>();
 
   const profiles = await byId<Record<string, string | number | null> & { customer_id: string }>(
     `select c.customer_id::varchar as customer_id, ${PROFILE_COLUMNS.map((c) => `c.${c}`).join(", ")}
@@ -104,15 +120,28 @@ export async function buildCards(source: ReportSource, options: CardOptions): Pr
      qualify row_number() over (partition by c.customer_id order by c.source_line desc) = 1`,
   );
   const summaries = await maybe<NonNullable<CustomerCard["summary"]> & { customer_id: string }>(
-    join("customer_summary", "m.revenue::double as revenue, m.orders::integer as orders, m.first_purchase::varchar as first_purchase, m.last_purchase::varchar as last_purchase"),
+    join(
+      "customer_summary",
+      "m.revenue::double as revenue, m.orders::integer as orders, m.first_purchase::varchar as first_purchase, m.last_purchase::varchar as last_purchase",
+    ),
   );
-  const grades = await maybe<NonNullable<CustomerCard["grade"]> & { customer_id: string }>(join("customer_grades", "m.grade, m.grade_score::double as grade_score"));
+  const grades = await maybe<NonNullable<CustomerCard["grade"]> & { customer_id: string }>(
+    join("customer_grades", "m.grade, m.grade_score::double as grade_score"),
+  );
   const segments = await maybe<NonNullable<CustomerCard["segment"]> & { customer_id: string }>(
-    join("rfm_scores", "m.rfm_segment, m.r_score::integer as r_score, m.f_score::integer as f_score, m.m_score::integer as m_score"),
+    join(
+      "rfm_scores",
+      "m.rfm_segment, m.r_score::integer as r_score, m.f_score::integer as f_score, m.m_score::integer as m_score",
+    ),
   );
-  const quadrants = await maybe<NonNullable<CustomerCard["quadrant"]> & { customer_id: string }>(join("value_matrix", "m.quadrant, m.strategy_zh, m.strategy_en"));
+  const quadrants = await maybe<NonNullable<CustomerCard["quadrant"]> & { customer_id: string }>(
+    join("value_matrix", "m.quadrant, m.strategy_zh, m.strategy_en"),
+  );
   const clvs = await maybe<NonNullable<CustomerCard["clv"]> & { customer_id: string }>(
-    join("customer_clv", "m.clv::double as clv, m.p_alive::double as p_alive, m.expected_purchases::double as expected_purchases, m.model"),
+    join(
+      "customer_clv",
+      "m.clv::double as clv, m.p_alive::double as p_alive, m.expected_purchases::double as expected_purchases, m.model",
+    ),
   );
   const churns = await maybe<NonNullable<CustomerCard["churn"]> & { customer_id: string }>(
     join(
@@ -152,7 +181,11 @@ export async function buildCards(source: ReportSource, options: CardOptions): Pr
        qualify row_number() over (partition by x.customer_id order by ${orderBy}, x.source_file, x.source_line) <= ${limit}
        order by customer_id, ${orderBy}, x.source_file, x.source_line`,
     );
-  const visits = await list("visits", "x.visited_at::date::varchar as visited_at, x.kind, x.sales_rep, x.outcome, x.notes", "x.visited_at desc");
+  const visits = await list(
+    "visits",
+    "x.visited_at::date::varchar as visited_at, x.kind, x.sales_rep, x.outcome, x.notes",
+    "x.visited_at desc",
+  );
   const complaints = await list(
     "complaints",
     "x.opened_at::date::varchar as opened_at, x.resolved_at::date::varchar as resolved_at, x.category, x.severity",
@@ -165,7 +198,9 @@ export async function buildCards(source: ReportSource, options: CardOptions): Pr
     "x.issued_at desc",
     `, sum(case when x.due_at < ${asOfSql} and (x.paid_at is null or x.paid_at > ${asOfSql}) then x.amount - coalesce(x.paid_amount, 0) else 0 end) over (partition by x.customer_id)::double as overdue`,
   );
-  const ids = (await source.query<{ customer_id: string }>("select customer_id from card_ids order by customer_id")).map((r) => r.customer_id);
+  const ids = (
+    await source.query<{ customer_id: string }>("select customer_id from card_ids order by customer_id")
+  ).map((r) => r.customer_id);
   const strip = <T extends Record<string, unknown>>(r: T, ...drop: string[]) =>
     Object.fromEntries(Object.entries(r).filter(([k]) => k !== "customer_id" && !drop.includes(k)));
   const omitId = <T extends { customer_id: string }>(r: T | undefined) => (r ? (strip(r) as never) : null);
@@ -189,7 +224,11 @@ export async function buildCards(source: ReportSource, options: CardOptions): Pr
       timeline: (timelines.get(id) ?? []).map((r) => [r.month, r.revenue, r.orders] as [string, number, number]),
       visits: { total: v[0]?.n ?? 0, rows: v.map((r) => strip(r, "n")) },
       complaints: { total: c[0]?.n ?? 0, open: Number(c[0]?.open ?? 0), rows: c.map((r) => strip(r, "n", "open")) },
-      invoices: { total: inv[0]?.n ?? 0, overdue_amount: Number(inv[0]?.overdue ?? 0), rows: inv.map((r) => strip(r, "n", "overdue")) },
+      invoices: {
+        total: inv[0]?.n ?? 0,
+        overdue_amount: Number(inv[0]?.overdue ?? 0),
+        rows: inv.map((r) => strip(r, "n", "overdue")),
+      },
     };
   });
 }
@@ -223,17 +262,23 @@ const SECTION_FIELDS: Record<string, string[]> = {
 /** Ratios keep 3 decimals; every other fractional number 2 (money). */
 const FINE = new Set(["grade.grade_score", "clv.p_alive", "churn.p_lapse"]);
 
-const round = (v: unknown, digits: number) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(digits)) : v);
+const round = (v: unknown, digits: number) =>
+  typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(digits)) : v;
 const monthIndex = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
 
 export function packCards(cards: CustomerCard[]): PackedCards {
   const fields = ["id", "page", "slug", "timeline", "trend"];
   for (const [section, names] of Object.entries(SECTION_FIELDS)) for (const n of names) fields.push(`${section}.${n}`);
   let base: number | null = null;
-  for (const c of cards) for (const [m] of c.timeline) base = base === null ? monthIndex(m) : Math.min(base, monthIndex(m));
+  for (const c of cards)
+    for (const [m] of c.timeline) base = base === null ? monthIndex(m) : Math.min(base, monthIndex(m));
   const strategies: PackedCards["strategies"] = {};
   const rows = cards.map((card) => {
-    if (card.quadrant) strategies[card.quadrant.quadrant] ??= { strategy_zh: card.quadrant.strategy_zh, strategy_en: card.quadrant.strategy_en };
+    if (card.quadrant)
+      strategies[card.quadrant.quadrant] ??= {
+        strategy_zh: card.quadrant.strategy_zh,
+        strategy_en: card.quadrant.strategy_en,
+      };
     const row: unknown[] = [
       card.id,
       card.page ? 1 : 0,

@@ -92,9 +92,13 @@ async function rawValues(env: ReportEnv): Promise<{ phones: Set<string>; emails:
       );
     }
     const reps = names.flatMap((name) =>
-      columns.get(name)!.some((c) => c.column_name === "sales_rep") ? [`select distinct sales_rep::varchar as v from "${name}"`] : [],
+      columns.get(name)!.some((c) => c.column_name === "sales_rep")
+        ? [`select distinct sales_rep::varchar as v from "${name}"`]
+        : [],
     );
-    const published = reps.length ? (await source.query<{ v: string | null }>(reps.join(" union "))).map((r) => r.v?.trim() ?? "") : [];
+    const published = reps.length
+      ? (await source.query<{ v: string | null }>(reps.join(" union "))).map((r) => r.v?.trim() ?? "")
+      : [];
     const needles = new Needles(new Set(published));
     for (const name of names) {
       const cols = columns.get(name)!;
@@ -146,7 +150,8 @@ export async function findPiiLeaks(dir: string, unmaskedEnv: ReportEnv): Promise
           break;
         }
       }
-      for (const kind of ["phone", "email", "name", "customer_id"] as const) if (kinds.has(kind)) leaks.push({ file, kind });
+      for (const kind of ["phone", "email", "name", "customer_id"] as const)
+        if (kinds.has(kind)) leaks.push({ file, kind });
     }
   };
   walk(dir);

@@ -110,7 +110,8 @@ export function maskExpression(column: string, kind: PiiKind, salt: string, loca
   const col = ident(column);
   if (kind === "text") return `case when ${col} is null then null else ${sqlString(HIDDEN[locale])} end`;
   const hash = `substr(sha256(${sqlString(salt + ":")} || ${col}), 1, 6)`;
-  const value = kind === "email" ? `'user-' || ${hash} || '@example.invalid'` : `${sqlString(PREFIX[locale][kind])} || ${hash}`;
+  const value =
+    kind === "email" ? `'user-' || ${hash} || '@example.invalid'` : `${sqlString(PREFIX[locale][kind])} || ${hash}`;
   return `case when ${col} is null then null else ${value} end`;
 }
 
@@ -128,7 +129,13 @@ export const REPORT_TABLES = [...SOURCE_NAMES, "ingest_log", "rejected_rows"] as
 
 /** The source columns whose values are personal (masked names, contacts, notes, customer ids). */
 export function personalColumns(): string[] {
-  return [...new Set(Object.values(TABLES).flatMap((t) => t.columns.map((c) => c.name)).filter((c) => isCustomerIdColumn(c) || piiKind(c)))];
+  return [
+    ...new Set(
+      Object.values(TABLES)
+        .flatMap((t) => t.columns.map((c) => c.name))
+        .filter((c) => isCustomerIdColumn(c) || piiKind(c)),
+    ),
+  ];
 }
 
 export interface MartResult<T> {
@@ -146,7 +153,10 @@ export interface ReportSource {
   tables: string[];
   has(name: string): boolean;
   /** Rows of a query over the mart/table views; BIGINT/DECIMAL/HUGEINT columns come back as JS numbers. */
-  query<T = Record<string, unknown>>(sql: string, params?: Record<string, string | number | boolean | null>): Promise<T[]>;
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: Record<string, string | number | boolean | null>,
+  ): Promise<T[]>;
   /** Run statements (e.g. create a temp table of ids to join against); views are masked, so this cannot unmask. */
   exec(sql: string): Promise<void>;
   /** All rows of one mart or table, or { available: false, rows: [] }. */
@@ -179,9 +189,13 @@ async function createMaskedView(db: Db, name: string, file: string, env: ReportE
     : [];
   // A rejected cell of a personal column (a malformed phone) is personal too: its value is withheld when masking.
   if (env.maskPii && name === "rejected_rows" && columns.some((c) => c.column_name === "value")) {
-    replaces.push(`case when "column" in (${personalColumns().map(sqlString).join(", ")}) then null else value end as value`);
+    replaces.push(
+      `case when "column" in (${personalColumns().map(sqlString).join(", ")}) then null else value end as value`,
+    );
   }
-  const select = replaces.length ? `select * replace (${replaces.join(", ")}) from ${source}` : `select * from ${source}`;
+  const select = replaces.length
+    ? `select * replace (${replaces.join(", ")}) from ${source}`
+    : `select * from ${source}`;
   await db.exec(`create view ${ident(name)} as ${select}`);
 }
 
@@ -269,5 +283,7 @@ export async function emitJson(value: unknown): Promise<void> {
 
 /** A path-safe page name for a customer id (ids may hold spaces, slashes or Chinese): the id itself when it is plain. */
 export function customerSlug(customerId: string): string {
-  return /^[A-Za-z0-9_-]{1,64}$/.test(customerId) ? customerId : `c-${createHash("sha256").update(customerId).digest("hex").slice(0, 12)}`;
+  return /^[A-Za-z0-9_-]{1,64}$/.test(customerId)
+    ? customerId
+    : `c-${createHash("sha256").update(customerId).digest("hex").slice(0, 12)}`;
 }

@@ -40,53 +40,101 @@ type Json = Record<string, any>;
 export async function buildPortable(options: PortableOptions): Promise<PortableResult> {
   const file = resolve(options.file);
   const progress = options.onProgress ?? (() => {});
-  return withBuildInputs({ ...options, outDir: dirname(file) }, { customerPages: false }, async ({ env, run, builtAt }) => {
-    await runLoaders(env, progress, LOADERS.map((name) => `data/${name}.json.ts`));
-    const json = Object.fromEntries(
-      LOADERS.map((name) => [name, JSON.parse(readFileSync(join(DOCS, ".observablehq/cache/data", `${name}.json`), "utf8")) as Json]),
-    );
-    const data = portableData(json);
-    progress("bundling the portable report");
-    const html = portableHtml(await bundleScript(), data, json.meta.locale, json.meta.title || translate(json.meta.locale, "portable.title"));
-    const check = mkdtempSync(join(tmpdir(), "kehu-portable-"));
-    const temp = join(dirname(file), `.${basename(file)}.build-${process.pid}-${Date.now()}`);
-    try {
-      writeFileSync(join(check, basename(file)), html);
-      if (options.maskPii) await refuseLeaks(check, env, file);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(temp, html);
-      renameSync(temp, file);
-    } finally {
-      rmSync(check, { recursive: true, force: true });
-      rmSync(temp, { force: true });
-    }
-    return {
-      file,
-      bytes: Buffer.byteLength(html),
-      builtAt,
-      runId: run.runId,
-      asOf: run.asOf,
-      followupRows: data.followup.queue.length,
-      followupQueue: json.followup.queue?.length ?? 0,
-    };
-  });
+  return withBuildInputs(
+    { ...options, outDir: dirname(file) },
+    { customerPages: false },
+    async ({ env, run, builtAt }) => {
+      await runLoaders(
+        env,
+        progress,
+        LOADERS.map((name) => `data/${name}.json.ts`),
+      );
+      const json = Object.fromEntries(
+        LOADERS.map((name) => [
+          name,
+          JSON.parse(readFileSync(join(DOCS, ".observablehq/cache/data", `${name}.json`), "utf8")) as Json,
+        ]),
+      );
+      const data = portableData(json);
+      progress("bundling the portable report");
+      const html = portableHtml(
+        await bundleScript(),
+        data,
+        json.meta.locale,
+        json.meta.title || translate(json.meta.locale, "portable.title"),
+      );
+      const check = mkdtempSync(join(tmpdir(), "kehu-portable-"));
+      const temp = join(dirname(file), `.${basename(file)}.build-${process.pid}-${Date.now()}`);
+      try {
+        writeFileSync(join(check, basename(file)), html);
+        if (options.maskPii) await refuseLeaks(check, env, file);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(temp, html);
+        renameSync(temp, file);
+      } finally {
+        rmSync(check, { recursive: true, force: true });
+        rmSync(temp, { force: true });
+      }
+      return {
+        file,
+        bytes: Buffer.byteLength(html),
+        builtAt,
+        runId: run.runId,
+        asOf: run.asOf,
+        followupRows: data.followup.queue.length,
+        followupQueue: json.followup.queue?.length ?? 0,
+      };
+    },
+  );
 }
 
 /**
  * What the file needs of the loaders' output: the follow-up queue cut to each rep's list for today (the queue is
  * thousands of rows), without the fields the sections do not show; the churn list cut to PORTABLE_CHURN_ROWS.
  */
-export function portableData(json: Record<string, Json>): { meta: Json; overview: Json; valueMatrix: Json; churn: Json; followup: Json } {
+export function portableData(json: Record<string, Json>): {
+  meta: Json;
+  overview: Json;
+  valueMatrix: Json;
+  churn: Json;
+  followup: Json;
+} {
   const { meta, overview, churn, followup } = json;
   const action = meta.locale === "en" ? "next_action_en" : "next_action_zh";
-  const keep = ["sales_rep", "priority", "customer_id", "name", "next_action", action, "call_value", "reasons", "overdue_amount", "last_contact"];
-  const queue = (followup.queue ?? []).filter((r: Json) => r.is_today).map((r: Json) => Object.fromEntries(keep.map((k) => [k, r[k] ?? null])));
+  const keep = [
+    "sales_rep",
+    "priority",
+    "customer_id",
+    "name",
+    "next_action",
+    action,
+    "call_value",
+    "reasons",
+    "overdue_amount",
+    "last_contact",
+  ];
+  const queue = (followup.queue ?? [])
+    .filter((r: Json) => r.is_today)
+    .map((r: Json) => Object.fromEntries(keep.map((k) => [k, r[k] ?? null])));
   return {
     meta,
     overview: { ...overview, changes: undefined },
     valueMatrix: { ...json["value-matrix"], backtest: undefined },
-    churn: churn.available ? { available: true, totals: churn.totals, reasons: churn.reasons, list: churn.list.slice(0, PORTABLE_CHURN_ROWS) } : { available: false },
-    followup: { has: followup.has, asOf: followup.asOf, byRep: followup.byRep ?? [], byReason: followup.byReason ?? [], queue },
+    churn: churn.available
+      ? {
+          available: true,
+          totals: churn.totals,
+          reasons: churn.reasons,
+          list: churn.list.slice(0, PORTABLE_CHURN_ROWS),
+        }
+      : { available: false },
+    followup: {
+      has: followup.has,
+      asOf: followup.asOf,
+      byRep: followup.byRep ?? [],
+      byReason: followup.byReason ?? [],
+      queue,
+    },
   };
 }
 
@@ -110,7 +158,8 @@ async function bundleScript(): Promise<string> {
         setup(b) {
           b.onResolve({ filter: /\/xlsx\.js$/ }, (args) => ({ path: args.path, namespace: "kehu-no-xlsx" }));
           b.onLoad({ filter: /.*/, namespace: "kehu-no-xlsx" }, () => ({
-            contents: 'export async function toXlsx() { throw new Error("kehu: the portable report has no Excel download"); }',
+            contents:
+              'export async function toXlsx() { throw new Error("kehu: the portable report has no Excel download"); }',
           }));
         },
       },
@@ -124,13 +173,15 @@ function scriptSafe(text: string): string {
   return text.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 export function portableHtml(script: string, data: Json, locale: string, title = "kehu"): string {
   // JSON with every "<" escaped cannot close its script element, whatever a customer is named.
   const json = JSON.stringify(data).replace(/</g, "\\u003c");
   // No request of any kind: vega compiles its expressions with Function ('unsafe-eval'); downloads are blob: URLs.
-  const csp = "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:";
+  const csp =
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:";
   return [
     "<!doctype html>",
     `<html lang="${escapeHtml(locale)}">`,

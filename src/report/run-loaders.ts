@@ -17,7 +17,11 @@ const compiledDocs = import.meta.url.endsWith(".js") ? fileURLToPath(new URL("..
 const realWrite = process.stdout.write.bind(process.stdout);
 let target: number | null = null;
 
-process.stdout.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), callback?: (e?: Error | null) => void) => {
+process.stdout.write = ((
+  chunk: string | Uint8Array,
+  encoding?: BufferEncoding | ((e?: Error | null) => void),
+  callback?: (e?: Error | null) => void,
+) => {
   if (typeof encoding === "function") {
     callback = encoding;
     encoding = undefined;

@@ -49,7 +49,10 @@ export function newRunId(now = new Date()): string {
 }
 
 const sha256File = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
-const martFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".parquet")).sort();
+const martFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".parquet"))
+    .sort();
 
 /** Write `_run.json` for every Parquet file in `dir` (last, through a rename: it exists only once complete). */
 export function writeMartsManifest(dir: string, stamp: RunStamp): MartsManifest {
@@ -57,7 +60,11 @@ export function writeMartsManifest(dir: string, stamp: RunStamp): MartsManifest 
     runId: stamp.runId,
     asOf: stamp.asOf,
     createdAt: new Date().toISOString(),
-    files: martFiles(dir).map((file) => ({ file, bytes: statSync(join(dir, file)).size, sha256: sha256File(join(dir, file)) })),
+    files: martFiles(dir).map((file) => ({
+      file,
+      bytes: statSync(join(dir, file)).size,
+      sha256: sha256File(join(dir, file)),
+    })),
   };
   const tmp = join(dir, `${MANIFEST_FILE}.tmp`);
   writeFileSync(tmp, JSON.stringify(manifest, null, 2));
@@ -83,7 +90,9 @@ export function verifyMarts(dir: string, label = dir): MartsManifest {
     manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
     if (typeof manifest.runId !== "string" || !Array.isArray(manifest.files)) throw new Error("no runId or files");
   } catch (error) {
-    throw new DataError(`${join(label, MANIFEST_FILE)} is not a kehu run manifest (${(error as Error).message}): run \`kehu run\` again`);
+    throw new DataError(
+      `${join(label, MANIFEST_FILE)} is not a kehu run manifest (${(error as Error).message}): run \`kehu run\` again`,
+    );
   }
   const problems: string[] = [];
   const listed = new Set(manifest.files.map((f) => f.file));
@@ -193,7 +202,8 @@ function lstatOrNull(path: string) {
 function removeStaleRunDirs(parent: string, base: string, keep: string | null): void {
   for (const entry of readdirSync(parent)) {
     const p = join(parent, entry);
-    if (entry.startsWith(`.${base}.run-`) && (keep === null || resolve(p) !== resolve(keep))) rmSync(p, { recursive: true, force: true });
+    if (entry.startsWith(`.${base}.run-`) && (keep === null || resolve(p) !== resolve(keep)))
+      rmSync(p, { recursive: true, force: true });
   }
 }
 

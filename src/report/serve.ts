@@ -38,7 +38,9 @@ export function serveSite(dir: string, port = 0, host = "127.0.0.1"): Promise<Se
     }
     const refused = refuse(req.url, root);
     if (refused) {
-      res.writeHead(refused, { "content-type": "text/plain; charset=utf-8" }).end(refused === 400 ? "malformed URL" : "forbidden");
+      res
+        .writeHead(refused, { "content-type": "text/plain; charset=utf-8" })
+        .end(refused === 400 ? "malformed URL" : "forbidden");
       return;
     }
     compress(req as never, res as never, () => files(req, res, () => notFound(res)));

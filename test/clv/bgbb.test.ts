@@ -8,8 +8,17 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  bgBbConditionalExpected, bgBbDert, bgBbExpected, bgBbLogLikelihood, bgBbPAlive, bgBbProbabilityOfPurchases,
-  bgBbRowLogLikelihood, fitBgBb, type BgBbFit, type BgBbParams, type BgBbRow,
+  bgBbConditionalExpected,
+  bgBbDert,
+  bgBbExpected,
+  bgBbLogLikelihood,
+  bgBbPAlive,
+  bgBbProbabilityOfPurchases,
+  bgBbRowLogLikelihood,
+  fitBgBb,
+  type BgBbFit,
+  type BgBbParams,
+  type BgBbRow,
 } from "../../src/pipelines/clv/bgbb.ts";
 import { readDonations, simulateBgBb } from "./bgbbData.ts";
 import { betaExpectation } from "./quadrature.ts";
@@ -30,7 +39,8 @@ describe("BG/BB on the donations data", () => {
 
   it("recovers the published estimates and log-likelihood", () => {
     expect(fit.converged).toBe(true);
-    for (const k of ["alpha", "beta", "gamma", "delta"] as const) expect(Math.abs(fit.params[k] - PUBLISHED[k])).toBeLessThan(0.0015 * Math.max(1, PUBLISHED[k]) + 0.0005);
+    for (const k of ["alpha", "beta", "gamma", "delta"] as const)
+      expect(Math.abs(fit.params[k] - PUBLISHED[k])).toBeLessThan(0.0015 * Math.max(1, PUBLISHED[k]) + 0.0005);
     expect(Math.abs(fit.logLikelihood - -33225.6)).toBeLessThan(0.1);
   });
 
@@ -41,7 +51,10 @@ describe("BG/BB on the donations data", () => {
   });
 
   it("matches Hardie's spreadsheet: 12,884.2 expected donations in the next 5 years", () => {
-    const total = donations.reduce((s, r) => s + r.weights! * bgBbConditionalExpected(fit.params, 5, r.frequency, r.recency, r.periods), 0);
+    const total = donations.reduce(
+      (s, r) => s + r.weights! * bgBbConditionalExpected(fit.params, 5, r.frequency, r.recency, r.periods),
+      0,
+    );
     expect(Math.abs(total - 12884.2)).toBeLessThan(0.5);
   });
 
@@ -56,10 +69,16 @@ describe("BG/BB formulas at the published parameters", () => {
     const { alpha, beta, gamma, delta } = PUBLISHED;
     // Each term is (function of p) x (function of theta), so the double integral is a product of single ones.
     const E = (g: (p: number) => number, a: number, b: number) => betaExpectation(g, a, b);
-    for (const [x, tx, n] of [[0, 0, 6], [1, 3, 6], [4, 6, 6], [2, 2, 10]]) {
+    for (const [x, tx, n] of [
+      [0, 0, 6],
+      [1, 3, 6],
+      [4, 6, 6],
+      [2, 2, 10],
+    ]) {
       let likelihood = E((p) => p ** x * (1 - p) ** (n - x), alpha, beta) * E((th) => (1 - th) ** n, gamma, delta);
       for (let i = 0; i <= n - tx - 1; i++) {
-        likelihood += E((p) => p ** x * (1 - p) ** (tx - x + i), alpha, beta) * E((th) => th * (1 - th) ** (tx + i), gamma, delta);
+        likelihood +=
+          E((p) => p ** x * (1 - p) ** (tx - x + i), alpha, beta) * E((th) => th * (1 - th) ** (tx + i), gamma, delta);
       }
       expect(Math.abs(bgBbRowLogLikelihood(PUBLISHED, x, tx, n) - Math.log(likelihood))).toBeLessThan(1e-7);
     }
@@ -81,10 +100,15 @@ describe("BG/BB formulas at the published parameters", () => {
 
   it("DERT equals the discounted sum of per-opportunity expected transactions", () => {
     const d = 0.1;
-    for (const [x, tx, n] of [[0, 0, 6], [3, 5, 6], [6, 6, 6]]) {
+    for (const [x, tx, n] of [
+      [0, 0, 6],
+      [3, 5, 6],
+      [6, 6, 6],
+    ]) {
       let sum = 0;
       for (let k = 1; k <= 2000; k++) {
-        const step = bgBbConditionalExpected(PUBLISHED, k, x, tx, n) - bgBbConditionalExpected(PUBLISHED, k - 1, x, tx, n);
+        const step =
+          bgBbConditionalExpected(PUBLISHED, k, x, tx, n) - bgBbConditionalExpected(PUBLISHED, k - 1, x, tx, n);
         sum += step / (1 + d) ** k;
       }
       expect(bgBbDert(PUBLISHED, d, x, tx, n) / sum).toBeCloseTo(1, 8);

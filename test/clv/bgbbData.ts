@@ -9,7 +9,11 @@ const DONATIONS = path.resolve(__dirname, "../../../shared/data/cdnow/donations.
 
 /** Fader, Hardie & Shang's donations data: (frequency, recency, periods = 6, weights), 11,104 donors. */
 export function readDonations(): BgBbRow[] {
-  return Papa.parse<BgBbRow>(readFileSync(DONATIONS, "utf8"), { header: true, dynamicTyping: true, skipEmptyLines: true }).data;
+  return Papa.parse<BgBbRow>(readFileSync(DONATIONS, "utf8"), {
+    header: true,
+    dynamicTyping: true,
+    skipEmptyLines: true,
+  }).data;
 }
 
 /** Seeded BG/BB customers: at each of n opportunities, inactive first with probability theta, else transact with p. */

@@ -8,16 +8,32 @@ import path from "node:path";
 import Papa from "papaparse";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  bgNbdConditionalExpected, bgNbdExpected, bgNbdPAlive, compressRows, fitBgNbd, fitGammaGamma, fitMbgNbd, fitParetoNbd,
-  gammaGammaConditionalSpend, gammaGammaMeanSpend, paretoNbdConditionalExpected, paretoNbdPAlive,
-  type BgNbdParams, type CompressedRows, type FitResult, type GammaGammaParams, type ParetoNbdParams,
+  bgNbdConditionalExpected,
+  bgNbdExpected,
+  bgNbdPAlive,
+  compressRows,
+  fitBgNbd,
+  fitGammaGamma,
+  fitMbgNbd,
+  fitParetoNbd,
+  gammaGammaConditionalSpend,
+  gammaGammaMeanSpend,
+  paretoNbdConditionalExpected,
+  paretoNbdPAlive,
+  type BgNbdParams,
+  type CompressedRows,
+  type FitResult,
+  type GammaGammaParams,
+  type ParetoNbdParams,
 } from "../../src/pipelines/clv/models.ts";
 
 const CDNOW = path.resolve(__dirname, "../../../shared/data/cdnow");
 
 function readCsv(file: string): Record<string, number>[] {
   const parsed = Papa.parse<Record<string, number>>(readFileSync(path.join(CDNOW, file), "utf8"), {
-    header: true, dynamicTyping: true, skipEmptyLines: true,
+    header: true,
+    dynamicTyping: true,
+    skipEmptyLines: true,
   });
   if (parsed.errors.length) throw new Error(`${file}: ${parsed.errors[0].message} (row ${parsed.errors[0].row})`);
   return parsed.data;
@@ -33,7 +49,11 @@ let rows: CompressedRows;
 beforeAll(() => {
   summary = readCsv("cdnow_customers_summary.csv");
   withTx = readCsv("cdnow_customers_summary_with_transactions.csv");
-  rows = compressRows(summary.map((r) => r.frequency), summary.map((r) => r.recency), summary.map((r) => r.T));
+  rows = compressRows(
+    summary.map((r) => r.frequency),
+    summary.map((r) => r.recency),
+    summary.map((r) => r.T),
+  );
 });
 
 describe("compressRows on CDNOW", () => {

@@ -16,24 +16,66 @@ import { setAnalysisVariables } from "../../src/pipelines/runner.ts";
 import { modelCheckSteps } from "../../src/pipelines/clv/checkSteps.ts";
 
 const CDNOW = path.resolve(__dirname, "../../../shared/data/cdnow/cdnow_customers_summary_with_transactions.csv");
-const SUMMARY_SQL = "customer_id varchar, first_purchase date, last_purchase date, orders integer, revenue double, avg_order_value double, " +
+const SUMMARY_SQL =
+  "customer_id varchar, first_purchase date, last_purchase date, orders integer, revenue double, avg_order_value double, " +
   "frequency integer, recency double, T double, monetary_value double";
-const MARTS = ["purchase_count_forecast", "model_uncertainty", "customer_clv_interval", "model_checks", "model_surfaces"];
+const MARTS = [
+  "purchase_count_forecast",
+  "model_uncertainty",
+  "customer_clv_interval",
+  "model_checks",
+  "model_surfaces",
+];
 
 let db: Db;
 let selected: { model: string; params: Record<string, number> };
 beforeAll(async () => {
-  const config = parseConfig({ sources: { transactions: { files: "x.csv" } }, analysis: { asOf: "1997-09-30", horizonMonths: 12, discountRateAnnual: 0.1, margin: 0.3 } });
+  const config = parseConfig({
+    sources: { transactions: { files: "x.csv" } },
+    analysis: { asOf: "1997-09-30", horizonMonths: 12, discountRateAnnual: 0.1, margin: 0.3 },
+  });
   db = await openDatabase(":memory:");
   await db.exec(createAllTablesSql());
   await setAnalysisVariables(db, config.analysis);
-  const data = Papa.parse<Record<string, number>>(readFileSync(CDNOW, "utf8"), { header: true, dynamicTyping: true, skipEmptyLines: true }).data;
+  const data = Papa.parse<Record<string, number>>(readFileSync(CDNOW, "utf8"), {
+    header: true,
+    dynamicTyping: true,
+    skipEmptyLines: true,
+  }).data;
   await db.exec(`create table customer_summary (${SUMMARY_SQL})`);
-  await db.insertRows("customer_summary", ["customer_id", "first_purchase", "last_purchase", "orders", "revenue", "avg_order_value", "frequency", "recency", "T", "monetary_value"],
-    data.map((r) => [String(r.ID), null, null, r.x + 1, r.zbar * (r.x + 1), r.zbar, r.x, r.t_x, r.T, r.x > 0 ? r.zbar : 0]));
+  await db.insertRows(
+    "customer_summary",
+    [
+      "customer_id",
+      "first_purchase",
+      "last_purchase",
+      "orders",
+      "revenue",
+      "avg_order_value",
+      "frequency",
+      "recency",
+      "T",
+      "monetary_value",
+    ],
+    data.map((r) => [
+      String(r.ID),
+      null,
+      null,
+      r.x + 1,
+      r.zbar * (r.x + 1),
+      r.zbar,
+      r.x,
+      r.t_x,
+      r.T,
+      r.x > 0 ? r.zbar : 0,
+    ]),
+  );
   const steps = pipelineSteps(config);
-  for (const name of ["model_validation", "model_fit", "customer_clv", ...MARTS]) await steps.find((s) => s.name === name)!.run(db);
-  const [row] = await db.all<{ model: string; params: string }>("select model, params from model_fit where selected and model <> 'gammagamma'");
+  for (const name of ["model_validation", "model_fit", "customer_clv", ...MARTS])
+    await steps.find((s) => s.name === name)!.run(db);
+  const [row] = await db.all<{ model: string; params: string }>(
+    "select model, params from model_fit where selected and model <> 'gammagamma'",
+  );
   selected = { model: row.model, params: JSON.parse(row.params) };
 }, 300_000);
 afterAll(async () => db?.close());
@@ -49,11 +91,18 @@ describe("registration", () => {
 
 describe("model_uncertainty", () => {
   it("has every converged model's parameters, BG/NBD's with lifetimes' published standard errors", async () => {
-    const rows = await db.all<{ model: string; param: string; estimate: number; se: number; ci_low: number; ci_high: number }>(
-      "select * from model_uncertainty order by model, param");
+    const rows = await db.all<{
+      model: string;
+      param: string;
+      estimate: number;
+      se: number;
+      ci_low: number;
+      ci_high: number;
+    }>("select * from model_uncertainty order by model, param");
     expect([...new Set(rows.map((r) => r.model))]).toEqual(["bgnbd", "gammagamma", "mbgnbd", "pnbd"]);
     const lifetimes: Record<string, number> = { r: 0.012557, alpha: 0.378221, a: 0.185719, b: 0.705345 };
-    for (const r of rows.filter((r) => r.model === "bgnbd")) expect(Math.abs(r.se / lifetimes[r.param] - 1)).toBeLessThan(0.01);
+    for (const r of rows.filter((r) => r.model === "bgnbd"))
+      expect(Math.abs(r.se / lifetimes[r.param] - 1)).toBeLessThan(0.01);
     for (const r of rows) {
       expect(r.se).toBeGreaterThan(0);
       expect(r.ci_low).toBeLessThan(r.estimate);
@@ -64,8 +113,16 @@ describe("model_uncertainty", () => {
 
 describe("purchase_count_forecast", () => {
   it("splits a cohort of 2,357 new customers into 0..9 and 10+ purchases over 12 months", async () => {
-    const rows = await db.all<{ model: string; n: number; label: string; probability: number; expected_customers: number; customers: number; horizon_periods: number; period: string }>(
-      "select * from purchase_count_forecast order by n");
+    const rows = await db.all<{
+      model: string;
+      n: number;
+      label: string;
+      probability: number;
+      expected_customers: number;
+      customers: number;
+      horizon_periods: number;
+      period: string;
+    }>("select * from purchase_count_forecast order by n");
     expect(rows.every((r) => r.period === "week")).toBe(true);
     expect(rows.map((r) => r.label)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10+"]);
     expect(rows.every((r) => r.model === selected.model && r.customers === 2357)).toBe(true);
@@ -83,8 +140,17 @@ describe("purchase_count_forecast", () => {
 
 describe("model_checks", () => {
   it("compares actual and expected customers by repeat count for each purchase model", async () => {
-    const rows = await db.all<{ model: string; repeat_count: number; label: string; actual: number; expected: number; chi_square: number; degrees_of_freedom: number; max_share_gap: number; verdict: string }>(
-      "select * from model_checks order by model, repeat_count");
+    const rows = await db.all<{
+      model: string;
+      repeat_count: number;
+      label: string;
+      actual: number;
+      expected: number;
+      chi_square: number;
+      degrees_of_freedom: number;
+      max_share_gap: number;
+      verdict: string;
+    }>("select * from model_checks order by model, repeat_count");
     expect([...new Set(rows.map((r) => r.model))]).toEqual(["bgnbd", "mbgnbd", "pnbd"]);
     for (const model of ["bgnbd", "mbgnbd", "pnbd"]) {
       const m = rows.filter((r) => r.model === model);
@@ -104,10 +170,19 @@ describe("model_checks", () => {
 
 describe("model_surfaces", () => {
   it("covers frequency 0..max observed x recency 0..max T for the selected model", async () => {
-    const rows = await db.all<{ model: string; frequency: number; recency: number; T: number; p_alive: number; expected_next_period: number; period: string }>(
-      "select * from model_surfaces order by frequency, recency");
+    const rows = await db.all<{
+      model: string;
+      frequency: number;
+      recency: number;
+      T: number;
+      p_alive: number;
+      expected_next_period: number;
+      period: string;
+    }>("select * from model_surfaces order by frequency, recency");
     expect(rows.every((r) => r.period === "week")).toBe(true);
-    const [{ maxF, maxT }] = await db.all<{ maxF: number; maxT: number }>('select max(frequency)::integer as "maxF", max(T)::double as "maxT" from customer_summary');
+    const [{ maxF, maxT }] = await db.all<{ maxF: number; maxT: number }>(
+      'select max(frequency)::integer as "maxF", max(T)::double as "maxT" from customer_summary',
+    );
     expect(rows.length).toBe(1 + maxF * (Math.floor(maxT) + 1));
     expect(rows.every((r) => r.model === selected.model && r.T === maxT)).toBe(true);
     expect(rows.every((r) => r.p_alive >= 0 && r.p_alive <= 1 && r.expected_next_period >= 0)).toBe(true);
@@ -119,11 +194,23 @@ describe("model_surfaces", () => {
 
 describe("customer_clv_interval", () => {
   it("gives every customer an interval around the point CLV", async () => {
-    const rows = await db.all<{ customer_id: string; clv: number; expected_purchases: number; clv_low: number; clv_high: number; expected_low: number; expected_high: number }>(
-      "select i.*, c.clv, c.expected_purchases from customer_clv_interval i join customer_clv c using (customer_id)");
+    const rows = await db.all<{
+      customer_id: string;
+      clv: number;
+      expected_purchases: number;
+      clv_low: number;
+      clv_high: number;
+      expected_low: number;
+      expected_high: number;
+    }>("select i.*, c.clv, c.expected_purchases from customer_clv_interval i join customer_clv c using (customer_id)");
     expect(rows).toHaveLength(2357);
-    const inside = rows.filter((r) => r.clv_low <= r.clv * (1 + 1e-9) && r.clv <= r.clv_high * (1 + 1e-9) &&
-      r.expected_low <= r.expected_purchases * (1 + 1e-9) && r.expected_purchases <= r.expected_high * (1 + 1e-9));
+    const inside = rows.filter(
+      (r) =>
+        r.clv_low <= r.clv * (1 + 1e-9) &&
+        r.clv <= r.clv_high * (1 + 1e-9) &&
+        r.expected_low <= r.expected_purchases * (1 + 1e-9) &&
+        r.expected_purchases <= r.expected_high * (1 + 1e-9),
+    );
     expect(inside.length / rows.length).toBeGreaterThan(0.99);
     expect(rows.every((r) => r.clv_high >= r.clv_low && r.expected_high > r.expected_low)).toBe(true);
   });

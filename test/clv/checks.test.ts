@@ -9,8 +9,14 @@ describe("periodTransactionsCheck", () => {
   // A toy pmf: P(X(T) = k) = (1/2)^(k+1) whatever T, so P(7+) = (1/2)^7 = 1/128.
   const pmf = (k: number) => 0.5 ** (k + 1);
   const customers = [
-    { frequency: 0, T: 10 }, { frequency: 0, T: 20 }, { frequency: 0, T: 20 }, { frequency: 1, T: 10 },
-    { frequency: 2, T: 10 }, { frequency: 9, T: 30 }, { frequency: 7, T: 30 }, { frequency: 0, T: 5 },
+    { frequency: 0, T: 10 },
+    { frequency: 0, T: 20 },
+    { frequency: 0, T: 20 },
+    { frequency: 1, T: 10 },
+    { frequency: 2, T: 10 },
+    { frequency: 9, T: 30 },
+    { frequency: 7, T: 30 },
+    { frequency: 0, T: 5 },
   ];
   const check = periodTransactionsCheck(customers, pmf, 4);
 

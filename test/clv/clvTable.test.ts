@@ -8,7 +8,14 @@ import path from "node:path";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "../../src/data/db.ts";
-import { fitPurchaseModels, fitSpendModel, predictCustomers, readSummary, type PredictOptions, type SummaryRow } from "../../src/pipelines/clv/steps.ts";
+import {
+  fitPurchaseModels,
+  fitSpendModel,
+  predictCustomers,
+  readSummary,
+  type PredictOptions,
+  type SummaryRow,
+} from "../../src/pipelines/clv/steps.ts";
 import { purchaseModel, type GammaGammaParams, type PurchaseModel } from "../../src/pipelines/clv/models.ts";
 import { writeClvTable } from "../../src/pipelines/clv/clvTable.ts";
 
@@ -17,20 +24,38 @@ let db: Db;
 let summary: SummaryRow[];
 
 beforeAll(async () => {
-  const parsed = Papa.parse<Record<string, number>>(readFileSync(path.join(CDNOW, "cdnow_customers_summary_with_transactions.csv"), "utf8"),
-    { header: true, dynamicTyping: true, skipEmptyLines: true }).data;
+  const parsed = Papa.parse<Record<string, number>>(
+    readFileSync(path.join(CDNOW, "cdnow_customers_summary_with_transactions.csv"), "utf8"),
+    { header: true, dynamicTyping: true, skipEmptyLines: true },
+  ).data;
   db = await openDatabase(":memory:");
-  await db.exec("create table customer_summary (customer_id varchar, orders integer, revenue double, frequency integer, recency double, T double, monetary_value double)");
+  await db.exec(
+    "create table customer_summary (customer_id varchar, orders integer, revenue double, frequency integer, recency double, T double, monetary_value double)",
+  );
   // a few customers with refunds only (revenue <= 0) or no orders, for the historical spend fallbacks
-  await db.insertRows("customer_summary", ["customer_id", "orders", "revenue", "frequency", "recency", "T", "monetary_value"], [
-    ...parsed.map((r) => [String(r.ID), r.x + 1, r.zbar * (r.x + 1), r.x, r.t_x, r.T, r.x > 0 ? r.zbar : 0]),
-    ["r1", 2, -5, 0, 0, 3.5, 0], ["r2", 0, 0, 0, 0, 10, 0], ["r3", 1, 12.5, 0, 0, 20, null],
-  ]);
+  await db.insertRows(
+    "customer_summary",
+    ["customer_id", "orders", "revenue", "frequency", "recency", "T", "monetary_value"],
+    [
+      ...parsed.map((r) => [String(r.ID), r.x + 1, r.zbar * (r.x + 1), r.x, r.t_x, r.T, r.x > 0 ? r.zbar : 0]),
+      ["r1", 2, -5, 0, 0, 3.5, 0],
+      ["r2", 0, 0, 0, 0, 10, 0],
+      ["r3", 1, 12.5, 0, 0, 20, null],
+    ],
+  );
   summary = await readSummary(db);
 });
 afterAll(async () => db.close());
 
-const CLV = ["customer_id", "p_alive", "expected_purchases", "expected_avg_spend", "clv", "model", "spend_model"] as const;
+const CLV = [
+  "customer_id",
+  "p_alive",
+  "expected_purchases",
+  "expected_avg_spend",
+  "clv",
+  "model",
+  "spend_model",
+] as const;
 
 async function expectSame(purchase: PurchaseModel | null, spend: GammaGammaParams | null, options: PredictOptions) {
   await writeClvTable(db, "customer_summary", "customer_clv", purchase, spend, options);
@@ -51,7 +76,11 @@ describe("writeClvTable equals predictCustomers", () => {
     for (const name of ["bgnbd", "pnbd"] as const) {
       const fit = fits.find((f) => f.model === name)!;
       expect(fit.converged).toBe(true);
-      const rows = await expectSame(purchaseModel(name, fit.params as never), spendFit.params as GammaGammaParams, weekly);
+      const rows = await expectSame(
+        purchaseModel(name, fit.params as never),
+        spendFit.params as GammaGammaParams,
+        weekly,
+      );
       expect(rows.filter((r) => r.model === name).length).toBeGreaterThan(2000);
     }
   });

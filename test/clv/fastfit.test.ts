@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
-  bgNbdLogLikelihood, compressRows, compressSpendRows, fitMbgNbd, fitParetoNbd, gammaGammaLogLikelihood, logHyp2f1Series,
-  logHyp2f1Pareto, mbgNbdLogLikelihood, weightedRows,
+  bgNbdLogLikelihood,
+  compressRows,
+  compressSpendRows,
+  fitMbgNbd,
+  fitParetoNbd,
+  gammaGammaLogLikelihood,
+  logHyp2f1Series,
+  logHyp2f1Pareto,
+  mbgNbdLogLikelihood,
+  weightedRows,
 } from "../../src/pipelines/clv/models.ts";
 import { bgFamilyValueGradient, gammaGammaValueGradient } from "../../src/pipelines/clv/gradients.ts";
 import { engineOptions } from "../../src/data/db.ts";
@@ -21,7 +29,10 @@ const numeric = (f: (p: number[]) => number, p: number[]) =>
 describe("analytic gradients", () => {
   const rows = compressRows([0, 1, 2, 5, 0, 3, 7], [0, 3, 10, 20, 0, 30, 31], [10, 20, 30, 40, 39, 33, 35]);
   const bg = (p: number[]) => ({ r: p[0], alpha: p[1], a: p[2], b: p[3] });
-  it.each([["BG/NBD", 0, bgNbdLogLikelihood], ["MBG/NBD", 1, mbgNbdLogLikelihood]] as const)("%s: value and gradient", (_, shift, ll) => {
+  it.each([
+    ["BG/NBD", 0, bgNbdLogLikelihood],
+    ["MBG/NBD", 1, mbgNbdLogLikelihood],
+  ] as const)("%s: value and gradient", (_, shift, ll) => {
     const p = [0.7, 4.3, 0.8, 2.4];
     const { value, gradient } = bgFamilyValueGradient(bg(p), rows, shift);
     expect(value).toBeCloseTo(ll(bg(p), rows), 10);
@@ -38,7 +49,12 @@ describe("analytic gradients", () => {
 });
 
 describe("Pareto/NBD 2F1 by Euler's transformation", () => {
-  it.each([[3.2, 2.5, 0.5], [12, 11.2, 0.95], [40.1, 39.5, 0.985], [2.1, 1.01, 0.9]])("2F1(%f, %f; a+1; %f) matches the log-space series", (a, b, z) => {
+  it.each([
+    [3.2, 2.5, 0.5],
+    [12, 11.2, 0.95],
+    [40.1, 39.5, 0.985],
+    [2.1, 1.01, 0.9],
+  ])("2F1(%f, %f; a+1; %f) matches the log-space series", (a, b, z) => {
     expect(logHyp2f1Pareto(a, b, z)).toBeCloseTo(logHyp2f1Series(a, b, a + 1, z), 10);
   });
 });
@@ -48,7 +64,10 @@ describe("rows merged in SQL", () => {
     const a = weightedRows([0, 2, 2], [0, 5, 7], [10, 10, 10], [3, 1, 2]);
     const b = compressRows([0, 0, 0, 2, 2, 2], [0, 0, 0, 5, 7, 7], [10, 10, 10, 10, 10, 10]);
     expect(a.n).toBe(6);
-    expect(bgNbdLogLikelihood({ r: 1, alpha: 3, a: 0.5, b: 2 }, a)).toBeCloseTo(bgNbdLogLikelihood({ r: 1, alpha: 3, a: 0.5, b: 2 }, b), 10);
+    expect(bgNbdLogLikelihood({ r: 1, alpha: 3, a: 0.5, b: 2 }, a)).toBeCloseTo(
+      bgNbdLogLikelihood({ r: 1, alpha: 3, a: 0.5, b: 2 }, b),
+      10,
+    );
     expect(() => weightedRows([1], [5], [4], [1])).toThrow(/invalid/);
   });
 });
@@ -57,7 +76,10 @@ describe("no dropout signal", () => {
   // Customers who never drop out (p ~ Beta(1e-6, 50): dropout probability ~ 2e-8 per purchase).
   const sim = simulateCustomers(3000, { r: 0.8, alpha: 6, a: 1e-6, b: 50 }, { p: 6, q: 4, gamma: 15 }, { seed: 11 });
   const rows = compressRows(sim.x, sim.tx, sim.T);
-  it.each([["MBG/NBD", fitMbgNbd], ["Pareto/NBD", fitParetoNbd]] as const)("%s stops early, says why and reports no parameters", (_, fitModel) => {
+  it.each([
+    ["MBG/NBD", fitMbgNbd],
+    ["Pareto/NBD", fitParetoNbd],
+  ] as const)("%s stops early, says why and reports no parameters", (_, fitModel) => {
     const started = performance.now();
     const result = fitModel(rows);
     expect(result.converged).toBe(false);
@@ -70,8 +92,13 @@ describe("no dropout signal", () => {
 
 describe("engine settings", () => {
   it("maps the config keys to DuckDB options", () => {
-    expect(engineOptions({ memoryLimit: "1GB", threads: 2, tempDirectory: "/tmp/x", preserveInsertionOrder: false })).toEqual({
-      memory_limit: "1GB", threads: "2", temp_directory: "/tmp/x", preserve_insertion_order: "false",
+    expect(
+      engineOptions({ memoryLimit: "1GB", threads: 2, tempDirectory: "/tmp/x", preserveInsertionOrder: false }),
+    ).toEqual({
+      memory_limit: "1GB",
+      threads: "2",
+      temp_directory: "/tmp/x",
+      preserve_insertion_order: "false",
     });
     expect(engineOptions({})).toEqual({});
   });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { minimizeBfgs, minimizeMultiStart, minimizeNelderMead, numericGradient } from "../../src/pipelines/clv/optimize.ts";
+import {
+  minimizeBfgs,
+  minimizeMultiStart,
+  minimizeNelderMead,
+  numericGradient,
+} from "../../src/pipelines/clv/optimize.ts";
 import { logHyp2f1, logHyp2f1Pareto, logHyp2f1Series } from "../../src/pipelines/clv/models.ts";
 
 // Rosenbrock: f = (1-x)^2 + 100 (y-x^2)^2, unique minimum 0 at (1, 1); the classic start (-1.2, 1) sits on the
@@ -25,7 +30,10 @@ describe("optimisers on known minima", () => {
   });
 
   it("multi-start finds the bowl minimum and reports convergence", () => {
-    const r = minimizeMultiStart(bowl, [[0, 0, 0], [5, 5, 5]]);
+    const r = minimizeMultiStart(bowl, [
+      [0, 0, 0],
+      [5, 5, 5],
+    ]);
     expect(r.converged).toBe(true);
     expect(r.fx).toBeCloseTo(3, 8);
     expect(r.x[0]).toBeCloseTo(2, 4);
@@ -79,7 +87,8 @@ describe("Gauss hypergeometric 2F1 in the regimes the models use", () => {
       expect(Math.abs(logHyp2f1(a, b, c, z) - ref)).toBeLessThan(1e-12 * Math.max(1, Math.abs(ref)));
       expect(Math.abs(logHyp2f1Series(a, b, c, z) - ref)).toBeLessThan(1e-12 * Math.max(1, Math.abs(ref)));
       // logHyp2f1Pareto treats z > 0.99 as outside the model's domain (see its comment)
-      if (c === a + 1 && z <= 0.99) expect(Math.abs(logHyp2f1Pareto(a, b, z) - ref)).toBeLessThan(1e-12 * Math.max(1, Math.abs(ref)));
+      if (c === a + 1 && z <= 0.99)
+        expect(Math.abs(logHyp2f1Pareto(a, b, z) - ref)).toBeLessThan(1e-12 * Math.max(1, Math.abs(ref)));
       if (c === a + 1 && z > 0.99) expect(logHyp2f1Pareto(a, b, z)).toBeNaN();
     });
   }

@@ -10,8 +10,19 @@ import path from "node:path";
 import Papa from "papaparse";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  bgNbdLogLikelihood, compressRows, compressSpendRows, fitBgNbd, fitGammaGamma, fitMbgNbd, fitParetoNbd, gammaGammaLogLikelihood,
-  l2Penalty, mbgNbdLogLikelihood, paretoNbdLogLikelihood, type CompressedRows, type SpendRows,
+  bgNbdLogLikelihood,
+  compressRows,
+  compressSpendRows,
+  fitBgNbd,
+  fitGammaGamma,
+  fitMbgNbd,
+  fitParetoNbd,
+  gammaGammaLogLikelihood,
+  l2Penalty,
+  mbgNbdLogLikelihood,
+  paretoNbdLogLikelihood,
+  type CompressedRows,
+  type SpendRows,
 } from "../../src/pipelines/clv/models.ts";
 import { bgBbLogLikelihood, fitBgBb, type BgBbRow } from "../../src/pipelines/clv/bgbb.ts";
 import { minimizeNelderMead } from "../../src/pipelines/clv/optimize.ts";
@@ -26,16 +37,25 @@ let spend: SpendRows;
 let donations: BgBbRow[];
 
 beforeAll(() => {
-  const summary = Papa.parse<Record<string, number>>(readFileSync(path.join(CDNOW, "cdnow_customers_summary_with_transactions.csv"), "utf8"),
-    { header: true, dynamicTyping: true, skipEmptyLines: true }).data;
+  const summary = Papa.parse<Record<string, number>>(
+    readFileSync(path.join(CDNOW, "cdnow_customers_summary_with_transactions.csv"), "utf8"),
+    { header: true, dynamicTyping: true, skipEmptyLines: true },
+  ).data;
   const x = summary.map((r) => r.x);
   const tx = summary.map((r) => r.t_x);
   const T = summary.map((r) => r.T);
   maxT = Math.max(...T);
   rows = compressRows(x, tx, T);
-  scaled = compressRows(x, tx.map((v) => v / maxT), T.map((v) => v / maxT));
+  scaled = compressRows(
+    x,
+    tx.map((v) => v / maxT),
+    T.map((v) => v / maxT),
+  );
   const repeat = summary.filter((r) => r.x > 0);
-  spend = compressSpendRows(repeat.map((r) => r.x), repeat.map((r) => r.zbar));
+  spend = compressSpendRows(
+    repeat.map((r) => r.x),
+    repeat.map((r) => r.zbar),
+  );
   donations = readDonations();
 });
 
@@ -43,7 +63,12 @@ beforeAll(() => {
 function nelderMead(f: (p: number[]) => number, start: number[]): number[] {
   let best = { x: start.map(Math.log), fx: Infinity };
   for (let i = 0; i < 8; i++) {
-    const r = minimizeNelderMead((theta) => f(theta.map(Math.exp)), best.x, { maxIterations: 20_000, fTolerance: 1e-14, xTolerance: 1e-10, initialStep: i === 0 ? 0.5 : 0.05 });
+    const r = minimizeNelderMead((theta) => f(theta.map(Math.exp)), best.x, {
+      maxIterations: 20_000,
+      fTolerance: 1e-14,
+      xTolerance: 1e-10,
+      initialStep: i === 0 ? 0.5 : 0.05,
+    });
     if (!(r.fx < best.fx - 1e-13)) {
       best = r.fx < best.fx ? r : best;
       break;
@@ -59,7 +84,10 @@ const values = (fit: { params: object }) => Object.values(fit.params) as number[
 
 describe("penalizer 0 is plain maximum likelihood", () => {
   it("gives bit-identical fits to no penalizer at all", () => {
-    expect(fitBgNbd(rows, { penalizer: 0 })).toMatchObject({ params: fitBgNbd(rows).params, logLikelihood: fitBgNbd(rows).logLikelihood });
+    expect(fitBgNbd(rows, { penalizer: 0 })).toMatchObject({
+      params: fitBgNbd(rows).params,
+      logLikelihood: fitBgNbd(rows).logLikelihood,
+    });
     expect(fitMbgNbd(rows, { penalizer: 0 }).params).toEqual(fitMbgNbd(rows).params);
     expect(fitGammaGamma(spend, { penalizer: 0 }).params).toEqual(fitGammaGamma(spend).params);
     expect(fitBgBb(donations, { penalizer: 0 }).params).toEqual(fitBgBb(donations).params);
@@ -102,21 +130,31 @@ describe("a non-zero penalizer minimises lifetimes' penalised objective", () => 
 
   it("MBG/NBD and Pareto/NBD on CDNOW, penalizer 0.1", () => {
     const mbg = (p: number[], d: CompressedRows) => mbgNbdLogLikelihood({ r: p[0], alpha: p[1], a: p[2], b: p[3] }, d);
-    expect(relativeGap(values(fitMbgNbd(rows, { penalizer: 0.1 })), unscale(nelderMead(lifetimesObjective(mbg, 0.1), [1, 1, 1, 1])))).toBeLessThan(1e-4);
-    const pareto = (p: number[], d: CompressedRows) => paretoNbdLogLikelihood({ r: p[0], alpha: p[1], s: p[2], beta: p[3] }, d);
+    expect(
+      relativeGap(
+        values(fitMbgNbd(rows, { penalizer: 0.1 })),
+        unscale(nelderMead(lifetimesObjective(mbg, 0.1), [1, 1, 1, 1])),
+      ),
+    ).toBeLessThan(1e-4);
+    const pareto = (p: number[], d: CompressedRows) =>
+      paretoNbdLogLikelihood({ r: p[0], alpha: p[1], s: p[2], beta: p[3] }, d);
     const reference = nelderMead(lifetimesObjective(pareto, 0.1), [1, 1, 1, 1]);
     const fit = fitParetoNbd(rows, { penalizer: 0.1 });
     expect(fit.converged).toBe(true);
-    expect(relativeGap(values(fit), [reference[0], reference[1] * maxT, reference[2], reference[3] * maxT])).toBeLessThan(1e-4);
+    expect(
+      relativeGap(values(fit), [reference[0], reference[1] * maxT, reference[2], reference[3] * maxT]),
+    ).toBeLessThan(1e-4);
   });
 
   it("Gamma-Gamma on the CDNOW repeat customers and BG/BB on the donations data, penalizer 0.1 (no time scaling)", () => {
-    const gg = (p: number[]) => -gammaGammaLogLikelihood({ p: p[0], q: p[1], gamma: p[2] }, spend) / spend.n + 0.1 * sumSquares(p);
+    const gg = (p: number[]) =>
+      -gammaGammaLogLikelihood({ p: p[0], q: p[1], gamma: p[2] }, spend) / spend.n + 0.1 * sumSquares(p);
     const ggFit = fitGammaGamma(spend, { penalizer: 0.1 });
     expect(relativeGap(values(ggFit), nelderMead(gg, [1, 1, 1]))).toBeLessThan(1e-4);
     expect(sumSquares(values(ggFit))).toBeLessThan(sumSquares(values(fitGammaGamma(spend))));
     const n = donations.reduce((s, r) => s + (r.weights ?? 1), 0);
-    const bb = (p: number[]) => -bgBbLogLikelihood({ alpha: p[0], beta: p[1], gamma: p[2], delta: p[3] }, donations) / n + 0.1 * sumSquares(p);
+    const bb = (p: number[]) =>
+      -bgBbLogLikelihood({ alpha: p[0], beta: p[1], gamma: p[2], delta: p[3] }, donations) / n + 0.1 * sumSquares(p);
     const bbFit = fitBgBb(donations, { penalizer: 0.1 });
     expect(bbFit.converged).toBe(true);
     expect(relativeGap(values(bbFit), nelderMead(bb, [1, 1, 1, 1]))).toBeLessThan(1e-4);

@@ -5,10 +5,17 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  bgNbdExpected, mbgNbdExpected, paretoNbdExpected, type BgNbdParams, type ParetoNbdParams,
+  bgNbdExpected,
+  mbgNbdExpected,
+  paretoNbdExpected,
+  type BgNbdParams,
+  type ParetoNbdParams,
 } from "../../src/pipelines/clv/models.ts";
 import {
-  bgNbdProbabilityOfPurchases, mbgNbdProbabilityOfPurchases, paretoNbdProbabilityOfPurchases, probabilityOfPurchases,
+  bgNbdProbabilityOfPurchases,
+  mbgNbdProbabilityOfPurchases,
+  paretoNbdProbabilityOfPurchases,
+  probabilityOfPurchases,
   purchaseCountDistribution,
 } from "../../src/pipelines/clv/probabilities.ts";
 import { betaExpectation, nbdPmf, nbdSurvival, simpson } from "./quadrature.ts";
@@ -26,15 +33,29 @@ describe("BG/NBD P(X(t) = n)", () => {
   it("matches BTYD's bgnbd.pmf (r = 0.243, alpha = 4.414, a = 0.793, b = 2.426)", () => {
     expect(relative(bgNbdProbabilityOfPurchases(BG, 10, 2), 1.07869e-7)).toBeLessThan(1e-4);
     expect(relative(bgNbdProbabilityOfPurchases(BG, 0, 39), 0.5737864)).toBeLessThan(1e-6);
-    const pmf30 = [0.0019995214, 0.0015170236, 0.001163315, 0.0009003148, 0.0007023638, 0.0005517902, 0.0004361913,
-      0.0003467171, 0.0002769613, 0.000222226];
-    pmf30.forEach((expected, i) => expect(relative(bgNbdProbabilityOfPurchases(BG, 11 + i, 30), expected)).toBeLessThan(1e-6));
+    const pmf30 = [
+      0.0019995214, 0.0015170236, 0.001163315, 0.0009003148, 0.0007023638, 0.0005517902, 0.0004361913, 0.0003467171,
+      0.0002769613, 0.000222226,
+    ];
+    pmf30.forEach((expected, i) =>
+      expect(relative(bgNbdProbabilityOfPurchases(BG, 11 + i, 30), expected)).toBeLessThan(1e-6),
+    );
   });
 
   it("equals the mixture integrated numerically over p ~ Beta(a, b)", () => {
-    for (const [n, t] of [[0, 5], [1, 5], [3, 20], [7, 52]]) {
-      const reference = betaExpectation((p) => (1 - p) ** n * nbdPmf(BG.r, BG.alpha, n, t) +
-        (n > 0 ? p * (1 - p) ** (n - 1) * nbdSurvival(BG.r, BG.alpha, n, t) : 0), BG.a, BG.b);
+    for (const [n, t] of [
+      [0, 5],
+      [1, 5],
+      [3, 20],
+      [7, 52],
+    ]) {
+      const reference = betaExpectation(
+        (p) =>
+          (1 - p) ** n * nbdPmf(BG.r, BG.alpha, n, t) +
+          (n > 0 ? p * (1 - p) ** (n - 1) * nbdSurvival(BG.r, BG.alpha, n, t) : 0),
+        BG.a,
+        BG.b,
+      );
       expect(relative(bgNbdProbabilityOfPurchases(BG, n, t), reference)).toBeLessThan(1e-6);
     }
   });
@@ -42,9 +63,17 @@ describe("BG/NBD P(X(t) = n)", () => {
 
 describe("MBG/NBD P(X(t) = n)", () => {
   it("equals the mixture integrated numerically over p (dropout possible at the first purchase)", () => {
-    for (const [n, t] of [[0, 5], [1, 5], [3, 20], [7, 52]]) {
-      const reference = betaExpectation((p) => (1 - p) ** (n + 1) * nbdPmf(BG.r, BG.alpha, n, t) +
-        p * (1 - p) ** n * nbdSurvival(BG.r, BG.alpha, n, t), BG.a, BG.b);
+    for (const [n, t] of [
+      [0, 5],
+      [1, 5],
+      [3, 20],
+      [7, 52],
+    ]) {
+      const reference = betaExpectation(
+        (p) => (1 - p) ** (n + 1) * nbdPmf(BG.r, BG.alpha, n, t) + p * (1 - p) ** n * nbdSurvival(BG.r, BG.alpha, n, t),
+        BG.a,
+        BG.b,
+      );
       expect(relative(mbgNbdProbabilityOfPurchases(BG, n, t), reference)).toBeLessThan(1e-6);
     }
   });
@@ -59,11 +88,21 @@ describe("Pareto/NBD P(X(t) = n)", () => {
   // over min(tau, t) are NBD(r, alpha). Integrate over tau in (0, t) numerically.
   const byIntegral = ({ r, alpha, s, beta }: ParetoNbdParams, n: number, t: number) =>
     nbdPmf(r, alpha, n, t) * (beta / (beta + t)) ** s +
-    simpson((tau) => nbdPmf(r, alpha, n, tau) * (s * beta ** s) / (beta + tau) ** (s + 1), 0, t);
+    simpson((tau) => (nbdPmf(r, alpha, n, tau) * (s * beta ** s)) / (beta + tau) ** (s + 1), 0, t);
 
-  for (const [label, params] of [["alpha < beta (CDNOW)", PNBD], ["alpha > beta", PNBD_ALPHA_LARGER]] as const) {
+  for (const [label, params] of [
+    ["alpha < beta (CDNOW)", PNBD],
+    ["alpha > beta", PNBD_ALPHA_LARGER],
+  ] as const) {
     it(`equals the integral over the dropout time, ${label}`, () => {
-      for (const [n, t] of [[0, 1], [0, 39], [1, 10], [2, 39], [5, 39], [10, 78]]) {
+      for (const [n, t] of [
+        [0, 1],
+        [0, 39],
+        [1, 10],
+        [2, 39],
+        [5, 39],
+        [10, 78],
+      ]) {
         expect(relative(paretoNbdProbabilityOfPurchases(params, n, t), byIntegral(params, n, t))).toBeLessThan(1e-6);
       }
     });
@@ -75,7 +114,11 @@ describe("P(X(t) = n) is a distribution with mean E[X(t)]", () => {
     { name: "bgnbd" as const, params: BG, expected: (t: number) => bgNbdExpected(BG, t) },
     { name: "mbgnbd" as const, params: BG, expected: (t: number) => mbgNbdExpected(BG, t) },
     { name: "pnbd" as const, params: PNBD, expected: (t: number) => paretoNbdExpected(PNBD, t) },
-    { name: "pnbd" as const, params: PNBD_ALPHA_LARGER, expected: (t: number) => paretoNbdExpected(PNBD_ALPHA_LARGER, t) },
+    {
+      name: "pnbd" as const,
+      params: PNBD_ALPHA_LARGER,
+      expected: (t: number) => paretoNbdExpected(PNBD_ALPHA_LARGER, t),
+    },
   ];
   for (const { name, params, expected } of cases) {
     it(`${name} ${JSON.stringify(params)}`, () => {

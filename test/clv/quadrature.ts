@@ -15,7 +15,9 @@ export function simpson(f: (x: number) => number, lo: number, hi: number, interv
 /** NBD pmf: Gamma(r+n)/(Gamma(r) n!) (alpha/(alpha+t))^r (t/(alpha+t))^n. */
 export function nbdPmf(r: number, alpha: number, n: number, t: number): number {
   if (t === 0) return n === 0 ? 1 : 0;
-  return Math.exp(gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * Math.log(alpha / (alpha + t)) + n * Math.log(t / (alpha + t)));
+  return Math.exp(
+    gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * Math.log(alpha / (alpha + t)) + n * Math.log(t / (alpha + t)),
+  );
 }
 
 /** P(NBD >= n) as 1 - sum of the pmf below n. */
@@ -31,13 +33,21 @@ export function nbdSurvival(r: number, alpha: number, n: number, t: number): num
  */
 export function betaExpectation(g: (p: number) => number, a: number, b: number): number {
   const logB = gammaln(a) + gammaln(b) - gammaln(a + b);
-  const lower = simpson((v) => {
-    const p = Math.pow(v, 1 / a);
-    return (g(p) * Math.pow(1 - p, b - 1)) / a;
-  }, 0, Math.pow(0.5, a));
-  const upper = simpson((w) => {
-    const q = Math.pow(w, 1 / b);
-    return g(1 - q) * Math.pow(1 - q, a - 1) / b;
-  }, 0, Math.pow(0.5, b));
+  const lower = simpson(
+    (v) => {
+      const p = Math.pow(v, 1 / a);
+      return (g(p) * Math.pow(1 - p, b - 1)) / a;
+    },
+    0,
+    Math.pow(0.5, a),
+  );
+  const upper = simpson(
+    (w) => {
+      const q = Math.pow(w, 1 / b);
+      return (g(1 - q) * Math.pow(1 - q, a - 1)) / b;
+    },
+    0,
+    Math.pow(0.5, b),
+  );
   return (lower + upper) / Math.exp(logB);
 }

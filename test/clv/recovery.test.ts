@@ -8,8 +8,14 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  bgNbdLogLikelihood, compressRows, compressSpendRows, fitBgNbd, fitGammaGamma, gammaGammaLogLikelihood,
-  type CompressedRows, type SpendRows,
+  bgNbdLogLikelihood,
+  compressRows,
+  compressSpendRows,
+  fitBgNbd,
+  fitGammaGamma,
+  gammaGammaLogLikelihood,
+  type CompressedRows,
+  type SpendRows,
 } from "../../src/pipelines/clv/models.ts";
 import { simulateCustomers, type SimulatedCustomers } from "./simulate.ts";
 
@@ -20,11 +26,29 @@ const GG = { p: 6, q: 4, gamma: 15 };
 function standardErrors(f: (theta: number[]) => number, theta: number[]): number[] {
   const n = theta.length;
   const h = 1e-3;
-  const at = (d: [number, number][]) => f(theta.map((v, i) => v + d.filter(([j]) => j === i).reduce((s, [, e]) => s + e, 0)));
+  const at = (d: [number, number][]) =>
+    f(theta.map((v, i) => v + d.filter(([j]) => j === i).reduce((s, [, e]) => s + e, 0)));
   const H = Array.from({ length: n }, () => new Array(n).fill(0));
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      H[i][j] = (at([[i, h], [j, h]]) - at([[i, h], [j, -h]]) - at([[i, -h], [j, h]]) + at([[i, -h], [j, -h]])) / (4 * h * h);
+      H[i][j] =
+        (at([
+          [i, h],
+          [j, h],
+        ]) -
+          at([
+            [i, h],
+            [j, -h],
+          ]) -
+          at([
+            [i, -h],
+            [j, h],
+          ]) +
+          at([
+            [i, -h],
+            [j, -h],
+          ])) /
+        (4 * h * h);
     }
   }
   // Invert by Gauss-Jordan elimination.
@@ -66,12 +90,15 @@ describe("parameter recovery from 50,000 simulated customers", () => {
     const names = ["r", "alpha", "a", "b"] as const;
     const theta = names.map((k) => Math.log(fit.params[k]));
     const se = standardErrors(
-      (t) => -bgNbdLogLikelihood({ r: Math.exp(t[0]), alpha: Math.exp(t[1]), a: Math.exp(t[2]), b: Math.exp(t[3]) }, rows),
+      (t) =>
+        -bgNbdLogLikelihood({ r: Math.exp(t[0]), alpha: Math.exp(t[1]), a: Math.exp(t[2]), b: Math.exp(t[3]) }, rows),
       theta,
     );
     names.forEach((k, i) => {
       expect(Number.isFinite(se[i])).toBe(true);
-      expect(Math.abs(theta[i] - Math.log(BG[k])), `${k}: est ${fit.params[k]} se(log) ${se[i]}`).toBeLessThan(4 * se[i]);
+      expect(Math.abs(theta[i] - Math.log(BG[k])), `${k}: est ${fit.params[k]} se(log) ${se[i]}`).toBeLessThan(
+        4 * se[i],
+      );
       expect(Math.abs(fit.params[k] / BG[k] - 1)).toBeLessThan(0.15);
     });
   });
@@ -86,7 +113,9 @@ describe("parameter recovery from 50,000 simulated customers", () => {
       theta,
     );
     names.forEach((k, i) => {
-      expect(Math.abs(theta[i] - Math.log(GG[k])), `${k}: est ${fit.params[k]} se(log) ${se[i]}`).toBeLessThan(4 * se[i]);
+      expect(Math.abs(theta[i] - Math.log(GG[k])), `${k}: est ${fit.params[k]} se(log) ${se[i]}`).toBeLessThan(
+        4 * se[i],
+      );
       expect(Math.abs(fit.params[k] / GG[k] - 1)).toBeLessThan(0.15);
     });
   });

@@ -8,8 +8,13 @@ import { chooseModel, selectModel, DEFAULT_MODEL_CHOICE, type Candidate } from "
 import { fitPurchaseModels, validateModels } from "../../src/pipelines/clv/steps.ts";
 import { simulatePurchaseDays, summarise } from "./simulate.ts";
 
-const c = (name: string, bic: number, holdoutError?: number | null, holdoutBias?: number | null, converged = true): Candidate =>
-  ({ name, converged, bic, holdoutError, holdoutBias });
+const c = (
+  name: string,
+  bic: number,
+  holdoutError?: number | null,
+  holdoutBias?: number | null,
+  converged = true,
+): Candidate => ({ name, converged, bic, holdoutError, holdoutBias });
 
 describe("chooseModel (hand-made metrics)", () => {
   it("the issue's scenario: Pareto/NBD 0.09% better on RMSE, 8.4% under-forecast, BIC worse by 1,917: BG/NBD stays", () => {
@@ -30,16 +35,27 @@ describe("chooseModel (hand-made metrics)", () => {
     expect(pnbd.biasChange).toBeCloseTo(0.084 - 0.0007, 12);
     expect(choice.verdicts.find((v) => v.name === "mbgnbd")!.reason).toBe("holdout_not_better");
     // the old rule (lowest RMSE, no margin) would have picked pnbd; even with no margin the bias keeps it out
-    expect(selectModel([c("bgnbd", 100_000, 1, -0.0007), c("pnbd", 101_917, 0.9991, -0.084)], { margin: 0, biasTolerance: 0.02 })).toBe("bgnbd");
+    expect(
+      selectModel([c("bgnbd", 100_000, 1, -0.0007), c("pnbd", 101_917, 0.9991, -0.084)], {
+        margin: 0,
+        biasTolerance: 0.02,
+      }),
+    ).toBe("bgnbd");
   });
 
   it("a model better on the holdout by the margin and not more biased replaces the lowest BIC", () => {
-    const choice = chooseModel([c("bgnbd", 1000, 1.0, -0.05), c("pnbd", 1010, 0.97, -0.06), c("mbgnbd", 1020, 0.95, 0.02)]);
+    const choice = chooseModel([
+      c("bgnbd", 1000, 1.0, -0.05),
+      c("pnbd", 1010, 0.97, -0.06),
+      c("mbgnbd", 1020, 0.95, 0.02),
+    ]);
     // pnbd: gain 3%, |bias| +1 point (<= 2): qualifies; mbgnbd: gain 5%, |bias| -3 points: qualifies, lower RMSE
     expect(choice.model).toBe("mbgnbd");
     expect(choice.reason).toBe("holdout_better");
     expect(choice.verdicts.map((v) => [v.name, v.selected, v.reason])).toEqual([
-      ["bgnbd", false, "lowest_bic_replaced"], ["pnbd", false, "other_holdout_better"], ["mbgnbd", true, "holdout_better"],
+      ["bgnbd", false, "lowest_bic_replaced"],
+      ["pnbd", false, "other_holdout_better"],
+      ["mbgnbd", true, "holdout_better"],
     ]);
     expect(choice.verdicts[2].holdoutGain).toBeCloseTo(0.05, 12);
     expect(choice.verdicts[2].biasChange).toBeCloseTo(-0.03, 12);
@@ -61,9 +77,15 @@ describe("chooseModel (hand-made metrics)", () => {
     expect(none.verdicts.map((v) => v.reason)).toEqual(["higher_bic", "lowest_bic", "higher_bic"]);
     expect(none.verdicts.map((v) => v.bicDelta)).toEqual([10, 0, 5]);
     expect(none.verdicts[0].holdoutGain).toBeNull();
-    expect(chooseModel([c("bgnbd", 10, 1, 0.01), c("pnbd", 20, 1.1, 0)])).toMatchObject({ model: "bgnbd", reason: "lowest_bic_best_holdout" });
+    expect(chooseModel([c("bgnbd", 10, 1, 0.01), c("pnbd", 20, 1.1, 0)])).toMatchObject({
+      model: "bgnbd",
+      reason: "lowest_bic_best_holdout",
+    });
     // the lowest-BIC model without holdout figures (e.g. its calibration fit failed): BIC stands
-    expect(chooseModel([c("bgnbd", 10, null, null), c("pnbd", 20, 0.1, 0)])).toMatchObject({ model: "bgnbd", reason: "lowest_bic" });
+    expect(chooseModel([c("bgnbd", 10, null, null), c("pnbd", 20, 0.1, 0)])).toMatchObject({
+      model: "bgnbd",
+      reason: "lowest_bic",
+    });
     // a challenger without holdout figures cannot replace it
     expect(chooseModel([c("bgnbd", 10, 1, 0), c("pnbd", 20, null, null)]).verdicts[1].reason).toBe("no_holdout");
   });
@@ -84,16 +106,29 @@ describe("chooseModel on data simulated from BG/NBD", () => {
     const customers = simulatePurchaseDays(6000, truth, { seed: 5, weeks: 78 });
     const cutoff = 39 * 7;
     const calibration = customers.map((days, i) => ({
-      customer_id: String(i), ...summarise(days, cutoff), first_day: days[0], holdout_purchases: days.filter((d) => d >= cutoff).length,
-      monetary_value: 0, orders: 0, revenue: 0,
+      customer_id: String(i),
+      ...summarise(days, cutoff),
+      first_day: days[0],
+      holdout_purchases: days.filter((d) => d >= cutoff).length,
+      monetary_value: 0,
+      orders: 0,
+      revenue: 0,
     }));
-    const { rows, fits: calibrationFits } = validateModels(calibration, [], { periodDays: 7, holdoutDays: 78 * 7 - cutoff, startDate: "2024-01-01", totalDays: 78 * 7 - 1 });
+    const { rows, fits: calibrationFits } = validateModels(calibration, [], {
+      periodDays: 7,
+      holdoutDays: 78 * 7 - cutoff,
+      startDate: "2024-01-01",
+      totalDays: 78 * 7 - 1,
+    });
     expect(calibrationFits.every((f) => f.converged)).toBe(true);
     const summary = new Map(rows.filter((r) => r.kind === "summary").map((r) => [r.model, r]));
     const full = fitPurchaseModels(customers.map((days) => summarise(days, 78 * 7)));
     const candidates = full.map((f) => ({
-      name: f.model, converged: f.converged, bic: f.bic,
-      holdoutError: summary.get(f.model)!.rmse, holdoutBias: summary.get(f.model)!.predicted / summary.get(f.model)!.actual - 1,
+      name: f.model,
+      converged: f.converged,
+      bic: f.bic,
+      holdoutError: summary.get(f.model)!.rmse,
+      holdoutBias: summary.get(f.model)!.predicted / summary.get(f.model)!.actual - 1,
     }));
     const choice = chooseModel(candidates);
     expect(choice.model).toBe("bgnbd");
@@ -104,7 +139,9 @@ describe("chooseModel on data simulated from BG/NBD", () => {
     // noise below the margin does not flip it: any other model's RMSE 1% lower than it is still leaves BG/NBD chosen
     const bgError = candidates.find((x) => x.name === "bgnbd")!.holdoutError!;
     for (const other of ["pnbd", "mbgnbd"]) {
-      const nudged = candidates.map((x) => (x.name === other ? { ...x, holdoutError: bgError * 0.99, holdoutBias: 0 } : x));
+      const nudged = candidates.map((x) =>
+        x.name === other ? { ...x, holdoutError: bgError * 0.99, holdoutBias: 0 } : x,
+      );
       expect(chooseModel(nudged)).toMatchObject({ model: "bgnbd", reason: "lowest_bic_within_margin" });
     }
   });

@@ -63,7 +63,11 @@ export function simulateCustomers(
  * n customers of a BG/NBD purchase process with their purchase days (whole days, the first purchase on the day
  * of acquisition, uniform over the first `acquisitionWeeks`), observed for `weeks`: a holdout split takes a prefix.
  */
-export function simulatePurchaseDays(n: number, bg: BgNbdParams, { seed = 1, weeks = 78, acquisitionWeeks = 12 } = {}): number[][] {
+export function simulatePurchaseDays(
+  n: number,
+  bg: BgNbdParams,
+  { seed = 1, weeks = 78, acquisitionWeeks = 12 } = {},
+): number[][] {
   const rand = createRng(seed);
   const end = weeks * 7;
   const customers: number[][] = [];

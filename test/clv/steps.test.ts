@@ -12,11 +12,17 @@ import { createAllTablesSql } from "../../src/data/schemas.ts";
 import { pipelineSteps } from "../../src/pipelines/index.ts";
 import { setAnalysisVariables } from "../../src/pipelines/runner.ts";
 import { clvSteps, predictCustomers, readCalibration, type SummaryRow } from "../../src/pipelines/clv/steps.ts";
-import { mbgNbdConditionalExpected, bgNbdConditionalExpected, purchaseModel, computeClv } from "../../src/pipelines/clv/models.ts";
+import {
+  mbgNbdConditionalExpected,
+  bgNbdConditionalExpected,
+  purchaseModel,
+  computeClv,
+} from "../../src/pipelines/clv/models.ts";
 import { buildValueMatrix, quantile } from "../../src/pipelines/clv/valueMatrix.ts";
 
 const CDNOW = path.resolve(__dirname, "../../../shared/data/cdnow");
-const SUMMARY_SQL = "customer_id varchar, first_purchase date, last_purchase date, orders integer, revenue double, avg_order_value double, " +
+const SUMMARY_SQL =
+  "customer_id varchar, first_purchase date, last_purchase date, orders integer, revenue double, avg_order_value double, " +
   "frequency integer, recency double, T double, monetary_value double";
 
 let db: Db | undefined;
@@ -67,13 +73,28 @@ async function runOnly(db: Db, config: KehuConfig, names: string[]) {
 async function createSummary(db: Db, rows: (string | number | null)[][]) {
   await db.exec(`create table customer_summary (${SUMMARY_SQL})`);
   const asDate = (v: string | number | null) => (typeof v === "string" ? new Date(`${v}T00:00:00Z`) : v);
-  await db.insertRows("customer_summary", ["customer_id", "first_purchase", "last_purchase", "orders", "revenue", "avg_order_value", "frequency", "recency", "T", "monetary_value"],
-    rows.map((r) => [r[0], asDate(r[1]), asDate(r[2]), ...r.slice(3)]));
+  await db.insertRows(
+    "customer_summary",
+    [
+      "customer_id",
+      "first_purchase",
+      "last_purchase",
+      "orders",
+      "revenue",
+      "avg_order_value",
+      "frequency",
+      "recency",
+      "T",
+      "monetary_value",
+    ],
+    rows.map((r) => [r[0], asDate(r[1]), asDate(r[2]), ...r.slice(3)]),
+  );
 }
 
 async function expectGrain(db: Db, table: string) {
   const [r] = await db.all<{ n: number; distinct_ids: number; nulls: number }>(
-    `select count(*)::integer as n, count(distinct customer_id)::integer as distinct_ids, count(*) filter (where customer_id is null)::integer as nulls from ${table}`);
+    `select count(*)::integer as n, count(distinct customer_id)::integer as distinct_ids, count(*) filter (where customer_id is null)::integer as nulls from ${table}`,
+  );
   expect(r.nulls, `${table} customer_id not null`).toBe(0);
   expect(r.distinct_ids, `${table} customer_id unique`).toBe(r.n);
 }
@@ -81,9 +102,15 @@ async function expectGrain(db: Db, table: string) {
 describe("registration", () => {
   it("clvSteps writes model_validation, model_fit, customer_clv, value_matrix; churn_risk is a SQL model", () => {
     const config = parseConfig({ sources: { transactions: { files: "x.csv" } } });
-    expect(clvSteps(config).map((s) => s.name)).toEqual(["model_validation", "model_fit", "customer_clv", "value_matrix"]);
+    expect(clvSteps(config).map((s) => s.name)).toEqual([
+      "model_validation",
+      "model_fit",
+      "customer_clv",
+      "value_matrix",
+    ]);
     const names = pipelineSteps(config).map((s) => s.name);
-    for (const n of ["model_validation", "model_fit", "customer_clv", "value_matrix", "churn_risk"]) expect(names).toContain(n);
+    for (const n of ["model_validation", "model_fit", "customer_clv", "value_matrix", "churn_risk"])
+      expect(names).toContain(n);
     expect(names.indexOf("customer_clv")).toBeGreaterThan(names.indexOf("model_fit"));
     expect(names.indexOf("churn_risk")).toBeGreaterThan(names.indexOf("customer_clv"));
   });
@@ -109,8 +136,16 @@ describe("too few customers: fallback to the historical average", () => {
     await createSummary(db, rows);
     await db.exec("create table stg_customers as select * from customers");
     await runOnly(db, config, ["model_validation", "model_fit", "customer_clv", "value_matrix"]);
-    const fits = await db.all<{ model: string; converged: boolean; selected: boolean; message: string; as_of: string; log_likelihood: number | null }>(
-      "select model, converged, selected, message, as_of::varchar as as_of, log_likelihood from model_fit order by model");
+    const fits = await db.all<{
+      model: string;
+      converged: boolean;
+      selected: boolean;
+      message: string;
+      as_of: string;
+      log_likelihood: number | null;
+    }>(
+      "select model, converged, selected, message, as_of::varchar as as_of, log_likelihood from model_fit order by model",
+    );
     expect(fits.map((f) => f.model)).toEqual(["bgnbd", "gammagamma", "mbgnbd", "pnbd"]);
     for (const f of fits) {
       expect(f.converged).toBe(false);
@@ -119,12 +154,22 @@ describe("too few customers: fallback to the historical average", () => {
       expect(f.as_of).toBe("2024-03-10");
       expect(f.log_likelihood).toBeNull();
     }
-    const clv = await db.all<{ customer_id: string; p_alive: number | null; expected_purchases: number; expected_avg_spend: number; clv: number; model: string }>(
-      "select * from customer_clv order by customer_id");
-    expect(clv.map((r) => [r.customer_id, r.model, r.p_alive])).toEqual([["c1", "historical", null], ["c2", "historical", null], ["c3", "historical", null]]);
+    const clv = await db.all<{
+      customer_id: string;
+      p_alive: number | null;
+      expected_purchases: number;
+      expected_avg_spend: number;
+      clv: number;
+      model: string;
+    }>("select * from customer_clv order by customer_id");
+    expect(clv.map((r) => [r.customer_id, r.model, r.p_alive])).toEqual([
+      ["c1", "historical", null],
+      ["c2", "historical", null],
+      ["c3", "historical", null],
+    ]);
     expect(clv[0].expected_purchases).toBeCloseTo(4.690209, 5);
     expect(clv[0].expected_avg_spend).toBeCloseTo(60, 9);
-    expect(clv[0].clv).toBeCloseTo(281.412520, 5);
+    expect(clv[0].clv).toBeCloseTo(281.41252, 5);
     expect(clv[1].clv).toBeCloseTo(59.070081, 5);
     expect(clv[2].expected_purchases).toBeCloseTo(3.261161, 5);
     expect(clv[2].expected_avg_spend).toBeCloseTo(23.333333, 5);
@@ -137,24 +182,56 @@ describe("too few customers: fallback to the historical average", () => {
   it("runs on a completely empty customer_summary (and with as_of NULL)", async () => {
     const { db, config } = await setup({});
     await createSummary(db, []);
-    await db.exec("create table int_purchases (customer_id varchar, purchase_key varchar, purchased_on date, amount double, purchase_number integer, gap_days integer)");
+    await db.exec(
+      "create table int_purchases (customer_id varchar, purchase_key varchar, purchased_on date, amount double, purchase_number integer, gap_days integer)",
+    );
     await db.exec("create table stg_customers as select * from customers");
     await runOnly(db, config, ["model_validation", "model_fit", "customer_clv", "value_matrix"]);
     expect(await db.all("select count(*)::integer as n from customer_clv")).toEqual([{ n: 0 }]);
-    expect(await db.all("select count(*)::integer as n, count(*) filter (where converged)::integer as ok from model_fit")).toEqual([{ n: 4, ok: 0 }]);
+    expect(
+      await db.all("select count(*)::integer as n, count(*) filter (where converged)::integer as ok from model_fit"),
+    ).toEqual([{ n: 4, ok: 0 }]);
   });
 });
 
 describe("fitted models through the pipeline, on the CDNOW summary", () => {
   it("fits all models, selects by BIC, and predicts per customer consistently with the models", async () => {
-    const { db, config } = await setup({ asOf: "1997-09-30", period: "week", discountRateAnnual: 0.1, margin: 0.3, horizonMonths: 12 });
-    const parsed = Papa.parse<Record<string, number>>(readFileSync(path.join(CDNOW, "cdnow_customers_summary_with_transactions.csv"), "utf8"),
-      { header: true, dynamicTyping: true, skipEmptyLines: true }).data;
-    await createSummary(db, parsed.map((r) => [String(r.ID), null, null, r.x + 1, r.zbar * (r.x + 1), r.zbar, r.x, r.t_x, r.T, r.x > 0 ? r.zbar : 0]));
+    const { db, config } = await setup({
+      asOf: "1997-09-30",
+      period: "week",
+      discountRateAnnual: 0.1,
+      margin: 0.3,
+      horizonMonths: 12,
+    });
+    const parsed = Papa.parse<Record<string, number>>(
+      readFileSync(path.join(CDNOW, "cdnow_customers_summary_with_transactions.csv"), "utf8"),
+      { header: true, dynamicTyping: true, skipEmptyLines: true },
+    ).data;
+    await createSummary(
+      db,
+      parsed.map((r) => [
+        String(r.ID),
+        null,
+        null,
+        r.x + 1,
+        r.zbar * (r.x + 1),
+        r.zbar,
+        r.x,
+        r.t_x,
+        r.T,
+        r.x > 0 ? r.zbar : 0,
+      ]),
+    );
     await db.exec("create table stg_customers as select * from customers");
     await runOnly(db, config, ["model_validation", "model_fit", "customer_clv", "value_matrix"]);
-    const fits = await db.all<{ model: string; params: string; bic: number; converged: boolean; selected: boolean; n_customers: number }>(
-      "select model, params, bic, converged, selected, n_customers from model_fit order by model");
+    const fits = await db.all<{
+      model: string;
+      params: string;
+      bic: number;
+      converged: boolean;
+      selected: boolean;
+      n_customers: number;
+    }>("select model, params, bic, converged, selected, n_customers from model_fit order by model");
     expect(fits.every((f) => f.converged)).toBe(true);
     const bg = JSON.parse(fits.find((f) => f.model === "bgnbd")!.params);
     expect(Object.keys(bg)).toEqual(["r", "alpha", "a", "b"]);
@@ -175,18 +252,29 @@ describe("fitted models through the pipeline, on the CDNOW summary", () => {
       from customer_clv`);
     expect(counts).toEqual({ n: 2357, bad: 0 });
     // Customer 1: Gamma-Gamma expected average spend 24.65 (Fader & Hardie 2013)
-    const [c1] = await db.all<{ expected_avg_spend: number; model: string }>("select * from customer_clv where customer_id = '1'");
+    const [c1] = await db.all<{ expected_avg_spend: number; model: string }>(
+      "select * from customer_clv where customer_id = '1'",
+    );
     expect(Math.abs(c1.expected_avg_spend - 24.65)).toBeLessThan(0.1);
     expect(c1.model).toBe(best.model);
     // Customer 1516 (x=26, t_x=30.86, T=31): expected purchases over 12 months = 365.25/7 weeks
-    const [c1516] = await db.all<{ expected_purchases: number; clv: number; expected_avg_spend: number }>("select * from customer_clv where customer_id = '1516'");
+    const [c1516] = await db.all<{ expected_purchases: number; clv: number; expected_avg_spend: number }>(
+      "select * from customer_clv where customer_id = '1516'",
+    );
     const params = JSON.parse(best.params);
     const conditional = best.model === "mbgnbd" ? mbgNbdConditionalExpected : bgNbdConditionalExpected;
     expect(c1516.expected_purchases).toBeCloseTo(conditional(params, 365.25 / 7, 26, 30.86, 31), 9);
     const model = purchaseModel(best.model as "bgnbd", params);
     const periodsPerMonth = 365.25 / 12 / 7;
-    expect(c1516.clv).toBeCloseTo(computeClv((t) => model.conditionalExpected(t, 26, 30.86, 31), c1516.expected_avg_spend,
-      { margin: 0.3, discountRateAnnual: 0.1, horizonMonths: 12, periodsPerMonth }), 6);
+    expect(c1516.clv).toBeCloseTo(
+      computeClv((t) => model.conditionalExpected(t, 26, 30.86, 31), c1516.expected_avg_spend, {
+        margin: 0.3,
+        discountRateAnnual: 0.1,
+        horizonMonths: 12,
+        periodsPerMonth,
+      }),
+      6,
+    );
     await expectGrain(db, "value_matrix");
     const quadrants = await db.all<{ quadrant: string }>("select distinct quadrant from value_matrix order by 1");
     expect(quadrants.map((q) => q.quadrant)).toEqual(["I", "II", "III", "IV"]);
@@ -197,18 +285,46 @@ describe("model_validation on the CDNOW sample transactions (calibration to 1997
   it("builds the calibration summary like the published one and compares holdout predictions", async () => {
     const { db, config } = await setup({ asOf: "1998-06-30", holdoutStart: "1997-10-01", period: "week" });
     const lines = readFileSync(path.join(CDNOW, "CDNOW_sample.txt"), "utf8").trim().split(/\r?\n/);
-    await db.insertRows("transactions",
-      ["order_id", "customer_id", "ordered_at", "amount", "quantity", "product", "category", "channel", "sales_rep", "source_file", "source_line"],
+    await db.insertRows(
+      "transactions",
+      [
+        "order_id",
+        "customer_id",
+        "ordered_at",
+        "amount",
+        "quantity",
+        "product",
+        "category",
+        "channel",
+        "sales_rep",
+        "source_file",
+        "source_line",
+      ],
       lines.map((line, i) => {
         const [, id, ymd, cds, dollars] = line.trim().split(/\s+/);
         const at = new Date(`${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}T00:00:00Z`);
-        return [`o${i + 1}`, String(Number(id)), at, Number(dollars), Number(cds), null, null, null, null, "CDNOW_sample.txt", i + 1];
-      }));
+        return [
+          `o${i + 1}`,
+          String(Number(id)),
+          at,
+          Number(dollars),
+          Number(cds),
+          null,
+          null,
+          null,
+          null,
+          "CDNOW_sample.txt",
+          i + 1,
+        ];
+      }),
+    );
     await runSteps(db, config, ["int_purchases", "int_calibration_summary"]);
     // The calibration summary reproduces cdnow_customers_summary.csv (which rounds recency and T to 2 decimals).
     const calibration = await readCalibration(db);
-    const published = Papa.parse<Record<string, number>>(readFileSync(path.join(CDNOW, "cdnow_customers_summary.csv"), "utf8"),
-      { header: true, dynamicTyping: true, skipEmptyLines: true }).data;
+    const published = Papa.parse<Record<string, number>>(
+      readFileSync(path.join(CDNOW, "cdnow_customers_summary.csv"), "utf8"),
+      { header: true, dynamicTyping: true, skipEmptyLines: true },
+    ).data;
     expect(calibration.length).toBe(2357);
     const byId = new Map(calibration.map((c) => [c.customer_id, c]));
     for (const p of published) {
@@ -218,8 +334,19 @@ describe("model_validation on the CDNOW sample transactions (calibration to 1997
       expect(Math.abs(c.T - p.T)).toBeLessThanOrEqual(0.005 + 1e-9);
     }
     await runOnly(db, config, ["model_validation"]);
-    const rows = await db.all<{ model: string; kind: string; bucket: number | null; week: number | null; period_end: string | null; customers: number; actual: number; predicted: number; rmse: number | null }>(
-      "select model, kind, bucket, week, period_end::varchar as period_end, customers, actual, predicted, rmse from model_validation order by model, kind, bucket, week");
+    const rows = await db.all<{
+      model: string;
+      kind: string;
+      bucket: number | null;
+      week: number | null;
+      period_end: string | null;
+      customers: number;
+      actual: number;
+      predicted: number;
+      rmse: number | null;
+    }>(
+      "select model, kind, bucket, week, period_end::varchar as period_end, customers, actual, predicted, rmse from model_validation order by model, kind, bucket, week",
+    );
     const models = [...new Set(rows.map((r) => r.model))].sort();
     expect(models).toEqual(["bgnbd", "mbgnbd", "pnbd"]);
     // Holdout repeat purchases of calibration customers, counted directly: purchase days from 1997-10-01 on.
@@ -248,7 +375,8 @@ describe("model_validation on the CDNOW sample transactions (calibration to 1997
       expect(weekly[0].period_end).toBe("1997-01-07");
       expect(weekly.at(-1)!.period_end).toBe("1998-06-30");
       expect(weekly.at(-1)!.actual).toBe(direct.all_repeat);
-      for (let i = 1; i < weekly.length; i++) expect(weekly[i].predicted).toBeGreaterThanOrEqual(weekly[i - 1].predicted);
+      for (let i = 1; i < weekly.length; i++)
+        expect(weekly[i].predicted).toBeGreaterThanOrEqual(weekly[i - 1].predicted);
       // End of calibration (week 39 ends 1997-09-30): the in-sample fit tracks the actual cumulative count closely.
       const w39 = weekly.find((w) => w.week === 39)!;
       expect(w39.period_end).toBe("1997-09-30");
@@ -261,10 +389,21 @@ describe("model_validation on the CDNOW sample transactions (calibration to 1997
       from (select customer_id, count(*) - 1 as frequency, (max(purchased_on) - min(purchased_on)) / 7 as recency, ('1998-06-30'::date - min(purchased_on)) / 7 as T
             from int_purchases group by all)`);
     await runOnly(db, config, ["model_fit"]);
-    const fits = await db.all<{ model: string; bic: number; holdout_rmse: number | null; holdout_bias: number | null; selected: boolean;
-      selection_reason: string; bic_delta: number; holdout_gain: number; bias_change: number; selection_margin: number }>(
+    const fits = await db.all<{
+      model: string;
+      bic: number;
+      holdout_rmse: number | null;
+      holdout_bias: number | null;
+      selected: boolean;
+      selection_reason: string;
+      bic_delta: number;
+      holdout_gain: number;
+      bias_change: number;
+      selection_margin: number;
+    }>(
       `select model, bic, holdout_rmse, holdout_bias, selected, selection_reason, bic_delta, holdout_gain, bias_change, selection_margin
-       from model_fit where model <> 'gammagamma' order by bic`);
+       from model_fit where model <> 'gammagamma' order by bic`,
+    );
     expect(fits.every((f) => f.holdout_rmse != null && f.holdout_bias != null)).toBe(true);
     // the figures are the validation summary's: bias = predicted / actual - 1, gains relative to the lowest BIC
     for (const f of fits) {
@@ -278,7 +417,9 @@ describe("model_validation on the CDNOW sample transactions (calibration to 1997
     }
     // Pareto/NBD has the lowest holdout RMSE, but only 0.27% below MBG/NBD's (lowest BIC): within the 2% margin
     expect(fits.map((f) => [f.model, f.selected, f.selection_reason])).toEqual([
-      ["mbgnbd", true, "lowest_bic_within_margin"], ["pnbd", false, "holdout_gain_below_margin"], ["bgnbd", false, "holdout_not_better"],
+      ["mbgnbd", true, "lowest_bic_within_margin"],
+      ["pnbd", false, "holdout_gain_below_margin"],
+      ["bgnbd", false, "holdout_not_better"],
     ]);
     expect(fits[1].holdout_gain).toBeGreaterThan(0);
     expect(fits[1].holdout_gain).toBeLessThan(0.02);
@@ -287,10 +428,17 @@ describe("model_validation on the CDNOW sample transactions (calibration to 1997
 
 describe("predictCustomers", () => {
   it("uses the model for P(alive) and expected purchases when there is one", () => {
-    const rows: SummaryRow[] = [{ customer_id: "x", frequency: 26, recency: 30.857, T: 31, monetary_value: 0, orders: 27, revenue: 270 }];
+    const rows: SummaryRow[] = [
+      { customer_id: "x", frequency: 26, recency: 30.857, T: 31, monetary_value: 0, orders: 27, revenue: 270 },
+    ];
     const model = purchaseModel("bgnbd", { r: 0.2425982, alpha: 4.4136842, a: 0.7929899, b: 2.4261667 });
     // 12 months of weeks = 52.178571 weeks, so a bit more than the published 25.75659 for 52 weeks
-    const [r] = predictCustomers(rows, model, null, { margin: 1, discountRateAnnual: 0, horizonMonths: 12, periodDays: 7 });
+    const [r] = predictCustomers(rows, model, null, {
+      margin: 1,
+      discountRateAnnual: 0,
+      horizonMonths: 12,
+      periodDays: 7,
+    });
     expect(r.model).toBe("bgnbd");
     expect(r.p_alive).toBeCloseTo(0.9688523, 5);
     expect(r.expected_purchases).toBeGreaterThan(25.75659);
@@ -310,10 +458,34 @@ describe("value_matrix (hand-computed)", () => {
   //   o1: 3.5 * max(100, 10) * 1 = 350 (growth 350); o2: 3.5 * 10 * 1 = 35 (growth 35).
   // medians: current [0,0,10,20,30,40,50] -> 20; growth [0,0,10,20,30,35,350] -> 20; "high" is strictly above.
   //   s1 (10, 30) II; s2 (20, 20) I; s3 (30, 10) III; s4 (40, 0) III; s5 (50, 0) III; o1 (0, 350) II; o2 (0, 35) II.
-  const steel = [1, 2, 3, 4, 5].map((k) => ({ customer_id: `s${k}`, clv: 10 * k, expected_purchases: k, expected_avg_spend: 10, industry: "steel", region: "north", p_alive: null }));
+  const steel = [1, 2, 3, 4, 5].map((k) => ({
+    customer_id: `s${k}`,
+    clv: 10 * k,
+    expected_purchases: k,
+    expected_avg_spend: 10,
+    industry: "steel",
+    region: "north",
+    p_alive: null,
+  }));
   const others = [
-    { customer_id: "o1", clv: 0, expected_purchases: 0, expected_avg_spend: 100, industry: "tiny", region: null, p_alive: null },
-    { customer_id: "o2", clv: 0, expected_purchases: 0, expected_avg_spend: 0, industry: null, region: null, p_alive: null },
+    {
+      customer_id: "o1",
+      clv: 0,
+      expected_purchases: 0,
+      expected_avg_spend: 100,
+      industry: "tiny",
+      region: null,
+      p_alive: null,
+    },
+    {
+      customer_id: "o2",
+      clv: 0,
+      expected_purchases: 0,
+      expected_avg_spend: 0,
+      industry: null,
+      region: null,
+      p_alive: null,
+    },
   ];
   const options = { margin: 1, discountRateAnnual: 0, horizonMonths: 12 };
 
@@ -321,7 +493,13 @@ describe("value_matrix (hand-computed)", () => {
     const rows = buildValueMatrix([...steel, ...others], options);
     const by = Object.fromEntries(rows.map((r) => [r.customer_id, r]));
     expect(rows.map((r) => [r.customer_id, r.quadrant])).toEqual([
-      ["s1", "II"], ["s2", "I"], ["s3", "III"], ["s4", "III"], ["s5", "III"], ["o1", "II"], ["o2", "II"],
+      ["s1", "II"],
+      ["s2", "I"],
+      ["s3", "III"],
+      ["s4", "III"],
+      ["s5", "III"],
+      ["o1", "II"],
+      ["o2", "II"],
     ]);
     expect([1, 2, 3, 4, 5].map((k) => by[`s${k}`].growth_potential)).toEqual([30, 20, 10, 0, 0]);
     expect(by.s1.peer_group).toBe("industry:steel");
@@ -334,13 +512,24 @@ describe("value_matrix (hand-computed)", () => {
 
   it("honours configured thresholds", () => {
     // currentValue 5, growthPotential 15: s1 (10, 30) IV; s2 (20, 20) IV; s3..s5 III; o1 (0, 350) II; o2 (0, 35) II
-    const rows = buildValueMatrix([...steel, ...others], { ...options, thresholds: { currentValue: 5, growthPotential: 15 } });
+    const rows = buildValueMatrix([...steel, ...others], {
+      ...options,
+      thresholds: { currentValue: 5, growthPotential: 15 },
+    });
     expect(rows.map((r) => r.quadrant)).toEqual(["IV", "IV", "III", "III", "III", "II", "II"]);
   });
 
   it("region is the peer group when the industry group is too small", () => {
     // five customers in region 'east' with distinct industries: Q75 of purchases [1..5] = 4, spend 10
-    const east = [1, 2, 3, 4, 5].map((k) => ({ customer_id: `e${k}`, clv: 10 * k, expected_purchases: k, expected_avg_spend: 10, industry: `i${k}`, region: "east", p_alive: null }));
+    const east = [1, 2, 3, 4, 5].map((k) => ({
+      customer_id: `e${k}`,
+      clv: 10 * k,
+      expected_purchases: k,
+      expected_avg_spend: 10,
+      industry: `i${k}`,
+      region: "east",
+      p_alive: null,
+    }));
     const rows = buildValueMatrix(east, options);
     expect(rows.map((r) => r.peer_group)).toEqual(Array(5).fill("region:east"));
     expect(rows.map((r) => r.growth_potential)).toEqual([30, 20, 10, 0, 0]);
@@ -353,10 +542,34 @@ describe("value_matrix (hand-computed)", () => {
     //   p1: 1 x 10 x 4 = 40 - 10 = 30; p2: 20; p3: 10; p4: 0.
     //   g1: current 0.05 x 10 x 4 = 2; potential 0.05 x 10 x max(4, 4) = 2 -> growth 0 (unweighted it would be 38).
     // A second gone customer g2 (P(alive) 0.1, 0.1 expected = 1 if alive, clv 1): potential 0.1 x 10 x 4 = 4 -> growth 3.
-    const paper = [1, 2, 3, 4].map((k) => ({ customer_id: `p${k}`, clv: 10 * k, expected_purchases: k, expected_avg_spend: 10, industry: "paper", region: null, p_alive: 1 }));
+    const paper = [1, 2, 3, 4].map((k) => ({
+      customer_id: `p${k}`,
+      clv: 10 * k,
+      expected_purchases: k,
+      expected_avg_spend: 10,
+      industry: "paper",
+      region: null,
+      p_alive: 1,
+    }));
     const gone = [
-      { customer_id: "g1", clv: 2, expected_purchases: 0.2, expected_avg_spend: 10, industry: "paper", region: null, p_alive: 0.05 },
-      { customer_id: "g2", clv: 1, expected_purchases: 0.1, expected_avg_spend: 10, industry: "paper", region: null, p_alive: 0.1 },
+      {
+        customer_id: "g1",
+        clv: 2,
+        expected_purchases: 0.2,
+        expected_avg_spend: 10,
+        industry: "paper",
+        region: null,
+        p_alive: 0.05,
+      },
+      {
+        customer_id: "g2",
+        clv: 1,
+        expected_purchases: 0.1,
+        expected_avg_spend: 10,
+        industry: "paper",
+        region: null,
+        p_alive: 0.1,
+      },
     ];
     const rows = buildValueMatrix([...paper, ...gone], options);
     const by = Object.fromEntries(rows.map((r) => [r.customer_id, r]));

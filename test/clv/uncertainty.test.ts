@@ -10,11 +10,21 @@ import path from "node:path";
 import Papa from "papaparse";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  bgNbdConditionalExpected, bgNbdLogLikelihood, compressRows, fitBgNbd, purchaseModel, type BgNbdParams, type CompressedRows, type FitResult,
+  bgNbdConditionalExpected,
+  bgNbdLogLikelihood,
+  compressRows,
+  fitBgNbd,
+  purchaseModel,
+  type BgNbdParams,
+  type CompressedRows,
+  type FitResult,
 } from "../../src/pipelines/clv/models.ts";
 import { fitBgBb, bgBbLogLikelihood } from "../../src/pipelines/clv/bgbb.ts";
 import {
-  drawParameters, invertPositiveDefinite, parameterUncertainty, percentileInterval,
+  drawParameters,
+  invertPositiveDefinite,
+  parameterUncertainty,
+  percentileInterval,
 } from "../../src/pipelines/clv/uncertainty.ts";
 import { clvIntervals } from "../../src/pipelines/clv/clvInterval.ts";
 import { predictCustomers } from "../../src/pipelines/clv/steps.ts";
@@ -26,15 +36,18 @@ const NAMES = ["r", "alpha", "a", "b"] as const;
 
 /** Hessian by Richardson extrapolation: (4 D(h/2) - D(h)) / 3 of the plain central-difference Hessian D. */
 function richardsonHessian(f: (x: number[]) => number, x: number[], h: number): number[][] {
-  const central = (step: number) => x.map((_, i) => x.map((__, j) => {
-    const at = (di: number, dj: number) => {
-      const y = [...x];
-      y[i] += di;
-      y[j] += dj;
-      return f(y);
-    };
-    return (at(step, step) - at(step, -step) - at(-step, step) + at(-step, -step)) / (4 * step * step);
-  }));
+  const central = (step: number) =>
+    x.map((_, i) =>
+      x.map((__, j) => {
+        const at = (di: number, dj: number) => {
+          const y = [...x];
+          y[i] += di;
+          y[j] += dj;
+          return f(y);
+        };
+        return (at(step, step) - at(step, -step) - at(-step, step) + at(-step, -step)) / (4 * step * step);
+      }),
+    );
   const coarse = central(h);
   const fine = central(h / 2);
   return coarse.map((row, i) => row.map((v, j) => (4 * fine[i][j] - v) / 3));
@@ -47,7 +60,7 @@ function determinant(A: number[][]): number {
   for (let c = 0; c < M.length; c++) {
     let p = c;
     for (let r = c + 1; r < M.length; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
-    if (p !== c) [M[p], M[c]] = [M[c], M[p]], (det = -det);
+    if (p !== c) ([M[p], M[c]] = [M[c], M[p]]), (det = -det);
     det *= M[c][c];
     for (let r = c + 1; r < M.length; r++) {
       const k = M[r][c] / M[c][c];
@@ -60,8 +73,16 @@ function determinant(A: number[][]): number {
 let rows: CompressedRows;
 let fit: FitResult<BgNbdParams>;
 beforeAll(() => {
-  const data = Papa.parse<Record<string, number>>(readFileSync(CDNOW, "utf8"), { header: true, dynamicTyping: true, skipEmptyLines: true }).data;
-  rows = compressRows(data.map((r) => r.frequency), data.map((r) => r.recency), data.map((r) => r.T));
+  const data = Papa.parse<Record<string, number>>(readFileSync(CDNOW, "utf8"), {
+    header: true,
+    dynamicTyping: true,
+    skipEmptyLines: true,
+  }).data;
+  rows = compressRows(
+    data.map((r) => r.frequency),
+    data.map((r) => r.recency),
+    data.map((r) => r.T),
+  );
   fit = fitBgNbd(rows);
 });
 
@@ -80,17 +101,27 @@ describe("parameterUncertainty: BG/NBD on CDNOW", () => {
 
   it("agrees with an independent Richardson-extrapolated Hessian and is positive definite", () => {
     const u = parameterUncertainty("bgnbd", fit.params, rows);
-    const negative = (t: number[]) => -bgNbdLogLikelihood({ r: Math.exp(t[0]), alpha: Math.exp(t[1]), a: Math.exp(t[2]), b: Math.exp(t[3]) }, rows);
-    const reference = richardsonHessian(negative, NAMES.map((k) => Math.log(fit.params[k])), 0.02);
+    const negative = (t: number[]) =>
+      -bgNbdLogLikelihood({ r: Math.exp(t[0]), alpha: Math.exp(t[1]), a: Math.exp(t[2]), b: Math.exp(t[3]) }, rows);
+    const reference = richardsonHessian(
+      negative,
+      NAMES.map((k) => Math.log(fit.params[k])),
+      0.02,
+    );
     for (let i = 0; i < 4; i++) {
       for (let j = 0; j < 4; j++) {
-        expect(Math.abs(u.information[i][j] - reference[i][j])).toBeLessThan(1e-4 * Math.sqrt(Math.abs(reference[i][i] * reference[j][j])));
+        expect(Math.abs(u.information[i][j] - reference[i][j])).toBeLessThan(
+          1e-4 * Math.sqrt(Math.abs(reference[i][i] * reference[j][j])),
+        );
       }
     }
     // Sylvester: every leading principal minor positive.
-    for (let k = 1; k <= 4; k++) expect(determinant(reference.slice(0, k).map((r) => r.slice(0, k)))).toBeGreaterThan(0);
+    for (let k = 1; k <= 4; k++)
+      expect(determinant(reference.slice(0, k).map((r) => r.slice(0, k)))).toBeGreaterThan(0);
     // The covariance inverts the information.
-    const I = u.information.map((row) => u.covarianceLog![0].map((_, j) => row.reduce((s, v, k) => s + v * u.covarianceLog![k][j], 0)));
+    const I = u.information.map((row) =>
+      u.covarianceLog![0].map((_, j) => row.reduce((s, v, k) => s + v * u.covarianceLog![k][j], 0)),
+    );
     I.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? 1 : 0, 8)));
   });
 
@@ -105,7 +136,12 @@ describe("parameterUncertainty: BG/NBD on CDNOW", () => {
   });
 
   it("reports a flat likelihood as not positive definite", () => {
-    expect(invertPositiveDefinite([[1, 2], [2, 1]])).toBeNull();
+    expect(
+      invertPositiveDefinite([
+        [1, 2],
+        [2, 1],
+      ]),
+    ).toBeNull();
   });
 });
 
@@ -115,16 +151,30 @@ describe("parameterUncertainty: BG/BB on the donations data", () => {
     const bgbb = fitBgBb(donations);
     const u = parameterUncertainty("bgbb", bgbb.params, donations);
     const keys = ["alpha", "beta", "gamma", "delta"] as const;
-    const negative = (t: number[]) => -bgBbLogLikelihood(Object.fromEntries(keys.map((k, i) => [k, Math.exp(t[i])])) as never, donations);
-    const reference = richardsonHessian(negative, keys.map((k) => Math.log(bgbb.params[k])), 0.02);
+    const negative = (t: number[]) =>
+      -bgBbLogLikelihood(Object.fromEntries(keys.map((k, i) => [k, Math.exp(t[i])])) as never, donations);
+    const reference = richardsonHessian(
+      negative,
+      keys.map((k) => Math.log(bgbb.params[k])),
+      0.02,
+    );
     expect(u.positiveDefinite).toBe(true);
-    reference.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(u.information[i][j] - v)).toBeLessThan(1e-4 * Math.sqrt(Math.abs(reference[i][i] * reference[j][j])))));
+    reference.forEach((row, i) =>
+      row.forEach((v, j) =>
+        expect(Math.abs(u.information[i][j] - v)).toBeLessThan(
+          1e-4 * Math.sqrt(Math.abs(reference[i][i] * reference[j][j])),
+        ),
+      ),
+    );
   });
 });
 
 describe("drawParameters", () => {
   it("draws with the requested mean and covariance on the log scale", () => {
-    const cov = [[0.04, 0.01], [0.01, 0.09]];
+    const cov = [
+      [0.04, 0.01],
+      [0.01, 0.09],
+    ];
     const draws = drawParameters(["u", "v"], { u: 2, v: 5 }, cov, 20_000, 3);
     const logs = draws.map((d) => [Math.log(d.u), Math.log(d.v)]);
     const mean = [0, 1].map((i) => logs.reduce((s, l) => s + l[i], 0) / logs.length);
@@ -142,12 +192,22 @@ describe("clvIntervals", () => {
   it("reproduces customer_clv's predictions (predictCustomers) when the only draw is the estimate", () => {
     const sim = simulateCustomers(300, { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }, { p: 6, q: 4, gamma: 16 }, { seed: 3 });
     const customers = Array.from(sim.x, (x, i) => ({
-      customer_id: String(i), frequency: x, recency: sim.tx[i], T: sim.T[i], monetary_value: sim.m[i], orders: x + 1, revenue: 10 * (x + 1),
+      customer_id: String(i),
+      frequency: x,
+      recency: sim.tx[i],
+      T: sim.T[i],
+      monetary_value: sim.m[i],
+      orders: x + 1,
+      revenue: 10 * (x + 1),
     }));
     const options = { margin: 0.3, discountRateAnnual: 0.1, horizonMonths: 12, periodDays: 7 };
     const spend = { p: 6, q: 4, gamma: 16 };
-    for (const [name, params] of [["bgnbd", { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }], ["mbgnbd", { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }],
-      ["pnbd", { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 }], ["pnbd", { r: 0.61, alpha: 13.6, s: 0.31, beta: 6.1 }]] as const) {
+    for (const [name, params] of [
+      ["bgnbd", { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }],
+      ["mbgnbd", { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }],
+      ["pnbd", { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 }],
+      ["pnbd", { r: 0.61, alpha: 13.6, s: 0.31, beta: 6.1 }],
+    ] as const) {
       const point = predictCustomers(customers, purchaseModel(name, params as never), spend, options);
       const intervals = clvIntervals(customers, name, [params], spend, options);
       const viaSpendDraw = clvIntervals(customers, name, [params], null, options, { spendDraws: [spend] });
@@ -185,11 +245,23 @@ describe("clvIntervals: coverage on simulated data", () => {
       NAMES.forEach((k, i) => truth[k] >= u.ci[k][0] && truth[k] <= u.ci[k][1] && parameterCovered[i]++);
       const draws = drawParameters(u.names, u.estimate, u.covarianceLog, 200, rep + 1);
       const customers = Array.from({ length: 20 }, (_, i) => ({
-        customer_id: String(i), frequency: sim.x[i], recency: sim.tx[i], T: sim.T[i], monetary_value: sim.m[i], orders: sim.x[i] + 1, revenue: 0,
+        customer_id: String(i),
+        frequency: sim.x[i],
+        recency: sim.tx[i],
+        T: sim.T[i],
+        monetary_value: sim.m[i],
+        orders: sim.x[i] + 1,
+        revenue: 0,
       }));
       const intervals = clvIntervals(customers, "bgnbd", draws, null, options);
       intervals.forEach((iv, i) => {
-        const value = bgNbdConditionalExpected(truth, horizon, customers[i].frequency, customers[i].recency, customers[i].T);
+        const value = bgNbdConditionalExpected(
+          truth,
+          horizon,
+          customers[i].frequency,
+          customers[i].recency,
+          customers[i].T,
+        );
         total++;
         if (value >= iv.expected_low! && value <= iv.expected_high!) covered++;
       });

@@ -20,15 +20,29 @@ describe("CDNOW master", () => {
     const db = await openDatabase(":memory:");
     try {
       const report = await ingestSources(db, { ...config, rejectedDir: resolve(tmpdir(), "kehu-cdnow-rejected") });
-      expect(report.files[0]).toMatchObject({ rowsRead: 69_659, loaded: 69_659, rejected: 0, dateFormats: { ordered_at: "yyyymmdd" } });
+      expect(report.files[0]).toMatchObject({
+        rowsRead: 69_659,
+        loaded: 69_659,
+        rejected: 0,
+        dateFormats: { ordered_at: "yyyymmdd" },
+      });
       const [stats] = await db.all(`select count(*)::integer as n, count(distinct customer_id)::integer as customers,
         min(ordered_at)::varchar as first, max(ordered_at)::varchar as last, max(source_line)::integer as last_line,
         count(distinct order_id)::integer as ids from transactions`);
-      expect(stats).toEqual({ n: 69_659, customers: 23_570, first: "1997-01-01 00:00:00", last: "1998-06-30 00:00:00", last_line: 69_660, ids: 69_659 });
+      expect(stats).toEqual({
+        n: 69_659,
+        customers: 23_570,
+        first: "1997-01-01 00:00:00",
+        last: "1998-06-30 00:00:00",
+        last_line: 69_660,
+        ids: 69_659,
+      });
       // first data line: " 00001 19970101  1   11.77"
-      expect(await db.all(`select customer_id, ordered_at::varchar as at, quantity, amount from transactions where source_line = 2`)).toEqual([
-        { customer_id: "00001", at: "1997-01-01 00:00:00", quantity: 1, amount: 11.77 },
-      ]);
+      expect(
+        await db.all(
+          `select customer_id, ordered_at::varchar as at, quantity, amount from transactions where source_line = 2`,
+        ),
+      ).toEqual([{ customer_id: "00001", at: "1997-01-01 00:00:00", quantity: 1, amount: 11.77 }]);
     } finally {
       await db.close();
     }

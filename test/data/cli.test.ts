@@ -38,7 +38,10 @@ async function run(configFile: string, ...args: string[]): Promise<string> {
 }
 
 function kehu(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", TSX, join(REPO, "src/cli.ts"), ...args], { cwd, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", TSX, join(REPO, "src/cli.ts"), ...args], {
+    cwd,
+    encoding: "utf8",
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -76,7 +79,9 @@ describe("kehu check and ingest", () => {
     const bad = await run(file, "ingest").catch((e) => e);
     expect(bad).toBeInstanceOf(DataError); // exit code 1
     expect(bad.message).toContain("orders-2.csv: 1 of 1 rows rejected (100.00%)");
-    expect(await run(file, "ingest", "--max-reject-rate", "1")).toContain("orders-2.csv: 1 rows read, 0 loaded, 1 rejected (100.00%)");
+    expect(await run(file, "ingest", "--max-reject-rate", "1")).toContain(
+      "orders-2.csv: 1 rows read, 0 loaded, 1 rejected (100.00%)",
+    );
   });
 
   it("ingest warns about a file that went away and --prune removes its rows, saying so", async () => {
@@ -111,7 +116,10 @@ describe("kehu check and ingest", () => {
   it("the kehu process exits 1 on data errors and 2 on usage errors", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "orders.csv"), "customer_id,ordered_at,amount\nc1,2024-01-01,x\n");
-    writeFileSync(join(dir, "kehu.config.json"), JSON.stringify({ sources: { transactions: { files: "orders.csv" } } }));
+    writeFileSync(
+      join(dir, "kehu.config.json"),
+      JSON.stringify({ sources: { transactions: { files: "orders.csv" } } }),
+    );
     const bad = kehu(dir, "ingest");
     expect(bad.code).toBe(1);
     expect(bad.err).toContain("orders.csv: 1 of 1 rows rejected");

@@ -50,7 +50,12 @@ const anyIn = (days: number[], from: number, to: number) => days.some((d) => d >
  * Share of windows with a purchase: the `window` days after each visit versus the `window` days before it, for
  * visits whose both windows lie between the customer's first purchase and the end.
  */
-export function visitLift(transactions: Rows, visits: Rows, _endDay: number, window = 30): { after: number; before: number; n: number } {
+export function visitLift(
+  transactions: Rows,
+  visits: Rows,
+  _endDay: number,
+  window = 30,
+): { after: number; before: number; n: number } {
   const days = purchaseDays(transactions);
   let after = 0;
   let before = 0;
@@ -72,7 +77,12 @@ export function visitLift(transactions: Rows, visits: Rows, _endDay: number, win
  * good-faith complaint versus every purchase not followed by a complaint (purchases late enough to see the window
  * end are left out).
  */
-export function complaintRepurchase(transactions: Rows, complaints: Rows, endDay: number, window = 120): { complained: number; others: number; n: number } {
+export function complaintRepurchase(
+  transactions: Rows,
+  complaints: Rows,
+  endDay: number,
+  window = 120,
+): { complained: number; others: number; n: number } {
   const days = purchaseDays(transactions);
   const triggers = new Set<string>();
   for (const c of complaints) {

@@ -18,7 +18,15 @@ import {
   type DemoSummary,
 } from "../../src/data/demo.ts";
 import { beta, createRng, gamma } from "../../src/data/random.ts";
-import { complaintRepurchase, isValidTransaction, isoDay, purchaseDays, readCsv, visitLift, type Rows } from "./demo-stats.ts";
+import {
+  complaintRepurchase,
+  isValidTransaction,
+  isoDay,
+  purchaseDays,
+  readCsv,
+  visitLift,
+  type Rows,
+} from "./demo-stats.ts";
 
 const CUSTOMERS = 300;
 const END = "2026-06-30";
@@ -77,10 +85,35 @@ describe("determinism", () => {
 describe("files and config", () => {
   it("writes the five sources with the expected headers, the config and nothing half-written", () => {
     for (const name of CSV_FILES) {
-      expect(Object.keys((name === "customers" ? customers : name === "transactions" ? tx : name === "visits" ? visits : name === "complaints" ? complaints : invoices)[0])).toEqual([...DEMO_HEADERS[name]]);
+      expect(
+        Object.keys(
+          (name === "customers"
+            ? customers
+            : name === "transactions"
+              ? tx
+              : name === "visits"
+                ? visits
+                : name === "complaints"
+                  ? complaints
+                  : invoices)[0],
+        ),
+      ).toEqual([...DEMO_HEADERS[name]]);
     }
     expect(DEMO_HEADERS.customers).toEqual([
-      "客户编号", "客户名称", "电话", "邮箱", "地址", "区域", "行业", "销售代表", "注册日期", "生日", "信用额度", "推荐人", "决策人", "备注",
+      "客户编号",
+      "客户名称",
+      "电话",
+      "邮箱",
+      "地址",
+      "区域",
+      "行业",
+      "销售代表",
+      "注册日期",
+      "生日",
+      "信用额度",
+      "推荐人",
+      "决策人",
+      "备注",
     ]);
     expect(readdirSync(dirA).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect(summary.customers).toBe(CUSTOMERS);
@@ -121,7 +154,11 @@ describe("files and config", () => {
 
   it("writes dates in the formats the config declares", () => {
     expect(customers.every((c) => /^\d{4}年\d{1,2}月\d{1,2}日$/.test(c["注册日期"]))).toBe(true);
-    expect(invoices.every((i) => /^\d{4}\/\d{1,2}\/\d{1,2}$/.test(i.issue_date) && /^\d{4}\/\d{1,2}\/\d{1,2}$/.test(i.due_date))).toBe(true);
+    expect(
+      invoices.every(
+        (i) => /^\d{4}\/\d{1,2}\/\d{1,2}$/.test(i.issue_date) && /^\d{4}\/\d{1,2}\/\d{1,2}$/.test(i.due_date),
+      ),
+    ).toBe(true);
     expect(visits.every((v) => Number.isFinite(isoDay(v.visited_at)))).toBe(true);
     expect(complaints.every((c) => Number.isFinite(isoDay(c.opened_at)))).toBe(true);
   });
@@ -140,7 +177,9 @@ describe("files and config", () => {
 
   it("rejects bad options with a message naming the option", async () => {
     await expect(generateDemo({ customers: 0, seed: 1, outDir: join(root, "x") })).rejects.toThrow(/customers/);
-    await expect(generateDemo({ customers: 5, seed: 1, outDir: join(root, "x"), end: "2026-02-30" })).rejects.toThrow(/end date/);
+    await expect(generateDemo({ customers: 5, seed: 1, outDir: join(root, "x"), end: "2026-02-30" })).rejects.toThrow(
+      /end date/,
+    );
     expect(existsSync(join(root, "x", DEMO_FILES.transactions))).toBe(false);
   });
 });
@@ -187,7 +226,9 @@ describe("content", () => {
     expect(Math.min(...days)).toBeGreaterThanOrEqual(start);
     expect(Math.max(...days)).toBeLessThanOrEqual(END_DAY);
     expect(Math.max(...visits.map((v) => isoDay(v.visited_at)))).toBeLessThanOrEqual(END_DAY);
-    expect(complaints.filter((c) => c.resolved_at).every((c) => isoDay(c.resolved_at) >= isoDay(c.opened_at))).toBe(true);
+    expect(complaints.filter((c) => c.resolved_at).every((c) => isoDay(c.resolved_at) >= isoDay(c.opened_at))).toBe(
+      true,
+    );
   });
 
   it("has refunds: negative amounts referencing an earlier purchase of the same customer", () => {
@@ -215,7 +256,10 @@ describe("content", () => {
     expect(counts.filter((c) => c >= 10).length).toBeGreaterThan(CUSTOMERS * 0.1);
     expect(counts.length).toBeLessThan(CUSTOMERS);
     // same-day multiple orders exist
-    const sameDay = tx.filter(isValidTransaction).filter((t) => Number(t.amount) > 0).map((t) => `${t.customer_id}|${t.order_date.slice(0, 10)}`);
+    const sameDay = tx
+      .filter(isValidTransaction)
+      .filter((t) => Number(t.amount) > 0)
+      .map((t) => `${t.customer_id}|${t.order_date.slice(0, 10)}`);
     expect(new Set(sameDay).size).toBeLessThan(sameDay.length);
   });
 
@@ -263,10 +307,24 @@ describe("content", () => {
     // open complaint
     expect(complaints.some((c) => c.resolved_at === "")).toBe(true);
     // overdue invoice: due before the end, not paid
-    expect(invoices.some((i) => !i.paid_date && Date.UTC(...(i.due_date.split("/").map(Number).map((x, k) => (k === 1 ? x - 1 : x)) as [number, number, number])) / 86_400_000 < END_DAY)).toBe(true);
+    expect(
+      invoices.some(
+        (i) =>
+          !i.paid_date &&
+          Date.UTC(
+            ...(i.due_date
+              .split("/")
+              .map(Number)
+              .map((x, k) => (k === 1 ? x - 1 : x)) as [number, number, number]),
+          ) /
+            86_400_000 <
+            END_DAY,
+      ),
+    ).toBe(true);
     // contact overdue: customers who bought but have not been visited in the last 120 days
     const lastVisit = new Map<string, number>();
-    for (const v of visits) lastVisit.set(v.customer_id, Math.max(lastVisit.get(v.customer_id) ?? -Infinity, isoDay(v.visited_at)));
+    for (const v of visits)
+      lastVisit.set(v.customer_id, Math.max(lastVisit.get(v.customer_id) ?? -Infinity, isoDay(v.visited_at)));
     const buyers = purchaseDays(tx);
     expect([...buyers.keys()].some((c) => !(END_DAY - (lastVisit.get(c) ?? -Infinity) < 120))).toBe(true);
     // replenishment due / churn risk: regular buyers (5+ purchases) silent for more than twice their usual gap
@@ -279,7 +337,9 @@ describe("content", () => {
   });
 
   it("maps onto the canonical tables: every mapped transactions header exists", () => {
-    expect(Object.keys(DEMO_COLUMNS.transactions).sort()).toEqual(TABLES.transactions.columns.map((c) => c.name).sort());
+    expect(Object.keys(DEMO_COLUMNS.transactions).sort()).toEqual(
+      TABLES.transactions.columns.map((c) => c.name).sort(),
+    );
   });
 });
 
@@ -322,7 +382,9 @@ describe("kehu demo (CLI)", () => {
     expect(run.status).toBe(0);
     // 1 year = round(365.25) = 365 days ending 2025-12-31, so the first day is 2025-01-01.
     expect(run.stdout).toMatch(/wrote 20 customers, .*\(2025-01-01 \.\. 2025-12-31\)/);
-    expect(parseConfig(JSON.parse(readFileSync(join(out, DEMO_FILES.config), "utf8"))).analysis.asOf).toBe("2025-12-31");
+    expect(parseConfig(JSON.parse(readFileSync(join(out, DEMO_FILES.config), "utf8"))).analysis.asOf).toBe(
+      "2025-12-31",
+    );
     expect(readCsv(out, DEMO_FILES.customers, "gbk").length).toBe(20);
   });
 });

@@ -24,7 +24,11 @@ function tempDir() {
   return d;
 }
 const kehu = (cwd: string, args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [join(REPO, "bin/kehu.js"), ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
+  spawnSync(process.execPath, [join(REPO, "bin/kehu.js"), ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
 
 describe("exit codes", () => {
   it("maps usage and config errors to 2, data errors to 1 and anything unexpected to 70", () => {
@@ -70,7 +74,10 @@ describe("config discovery", () => {
   it("a process finds the config above its working directory and through KEHU_CONFIG", () => {
     const root = tempDir();
     mkdirSync(join(root, "sub"));
-    writeFileSync(join(root, "kehu.config.json"), JSON.stringify({ sources: { transactions: { files: "missing.csv" } } }));
+    writeFileSync(
+      join(root, "kehu.config.json"),
+      JSON.stringify({ sources: { transactions: { files: "missing.csv" } } }),
+    );
     const above = kehu(join(root, "sub"), ["check"]);
     expect(above.stdout + above.stderr).toMatch(/missing\.csv/);
     const other = tempDir();
@@ -87,15 +94,21 @@ describe("config files: JSONC, $schema, kehu.schema.json", () => {
   it("loads a config with $schema, comments and trailing commas; a typo in a key is reported with its path", () => {
     const dir = tempDir();
     const file = join(dir, "kehu.config.json");
-    writeFileSync(file, `{
+    writeFileSync(
+      file,
+      `{
       // line comment
       "$schema": "./kehu.schema.json",
       /* block comment */
       "sources": { "transactions": { "files": "orders.csv", } },
       "analysis": { "period": "month", },
-    }`);
+    }`,
+    );
     expect(loadConfig(file).analysis.period).toBe("month");
-    writeFileSync(file, `{ "sources": { "transactions": { "files": "orders.csv" } }, "analysis": { "peroid": "month" } }`);
+    writeFileSync(
+      file,
+      `{ "sources": { "transactions": { "files": "orders.csv" } }, "analysis": { "peroid": "month" } }`,
+    );
     expect(() => loadConfig(file)).toThrow(/analysis: unknown key\(s\) peroid/);
     writeFileSync(file, `{\n  "sources": {\n    "transactions": { "files": "orders.csv" }\n  ]\n}`);
     expect(() => loadConfig(file)).toThrow(/not valid JSON: .* at line 4, column 3/);

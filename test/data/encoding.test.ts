@@ -12,14 +12,19 @@ import { project, txConfig, cleanupProjects } from "./helpers.ts";
 afterAll(cleanupProjects);
 
 const HEADER = "order_id,customer_id,ordered_at,amount,product";
-const rows = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `o${from + i},客户${from + i},2024-01-02,10,乌龙茶`);
+const rows = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => `o${from + i},客户${from + i},2024-01-02,10,乌龙茶`);
 const utf8 = (lines: string[]) => Buffer.from(lines.join("\n") + "\n", "utf8");
 
 async function load(content: Buffer, extra: Record<string, unknown> = {}) {
   const p = project(txConfig("o.csv", extra, { maxRejectRate: 0.5 }), { "o.csv": content }, { memory: true });
   const report = await p.withDb((db) => ingestSources(db, p.config));
-  const products = await p.withDb((db) => db.all<{ product: string; n: number }>(`select product, count(*)::integer as n from transactions group by all`));
-  const rejected = await p.withDb((db) => db.all(`select line, "column", value, reason from rejected_rows order by line`));
+  const products = await p.withDb((db) =>
+    db.all<{ product: string; n: number }>(`select product, count(*)::integer as n from transactions group by all`),
+  );
+  const rejected = await p.withDb((db) =>
+    db.all(`select line, "column", value, reason from rejected_rows order by line`),
+  );
   return { report, products, rejected };
 }
 
@@ -33,7 +38,12 @@ describe("auto encoding", () => {
     expect(report.files[0]).toMatchObject({ encoding: "utf-8", loaded: 199, rejected: 1 });
     expect(products).toEqual([{ product: "乌龙茶", n: 199 }]);
     expect(rejected).toEqual([
-      { line: 7, column: "*", value: null, reason: `invalid UTF-8 byte 0xFF at byte 3 of the line (byte offset ${at} of the file)` },
+      {
+        line: 7,
+        column: "*",
+        value: null,
+        reason: `invalid UTF-8 byte 0xFF at byte 3 of the line (byte offset ${at} of the file)`,
+      },
     ]);
   });
 
@@ -43,7 +53,13 @@ describe("auto encoding", () => {
     const { report, products, rejected } = await load(cut);
     expect(report.files[0]).toMatchObject({ encoding: "utf-8", loaded: 20, rejected: 1 });
     expect(products).toEqual([{ product: "乌龙茶", n: 20 }]);
-    expect(rejected).toMatchObject([{ line: 22, column: "*", reason: expect.stringMatching(/^incomplete UTF-8 character \(byte 0xE4\) at byte 27 of the line/) }]);
+    expect(rejected).toMatchObject([
+      {
+        line: 22,
+        column: "*",
+        reason: expect.stringMatching(/^incomplete UTF-8 character \(byte 0xE4\) at byte 27 of the line/),
+      },
+    ]);
   });
 
   it("a character across the 64 KiB and 1 MiB read boundaries does not matter", async () => {
@@ -85,14 +101,29 @@ describe("auto encoding", () => {
     const broken = Buffer.concat([content.subarray(0, at), Buffer.from([0xc3, 0x28]), content.subarray(at + 1)]);
     const { report, rejected } = await load(broken, { encoding: "utf-8" });
     expect(report.files[0]).toMatchObject({ loaded: 9, rejected: 1 });
-    expect(rejected).toMatchObject([{ line: 5, reason: expect.stringContaining("invalid UTF-8 byte 0xC3 at byte 2 of the line") }]);
-    const error = await load(Buffer.concat([Buffer.from(HEADER.replace("product", "产品"), "utf8"), Buffer.from([0xff, 10]), utf8(rows(5))])).catch((e) => e);
+    expect(rejected).toMatchObject([
+      { line: 5, reason: expect.stringContaining("invalid UTF-8 byte 0xC3 at byte 2 of the line") },
+    ]);
+    const error = await load(
+      Buffer.concat([Buffer.from(HEADER.replace("product", "产品"), "utf8"), Buffer.from([0xff, 10]), utf8(rows(5))]),
+    ).catch((e) => e);
     expect(error).toBeInstanceOf(SourceFileError);
-    expect(error.message).toMatch(/o\.csv: the header line is not valid UTF-8: invalid UTF-8 byte 0xFF .*\(fix: sources\.transactions\.encoding\)/);
+    expect(error.message).toMatch(
+      /o\.csv: the header line is not valid UTF-8: invalid UTF-8 byte 0xFF .*\(fix: sources\.transactions\.encoding\)/,
+    );
   });
 
   it("scanUtf8Lines counts the lines that vote for each encoding", async () => {
-    const p = project({}, { "a.csv": Buffer.concat([utf8(["ascii", "中文", "ok"]), iconv.encode("中文\n", "gbk"), Buffer.from([0x41, 0xff, 10])]) });
+    const p = project(
+      {},
+      {
+        "a.csv": Buffer.concat([
+          utf8(["ascii", "中文", "ok"]),
+          iconv.encode("中文\n", "gbk"),
+          Buffer.from([0x41, 0xff, 10]),
+        ]),
+      },
+    );
     const scan = await scanUtf8Lines(`${p.dir}/a.csv`);
     expect(scan).toMatchObject({ utf8Lines: 1, gbLines: 1, more: 0 });
     expect(scan.bad.map((b) => b.line)).toEqual([4, 5]);
@@ -101,7 +132,14 @@ describe("auto encoding", () => {
 
 describe("line numbers of invalid UTF-8 lines", () => {
   it("stay right after a malformed line and with quoted newlines", async () => {
-    const lines = [HEADER, "o1,客户1,2024-01-02,10,乌龙茶", "o2,客户2,2024-01-02,10,乌龙茶,extra", "o3,客户3,2024-01-02,10,乌龙茶", "o4,客户4,2024-01-02,10,X", "o5,客户5,2024-01-02,10,乌龙茶"];
+    const lines = [
+      HEADER,
+      "o1,客户1,2024-01-02,10,乌龙茶",
+      "o2,客户2,2024-01-02,10,乌龙茶,extra",
+      "o3,客户3,2024-01-02,10,乌龙茶",
+      "o4,客户4,2024-01-02,10,X",
+      "o5,客户5,2024-01-02,10,乌龙茶",
+    ];
     const content = utf8(lines);
     const at = content.indexOf(",X") + 1;
     const broken = Buffer.concat([content.subarray(0, at), Buffer.from([0xff]), content.subarray(at + 1)]);
@@ -111,7 +149,10 @@ describe("line numbers of invalid UTF-8 lines", () => {
       { line: 3, column: "*", reason: "wrong number of fields", value: "found 6, expected 5" },
       { line: 5, column: "*", reason: expect.stringContaining("invalid UTF-8 byte 0xFF at byte 26 of the line") },
     ]);
-    const quoted = Buffer.concat([utf8([HEADER, 'o1,客户1,2024-01-02,10,"乌龙\n茶"']), broken.subarray(broken.indexOf("o3"))]);
+    const quoted = Buffer.concat([
+      utf8([HEADER, 'o1,客户1,2024-01-02,10,"乌龙\n茶"']),
+      broken.subarray(broken.indexOf("o3")),
+    ]);
     const q = await load(quoted);
     expect(q.rejected).toMatchObject([{ line: 5, reason: expect.stringContaining("invalid UTF-8 byte 0xFF") }]);
     expect(q.report.files[0]).toMatchObject({ loaded: 3, rejected: 1 });

@@ -21,7 +21,11 @@ const openDbs: Db[] = [];
 /**
  * `memory: true` keeps one in-memory database open for the project (fast; for tests that do not need a file).
  */
-export function project(raw: Record<string, unknown>, files: Record<string, string | Buffer> = {}, options: { memory?: boolean } = {}): Project {
+export function project(
+  raw: Record<string, unknown>,
+  files: Record<string, string | Buffer> = {},
+  options: { memory?: boolean } = {},
+): Project {
   const dir = mkdtempSync(join(tmpdir(), "kehu-ingest-test-"));
   created.push(dir);
   const write = (name: string, content: string | Buffer) => {
@@ -59,11 +63,16 @@ export async function cleanupProjects(): Promise<void> {
 }
 
 /** A transactions source with the given file(s) and extra options. */
-export function txConfig(files: string | string[], extra: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
+export function txConfig(
+  files: string | string[],
+  extra: Record<string, unknown> = {},
+  top: Record<string, unknown> = {},
+) {
   return { sources: { transactions: { files, ...extra } }, ...top };
 }
 
-export const count = async (db: Db, sql: string) => Number((await db.all<{ n: number }>(`select (${sql})::integer as n`))[0].n);
+export const count = async (db: Db, sql: string) =>
+  Number((await db.all<{ n: number }>(`select (${sql})::integer as n`))[0].n);
 
 /**
  * Run `ingestSources(db, config, { onProgress })` in a child process and SIGKILL it when `stage` of `file` is

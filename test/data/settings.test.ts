@@ -12,14 +12,24 @@ import { cleanupProjects, project, txConfig } from "./helpers.ts";
 
 afterAll(cleanupProjects);
 
-const ORDERS = "order_id,customer_id,ordered_at,amount\no1,c1,2024-01-05,10\no2,c2,2024-03-01,20\no3,c1,2024-06-30,30\n";
+const ORDERS =
+  "order_id,customer_id,ordered_at,amount\no1,c1,2024-01-05,10\no2,c2,2024-03-01,20\no3,c1,2024-06-30,30\n";
 const RANGE = "the transactions run from 2024-01-05 to 2024-06-30";
 
 async function runWith(analysis: Record<string, unknown>) {
   const p = project(txConfig("orders.csv", {}, { analysis }), { "orders.csv": ORDERS });
   await p.withDb((db) => ingestSources(db, p.config));
-  const error = await p.withDb((db) => buildMarts(db, p.config)).then(() => undefined, (e) => e);
-  const tables = await p.withDb((db) => db.all<{ name: string }>("select table_name as name from information_schema.tables where table_name = 'customer_summary'"));
+  const error = await p
+    .withDb((db) => buildMarts(db, p.config))
+    .then(
+      () => undefined,
+      (e) => e,
+    );
+  const tables = await p.withDb((db) =>
+    db.all<{ name: string }>(
+      "select table_name as name from information_schema.tables where table_name = 'customer_summary'",
+    ),
+  );
   return { error, tables, martsWritten: existsSync(p.config.martsDir) };
 }
 
@@ -27,7 +37,10 @@ describe("analysis dates", () => {
   it.each([
     [{ asOf: "2023-12-31" }, "analysis.asOf: 2023-12-31 is before the first transaction"],
     [{ holdoutStart: "2024-07-01" }, "analysis.holdoutStart: 2024-07-01 is not before analysis.asOf (2024-06-30)"],
-    [{ asOf: "2024-05-31", holdoutStart: "2024-06-01" }, "analysis.holdoutStart: 2024-06-01 is not before analysis.asOf (2024-05-31)"],
+    [
+      { asOf: "2024-05-31", holdoutStart: "2024-06-01" },
+      "analysis.holdoutStart: 2024-06-01 is not before analysis.asOf (2024-05-31)",
+    ],
     [{ holdoutStart: "2024-01-05" }, "analysis.holdoutStart: 2024-01-05 is not after the first transaction"],
   ])("%j is refused with the key to fix and the data's range, changing nothing", async (analysis, message) => {
     const { error, tables, martsWritten } = await runWith(analysis);

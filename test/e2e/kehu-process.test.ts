@@ -73,10 +73,16 @@ describe("kehu as a process", () => {
     const site = join(dir, "site");
     expect(existsSync(join(site, "index.html"))).toBe(true);
     // the customers file is GBK with Chinese headers: 客户名称 (name), 电话 (phone)
-    const customers = Papa.parse<Record<string, string>>(iconv.decode(readFileSync(join(dir, "demo", "customers.csv")), "gbk"), { header: true, skipEmptyLines: true }).data;
+    const customers = Papa.parse<Record<string, string>>(
+      iconv.decode(readFileSync(join(dir, "demo", "customers.csv")), "gbk"),
+      { header: true, skipEmptyLines: true },
+    ).data;
     const secrets = customers.flatMap((c) => [c["客户名称"], c["电话"]]).filter((v) => v && v.length >= 6);
     expect(secrets.length).toBeGreaterThan(100);
-    const published = filesUnder(site).filter((f) => /\.(html|js|json|csv|txt|md)$/.test(f)).map((f) => readFileSync(f, "utf8")).join("\n");
+    const published = filesUnder(site)
+      .filter((f) => /\.(html|js|json|csv|txt|md)$/.test(f))
+      .map((f) => readFileSync(f, "utf8"))
+      .join("\n");
     const leaked = secrets.filter((s) => published.includes(s));
     expect(leaked).toEqual([]);
   }, 300_000);
@@ -97,7 +103,11 @@ describe("kehu as a process", () => {
       const page = await get(port, "/");
       expect(page.status).toBe(200);
       expect(page.body).toMatch(/<html/i);
-      for (const path of ["/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2f..%2fetc%2fpasswd"]) {
+      for (const path of [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2f..%2fetc%2fpasswd",
+      ]) {
         const r = await get(port, path);
         expect(r.status, path).not.toBe(200);
         expect(r.body).not.toMatch(/root:/);

@@ -26,7 +26,9 @@ export async function tempChdb(): Promise<{ engine: Engine; dir: string; dispose
 /** Fixture tables carry source_file 'fixture' but no ingest_log: give each file an entry so syncSources loads it. */
 export async function logFixtureFiles(db: Db): Promise<void> {
   for (const source of ["transactions", "customers", "visits", "complaints", "invoices"]) {
-    await db.exec(`insert into ingest_log select '${source}', source_file, 'fixture', count(*), 0, now()::timestamp from ${source} where source_file is not null group by source_file`);
+    await db.exec(
+      `insert into ingest_log select '${source}', source_file, 'fixture', count(*), 0, now()::timestamp from ${source} where source_file is not null group by source_file`,
+    );
   }
 }
 
@@ -36,7 +38,8 @@ async function columns(db: Db, table: string): Promise<string[]> {
 }
 
 const close = (a: unknown, b: unknown): boolean => {
-  if (typeof a === "number" && typeof b === "number") return a === b || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  if (typeof a === "number" && typeof b === "number")
+    return a === b || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => close(x, b[i]));
   if (a && b && typeof a === "object" && typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
   return a === b;
@@ -46,7 +49,12 @@ const close = (a: unknown, b: unknown): boolean => {
  * Differences between `local.table` (the DuckDB model) and `pulled.table` (the engine's result): an empty list when
  * they are equal; `ignore` names columns that differ between any two runs (a fit's time). Rows are compared as sorted multisets (doubles rounded for sorting, compared with tolerance).
  */
-export async function compareTables(local: Db, pulled: Db, table: string, ignore: readonly string[] = []): Promise<string[]> {
+export async function compareTables(
+  local: Db,
+  pulled: Db,
+  table: string,
+  ignore: readonly string[] = [],
+): Promise<string[]> {
   const [a, b] = [await columns(local, table), await columns(pulled, table)];
   if (a.join(",") !== b.join(",")) return [`columns differ: DuckDB (${a.join(", ")}) vs ClickHouse (${b.join(", ")})`];
   const names = a.map((c) => c.split(" ")[0]).filter((n) => !ignore.includes(n));
@@ -58,7 +66,10 @@ export async function compareTables(local: Db, pulled: Db, table: string, ignore
   const out: string[] = [];
   for (let i = 0; i < ra.length && out.length < 5; i++) {
     const bad = names.filter((n) => !close(ra[i][n], rb[i][n]));
-    if (bad.length) out.push(`row ${i + 1}: ${bad.map((n) => `${n} ${JSON.stringify(ra[i][n])} vs ${JSON.stringify(rb[i][n])}`).join(", ")}`);
+    if (bad.length)
+      out.push(
+        `row ${i + 1}: ${bad.map((n) => `${n} ${JSON.stringify(ra[i][n])} vs ${JSON.stringify(rb[i][n])}`).join(", ")}`,
+      );
   }
   return out;
 }
@@ -78,7 +89,13 @@ function sameShown(a: number, b: number): boolean {
 }
 
 /** Differences between two parsed JSON documents (numbers by `sameShown`), keys in `ignore` skipped; at most 5. */
-export function jsonDifferences(a: unknown, b: unknown, ignore: readonly string[] = [], path = "", out: string[] = []): string[] {
+export function jsonDifferences(
+  a: unknown,
+  b: unknown,
+  ignore: readonly string[] = [],
+  path = "",
+  out: string[] = [],
+): string[] {
   if (out.length >= 5) return out;
   if (typeof a === "number" && typeof b === "number") {
     if (!sameShown(a, b)) out.push(`${path}: ${a} vs ${b}`);
@@ -87,7 +104,14 @@ export function jsonDifferences(a: unknown, b: unknown, ignore: readonly string[
     else a.forEach((x, i) => jsonDifferences(x, b[i], ignore, `${path}[${i}]`, out));
   } else if (a && b && typeof a === "object" && typeof b === "object") {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !ignore.includes(k));
-    for (const k of keys) jsonDifferences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], ignore, `${path}.${k}`, out);
+    for (const k of keys)
+      jsonDifferences(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        ignore,
+        `${path}.${k}`,
+        out,
+      );
   } else if (a !== b) out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
   return out;
 }

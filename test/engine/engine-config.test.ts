@@ -36,7 +36,13 @@ describe("the DuckDB-only path", () => {
       join(dir, "t.csv"),
       "order_id,customer_id,ordered_at,amount\n1,C1,2024-01-02 10:00:00,10\n2,C1,2024-02-03 10:00:00,20\n3,C2,2024-01-05 10:00:00,5\n4,C2,2024-03-01 10:00:00,7\n",
     );
-    const config = { ...resolvePaths(parseConfig({ sources: { transactions: { files: "t.csv" } }, database: "k.duckdb", martsDir: "marts" }), dir), configDir: dir };
+    const config = {
+      ...resolvePaths(
+        parseConfig({ sources: { transactions: { files: "t.csv" } }, database: "k.duckdb", martsDir: "marts" }),
+        dir,
+      ),
+      configDir: dir,
+    };
     const db = await openDatabase(config.database);
     try {
       const ingest = await ingestSources(db, config);
@@ -54,16 +60,35 @@ describe("the DuckDB-only path", () => {
 // after the DuckDB-only test: this one loads the ClickHouse client
 describe("credentials", () => {
   it("redact removes every secret and any user:password@ in a URL", () => {
-    expect(redact(`auth failed for kehu:${PASSWORD}@ch.example.com (password ${PASSWORD})`, [PASSWORD])).toBe("auth failed for kehu:***@ch.example.com (password ***)");
-    expect(redact("GET https://kehu:hunter2@ch.example.com:8443/ failed", [])).toBe("GET https://***@ch.example.com:8443/ failed");
-    expect(engineError({ label: "ClickHouse x" }, "insert", new Error(`bad ${PASSWORD}\nstack`), [PASSWORD]).message).toBe("ClickHouse x: insert failed: bad ***");
+    expect(redact(`auth failed for kehu:${PASSWORD}@ch.example.com (password ${PASSWORD})`, [PASSWORD])).toBe(
+      "auth failed for kehu:***@ch.example.com (password ***)",
+    );
+    expect(redact("GET https://kehu:hunter2@ch.example.com:8443/ failed", [])).toBe(
+      "GET https://***@ch.example.com:8443/ failed",
+    );
+    expect(
+      engineError({ label: "ClickHouse x" }, "insert", new Error(`bad ${PASSWORD}\nstack`), [PASSWORD]).message,
+    ).toBe("ClickHouse x: insert failed: bad ***");
   });
 
   it("a failed connection names the server and user, never the password", async () => {
-    const config = parseConfig({ sources: { transactions: { files: "x.csv" } }, engine: { kind: "clickhouse", url: "http://127.0.0.1:9", user: "kehu" } });
-    const error = await openEngine(config, { KEHU_CLICKHOUSE_PASSWORD: PASSWORD }).then(() => null, (e: Error) => e);
-    expect(error?.message).toMatch(/^ClickHouse http:\/\/127\.0\.0\.1:9 \(database kehu, user kehu\): connecting failed/);
+    const config = parseConfig({
+      sources: { transactions: { files: "x.csv" } },
+      engine: { kind: "clickhouse", url: "http://127.0.0.1:9", user: "kehu" },
+    });
+    const error = await openEngine(config, { KEHU_CLICKHOUSE_PASSWORD: PASSWORD }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(
+      /^ClickHouse http:\/\/127\.0\.0\.1:9 \(database kehu, user kehu\): connecting failed/,
+    );
     expect(error?.message).not.toContain(PASSWORD);
-    expect(() => parseConfig({ sources: { transactions: { files: "x.csv" } }, engine: { kind: "clickhouse", url: `http://kehu:${PASSWORD}@h:8123` } })).toThrow(/must not hold a user or password/);
+    expect(() =>
+      parseConfig({
+        sources: { transactions: { files: "x.csv" } },
+        engine: { kind: "clickhouse", url: `http://kehu:${PASSWORD}@h:8123` },
+      }),
+    ).toThrow(/must not hold a user or password/);
   });
 });

@@ -25,7 +25,9 @@ const BIN = resolve(__dirname, "../../bin/kehu.js");
 let dir: string;
 let configFile: string;
 let config: KehuConfig & { configDir: string };
-const pulled = loadEngineModels().filter((m) => !m.view).map((m) => m.name);
+const pulled = loadEngineModels()
+  .filter((m) => !m.view)
+  .map((m) => m.name);
 const modelNames = loadEngineModels().map((m) => m.name);
 
 function kehu(...args: string[]) {
@@ -36,7 +38,10 @@ function kehu(...args: string[]) {
 /** Start `kehu run` paused at `phase`, kill -9 it there; resolves once it is dead. */
 function killRunAt(phase: string): Promise<void> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [BIN, "-c", configFile, "run"], { env: { ...process.env, KEHU_TEST_PAUSE_AT: phase }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "-c", configFile, "run"], {
+      env: { ...process.env, KEHU_TEST_PAUSE_AT: phase },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let err = "";
     let paused = false;
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
@@ -46,7 +51,11 @@ function killRunAt(phase: string): Promise<void> {
         child.kill("SIGKILL");
       }
     });
-    child.on("exit", (code, signal) => (paused && signal === "SIGKILL" ? ok() : fail(new Error(`kehu run did not pause at ${phase} (exit ${code}): ${err}`))));
+    child.on("exit", (code, signal) =>
+      paused && signal === "SIGKILL"
+        ? ok()
+        : fail(new Error(`kehu run did not pause at ${phase} (exit ${code}): ${err}`)),
+    );
   });
 }
 
@@ -57,7 +66,9 @@ async function localState() {
     const names = await db.all<{ t: string }>("select table_name as t from duckdb_tables() order by 1");
     const tables: Record<string, string> = {};
     for (const { t } of names) {
-      const [r] = await db.all<{ s: string }>(`select count(*)::varchar || ':' || coalesce(sum(hash(x))::varchar, '') as s from "${t}" x`);
+      const [r] = await db.all<{ s: string }>(
+        `select count(*)::varchar || ':' || coalesce(sum(hash(x))::varchar, '') as s from "${t}" x`,
+      );
       tables[t] = r.s;
     }
     return { tables, committed: await lastCommitted(db) };
@@ -69,7 +80,14 @@ async function localState() {
 /** The published marts, file by file. */
 function martsState(): Record<string, string> {
   return Object.fromEntries(
-    readdirSync(config.martsDir).sort().map((f) => [f, createHash("sha256").update(readFileSync(join(config.martsDir, f))).digest("hex")]),
+    readdirSync(config.martsDir)
+      .sort()
+      .map((f) => [
+        f,
+        createHash("sha256")
+          .update(readFileSync(join(config.martsDir, f)))
+          .digest("hex"),
+      ]),
   );
 }
 
@@ -82,18 +100,32 @@ async function engineState() {
     );
     const out: Record<string, { comment: string; rows: string }> = {};
     for (const t of tables) {
-      const [r] = await engine.query<{ s: string }>(`select concat(toString(count()), ':', toString(sum(cityHash64(toString(tuple(*)))))) as s from ${t.name}`);
+      const [r] = await engine.query<{ s: string }>(
+        `select concat(toString(count()), ':', toString(sum(cityHash64(toString(tuple(*)))))) as s from ${t.name}`,
+      );
       out[t.name] = { comment: t.comment, rows: r.s };
     }
-    const next = (await engine.query<{ name: string }>("select name from system.tables where database = currentDatabase() and endsWith(name, '__kehu_next')")).map((t) => t.name);
+    const next = (
+      await engine.query<{ name: string }>(
+        "select name from system.tables where database = currentDatabase() and endsWith(name, '__kehu_next')",
+      )
+    ).map((t) => t.name);
     return { tables: out, next };
   } finally {
     await engine.close();
   }
 }
 
-type State = { local: Awaited<ReturnType<typeof localState>>; marts: Record<string, string>; engine: Awaited<ReturnType<typeof engineState>> };
-const state = async (): Promise<State> => ({ local: await localState(), marts: martsState(), engine: await engineState() });
+type State = {
+  local: Awaited<ReturnType<typeof localState>>;
+  marts: Record<string, string>;
+  engine: Awaited<ReturnType<typeof engineState>>;
+};
+const state = async (): Promise<State> => ({
+  local: await localState(),
+  marts: martsState(),
+  engine: await engineState(),
+});
 
 /** Both sides agree: every engine model carries the committed run's marker, and each pulled model has the local rows. */
 function expectConsistent(s: State) {
@@ -146,7 +178,8 @@ describe("kill -9 during a pushed-down kehu run (chdb)", () => {
       expectConsistent(repaired);
       expect(repaired.local.committed).toBe(killed.local.committed);
       // the same data and settings: the swapped-in tables hold the same rows as before
-      for (const [name, t] of Object.entries(before.engine.tables)) expect(repaired.engine.tables[name]?.rows, name).toBe(t.rows);
+      for (const [name, t] of Object.entries(before.engine.tables))
+        expect(repaired.engine.tables[name]?.rows, name).toBe(t.rows);
     }, 600_000);
   }
 

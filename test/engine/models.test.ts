@@ -59,14 +59,27 @@ async function fixtureDifferences(fixture: Fixture, config: Record<string, unkno
 
 describe("ClickHouse variants of the transaction-sized models", () => {
   it("cover stg_transactions, int_purchases, customer_summary, int_customer_periods and int_sales_cells, each beside its DuckDB model", () => {
-    expect(models.map((m) => m.name)).toEqual(expect.arrayContaining(["stg_transactions", "int_purchases", "customer_summary", "int_customer_periods", "int_sales_cells"]));
-    const duck = new Set(pipelineSteps(parseConfig({ sources: { transactions: { files: "x.csv" } } })).map((s) => s.name));
+    expect(models.map((m) => m.name)).toEqual(
+      expect.arrayContaining([
+        "stg_transactions",
+        "int_purchases",
+        "customer_summary",
+        "int_customer_periods",
+        "int_sales_cells",
+      ]),
+    );
+    const duck = new Set(
+      pipelineSteps(parseConfig({ sources: { transactions: { files: "x.csv" } } })).map((s) => s.name),
+    );
     for (const m of models) expect(duck.has(m.name), `${m.file} mirrors no DuckDB model`).toBe(true);
   });
 
   for (const [label, analysis] of [
     ["day grain, week periods", { asOf: AS_OF }],
-    ["order grain, month periods, quarter cohorts", { asOf: AS_OF, purchaseGrain: "order", period: "month", cohortPeriod: "quarter" }],
+    [
+      "order grain, month periods, quarter cohorts",
+      { asOf: AS_OF, purchaseGrain: "order", period: "month", cohortPeriod: "quarter" },
+    ],
     ["an earlier as_of and week cohorts", { asOf: "2024-03-31", period: "day", cohortPeriod: "week" }],
   ] as const) {
     it(`equal the DuckDB models on the shop fixture (${label})`, async () => {
@@ -90,7 +103,9 @@ describe("ClickHouse variants of the transaction-sized models", () => {
       await ingestSources(db, config);
       await setAnalysisVariables(db, config.analysis);
       const steps = pipelineSteps(config);
-      for (const s of steps) if (pulledNames.includes(s.name) || s.name.startsWith("stg_") || s.name.startsWith("int_customer_attr")) await s.run(db);
+      for (const s of steps)
+        if (pulledNames.includes(s.name) || s.name.startsWith("stg_") || s.name.startsWith("int_customer_attr"))
+          await s.run(db);
     });
     afterAll(async () => {
       await db?.close();
@@ -101,4 +116,3 @@ describe("ClickHouse variants of the transaction-sized models", () => {
     });
   });
 });
-

@@ -25,7 +25,10 @@ let local: Path;
 let pushed: Path;
 
 function kehu<T>(configFile: string, ...args: string[]): T {
-  const r = spawnSync(process.execPath, [BIN, "--json", "-c", configFile, ...args], { encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync(process.execPath, [BIN, "--json", "-c", configFile, ...args], {
+    encoding: "utf8",
+    timeout: 300_000,
+  });
   if (r.status !== 0) throw new Error(`kehu ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
@@ -45,7 +48,15 @@ beforeAll(async () => {
   const file = join(dir, "demo", "kehu.config.json");
   const raw = JSON.parse(readFileSync(file, "utf8"));
   const chFile = join(dir, "demo", "kehu.chdb.json");
-  writeFileSync(chFile, JSON.stringify({ ...raw, database: "data/ch.duckdb", martsDir: "data/ch-marts", engine: { kind: "chdb", path: "data/clickhouse" } }));
+  writeFileSync(
+    chFile,
+    JSON.stringify({
+      ...raw,
+      database: "data/ch.duckdb",
+      martsDir: "data/ch-marts",
+      engine: { kind: "chdb", path: "data/clickhouse" },
+    }),
+  );
   local = await build(file, join(dir, "site-duckdb"));
   pushed = await build(chFile, join(dir, "site-chdb"));
 }, 900_000);
@@ -63,7 +74,10 @@ function siteData(site: string, runId: string): Record<string, string> {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else out[p.slice(site.length + 1).replace(/\.[0-9a-f]{8}(\.\w+)$/, "$1")] = readFileSync(p, "utf8").split(runId).join("<run>");
+      else
+        out[p.slice(site.length + 1).replace(/\.[0-9a-f]{8}(\.\w+)$/, "$1")] = readFileSync(p, "utf8")
+          .split(runId)
+          .join("<run>");
     }
   };
   walk(join(site, "_file"));
@@ -82,7 +96,9 @@ describe("kehu ingest && kehu run && kehu report with engine chdb on the demo", 
   });
 
   it("pushes the engine models down and pulls them back", () => {
-    const names = loadEngineModels().filter((m) => !m.view).map((m) => m.name);
+    const names = loadEngineModels()
+      .filter((m) => !m.view)
+      .map((m) => m.name);
     expect(pushed.run.pushedDown?.map((s) => s.name).sort()).toEqual(names.sort());
     for (const s of pushed.run.pushedDown!) expect(s.rows, s.name).toBeGreaterThan(0);
     expect(local.run.pushedDown).toBeUndefined();
@@ -107,7 +123,17 @@ describe("kehu ingest && kehu run && kehu report with engine chdb on the demo", 
     const diffs: Record<string, string[]> = {};
     for (const f of Object.keys(a)) {
       // wall-clock values (when the site was built, the files loaded, the fits ran, how long they took) differ between any two builds
-      const d = f.endsWith(".json") ? jsonDifferences(JSON.parse(a[f]), JSON.parse(b[f]), ["builtAt", "loaded_at", "lastLoad", "fitted_at", "fit_seconds"]) : a[f] === b[f] ? [] : ["differs"];
+      const d = f.endsWith(".json")
+        ? jsonDifferences(JSON.parse(a[f]), JSON.parse(b[f]), [
+            "builtAt",
+            "loaded_at",
+            "lastLoad",
+            "fitted_at",
+            "fit_seconds",
+          ])
+        : a[f] === b[f]
+          ? []
+          : ["differs"];
       if (d.length) diffs[f] = d;
     }
     expect(diffs).toEqual({});
@@ -116,11 +142,35 @@ describe("kehu ingest && kehu run && kehu report with engine chdb on the demo", 
   it("a failed push-down leaves the engine's model tables as they were and drops its half-built tables", async () => {
     const engine = (await openEngine(pushed.config))!;
     try {
-      const before = await engine.query<{ n: number; s: number }>("select toInt64(count()) as n, sum(revenue) as s from customer_summary");
-      const models = [...loadEngineModels(), { name: "zz_broken", file: "zz_broken.clickhouse.sql", sql: "select no_such_column from customer_summary", dependsOn: ["customer_summary"], view: false }];
-      await expect(pushDown(engine, { ...pushed.config, analysis: { ...pushed.config.analysis, asOf: "2025-01-01" } }, "2025-01-01", models)).rejects.toThrow(/zz_broken \(zz_broken.clickhouse.sql\) failed/);
-      expect(await engine.query("select toInt64(count()) as n, sum(revenue) as s from customer_summary")).toEqual(before);
-      expect(await engine.query("select name from system.tables where database = currentDatabase() and endsWith(name, '__kehu_next')")).toEqual([]);
+      const before = await engine.query<{ n: number; s: number }>(
+        "select toInt64(count()) as n, sum(revenue) as s from customer_summary",
+      );
+      const models = [
+        ...loadEngineModels(),
+        {
+          name: "zz_broken",
+          file: "zz_broken.clickhouse.sql",
+          sql: "select no_such_column from customer_summary",
+          dependsOn: ["customer_summary"],
+          view: false,
+        },
+      ];
+      await expect(
+        pushDown(
+          engine,
+          { ...pushed.config, analysis: { ...pushed.config.analysis, asOf: "2025-01-01" } },
+          "2025-01-01",
+          models,
+        ),
+      ).rejects.toThrow(/zz_broken \(zz_broken.clickhouse.sql\) failed/);
+      expect(await engine.query("select toInt64(count()) as n, sum(revenue) as s from customer_summary")).toEqual(
+        before,
+      );
+      expect(
+        await engine.query(
+          "select name from system.tables where database = currentDatabase() and endsWith(name, '__kehu_next')",
+        ),
+      ).toEqual([]);
     } finally {
       await engine.close();
     }

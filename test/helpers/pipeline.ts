@@ -31,7 +31,9 @@ export async function insertFixture(db: Db, fixture: Fixture): Promise<void> {
       const cells = spec.columns.map((c) => `${literal(filled[c.name])}::${c.type}`);
       return `(${cells.join(", ")}, 'fixture', ${i + 1})`;
     });
-    await db.exec(`insert into ${source} (${columns.join(", ")}, source_file, source_line) values ${values.join(",\n")}`);
+    await db.exec(
+      `insert into ${source} (${columns.join(", ")}, source_file, source_line) values ${values.join(",\n")}`,
+    );
   }
 }
 

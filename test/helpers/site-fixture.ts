@@ -21,22 +21,104 @@ export const XSS_NAME = "<img src=x onerror=alert(1)>";
 export const AS_OF = "2024-06-30";
 
 export const SITE_CUSTOMERS = [
-  { customer_id: "C001", name: "华东机械有限公司", phone: "13800000001", email: "buyer1@huadong.example.com", address: "上海市浦东新区张江路 1 号", region: "华东", industry: "制造", sales_rep: "王芳", signup_date: "2023-01-10", credit_limit: 50000, decision_maker: "李明" },
-  { customer_id: "C002", name: "Acme Trading", phone: "+86 139-0000-0002", email: "ops@acme.example.com", address: "北京市朝阳区建国路 88 号", region: "华北", industry: "贸易", sales_rep: "张伟", signup_date: "2023-03-05", credit_limit: 20000, decision_maker: "Ann Lee" },
-  { customer_id: "C003", name: XSS_NAME, phone: "13700000003", email: "x3@evil.example.com", address: "广州市天河区 3 号", region: "华南", industry: "零售", sales_rep: "王芳", signup_date: "2023-06-01", credit_limit: 10000, decision_maker: "赵六" },
-  { customer_id: "C004", name: "西部物流", phone: "13600000004", email: "c4@xibu.example.com", address: "成都市武侯区 4 号", region: "西南", industry: "物流", sales_rep: "张伟", signup_date: "2023-09-15", credit_limit: 30000, decision_maker: "钱七" },
-  { customer_id: "C005", name: "北方食品", phone: "13500000005", email: "c5@beifang.example.com", address: "沈阳市和平区 5 号", region: "东北", industry: "食品", sales_rep: "刘洋", signup_date: "2024-01-20", credit_limit: 15000, decision_maker: "孙八" },
-  { customer_id: "C006", name: "新客户六", phone: "13400000006", email: "c6@new.example.com", address: "杭州市西湖区 6 号", region: "华东", industry: "制造", sales_rep: "刘洋", signup_date: "2024-04-01", credit_limit: 5000, decision_maker: "周九" },
+  {
+    customer_id: "C001",
+    name: "华东机械有限公司",
+    phone: "13800000001",
+    email: "buyer1@huadong.example.com",
+    address: "上海市浦东新区张江路 1 号",
+    region: "华东",
+    industry: "制造",
+    sales_rep: "王芳",
+    signup_date: "2023-01-10",
+    credit_limit: 50000,
+    decision_maker: "李明",
+  },
+  {
+    customer_id: "C002",
+    name: "Acme Trading",
+    phone: "+86 139-0000-0002",
+    email: "ops@acme.example.com",
+    address: "北京市朝阳区建国路 88 号",
+    region: "华北",
+    industry: "贸易",
+    sales_rep: "张伟",
+    signup_date: "2023-03-05",
+    credit_limit: 20000,
+    decision_maker: "Ann Lee",
+  },
+  {
+    customer_id: "C003",
+    name: XSS_NAME,
+    phone: "13700000003",
+    email: "x3@evil.example.com",
+    address: "广州市天河区 3 号",
+    region: "华南",
+    industry: "零售",
+    sales_rep: "王芳",
+    signup_date: "2023-06-01",
+    credit_limit: 10000,
+    decision_maker: "赵六",
+  },
+  {
+    customer_id: "C004",
+    name: "西部物流",
+    phone: "13600000004",
+    email: "c4@xibu.example.com",
+    address: "成都市武侯区 4 号",
+    region: "西南",
+    industry: "物流",
+    sales_rep: "张伟",
+    signup_date: "2023-09-15",
+    credit_limit: 30000,
+    decision_maker: "钱七",
+  },
+  {
+    customer_id: "C005",
+    name: "北方食品",
+    phone: "13500000005",
+    email: "c5@beifang.example.com",
+    address: "沈阳市和平区 5 号",
+    region: "东北",
+    industry: "食品",
+    sales_rep: "刘洋",
+    signup_date: "2024-01-20",
+    credit_limit: 15000,
+    decision_maker: "孙八",
+  },
+  {
+    customer_id: "C006",
+    name: "新客户六",
+    phone: "13400000006",
+    email: "c6@new.example.com",
+    address: "杭州市西湖区 6 号",
+    region: "华东",
+    industry: "制造",
+    sales_rep: "刘洋",
+    signup_date: "2024-04-01",
+    credit_limit: 5000,
+    decision_maker: "周九",
+  },
 ];
 
 /** Orders: customer, date, amount (C006 is new in the last quarter; C004 went silent; C002 has a refund). */
 const ORDERS: [string, string, number][] = [
-  ["C001", "2023-08-03", 1200], ["C001", "2023-11-12", 800], ["C001", "2024-02-08", 1500], ["C001", "2024-05-20", 900], ["C001", "2024-06-18", 1100],
-  ["C002", "2023-10-01", 300], ["C002", "2024-01-15", 450], ["C002", "2024-01-20", -50], ["C002", "2024-04-22", 600],
-  ["C003", "2024-03-03", 250], ["C003", "2024-06-01", 180],
-  ["C004", "2023-09-20", 2000], ["C004", "2023-12-01", 1800],
+  ["C001", "2023-08-03", 1200],
+  ["C001", "2023-11-12", 800],
+  ["C001", "2024-02-08", 1500],
+  ["C001", "2024-05-20", 900],
+  ["C001", "2024-06-18", 1100],
+  ["C002", "2023-10-01", 300],
+  ["C002", "2024-01-15", 450],
+  ["C002", "2024-01-20", -50],
+  ["C002", "2024-04-22", 600],
+  ["C003", "2024-03-03", 250],
+  ["C003", "2024-06-01", 180],
+  ["C004", "2023-09-20", 2000],
+  ["C004", "2023-12-01", 1800],
   ["C005", "2024-02-14", 400],
-  ["C006", "2024-05-05", 700], ["C006", "2024-06-25", 650],
+  ["C006", "2024-05-05", 700],
+  ["C006", "2024-06-25", 650],
 ];
 
 export function siteFixtureData(): Fixture {
@@ -54,20 +136,87 @@ export function siteFixtureData(): Fixture {
       sales_rep: SITE_CUSTOMERS.find((c) => c.customer_id === customer_id)!.sales_rep,
     })),
     visits: [
-      { customer_id: "C001", visited_at: "2024-06-10 09:00:00", kind: "onsite", sales_rep: "王芳", outcome: "order", notes: "call 13800000001 back" },
-      { customer_id: "C001", visited_at: "2024-03-01 09:00:00", kind: "phone", sales_rep: "王芳", outcome: "follow-up" },
-      { customer_id: "C003", visited_at: "2024-05-15 14:00:00", kind: "onsite", sales_rep: "王芳", outcome: "<b>bold</b>" },
-      { customer_id: "C004", visited_at: "2024-01-10 10:00:00", kind: "phone", sales_rep: "张伟", outcome: "no answer" },
+      {
+        customer_id: "C001",
+        visited_at: "2024-06-10 09:00:00",
+        kind: "onsite",
+        sales_rep: "王芳",
+        outcome: "order",
+        notes: "call 13800000001 back",
+      },
+      {
+        customer_id: "C001",
+        visited_at: "2024-03-01 09:00:00",
+        kind: "phone",
+        sales_rep: "王芳",
+        outcome: "follow-up",
+      },
+      {
+        customer_id: "C003",
+        visited_at: "2024-05-15 14:00:00",
+        kind: "onsite",
+        sales_rep: "王芳",
+        outcome: "<b>bold</b>",
+      },
+      {
+        customer_id: "C004",
+        visited_at: "2024-01-10 10:00:00",
+        kind: "phone",
+        sales_rep: "张伟",
+        outcome: "no answer",
+      },
     ],
     complaints: [
-      { customer_id: "C004", opened_at: "2024-01-05 08:00:00", resolved_at: null, category: "delivery", severity: "high", good_faith: true },
-      { customer_id: "C001", opened_at: "2024-02-01 08:00:00", resolved_at: "2024-02-03 08:00:00", category: "quality", severity: "low", good_faith: true },
+      {
+        customer_id: "C004",
+        opened_at: "2024-01-05 08:00:00",
+        resolved_at: null,
+        category: "delivery",
+        severity: "high",
+        good_faith: true,
+      },
+      {
+        customer_id: "C001",
+        opened_at: "2024-02-01 08:00:00",
+        resolved_at: "2024-02-03 08:00:00",
+        category: "quality",
+        severity: "low",
+        good_faith: true,
+      },
     ],
     invoices: [
-      { customer_id: "C001", issued_at: "2024-05-20", due_at: "2024-06-19", amount: 900, paid_at: "2024-06-10", paid_amount: 900 },
-      { customer_id: "C002", issued_at: "2024-04-22", due_at: "2024-05-22", amount: 600, paid_at: null, paid_amount: null },
-      { customer_id: "C004", issued_at: "2023-12-01", due_at: "2023-12-31", amount: 1800, paid_at: null, paid_amount: 800 },
-      { customer_id: "C006", issued_at: "2024-06-25", due_at: "2024-07-25", amount: 650, paid_at: null, paid_amount: null },
+      {
+        customer_id: "C001",
+        issued_at: "2024-05-20",
+        due_at: "2024-06-19",
+        amount: 900,
+        paid_at: "2024-06-10",
+        paid_amount: 900,
+      },
+      {
+        customer_id: "C002",
+        issued_at: "2024-04-22",
+        due_at: "2024-05-22",
+        amount: 600,
+        paid_at: null,
+        paid_amount: null,
+      },
+      {
+        customer_id: "C004",
+        issued_at: "2023-12-01",
+        due_at: "2023-12-31",
+        amount: 1800,
+        paid_at: null,
+        paid_amount: 800,
+      },
+      {
+        customer_id: "C006",
+        issued_at: "2024-06-25",
+        due_at: "2024-07-25",
+        amount: 650,
+        paid_at: null,
+        paid_amount: null,
+      },
     ],
   };
 }
@@ -180,7 +329,13 @@ async function buildInto(
   options: Partial<BuildSiteOptions>,
 ): Promise<{ result: BuildSiteResult; outDir: string }> {
   const outDir = join(source.dir, "dist");
-  const result = await buildSite({ martsDir: source.martsDir, databasePath: source.databasePath, outDir, locale: "zh-CN", ...options });
+  const result = await buildSite({
+    martsDir: source.martsDir,
+    databasePath: source.databasePath,
+    outDir,
+    locale: "zh-CN",
+    ...options,
+  });
   return { result, outDir };
 }
 
@@ -218,14 +373,23 @@ export async function makeDemoMarts(
   const { buildMarts } = await import("../../src/pipelines/index.ts");
   const asOfs = options.asOfs ?? DEMO_AS_OFS;
   const dir = mkdtempSync(join(tmpdir(), "kehu-demo-site-"));
-  await generateDemo({ customers: options.customers ?? 300, seed: 42, years: 2, end: asOfs[asOfs.length - 1], outDir: dir });
+  await generateDemo({
+    customers: options.customers ?? 300,
+    seed: 42,
+    years: 2,
+    end: asOfs[asOfs.length - 1],
+    outDir: dir,
+  });
   const config = loadConfig(join(dir, "kehu.config.json"));
   const holdoutStart = options.holdoutStart === undefined ? DEMO_HOLDOUT : options.holdoutStart;
   const db = await openDatabase(config.database);
   try {
     await ingestSources(db, config);
     for (const asOf of asOfs) {
-      await buildMarts(db, { ...config, analysis: { ...config.analysis, asOf, ...(holdoutStart ? { holdoutStart } : {}) } });
+      await buildMarts(db, {
+        ...config,
+        analysis: { ...config.analysis, asOf, ...(holdoutStart ? { holdoutStart } : {}) },
+      });
     }
   } finally {
     await db.close();
@@ -277,7 +441,9 @@ export async function runLoaders(loaders: string[], env: Record<string, string>)
       { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 16 << 20 },
     );
     const out = (l: string) => l.replace(/\.ts$/, "");
-    return Object.fromEntries(loaders.map((l) => [out(l), readFileSync(join(root, ".observablehq/cache/data", out(l)))]));
+    return Object.fromEntries(
+      loaders.map((l) => [out(l), readFileSync(join(root, ".observablehq/cache/data", out(l)))]),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

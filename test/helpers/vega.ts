@@ -6,7 +6,10 @@ import * as vega from "vega";
 /** Compile to vega, run a headless view and return its SVG; any vega-lite or vega warning fails the test. */
 export async function render(spec: Record<string, unknown>): Promise<string> {
   const warnings: string[] = [];
-  const logger = { ...vega.logger(vega.Warn), warn: (...args: unknown[]) => (warnings.push(args.join(" ")), logger) } as never;
+  const logger = {
+    ...vega.logger(vega.Warn),
+    warn: (...args: unknown[]) => (warnings.push(args.join(" ")), logger),
+  } as never;
   const { spec: vgSpec } = compile({ ...spec, width: 400 } as TopLevelSpec, { logger });
   const view = new vega.View(vega.parse(vgSpec), { renderer: "none" });
   const svg = await view.toSVG();
@@ -15,7 +18,14 @@ export async function render(spec: Record<string, unknown>): Promise<string> {
   return svg;
 }
 
-const ITEM_TAG: Record<string, string> = { rect: "<path", symbol: "<path", line: "<path", area: "<path", text: "<text", rule: "<line" };
+const ITEM_TAG: Record<string, string> = {
+  rect: "<path",
+  symbol: "<path",
+  line: "<path",
+  area: "<path",
+  text: "<text",
+  rule: "<line",
+};
 
 /** Items of a vega mark type in the SVG (an empty mark group is a self-closing <g .../>, holding no items). */
 export function countMarks(svg: string, type: string): number {

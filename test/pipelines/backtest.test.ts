@@ -15,7 +15,13 @@ import { openDatabase, type Db } from "../../src/data/db.ts";
 import { ingestSources } from "../../src/data/ingest.ts";
 import { buildMarts } from "../../src/pipelines/index.ts";
 
-interface Backtest { method: string; list_size: number; precision: number; base_lapse_rate: number; lapsed_revenue_captured: number }
+interface Backtest {
+  method: string;
+  list_size: number;
+  precision: number;
+  base_lapse_rate: number;
+  lapsed_revenue_captured: number;
+}
 
 let dir: string;
 const dbs: Db[] = [];
@@ -30,7 +36,9 @@ afterAll(async () => {
 async function run(config: KehuConfig, name: string, holdoutStart: string): Promise<Db> {
   const c: KehuConfig = {
     ...config,
-    database: join(dir, `${name}.duckdb`), martsDir: join(dir, `${name}-marts`), rejectedDir: join(dir, `${name}-rejected`),
+    database: join(dir, `${name}.duckdb`),
+    martsDir: join(dir, `${name}-marts`),
+    rejectedDir: join(dir, `${name}-rejected`),
     analysis: { ...config.analysis, holdoutStart },
   };
   const db = await openDatabase(c.database);
@@ -46,8 +54,10 @@ async function compare(db: Db, label: string) {
   const rows = await db.all<Backtest>("select * from churn_backtest order by method");
   const [list, naive] = rows;
   expect(rows.map((r) => r.method)).toEqual(["churn_list", "naive_rule"]);
-  console.log(`${label}: ${list.list_size} customers listed; lapsers' revenue captured: churn list ${pct(list.lapsed_revenue_captured)}, ` +
-    `naive rule ${pct(naive.lapsed_revenue_captured)}; precision ${pct(list.precision)} vs ${pct(naive.precision)} (base lapse rate ${pct(list.base_lapse_rate)})`);
+  console.log(
+    `${label}: ${list.list_size} customers listed; lapsers' revenue captured: churn list ${pct(list.lapsed_revenue_captured)}, ` +
+      `naive rule ${pct(naive.lapsed_revenue_captured)}; precision ${pct(list.precision)} vs ${pct(naive.precision)} (base lapse rate ${pct(list.base_lapse_rate)})`,
+  );
   expect(list.list_size).toBe(naive.list_size);
   expect(list.lapsed_revenue_captured).toBeGreaterThan(naive.lapsed_revenue_captured);
   // Precision is printed, not asserted: a list ranked by money favours big customers, who lapse less often than
@@ -61,7 +71,8 @@ describe("churn list backtest beats the naive rule at 10% list size", () => {
     await compare(db, "demo");
     // growth potential is weighted by P(alive): quadrants II (develop) and IV (key accounts) hold live customers
     const [q] = await db.all<{ n: number; lost: number }>(
-      "select count(*)::integer as n, count(*) filter (where p_alive < 0.1)::integer as lost from value_matrix where quadrant in ('II', 'IV')");
+      "select count(*)::integer as n, count(*) filter (where p_alive < 0.1)::integer as lost from value_matrix where quadrant in ('II', 'IV')",
+    );
     expect(q.n).toBeGreaterThan(100);
     expect(q.lost / q.n).toBeLessThanOrEqual(0.1);
   }, 120_000);
@@ -70,7 +81,9 @@ describe("churn list backtest beats the naive rule at 10% list size", () => {
     const config = loadConfig(resolve(__dirname, "../../examples/cdnow/kehu.config.json"));
     const db = await run(config, "cdnow", "1997-10-01");
     await compare(db, "CDNOW");
-    const [{ n }] = await db.all<{ n: number }>("select count(*)::integer as n from churn_backtest where list_size = 2357");
+    const [{ n }] = await db.all<{ n: number }>(
+      "select count(*)::integer as n from churn_backtest where list_size = 2357",
+    );
     expect(n).toBe(2);
   }, 120_000);
 });

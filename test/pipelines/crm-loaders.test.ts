@@ -22,18 +22,32 @@ import { crmConfig, crmFixture } from "../fixtures/crm/accounts.ts";
 const REPO = path.resolve(__dirname, "../..");
 const PAGES = ["followup", "visits", "credit", "complaints", "accounts"] as const;
 const CRM_MARTS = [
-  "followup_queue", "contact_cadence", "rep_workload", "single_contact_customers", "visit_effect", "receivables_aging",
-  "receivables_summary", "credit_grade", "complaint_stats", "complaint_retention", "key_accounts", "problem_accounts",
+  "followup_queue",
+  "contact_cadence",
+  "rep_workload",
+  "single_contact_customers",
+  "visit_effect",
+  "receivables_aging",
+  "receivables_summary",
+  "credit_grade",
+  "complaint_stats",
+  "complaint_retention",
+  "key_accounts",
+  "problem_accounts",
 ];
 const run = promisify(execFile);
 
 type Json = Record<string, any>;
 /** Every CRM loader in one tsx process (test/fixtures/crm/run-loaders.ts), as the build would run them. */
 async function loadAll(env: Record<string, string>): Promise<Record<string, Json>> {
-  const { stdout } = await run(path.join(REPO, "node_modules/.bin/tsx"), [path.join(REPO, "test/fixtures/crm/run-loaders.ts"), ...PAGES], {
-    cwd: REPO,
-    env: { ...process.env, KEHU_LOCALE: "en", ...env },
-  });
+  const { stdout } = await run(
+    path.join(REPO, "node_modules/.bin/tsx"),
+    [path.join(REPO, "test/fixtures/crm/run-loaders.ts"), ...PAGES],
+    {
+      cwd: REPO,
+      env: { ...process.env, KEHU_LOCALE: "en", ...env },
+    },
+  );
   return JSON.parse(stdout);
 }
 
@@ -47,11 +61,17 @@ beforeAll(async () => {
   const emptyDir = path.join(dir, "empty");
   for (const d of [martsDir, tablesDir, emptyDir]) mkdirSync(d);
   const p = await runFixture(crmFixture, { config: crmConfig, only: CRM_MARTS });
-  const tables = (await p.rows<{ name: string }>("select table_name as name from information_schema.tables")).map((r) => r.name);
-  for (const name of tables.filter((n) => isMart(n) && !(SOURCE_NAMES as readonly string[]).includes(n) && !["ingest_log", "rejected_rows"].includes(n))) {
+  const tables = (await p.rows<{ name: string }>("select table_name as name from information_schema.tables")).map(
+    (r) => r.name,
+  );
+  for (const name of tables.filter(
+    (n) =>
+      isMart(n) && !(SOURCE_NAMES as readonly string[]).includes(n) && !["ingest_log", "rejected_rows"].includes(n),
+  )) {
     await p.db.exec(`copy (select * from ${name}) to '${path.join(martsDir, `${name}.parquet`)}' (format parquet)`);
   }
-  for (const name of SOURCE_NAMES) await p.db.exec(`copy (select * from ${name}) to '${path.join(tablesDir, `${name}.parquet`)}' (format parquet)`);
+  for (const name of SOURCE_NAMES)
+    await p.db.exec(`copy (select * from ${name}) to '${path.join(tablesDir, `${name}.parquet`)}' (format parquet)`);
   await p.db.close();
   [full, empty] = await Promise.all([
     loadAll({ KEHU_MARTS_DIR: martsDir, KEHU_TABLES_DIR: tablesDir, KEHU_MASK_PII: "1", KEHU_AS_OF: "2024-06-30" }),
@@ -97,17 +117,29 @@ describe("CRM loaders on computed marts", () => {
   });
 
   it("visits, complaints and accounts carry their marts", () => {
-    expect(full.visits.effect.find((r: Json) => r.sales_rep === "(all)" && r.kind === "(all)")).toMatchObject({ visits: 3, visits_converted: 2 });
+    expect(full.visits.effect.find((r: Json) => r.sales_rep === "(all)" && r.kind === "(all)")).toMatchObject({
+      visits: 3,
+      visits_converted: 2,
+    });
     expect(full.visits.byMonth).toEqual([
       { month: "2024-04-01", kind: "call", visits: 1 },
       { month: "2024-05-01", kind: "visit", visits: 3 },
       { month: "2024-06-01", kind: "call", visits: 1 },
     ]);
     expect(full.complaints.complaints).toBe(6);
-    expect(full.complaints.retention.map((r: Json) => r.cohort)).toEqual(["resolved_fast", "resolved_slow", "unresolved", "no_complaint"]);
+    expect(full.complaints.retention.map((r: Json) => r.cohort)).toEqual([
+      "resolved_fast",
+      "resolved_slow",
+      "unresolved",
+      "no_complaint",
+    ]);
     expect(full.accounts.key.length).toBe(2);
     expect(full.accounts.problems.length).toBe(full.accounts.problemTotal);
-    expect(full.accounts.byProblem.map((r: Json) => r.problem).sort()).toEqual(["falling_purchases", "overdue_invoice", "repeated_complaints"]);
+    expect(full.accounts.byProblem.map((r: Json) => r.problem).sort()).toEqual([
+      "falling_purchases",
+      "overdue_invoice",
+      "repeated_complaints",
+    ]);
   });
 });
 

@@ -26,9 +26,13 @@ afterAll(async () => {
 /** not null + unique on a mart's grain. */
 async function expectGrain(table: string, keys: string[]) {
   const cols = keys.join(", ");
-  const nulls = await p.rows<{ n: number }>(`select count(*)::integer as n from ${table} where ${keys.map((k) => `${k} is null`).join(" or ")}`);
+  const nulls = await p.rows<{ n: number }>(
+    `select count(*)::integer as n from ${table} where ${keys.map((k) => `${k} is null`).join(" or ")}`,
+  );
   expect(nulls[0].n, `${table}: null in (${cols})`).toBe(0);
-  const dups = await p.rows<{ n: number }>(`select count(*)::integer as n from (select ${cols} from ${table} group by all having count(*) > 1)`);
+  const dups = await p.rows<{ n: number }>(
+    `select count(*)::integer as n from (select ${cols} from ${table} group by all having count(*) > 1)`,
+  );
   expect(dups[0].n, `${table}: duplicate (${cols})`).toBe(0);
 }
 
@@ -55,8 +59,16 @@ describe("int_crm_accounts", () => {
     // C7, C8 only have invoices. C3 has a row with no rep -> last transaction (Zhao); C4 has no row -> last transaction 2024-06-01 (Li, not
     // the earlier Wang); C9, C10 no rep anywhere; C11 only bought after as_of -> absent.
     expect(rows.map((r) => [r.customer_id, r.sales_rep])).toEqual([
-      ["C1", "Wang"], ["C10", "unassigned"], ["C2", "Li"], ["C3", "Zhao"], ["C4", "Li"], ["C5", "Wang"], ["C6", "Li"],
-      ["C7", "unassigned"], ["C8", "unassigned"], ["C9", "unassigned"],
+      ["C1", "Wang"],
+      ["C10", "unassigned"],
+      ["C2", "Li"],
+      ["C3", "Zhao"],
+      ["C4", "Li"],
+      ["C5", "Wang"],
+      ["C6", "Li"],
+      ["C7", "unassigned"],
+      ["C8", "unassigned"],
+      ["C9", "unassigned"],
     ]);
     // C1: 100 + 20 + 200 + 50 = 370; C2: 300 - 50 = 250 (refund nets); C5 never bought: 0
     expect(rows.find((r) => r.customer_id === "C1")!.revenue).toBe(370);
@@ -73,16 +85,36 @@ describe("receivables_aging", () => {
     const by = Object.fromEntries(rows.map((r) => [r.customer_id, r]));
     // C1: I3 50 not due until 07-20 (current); I10 30 due 04-20: 10 (Apr) + 31 (May) + 30 (Jun) = 71 days -> 61-90
     expect(by.C1).toMatchObject({
-      sales_rep: "Wang", open_invoices: 2, amount_current: 50, amount_61_90: 30, amount_90_plus: 0, total_open: 80,
-      overdue_amount: 30, max_days_overdue: 71, oldest_due_at: "2024-04-20", credit_limit: 1000,
+      sales_rep: "Wang",
+      open_invoices: 2,
+      amount_current: 50,
+      amount_61_90: 30,
+      amount_90_plus: 0,
+      total_open: 80,
+      overdue_amount: 30,
+      max_days_overdue: 71,
+      oldest_due_at: "2024-04-20",
+      credit_limit: 1000,
     });
     expect(by.C1.utilisation).toBeCloseTo(80 / 1000, 10);
     // C2: I4 300 - 100 paid on 03-01 = 200 open, due 02-01: 28 + 31 + 30 + 31 + 30 = 150 days; I5 100 due 03-31:
     // 30 + 31 + 30 = 91 days -> both 90+; utilisation 300 / 500
-    expect(by.C2).toMatchObject({ open_invoices: 2, amount_90_plus: 300, total_open: 300, overdue_amount: 300, max_days_overdue: 150 });
+    expect(by.C2).toMatchObject({
+      open_invoices: 2,
+      amount_90_plus: 300,
+      total_open: 300,
+      overdue_amount: 300,
+      max_days_overdue: 150,
+    });
     expect(by.C2.utilisation).toBeCloseTo(0.6, 10);
     // C3: I6 80 paid only on 07-05 (after as_of) so fully open; due 06-14 -> 16 days -> 1-30; no limit -> NULL
-    expect(by.C3).toMatchObject({ sales_rep: "Zhao", amount_1_30: 80, total_open: 80, max_days_overdue: 16, utilisation: null });
+    expect(by.C3).toMatchObject({
+      sales_rep: "Zhao",
+      amount_1_30: 80,
+      total_open: 80,
+      max_days_overdue: 16,
+      utilisation: null,
+    });
     // C4: I8 60 due 05-15 -> 16 (May) + 30 (Jun) = 46 days -> 31-60
     expect(by.C4).toMatchObject({ amount_31_60: 60, max_days_overdue: 46 });
     // C6: I12 900 due 07-15 -> current, nothing overdue; utilisation 0.9
@@ -97,7 +129,11 @@ describe("receivables_summary", () => {
     // current: I3 50 + I12 900 + I14 20 = 970 (3 invoices, 3 customers); 1-30: I6 80; 31-60: I8 60; 61-90: I10 30;
     // 90+: I4 200 + I5 100 = 300 (2 invoices, 1 customer). Total 1440.
     expect(rows.map((r) => [r.bucket, r.invoices, r.customers, r.open_amount])).toEqual([
-      ["current", 3, 3, 970], ["1-30", 1, 1, 80], ["31-60", 1, 1, 60], ["61-90", 1, 1, 30], ["90+", 2, 1, 300],
+      ["current", 3, 3, 970],
+      ["1-30", 1, 1, 80],
+      ["31-60", 1, 1, 60],
+      ["61-90", 1, 1, 30],
+      ["90+", 2, 1, 300],
     ]);
     expect(rows[0].share as number).toBeCloseTo(970 / 1440, 10);
     // credit sales issued in (04-01, 06-30]: I2 200 + I3 50 + I6 80 + I7 40 + I11 500 + I12 900 + I13 10 + I14 20
@@ -121,7 +157,13 @@ describe("credit_grade", () => {
     expect(by.C1).toMatchObject({ credit_grade: "C", defaulted: false, needs_rerating: false });
     // C2: I4 (150 days) and I5 (91 days) open past 90 -> D. I5 crossed 90 days on 03-31 + 91 = 06-30, after the
     // review on 06-01 -> needs re-rating. late (150 + 91) / 2 = 120.5
-    expect(by.C2).toMatchObject({ credit_grade: "D", defaulted: true, needs_rerating: true, on_time_rate: 0, last_review: "2024-06-01" });
+    expect(by.C2).toMatchObject({
+      credit_grade: "D",
+      defaulted: true,
+      needs_rerating: true,
+      on_time_rate: 0,
+      last_review: "2024-06-01",
+    });
     expect(by.C2.avg_days_late as number).toBeCloseTo(120.5, 10);
     // C3: I6 late (16 days, open), I7 paid on an unknown date (left out of the rate): rate 0/1, late (16 + 0) / 2 = 8 -> C
     expect(by.C3).toMatchObject({ credit_grade: "C", on_time_rate: 0, avg_days_late: 8 });
@@ -137,8 +179,13 @@ describe("credit_grade", () => {
 
   it("does not flag a default that happened before the review period", async () => {
     // as of 2024-07-15 the review starts 07-01; C2's I5 defaulted on 06-30 and I4 on 05-02: no new default.
-    const q = await runFixture(crmFixture, { config: { analysis: { asOf: "2024-07-15", cohortPeriod: "month" } }, only: ["credit_grade"] });
-    const rows = await q.rows<{ needs_rerating: boolean; credit_grade: string }>("select * from credit_grade where customer_id = 'C2'");
+    const q = await runFixture(crmFixture, {
+      config: { analysis: { asOf: "2024-07-15", cohortPeriod: "month" } },
+      only: ["credit_grade"],
+    });
+    const rows = await q.rows<{ needs_rerating: boolean; credit_grade: string }>(
+      "select * from credit_grade where customer_id = 'C2'",
+    );
     expect(rows[0]).toMatchObject({ credit_grade: "D", needs_rerating: false });
     await q.db.close();
   });
@@ -151,30 +198,83 @@ describe("complaint_stats", () => {
     // K5 opened after as_of is left out. 3 cells + 2 category + 2 severity roll-ups + total = 8 rows
     expect(rows).toHaveLength(8);
     // quality/high: K1 (2 days), K4 (open: resolved after as_of), K6 (6 hours = 0.25 days): median (0.25, 2) = 1.125
-    expect(key("quality", "high")).toMatchObject({ complaints: 3, customers: 3, open_complaints: 1, resolved_complaints: 2, good_faith: 2, bad_faith: 0, good_faith_unknown: 1 });
+    expect(key("quality", "high")).toMatchObject({
+      complaints: 3,
+      customers: 3,
+      open_complaints: 1,
+      resolved_complaints: 2,
+      good_faith: 2,
+      bad_faith: 0,
+      good_faith_unknown: 1,
+    });
     expect(key("quality", "high").median_days_to_resolve as number).toBeCloseTo(1.125, 10);
     expect(key("delivery", "low")).toMatchObject({ complaints: 1, open_complaints: 1, median_days_to_resolve: null });
     // quality: resolved in 2, 20, 0.25 days -> median 2, mean 22.25 / 3
-    expect(key("quality", "(all)")).toMatchObject({ complaints: 4, customers: 3, resolved_complaints: 3, median_days_to_resolve: 2 });
+    expect(key("quality", "(all)")).toMatchObject({
+      complaints: 4,
+      customers: 3,
+      resolved_complaints: 3,
+      median_days_to_resolve: 2,
+    });
     expect(key("quality", "(all)").mean_days_to_resolve as number).toBeCloseTo(22.25 / 3, 10);
-    expect(key("(all)", "low")).toMatchObject({ complaints: 2, customers: 2, open_complaints: 1, median_days_to_resolve: 20, good_faith: 1, bad_faith: 1 });
-    expect(key("(all)", "(all)")).toMatchObject({ complaints: 5, customers: 3, open_complaints: 2, resolved_complaints: 3, good_faith: 3, bad_faith: 1, good_faith_unknown: 1, median_days_to_resolve: 2 });
+    expect(key("(all)", "low")).toMatchObject({
+      complaints: 2,
+      customers: 2,
+      open_complaints: 1,
+      median_days_to_resolve: 20,
+      good_faith: 1,
+      bad_faith: 1,
+    });
+    expect(key("(all)", "(all)")).toMatchObject({
+      complaints: 5,
+      customers: 3,
+      open_complaints: 2,
+      resolved_complaints: 3,
+      good_faith: 3,
+      bad_faith: 1,
+      good_faith_unknown: 1,
+      median_days_to_resolve: 2,
+    });
   });
 });
 
 describe("complaint_stats at the as_of boundary", () => {
   it("counts a complaint resolved on as_of (late that day) as resolved, one resolved the day after as open", async () => {
     const complaints = [
-      { complaint_id: "B1", customer_id: "C3", opened_at: "2024-06-10 11:00:00", resolved_at: "2024-06-30 23:00:00", category: "quality", severity: "low" },
-      { complaint_id: "B2", customer_id: "C4", opened_at: "2024-06-15 09:00:00", resolved_at: "2024-07-01 00:30:00", category: "delivery", severity: "low" },
+      {
+        complaint_id: "B1",
+        customer_id: "C3",
+        opened_at: "2024-06-10 11:00:00",
+        resolved_at: "2024-06-30 23:00:00",
+        category: "quality",
+        severity: "low",
+      },
+      {
+        complaint_id: "B2",
+        customer_id: "C4",
+        opened_at: "2024-06-15 09:00:00",
+        resolved_at: "2024-07-01 00:30:00",
+        category: "delivery",
+        severity: "low",
+      },
     ];
     const q = await runFixture({ ...crmFixture, complaints }, { config: crmConfig, only: ["complaint_stats"] });
     try {
       const rows = await q.rows("select * from complaint_stats where severity = '(all)'");
       const key = (c: string) => rows.find((r) => r.category === c)!;
       // B1: 20 days 12 hours = 20.5 days to resolve
-      expect(key("quality")).toMatchObject({ complaints: 1, open_complaints: 0, resolved_complaints: 1, median_days_to_resolve: 20.5 });
-      expect(key("delivery")).toMatchObject({ complaints: 1, open_complaints: 1, resolved_complaints: 0, median_days_to_resolve: null });
+      expect(key("quality")).toMatchObject({
+        complaints: 1,
+        open_complaints: 0,
+        resolved_complaints: 1,
+        median_days_to_resolve: 20.5,
+      });
+      expect(key("delivery")).toMatchObject({
+        complaints: 1,
+        open_complaints: 1,
+        resolved_complaints: 0,
+        median_days_to_resolve: null,
+      });
     } finally {
       await q.db.close();
     }
@@ -191,7 +291,10 @@ describe("complaint_retention", () => {
     // Everyone counted bought in the 180 days up to their reference date (C1 01-10, C2 02-01, C3 03-01, C4 2023-12-01,
     // C9 01-05).
     expect(rows.map((r) => [r.cohort, r.customers, r.retained, r.retention_rate])).toEqual([
-      ["resolved_fast", 1, 1, 1], ["resolved_slow", 1, 0, 0], ["unresolved", 1, 0, 0], ["no_complaint", 2, 1, 0.5],
+      ["resolved_fast", 1, 1, 1],
+      ["resolved_slow", 1, 0, 0],
+      ["unresolved", 1, 0, 0],
+      ["no_complaint", 2, 1, 0.5],
     ]);
     expect(rows[3].reference_date).toBe("2024-02-01");
   });
@@ -209,7 +312,15 @@ describe("visit_effect", () => {
     // Start 05-01: visits in (04-01, 05-31] exclude C1, C2, C4 -> C3 (no), C9 (05-20: yes), C10 (no).
     // Baseline 2 / 6; Zhao (C3) 1 / 2, unassigned (C9, C10) 1 / 4; Li and Wang have no unvisited windows.
     expect(rows).toHaveLength(7);
-    expect(key("Li", "visit")).toMatchObject({ visits: 2, visits_converted: 1, conversion_rate: 0.5, baseline_windows: 0, baseline_rate: null, uplift: null, window_days: 30 });
+    expect(key("Li", "visit")).toMatchObject({
+      visits: 2,
+      visits_converted: 1,
+      conversion_rate: 0.5,
+      baseline_windows: 0,
+      baseline_rate: null,
+      uplift: null,
+      window_days: 30,
+    });
     expect(key("Wang", "call")).toMatchObject({ visits: 1, visits_converted: 1, conversion_rate: 1 });
     expect(key("(all)", "call")).toMatchObject({ visits: 1, baseline_windows: 6, baseline_converted: 2 });
     expect(key("(all)", "call").uplift as number).toBeCloseTo(1 - 1 / 3, 10);

@@ -5,7 +5,13 @@ import { createAllTablesSql } from "../../src/data/schemas.ts";
 import { pipelineSteps } from "../../src/pipelines/index.ts";
 import { parseConfig } from "../../src/data/config.ts";
 
-const sqlStep = (name: string, sql: string): Step => ({ name, sql, file: `${name}.sql`, dependsOn: [], run: async () => {} });
+const sqlStep = (name: string, sql: string): Step => ({
+  name,
+  sql,
+  file: `${name}.sql`,
+  dependsOn: [],
+  run: async () => {},
+});
 
 describe("orderSteps", () => {
   it("runs a model after the models its SQL reads, ignoring names in comments", () => {
@@ -22,7 +28,9 @@ describe("orderSteps", () => {
   });
 
   it("rejects a cycle with the path in the message", () => {
-    expect(() => orderSteps([sqlStep("a", "select * from b"), sqlStep("b", "select * from a")])).toThrow(/cycle: .*a -> b -> a|b -> a -> b/);
+    expect(() => orderSteps([sqlStep("a", "select * from b"), sqlStep("b", "select * from a")])).toThrow(
+      /cycle: .*a -> b -> a|b -> a -> b/,
+    );
   });
 });
 
@@ -46,8 +54,14 @@ describe("every SQL model binds", () => {
     // <model>.clickhouse.sql files are ClickHouse variants (test/engine), never DuckDB models
     const { readdirSync } = await import("node:fs");
     const { join } = await import("node:path");
-    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith(".sql") && !e.name.endsWith(".clickhouse.sql") ? [e.name.replace(/\.sql$/, "")] : []);
+    const walk = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory()
+          ? walk(join(d, e.name))
+          : e.name.endsWith(".sql") && !e.name.endsWith(".clickhouse.sql")
+            ? [e.name.replace(/\.sql$/, "")]
+            : [],
+      );
     expect(explained.sort()).toEqual(walk(join(__dirname, "../../src/pipelines")).sort());
     expect(explained.length).toBeGreaterThan(40);
     await db.close();
@@ -62,13 +76,21 @@ describe("every model runs without any data", () => {
     const config = parseConfig({ sources: { transactions: { files: "x.csv" } } });
     await setAnalysisVariables(db, config.analysis);
     for (const step of pipelineSteps(config)) await step.run(db);
-    for (const mart of ["customer_summary", "purchase_frequency", "cohort_retention", "rfm_scores", "customer_grades", "pareto_revenue", "sales_by_region"]) {
+    for (const mart of [
+      "customer_summary",
+      "purchase_frequency",
+      "cohort_retention",
+      "rfm_scores",
+      "customer_grades",
+      "pareto_revenue",
+      "sales_by_region",
+    ]) {
       expect(await db.all(`select * from ${mart}`), mart).toEqual([]);
     }
     // the bucket and bin marts keep their full grid, with zero counts
-    expect(await db.all("select bucket, customers, share from purchase_frequency_distribution order by bucket_order")).toEqual(
-      ["1", "2", "3-5", "6-10", "11+"].map((bucket) => ({ bucket, customers: 0, share: 0 })),
-    );
+    expect(
+      await db.all("select bucket, customers, share from purchase_frequency_distribution order by bucket_order"),
+    ).toEqual(["1", "2", "3-5", "6-10", "11+"].map((bucket) => ({ bucket, customers: 0, share: 0 })));
     await db.close();
   });
 });
@@ -84,7 +106,9 @@ describe("buildMarts", () => {
     const db = await openDatabase(":memory:");
     const config = parseConfig({ martsDir: join(dir, "marts"), sources: { transactions: { files: "x.csv" } } });
     await expect(buildMarts(db, config)).rejects.toThrow(DataError);
-    await expect(buildMarts(db, config)).rejects.toThrow(/no transactions in .*load the exports first with `kehu ingest`/);
+    await expect(buildMarts(db, config)).rejects.toThrow(
+      /no transactions in .*load the exports first with `kehu ingest`/,
+    );
     expect(existsSync(join(dir, "marts"))).toBe(false);
     await db.close();
   });

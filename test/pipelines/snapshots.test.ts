@@ -22,7 +22,11 @@ afterEach(async () => {
 });
 
 async function runAt(db: Db, asOf: string, martsDir = "/nonexistent/marts") {
-  const config = parseConfig({ martsDir, sources: { transactions: { files: "x.csv" } }, analysis: { asOf, period: "week" } });
+  const config = parseConfig({
+    martsDir,
+    sources: { transactions: { files: "x.csv" } },
+    analysis: { asOf, period: "week" },
+  });
   await setAnalysisVariables(db, config.analysis);
   for (const step of pipelineSteps(config)) await step.run(db);
   return config;
@@ -49,15 +53,73 @@ describe("customer_changes (hand-written snapshots)", () => {
     const step = pipelineSteps(config).find((s) => s.name === "customer_changes")!;
     await db.exec(`explain ${step.sql}`);
     await step.run(db);
-    const rows = await db.all("select customer_id, change, from_value, to_value, clv, previous_as_of, value_rank from customer_changes order by value_rank");
+    const rows = await db.all(
+      "select customer_id, change, from_value, to_value, clv, previous_as_of, value_rank from customer_changes order by value_rank",
+    );
     expect(rows).toEqual([
-      { customer_id: "b", change: "left_churn_list", from_value: null, to_value: null, clv: 800, previous_as_of: "2024-05-31", value_rank: 1 },
-      { customer_id: "b", change: "new_overdue_invoice", from_value: "1", to_value: "2", clv: 800, previous_as_of: "2024-05-31", value_rank: 2 },
-      { customer_id: "a", change: "grade_changed", from_value: "B", to_value: "A", clv: 300, previous_as_of: "2024-05-31", value_rank: 3 },
-      { customer_id: "a", change: "joined_churn_list", from_value: null, to_value: "2", clv: 300, previous_as_of: "2024-05-31", value_rank: 4 },
-      { customer_id: "a", change: "quadrant_changed", from_value: "II", to_value: "IV", clv: 300, previous_as_of: "2024-05-31", value_rank: 5 },
-      { customer_id: "c", change: "new_complaint", from_value: "0", to_value: "2", clv: 40, previous_as_of: "2024-05-31", value_rank: 6 },
-      { customer_id: "d", change: "new_customer", from_value: null, to_value: null, clv: 10, previous_as_of: "2024-05-31", value_rank: 7 },
+      {
+        customer_id: "b",
+        change: "left_churn_list",
+        from_value: null,
+        to_value: null,
+        clv: 800,
+        previous_as_of: "2024-05-31",
+        value_rank: 1,
+      },
+      {
+        customer_id: "b",
+        change: "new_overdue_invoice",
+        from_value: "1",
+        to_value: "2",
+        clv: 800,
+        previous_as_of: "2024-05-31",
+        value_rank: 2,
+      },
+      {
+        customer_id: "a",
+        change: "grade_changed",
+        from_value: "B",
+        to_value: "A",
+        clv: 300,
+        previous_as_of: "2024-05-31",
+        value_rank: 3,
+      },
+      {
+        customer_id: "a",
+        change: "joined_churn_list",
+        from_value: null,
+        to_value: "2",
+        clv: 300,
+        previous_as_of: "2024-05-31",
+        value_rank: 4,
+      },
+      {
+        customer_id: "a",
+        change: "quadrant_changed",
+        from_value: "II",
+        to_value: "IV",
+        clv: 300,
+        previous_as_of: "2024-05-31",
+        value_rank: 5,
+      },
+      {
+        customer_id: "c",
+        change: "new_complaint",
+        from_value: "0",
+        to_value: "2",
+        clv: 40,
+        previous_as_of: "2024-05-31",
+        value_rank: 6,
+      },
+      {
+        customer_id: "d",
+        change: "new_customer",
+        from_value: null,
+        to_value: null,
+        clv: 10,
+        previous_as_of: "2024-05-31",
+        value_rank: 7,
+      },
     ]);
   });
 
@@ -67,7 +129,9 @@ describe("customer_changes (hand-written snapshots)", () => {
     await db.exec(createAllTablesSql());
     await insertFixture(db, crmFixture);
     await runAt(db, "2024-06-30");
-    expect((await db.all<{ n: number }>("select count(*)::integer as n from customer_snapshots"))[0].n).toBeGreaterThan(0);
+    expect((await db.all<{ n: number }>("select count(*)::integer as n from customer_snapshots"))[0].n).toBeGreaterThan(
+      0,
+    );
     expect(await db.all("select * from customer_changes")).toEqual([]);
   });
 });
@@ -80,7 +144,10 @@ describe("customer_snapshots across runs", () => {
     dbs.push(db);
     await db.exec(createAllTablesSql());
     await insertFixture(db, crmFixture);
-    const count = async (d: Db) => d.all<{ as_of: string; n: number }>("select as_of::varchar as as_of, count(*)::integer as n from customer_snapshots group by 1 order by 1");
+    const count = async (d: Db) =>
+      d.all<{ as_of: string; n: number }>(
+        "select as_of::varchar as as_of, count(*)::integer as n from customer_snapshots group by 1 order by 1",
+      );
     await runAt(db, "2024-05-31");
     await runAt(db, "2024-06-30");
     await runAt(db, "2024-06-30");
@@ -89,9 +156,14 @@ describe("customer_snapshots across runs", () => {
     const [{ n }] = await db.all<{ n: number }>("select count(*)::integer as n from customer_summary");
     expect(counts[1].n).toBe(n);
     // Between 05-31 and 06-30 the fixture's C3 is invoiced I6 (due 06-14, unpaid at 06-30): a new overdue invoice.
-    expect(await db.all("select customer_id, from_value, to_value from customer_changes where change = 'new_overdue_invoice' and customer_id = 'C3'"))
-      .toEqual([{ customer_id: "C3", from_value: "0", to_value: "1" }]);
-    const changes = await db.all<{ previous_as_of: string }>("select distinct previous_as_of::varchar as previous_as_of from customer_changes");
+    expect(
+      await db.all(
+        "select customer_id, from_value, to_value from customer_changes where change = 'new_overdue_invoice' and customer_id = 'C3'",
+      ),
+    ).toEqual([{ customer_id: "C3", from_value: "0", to_value: "1" }]);
+    const changes = await db.all<{ previous_as_of: string }>(
+      "select distinct previous_as_of::varchar as previous_as_of from customer_changes",
+    );
     expect(changes).toEqual([{ previous_as_of: "2024-05-31" }]);
 
     // A fresh database (the publish job) restores the history from the exported customer_snapshots.parquet.
@@ -103,7 +175,9 @@ describe("customer_snapshots across runs", () => {
     await insertFixture(fresh, crmFixture);
     await runAt(fresh, "2024-07-31", martsDir);
     expect((await count(fresh)).map((c) => c.as_of)).toEqual(["2024-05-31", "2024-06-30", "2024-07-31"]);
-    const [{ prev }] = await fresh.all<{ prev: string }>("select distinct previous_as_of::varchar as prev from customer_changes");
+    const [{ prev }] = await fresh.all<{ prev: string }>(
+      "select distinct previous_as_of::varchar as prev from customer_changes",
+    );
     expect(prev).toBe("2024-06-30");
   });
 });

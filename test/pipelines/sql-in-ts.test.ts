@@ -7,7 +7,8 @@ const ROOT = join(__dirname, "../../src");
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []);
+    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 }
 
 describe("SQL models live in .sql files", () => {
@@ -17,8 +18,11 @@ describe("SQL models live in .sql files", () => {
       const text = readFileSync(file, "utf8");
       // a model header comment inside a string, a `create table x as with ...` (CTEs: a model), or a select that
       // joins or aggregates materialised as a table
-      if (/[`"']\s*\n?\s*--\s*[a-z_]+: one row per/i.test(text) || /create\s+(or\s+replace\s+)?table\s+\w+\s+as\s+with\b/i.test(text) ||
-        /create\s+(or\s+replace\s+)?table\s+\w+\s+as\s+select[^`'"]*\b(join|group\s+by)\b/i.test(text)) {
+      if (
+        /[`"']\s*\n?\s*--\s*[a-z_]+: one row per/i.test(text) ||
+        /create\s+(or\s+replace\s+)?table\s+\w+\s+as\s+with\b/i.test(text) ||
+        /create\s+(or\s+replace\s+)?table\s+\w+\s+as\s+select[^`'"]*\b(join|group\s+by)\b/i.test(text)
+      ) {
         offenders.push(relative(ROOT, file));
       }
     }

@@ -20,8 +20,12 @@ const REPO = resolve(import.meta.dirname, "../..");
 function copyRepo(): string {
   const root = mkdtempSync(join(tmpdir(), "kehu-planted-"));
   const copy = join(root, "repo");
-  const files = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" })
-    .stdout.split("\0").filter((f) => f && f !== "node_modules");
+  const files = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO,
+    encoding: "utf8",
+  })
+    .stdout.split("\0")
+    .filter((f) => f && f !== "node_modules");
   for (const f of files) {
     mkdirSync(dirname(join(copy, f)), { recursive: true });
     try {
@@ -36,9 +40,16 @@ function copyRepo(): string {
 }
 
 function vitest(copy: string, tests: string[]): { ok: boolean; output: string } {
-  const r = spawnSync(process.execPath, [join(copy, "node_modules/vitest/vitest.mjs"), "run", "--reporter=dot", ...tests], {
-    cwd: copy, encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, CI: "1" },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(copy, "node_modules/vitest/vitest.mjs"), "run", "--reporter=dot", ...tests],
+    {
+      cwd: copy,
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+      env: { ...process.env, CI: "1" },
+    },
+  );
   return { ok: r.status === 0, output: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -46,7 +57,11 @@ function occurrences(text: string, part: string): number {
   return text.split(part).length - 1;
 }
 
-interface Row { plant: string; tests: string; result: "killed" | "SURVIVED" | "DOES NOT APPLY" }
+interface Row {
+  plant: string;
+  tests: string;
+  result: "killed" | "SURVIVED" | "DOES NOT APPLY";
+}
 
 function plant(copy: string, p: Plant): Row {
   const path = join(copy, p.file);
@@ -64,12 +79,17 @@ function plant(copy: string, p: Plant): Row {
 function table(rows: Row[]): string {
   const w = [Math.max(5, ...rows.map((r) => r.plant.length)), Math.max(5, ...rows.map((r) => r.tests.length))];
   const line = (a: string, b: string, c: string) => `| ${a.padEnd(w[0])} | ${b.padEnd(w[1])} | ${c} |`;
-  return [line("plant", "tests", "result"), line("-".repeat(w[0]), "-".repeat(w[1]), "------"), ...rows.map((r) => line(r.plant, r.tests, r.result))].join("\n");
+  return [
+    line("plant", "tests", "result"),
+    line("-".repeat(w[0]), "-".repeat(w[1]), "------"),
+    ...rows.map((r) => line(r.plant, r.tests, r.result)),
+  ].join("\n");
 }
 
 const only = process.argv.slice(2);
 const unknown = only.filter((n) => !PLANTS.some((p) => p.name === n));
-if (unknown.length) throw new Error(`unknown plant(s): ${unknown.join(", ")}; known: ${PLANTS.map((p) => p.name).join(", ")}`);
+if (unknown.length)
+  throw new Error(`unknown plant(s): ${unknown.join(", ")}; known: ${PLANTS.map((p) => p.name).join(", ")}`);
 const chosen = only.length ? PLANTS.filter((p) => only.includes(p.name)) : PLANTS;
 const copy = copyRepo();
 try {
@@ -85,7 +105,9 @@ try {
     }
     process.stdout.write(`${table(rows)}\n`);
     const bad = rows.filter((r) => r.result !== "killed");
-    process.stdout.write(bad.length ? `${bad.length} of ${rows.length} plants not killed\n` : `all ${rows.length} plants killed\n`);
+    process.stdout.write(
+      bad.length ? `${bad.length} of ${rows.length} plants not killed\n` : `all ${rows.length} plants killed\n`,
+    );
     process.exitCode = bad.length ? 1 : 0;
   }
 } finally {

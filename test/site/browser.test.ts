@@ -11,7 +11,14 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { buildDemoSite, buildFixtureSite, DEMO_AS_OFS, XSS_NAME, type DemoMarts, type SiteFixture } from "../helpers/site-fixture.ts";
+import {
+  buildDemoSite,
+  buildFixtureSite,
+  DEMO_AS_OFS,
+  XSS_NAME,
+  type DemoMarts,
+  type SiteFixture,
+} from "../helpers/site-fixture.ts";
 import { buildSite } from "../../src/report/build.ts";
 import ExcelJS from "exceljs";
 // @ts-expect-error: a plain JS module of the site
@@ -29,7 +36,8 @@ function pagesOf(dir: string): string[] {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.name.startsWith("_")) continue;
       if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
-      else if (e.name.endsWith(".html")) out.push(`${rel}${e.name === "index.html" ? "" : e.name.replace(/\.html$/, "")}`);
+      else if (e.name.endsWith(".html"))
+        out.push(`${rel}${e.name === "index.html" ? "" : e.name.replace(/\.html$/, "")}`);
     }
   };
   walk(dir, "");
@@ -63,7 +71,15 @@ beforeAll(async () => {
   demoServer = await serve(demoOut);
   demoBase = baseOf(demoServer);
   const enOut = join(demo.dir, "dist-en");
-  await buildSite({ martsDir: demo.martsDir, databasePath: demo.databasePath, outDir: enOut, locale: "en", topCustomers: 5, maskPii: true, asOf: demo.asOf });
+  await buildSite({
+    martsDir: demo.martsDir,
+    databasePath: demo.databasePath,
+    outDir: enOut,
+    locale: "en",
+    topCustomers: 5,
+    maskPii: true,
+    asOf: demo.asOf,
+  });
   enServer = await serve(enOut);
   enBase = baseOf(enServer);
   browser = await chromium.launch({
@@ -84,7 +100,12 @@ afterAll(async () => {
 /** Every chart of the open page has drawn marks, and no component reported an error. */
 async function expectChartsDrawn(page: Page, path: string): Promise<void> {
   const marks = await page.$$eval(".vega-embed svg.marks", (svgs) =>
-    svgs.map((svg) => svg.querySelectorAll("g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-area path, g.mark-rule line, g.mark-text text, g.mark-arc path").length),
+    svgs.map(
+      (svg) =>
+        svg.querySelectorAll(
+          "g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-area path, g.mark-rule line, g.mark-text text, g.mark-arc path",
+        ).length,
+    ),
   );
   const errors = await page.$$eval(".kehu-error", (els) => els.map((e) => e.textContent));
   expect(errors, path).toEqual([]);
@@ -92,7 +113,11 @@ async function expectChartsDrawn(page: Page, path: string): Promise<void> {
 }
 
 /** Open a page, collecting console errors, page errors, failed and off-site requests and dialogs (alert = XSS). */
-async function open(path: string, at = base, on: BrowserContext = context): Promise<{ page: Page; problems: string[] }> {
+async function open(
+  path: string,
+  at = base,
+  on: BrowserContext = context,
+): Promise<{ page: Page; problems: string[] }> {
   const page = await on.newPage();
   const problems: string[] = [];
   page.on("console", (m) => {
@@ -104,7 +129,8 @@ async function open(path: string, at = base, on: BrowserContext = context): Prom
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
   page.on("request", (r) => {
-    if (!r.url().startsWith(at) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) problems.push(`off-site request: ${r.url()}`);
+    if (!r.url().startsWith(at) && !r.url().startsWith("data:") && !r.url().startsWith("blob:"))
+      problems.push(`off-site request: ${r.url()}`);
   });
   page.on("dialog", (d) => {
     problems.push(`dialog: ${d.message()}`);
@@ -115,7 +141,10 @@ async function open(path: string, at = base, on: BrowserContext = context): Prom
   await page.waitForSelector("#observablehq-main h1", { timeout: 30_000 });
   await page.waitForLoadState("networkidle");
   await page.waitForFunction(
-    () => [...document.querySelectorAll(".kehu-chart")].every((c) => c.querySelector("svg") || c.classList.contains("kehu-error")),
+    () =>
+      [...document.querySelectorAll(".kehu-chart")].every(
+        (c) => c.querySelector("svg") || c.classList.contains("kehu-error"),
+      ),
     undefined,
     { timeout: 30_000 },
   );
@@ -129,7 +158,10 @@ describe("site in a browser", () => {
     expect(pages).toEqual(expect.arrayContaining(["", "customers/", "customers/C001"]));
     for (const path of pages) {
       const { page, problems } = await open(path);
-      await page.screenshot({ path: join(SCREENSHOTS, `${path.replace(/\/$/, "/index").replace(/\//g, "_") || "index"}.png`), fullPage: true });
+      await page.screenshot({
+        path: join(SCREENSHOTS, `${path.replace(/\/$/, "/index").replace(/\//g, "_") || "index"}.png`),
+        fullPage: true,
+      });
       expect(problems, path).toEqual([]);
       await expectChartsDrawn(page, path);
       await page.close();
@@ -176,7 +208,10 @@ describe("site in a browser", () => {
     expect(await page.$$(".kehu-search-results li")).toHaveLength(20);
     expect(fetched.filter((p) => p.includes("/_kehu/"))).toEqual([]);
     await page.fill("input.kehu-search-input", name);
-    await page.waitForFunction((want) => [...document.querySelectorAll(".kehu-search-results a")].some((a) => a.textContent?.startsWith(want)), id);
+    await page.waitForFunction(
+      (want) => [...document.querySelectorAll(".kehu-search-results a")].some((a) => a.textContent?.startsWith(want)),
+      id,
+    );
     expect(fetched).toContain(`/_kehu/search/${last}.json`);
     await page.click(`.kehu-search-results a[href="?id=${id}"]`);
     await page.waitForSelector(".kehu-card-title");
@@ -210,7 +245,9 @@ describe("site in a browser", () => {
 });
 
 describe("site after two pipeline runs (demo, 300 customers)", () => {
-  it("the overview lists today's calls and the changes since the last run, linking to the cards", { timeout: 120_000 }, async () => {
+  it("the overview lists today's calls and the changes since the last run, linking to the cards", {
+    timeout: 120_000,
+  }, async () => {
     const { page, problems } = await open("", demoBase);
     await page.screenshot({ path: join(SCREENSHOTS, "demo_overview.png"), fullPage: true });
     const changes = await page.textContent(".kehu-changes");
@@ -237,28 +274,39 @@ describe("site after two pipeline runs (demo, 300 customers)", () => {
     await page.close();
   });
 
-  it.each(["churn", "followup", "value-matrix", "accounts", "clv"])("%s loads without errors and draws its charts", { timeout: 120_000 }, async (path) => {
-    const { page, problems } = await open(path, demoBase);
-    await page.screenshot({ path: join(SCREENSHOTS, `demo_${path}.png`), fullPage: true });
-    await expectChartsDrawn(page, path);
-    const text = await page.textContent("#observablehq-main");
-    if (path === "churn") {
-      expect(text).toContain("这份名单准不准");
-      expect(text).toContain("赢回名单");
-    }
-    if (path === "followup") expect(text).toMatch(/显示 [\d,]+ 位，跟进队列共 [\d,]+ 位/);
-    if (path === "clv") {
-      // issue 13: why the model, parameter intervals, the period-transactions check with its verdict, the surfaces
-      // (two heatmaps) and the purchase-count forecast, each with what it is for
-      for (const heading of ["为什么选这个模型", "参数估计及 95% 区间", "模型能否复现数据？", "模型按重复购买次数和最近购买给出的判断", "新客户会买几次？"]) expect(text).toContain(heading);
-      expect(text).toMatch(/采用 (BG\/NBD|MBG\/NBD|Pareto\/NBD)(：它的 BIC 最小|，而不是)/);
-      expect(text).toMatch(/拟合(良好|一般|较差)/);
-      expect(text).toContain("终身价值 90% 下限");
-      expect(await page.locator(".kehu-chart").count()).toBeGreaterThanOrEqual(8);
-    }
-    expect(problems).toEqual([]);
-    await page.close();
-  });
+  it.each(["churn", "followup", "value-matrix", "accounts", "clv"])(
+    "%s loads without errors and draws its charts",
+    { timeout: 120_000 },
+    async (path) => {
+      const { page, problems } = await open(path, demoBase);
+      await page.screenshot({ path: join(SCREENSHOTS, `demo_${path}.png`), fullPage: true });
+      await expectChartsDrawn(page, path);
+      const text = await page.textContent("#observablehq-main");
+      if (path === "churn") {
+        expect(text).toContain("这份名单准不准");
+        expect(text).toContain("赢回名单");
+      }
+      if (path === "followup") expect(text).toMatch(/显示 [\d,]+ 位，跟进队列共 [\d,]+ 位/);
+      if (path === "clv") {
+        // issue 13: why the model, parameter intervals, the period-transactions check with its verdict, the surfaces
+        // (two heatmaps) and the purchase-count forecast, each with what it is for
+        for (const heading of [
+          "为什么选这个模型",
+          "参数估计及 95% 区间",
+          "模型能否复现数据？",
+          "模型按重复购买次数和最近购买给出的判断",
+          "新客户会买几次？",
+        ])
+          expect(text).toContain(heading);
+        expect(text).toMatch(/采用 (BG\/NBD|MBG\/NBD|Pareto\/NBD)(：它的 BIC 最小|，而不是)/);
+        expect(text).toMatch(/拟合(良好|一般|较差)/);
+        expect(text).toContain("终身价值 90% 下限");
+        expect(await page.locator(".kehu-chart").count()).toBeGreaterThanOrEqual(8);
+      }
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+  );
 });
 
 /** Codes the pipeline and the exports write, which a reader must never see as such (either locale). */
@@ -271,25 +319,32 @@ const CODES = new Set<string>([
 
 /** What a manager would trip over on the open page: raw codes, cells whose content spills, sideways scrolling. */
 async function readerProblems(page: Page, phone: boolean): Promise<string[]> {
-  const found = await page.evaluate((codes: string[]) => {
-    const set = new Set(codes);
-    const out: string[] = [];
-    const texts = document.querySelectorAll("#observablehq-main td, #observablehq-main th, .kehu-kpi-value, .kehu-badge, .vega-embed svg text, #observablehq-main li, #observablehq-main dd");
-    for (const e of texts) {
-      const text = (e.textContent ?? "").trim();
-      if (set.has(text)) out.push(`untranslated code "${text}" in <${e.tagName.toLowerCase()}>`);
-    }
-    // every figure has its unit: a numeric column's header names it, or declares a count, rank or id (units.js)
-    for (const th of document.querySelectorAll("#observablehq-main th[data-numeric]")) {
-      if (!(th as HTMLElement).dataset.unit) out.push(`numeric column without a unit: "${th.textContent}"`);
-    }
-    // content wider than its cell runs into the next one
-    for (const td of document.querySelectorAll("#observablehq-main td")) {
-      if ((td as HTMLElement).scrollWidth > (td as HTMLElement).clientWidth + 1) out.push(`cell overflows: "${td.textContent?.slice(0, 40)}"`);
-    }
-    if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth}px`);
-    return out;
-  }, [...CODES]);
+  const found = await page.evaluate(
+    (codes: string[]) => {
+      const set = new Set(codes);
+      const out: string[] = [];
+      const texts = document.querySelectorAll(
+        "#observablehq-main td, #observablehq-main th, .kehu-kpi-value, .kehu-badge, .vega-embed svg text, #observablehq-main li, #observablehq-main dd",
+      );
+      for (const e of texts) {
+        const text = (e.textContent ?? "").trim();
+        if (set.has(text)) out.push(`untranslated code "${text}" in <${e.tagName.toLowerCase()}>`);
+      }
+      // every figure has its unit: a numeric column's header names it, or declares a count, rank or id (units.js)
+      for (const th of document.querySelectorAll("#observablehq-main th[data-numeric]")) {
+        if (!(th as HTMLElement).dataset.unit) out.push(`numeric column without a unit: "${th.textContent}"`);
+      }
+      // content wider than its cell runs into the next one
+      for (const td of document.querySelectorAll("#observablehq-main td")) {
+        if ((td as HTMLElement).scrollWidth > (td as HTMLElement).clientWidth + 1)
+          out.push(`cell overflows: "${td.textContent?.slice(0, 40)}"`);
+      }
+      if (document.documentElement.scrollWidth > window.innerWidth + 1)
+        out.push(`page scrolls sideways: ${document.documentElement.scrollWidth}px`);
+      return out;
+    },
+    [...CODES],
+  );
   return phone ? found : found.filter((p) => !p.startsWith("page scrolls"));
 }
 
@@ -298,29 +353,35 @@ describe("the demo site as a manager reads it (zh-CN and English, desktop and ph
     { name: "desktop", viewport: { width: 1440, height: 900 } },
     { name: "phone", viewport: { width: 390, height: 844 } },
   ];
-  it.each(["zh-CN", "en"])("every page in %s: no console error, no raw code, no spilling cell, no sideways scroll on a phone", { timeout: 300_000 }, async (locale) => {
-    const at = locale === "en" ? enBase : demoBase;
-    const dir = join(demo.dir, locale === "en" ? "dist-en" : "dist");
-    // every page, and one customer card (the others are the same page with other data)
-    const pages = pagesOf(dir).filter((p) => !p.startsWith("customers/") || p === "customers/");
-    const all: string[] = [];
-    for (const { name, viewport } of VIEWPORTS) {
-      const ctx = await browser.newContext({ viewport });
-      for (const path of pages) {
-        const { page, problems } = await open(path, at, ctx);
-        all.push(...problems.map((p) => `${name} /${path}: ${p}`));
-        all.push(...(await readerProblems(page, name === "phone")).map((p) => `${name} /${path}: ${p}`));
-        if (name === "desktop" && ["", "value-matrix", "followup", "cohorts"].includes(path)) {
-          await page.screenshot({ path: join(SCREENSHOTS, `manager_${locale}_${path || "overview"}.png`) });
+  it.each(["zh-CN", "en"])(
+    "every page in %s: no console error, no raw code, no spilling cell, no sideways scroll on a phone",
+    { timeout: 300_000 },
+    async (locale) => {
+      const at = locale === "en" ? enBase : demoBase;
+      const dir = join(demo.dir, locale === "en" ? "dist-en" : "dist");
+      // every page, and one customer card (the others are the same page with other data)
+      const pages = pagesOf(dir).filter((p) => !p.startsWith("customers/") || p === "customers/");
+      const all: string[] = [];
+      for (const { name, viewport } of VIEWPORTS) {
+        const ctx = await browser.newContext({ viewport });
+        for (const path of pages) {
+          const { page, problems } = await open(path, at, ctx);
+          all.push(...problems.map((p) => `${name} /${path}: ${p}`));
+          all.push(...(await readerProblems(page, name === "phone")).map((p) => `${name} /${path}: ${p}`));
+          if (name === "desktop" && ["", "value-matrix", "followup", "cohorts"].includes(path)) {
+            await page.screenshot({ path: join(SCREENSHOTS, `manager_${locale}_${path || "overview"}.png`) });
+          }
+          await page.close();
         }
-        await page.close();
+        await ctx.close();
       }
-      await ctx.close();
-    }
-    expect(all).toEqual([]);
-  });
+      expect(all).toEqual([]);
+    },
+  );
 
-  it("the follow-up list shows at least 15 rows at once at 1440x900, under a header that stays", { timeout: 120_000 }, async () => {
+  it("the follow-up list shows at least 15 rows at once at 1440x900, under a header that stays", {
+    timeout: 120_000,
+  }, async () => {
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const { page, problems } = await open("followup", demoBase, ctx);
     const table = page.locator(".kehu-table.kehu-print-keep .kehu-table-scroll");
@@ -338,11 +399,15 @@ describe("the demo site as a manager reads it (zh-CN and English, desktop and ph
     await page.screenshot({ path: join(SCREENSHOTS, "manager_zh-CN_followup_list.png") });
     await page.evaluate(() => window.scrollBy(0, 120));
     // headers are readable: none is narrower than two characters
-    const narrowest = await table.evaluate((s) => Math.min(...[...s.querySelectorAll("th")].map((th) => th.getBoundingClientRect().width)));
+    const narrowest = await table.evaluate((s) =>
+      Math.min(...[...s.querySelectorAll("th")].map((th) => th.getBoundingClientRect().width)),
+    );
     expect(narrowest).toBeGreaterThan(28);
     // the header stays on top while the list scrolls
     await table.evaluate((s) => (s.scrollTop = 300));
-    const headTop = await table.evaluate((s) => s.querySelector("th")!.getBoundingClientRect().top - s.getBoundingClientRect().top);
+    const headTop = await table.evaluate(
+      (s) => s.querySelector("th")!.getBoundingClientRect().top - s.getBoundingClientRect().top,
+    );
     expect(Math.abs(headTop)).toBeLessThan(2);
     // the Excel download of the list: localised headers, typed cells (read back)
     const [download] = await Promise.all([page.waitForEvent("download"), page.click(".kehu-print-keep .kehu-xlsx")]);
@@ -358,8 +423,11 @@ describe("the demo site as a manager reads it (zh-CN and English, desktop and ph
     await page.emulateMedia({ media: "print" });
     const printed = await page.evaluate(() => ({
       sidebar: getComputedStyle(document.querySelector("#observablehq-sidebar")!).display,
-      charts: [...document.querySelectorAll(".kehu-chart")].filter((c) => (c as HTMLElement).offsetParent !== null).length,
-      clipped: [...document.querySelectorAll(".kehu-print-keep .kehu-table-scroll")].some((s) => s.scrollHeight > s.clientHeight + 1),
+      charts: [...document.querySelectorAll(".kehu-chart")].filter((c) => (c as HTMLElement).offsetParent !== null)
+        .length,
+      clipped: [...document.querySelectorAll(".kehu-print-keep .kehu-table-scroll")].some(
+        (s) => s.scrollHeight > s.clientHeight + 1,
+      ),
     }));
     expect(printed).toEqual({ sidebar: "none", charts: 0, clipped: false });
     await page.pdf({ path: join(SCREENSHOTS, "followup_print.pdf"), format: "A4" });

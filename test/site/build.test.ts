@@ -40,7 +40,9 @@ describe("built site", () => {
     expect(existsSync(join(outDir, "index.html"))).toBe(true);
     expect(existsSync(join(outDir, "customers/index.html"))).toBe(true);
     // top 3 by revenue: C001 5500, C004 3800, C006 1350 (C002 1300 is fourth), under their pseudonymous ids
-    const pages = readdirSync(join(outDir, "customers")).filter((f) => f.endsWith(".html")).sort();
+    const pages = readdirSync(join(outDir, "customers"))
+      .filter((f) => f.endsWith(".html"))
+      .sort();
     const masked = ["C001", "C004", "C006"].map((id) => `${pseudonymId(id, DEFAULT_PII_SALT)}.html`);
     expect(pages).toEqual([...masked, "index.html"].sort());
     // nothing is left of the staging dir next to the output
@@ -67,7 +69,14 @@ describe("built site", () => {
   });
 
   it("contains no raw phone, email, name, address or customer id of any customer (masked build)", () => {
-    const secrets = SITE_CUSTOMERS.flatMap((c) => [c.phone, c.email, c.name, c.address, c.decision_maker, c.customer_id]);
+    const secrets = SITE_CUSTOMERS.flatMap((c) => [
+      c.phone,
+      c.email,
+      c.name,
+      c.address,
+      c.decision_maker,
+      c.customer_id,
+    ]);
     for (const file of filesUnder(outDir)) {
       const text = readFileSync(file, "utf8");
       for (const secret of secrets) expect(text.includes(secret), `${secret} in ${file}`).toBe(false);
@@ -103,11 +112,15 @@ describe("leak check", () => {
   }
 
   it("finds a raw phone or email planted in the output, whatever its formatting", async () => {
-    const leaks = await leaksIn("leaky", "select '+86 139-0000-0002' as contact_phone, 'Buyer1@huadong.example.com' as email", {
-      "_file/a.json": JSON.stringify({ phone: "139 0000 0002" }),
-      "page.html": "<p>mail buyer1@huadong.example.com</p>",
-      "clean.html": "<p>1390000000 and 13900000021 and user-1@example.invalid</p>",
-    });
+    const leaks = await leaksIn(
+      "leaky",
+      "select '+86 139-0000-0002' as contact_phone, 'Buyer1@huadong.example.com' as email",
+      {
+        "_file/a.json": JSON.stringify({ phone: "139 0000 0002" }),
+        "page.html": "<p>mail buyer1@huadong.example.com</p>",
+        "clean.html": "<p>1390000000 and 13900000021 and user-1@example.invalid</p>",
+      },
+    );
     expect(leaks).toEqual([
       { file: "_file/a.json", kind: "phone" },
       { file: "page.html", kind: "email" },

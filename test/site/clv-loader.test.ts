@@ -12,7 +12,16 @@ import { exportMarts, isMart } from "../../src/pipelines/index.ts";
 import { runFixture, type Fixture } from "../helpers/pipeline.ts";
 import { runLoaders } from "../helpers/site-fixture.ts";
 
-const MARTS = ["model_fit", "model_validation", "customer_clv", "customer_clv_interval", "model_uncertainty", "model_checks", "model_surfaces", "purchase_count_forecast"];
+const MARTS = [
+  "model_fit",
+  "model_validation",
+  "customer_clv",
+  "customer_clv_interval",
+  "model_uncertainty",
+  "model_checks",
+  "model_surfaces",
+  "purchase_count_forecast",
+];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -21,23 +30,45 @@ let page: Json;
 const marts: Record<string, Json[]> = {};
 
 beforeAll(async () => {
-  const lines = readFileSync(resolve(__dirname, "../../../shared/data/cdnow/CDNOW_sample.txt"), "utf8").trim().split(/\r?\n/);
+  const lines = readFileSync(resolve(__dirname, "../../../shared/data/cdnow/CDNOW_sample.txt"), "utf8")
+    .trim()
+    .split(/\r?\n/);
   const fixture: Fixture = {
     transactions: lines.map((line, i) => {
       const [, id, ymd, cds, dollars] = line.trim().split(/\s+/);
-      return { order_id: `o${i + 1}`, customer_id: String(Number(id)), ordered_at: `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`, amount: Number(dollars), quantity: Number(cds) };
+      return {
+        order_id: `o${i + 1}`,
+        customer_id: String(Number(id)),
+        ordered_at: `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`,
+        amount: Number(dollars),
+        quantity: Number(cds),
+      };
     }),
   };
-  const p = await runFixture(fixture, { config: { analysis: { asOf: "1998-06-30", holdoutStart: "1997-10-01", period: "week" } }, only: MARTS });
+  const p = await runFixture(fixture, {
+    config: { analysis: { asOf: "1998-06-30", holdoutStart: "1997-10-01", period: "week" } },
+    only: MARTS,
+  });
   dir = mkdtempSync(join(tmpdir(), "kehu-clv-loader-"));
   try {
     for (const m of MARTS) marts[m] = await p.rows(`select * from ${m}`);
-    const tables = await p.rows<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'main'");
-    await exportMarts(p.db, tables.map((t) => t.name).filter((n) => isMart(n) && MARTS.includes(n)), join(dir, "marts"), "1998-06-30");
+    const tables = await p.rows<{ name: string }>(
+      "select table_name as name from information_schema.tables where table_schema = 'main'",
+    );
+    await exportMarts(
+      p.db,
+      tables.map((t) => t.name).filter((n) => isMart(n) && MARTS.includes(n)),
+      join(dir, "marts"),
+      "1998-06-30",
+    );
   } finally {
     await p.db.close();
   }
-  const out = await runLoaders(["clv.json.ts"], { KEHU_MARTS_DIR: join(dir, "marts"), KEHU_TABLES_DIR: "", KEHU_MASK_PII: "0" });
+  const out = await runLoaders(["clv.json.ts"], {
+    KEHU_MARTS_DIR: join(dir, "marts"),
+    KEHU_TABLES_DIR: "",
+    KEHU_MASK_PII: "0",
+  });
   page = JSON.parse(out["clv.json"].toString("utf8"));
 }, 300_000);
 
@@ -47,7 +78,14 @@ afterAll(() => {
 
 describe("clv.json on the CDNOW sample", () => {
   it("flags every new mart as available", () => {
-    expect(page.available).toMatchObject({ fit: true, uncertainty: true, intervals: true, checks: true, surfaces: true, forecast: true });
+    expect(page.available).toMatchObject({
+      fit: true,
+      uncertainty: true,
+      intervals: true,
+      checks: true,
+      surfaces: true,
+      forecast: true,
+    });
   });
 
   it("carries the model choice: reason, figures and rule for every purchase model", () => {
@@ -83,7 +121,9 @@ describe("clv.json on the CDNOW sample", () => {
   it("has the period-transactions check of every purchase model, with its verdict", () => {
     expect(page.checks.map((c: Json) => c.model).sort()).toEqual(["bgnbd", "mbgnbd", "pnbd"]);
     for (const c of page.checks) {
-      const rows = marts.model_checks.filter((r) => r.model === c.model).sort((a, b) => a.repeat_count - b.repeat_count);
+      const rows = marts.model_checks
+        .filter((r) => r.model === c.model)
+        .sort((a, b) => a.repeat_count - b.repeat_count);
       expect(c.classes.map((k: Json) => k.label)).toEqual(rows.map((r) => r.label));
       expect(c.classes.map((k: Json) => k.actual)).toEqual(rows.map((r) => r.actual));
       expect(c.verdict).toBe(rows[0].verdict);
@@ -101,7 +141,9 @@ describe("clv.json on the CDNOW sample", () => {
     expect(recencies.size).toBeLessThanOrEqual(40);
     expect(frequencies.has(0)).toBe(true);
     for (const c of s.cells.slice(0, 200)) {
-      const m = marts.model_surfaces.find((r) => r.frequency === c.frequency && Math.abs(r.recency - c.recency) < 0.006);
+      const m = marts.model_surfaces.find(
+        (r) => r.frequency === c.frequency && Math.abs(r.recency - c.recency) < 0.006,
+      );
       expect(c.p_alive).toBeCloseTo(m.p_alive, 3);
       expect(c.expected_next_period).toBeCloseTo(m.expected_next_period, 3);
     }

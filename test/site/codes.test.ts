@@ -45,7 +45,10 @@ describe("codes a reader sees", () => {
     complaint_category: [...demoList("COMPLAINT_CATEGORIES"), ...fixture.complaints!.map((c) => String(c.category))],
     severity: [...demoList("SEVERITIES"), ...fixture.complaints!.map((c) => String(c.severity))],
     visit_kind: [...demoList("VISIT_KINDS"), ...fixture.visits!.map((v) => String(v.kind))],
-    visit_outcome: [...demoList("VISIT_OUTCOMES"), ...fixture.visits!.map((v) => String(v.outcome)).filter((o) => !o.includes("<"))],
+    visit_outcome: [
+      ...demoList("VISIT_OUTCOMES"),
+      ...fixture.visits!.map((v) => String(v.outcome)).filter((o) => !o.includes("<")),
+    ],
   };
 
   it.each(Object.keys(seen))("every %s of the demo and the fixtures is a known code", (kind) => {
@@ -70,20 +73,27 @@ describe("codes a reader sees", () => {
   ];
   it.each(documented)("every code in the header of %s translates in both locales", (file, marker, prefix) => {
     for (const code of sqlCodes(file, marker)) {
-      for (const locale of LOCALES) expect(strings[locale][`${prefix}${code}`], `${locale} ${prefix}${code}`).toBeTruthy();
+      for (const locale of LOCALES)
+        expect(strings[locale][`${prefix}${code}`], `${locale} ${prefix}${code}`).toBeTruthy();
     }
   });
 
   it("every model message the CLV fits write is translated, with its numbers", () => {
-    const sources = ["src/pipelines/clv/optimize.ts", "src/pipelines/clv/models.ts", "src/pipelines/clv/steps.ts"].map(read).join("\n");
-    const messages = [...sources.matchAll(/message: (?:converged \? )?["`]([^"`]+)["`](?: : [`"]([^"`]+)[`"])?/g)].flatMap((m) => [m[1], m[2]]).filter(Boolean);
+    const sources = ["src/pipelines/clv/optimize.ts", "src/pipelines/clv/models.ts", "src/pipelines/clv/steps.ts"]
+      .map(read)
+      .join("\n");
+    const messages = [...sources.matchAll(/message: (?:converged \? )?["`]([^"`]+)["`](?: : [`"]([^"`]+)[`"])?/g)]
+      .flatMap((m) => [m[1], m[2]])
+      .filter(Boolean);
     expect(messages.length).toBeGreaterThan(5);
     for (const raw of messages) {
       const example = raw.replace(/\$\{[^}]+\}/g, "12");
       expect(modelMessageKey(example), raw).not.toBeNull();
     }
     const zh = makeI18n("zh-CN");
-    expect(zh.modelMessage("Nelder-Mead stopped after 500 iterations without converging")).toBe("Nelder-Mead 迭代 500 次后仍未收敛");
+    expect(zh.modelMessage("Nelder-Mead stopped after 500 iterations without converging")).toBe(
+      "Nelder-Mead 迭代 500 次后仍未收敛",
+    );
     expect(zh.modelMessage("fit failed: no customers to fit")).toBe("拟合失败：没有可拟合的客户");
   });
 

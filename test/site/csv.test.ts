@@ -50,7 +50,13 @@ describe("csvCell", () => {
   });
 
   it("is what the site's download uses", () => {
-    const csv = toCsv([{ a: "-2+3+cmd|' /C calc'!A0", b: -12.5 }, { a: " @x", b: "+1" }], ["a", "b"]);
+    const csv = toCsv(
+      [
+        { a: "-2+3+cmd|' /C calc'!A0", b: -12.5 },
+        { a: " @x", b: "+1" },
+      ],
+      ["a", "b"],
+    );
     expect(csv).toBe("\ufeffa,b\r\n'-2+3+cmd|' /C calc'!A0,-12.5\r\n' @x,'+1\r\n");
   });
 });

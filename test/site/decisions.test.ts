@@ -15,7 +15,14 @@ import { STRINGS } from "../../docs/components/i18n.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-const LOADERS = ["overview.json.ts", "churn.json.ts", "followup.json.ts", "value-matrix.json.ts", "accounts.json.ts", "customer-cards.tar.ts"];
+const LOADERS = [
+  "overview.json.ts",
+  "churn.json.ts",
+  "followup.json.ts",
+  "value-matrix.json.ts",
+  "accounts.json.ts",
+  "customer-cards.tar.ts",
+];
 
 interface Run {
   demo: DemoMarts;
@@ -35,7 +42,8 @@ async function loadersOn(demo: DemoMarts): Promise<Run> {
     KEHU_TOP_CUSTOMERS: "40",
   });
   const data: Record<string, Json> = {};
-  for (const [name, buffer] of Object.entries(out)) if (name.endsWith(".json")) data[name.replace(/\.json$/, "")] = JSON.parse(buffer.toString("utf8"));
+  for (const [name, buffer] of Object.entries(out))
+    if (name.endsWith(".json")) data[name.replace(/\.json$/, "")] = JSON.parse(buffer.toString("utf8"));
   const cardsDir = join(demo.dir, "cards");
   mkdirSync(cardsDir);
   writeFileSync(join(cardsDir, "cards.tar"), out["customer-cards.tar"]);
@@ -52,7 +60,9 @@ async function loadersOn(demo: DemoMarts): Promise<Run> {
 async function mart<T = Json>(demo: DemoMarts, sql: string): Promise<T[]> {
   const db = await openDatabase(":memory:");
   try {
-    return await db.all<T>(sql.replace(/\bmart\((\w+)\)/g, (_, name) => `read_parquet('${join(demo.martsDir, `${name}.parquet`)}')`));
+    return await db.all<T>(
+      sql.replace(/\bmart\((\w+)\)/g, (_, name) => `read_parquet('${join(demo.martsDir, `${name}.parquet`)}')`),
+    );
   } finally {
     await db.close();
   }
@@ -76,7 +86,10 @@ describe("overview: what to act on today", () => {
     expect(calls).toHaveLength(10);
     const values = calls.map((c: Json) => c.call_value);
     expect([...values].sort((a, b) => b - a)).toEqual(values);
-    const [best] = await mart<{ customer_id: string; call_value: number }>(two.demo, "select customer_id, call_value from mart(followup_queue) where is_today order by call_value desc, customer_id limit 1");
+    const [best] = await mart<{ customer_id: string; call_value: number }>(
+      two.demo,
+      "select customer_id, call_value from mart(followup_queue) where is_today order by call_value desc, customer_id limit 1",
+    );
     expect(calls[0]).toMatchObject({ customer_id: best.customer_id });
     for (const c of calls) {
       expect(c.sales_rep).toBeTruthy();
@@ -88,8 +101,13 @@ describe("overview: what to act on today", () => {
   it("shows the changes since the previous run: counts per change, the top rows by value, new on the churn list", async () => {
     const ch = two.data.overview.changes;
     expect(ch).toMatchObject({ snapshots: 2, previous_as_of: DEMO_AS_OFS[0], as_of: DEMO_AS_OFS[1] });
-    const counts = await mart<{ change: string; n: number }>(two.demo, "select change, count(*)::integer as n from mart(customer_changes) group by all");
-    expect(Object.fromEntries(ch.counts.map((c: Json) => [c.change, c.customers]))).toEqual(Object.fromEntries(counts.map((c) => [c.change, c.n])));
+    const counts = await mart<{ change: string; n: number }>(
+      two.demo,
+      "select change, count(*)::integer as n from mart(customer_changes) group by all",
+    );
+    expect(Object.fromEntries(ch.counts.map((c: Json) => [c.change, c.customers]))).toEqual(
+      Object.fromEntries(counts.map((c) => [c.change, c.n])),
+    );
     expect(ch.top.length).toBe(10);
     expect(ch.top.map((r: Json) => r.value_rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const joined = counts.find((c) => c.change === "joined_churn_list")?.n ?? 0;
@@ -100,7 +118,13 @@ describe("overview: what to act on today", () => {
   });
 
   it("says there is no previous run after the first one", () => {
-    expect(one.data.overview.changes).toMatchObject({ snapshots: 1, previous_as_of: null, counts: [], top: [], newlyAtRisk: [] });
+    expect(one.data.overview.changes).toMatchObject({
+      snapshots: 1,
+      previous_as_of: null,
+      counts: [],
+      top: [],
+      newlyAtRisk: [],
+    });
   });
 
   it("counts the churn list for the 'at risk' KPI", async () => {
@@ -190,7 +214,13 @@ describe("customer cards", () => {
     expect(queued.length).toBeGreaterThan(0);
     const [q] = queued;
     const [row] = await mart<Json>(two.demo, `select * from mart(followup_queue) where customer_id = '${q.id}'`);
-    expect(q.action).toMatchObject({ sales_rep: row.sales_rep, priority: row.priority, is_today: row.is_today, next_action: row.next_action, next_action_zh: row.next_action_zh });
+    expect(q.action).toMatchObject({
+      sales_rep: row.sales_rep,
+      priority: row.priority,
+      is_today: row.is_today,
+      next_action: row.next_action,
+      next_action_zh: row.next_action_zh,
+    });
     const listed = cards.filter((c) => c.churn);
     expect(listed.length).toBeGreaterThan(0);
     for (const c of listed) expect(c.churn.expected_loss).toBeCloseTo(c.churn.p_lapse * c.churn.value_if_retained, 4);
@@ -209,30 +239,61 @@ describe("strings of the decision lists", () => {
   it("translate every code the marts hold, in both locales", async () => {
     const codes = async (sql: string) => (await mart<{ v: string }>(two.demo, sql)).map((r) => r.v);
     for (const v of await codes("select distinct change as v from mart(customer_changes)")) both(`change.${v}`);
-    for (const v of await codes("select distinct next_action as v from mart(followup_queue)")) both(`followup.action.${v}`);
+    for (const v of await codes("select distinct next_action as v from mart(followup_queue)"))
+      both(`followup.action.${v}`);
     for (const v of await codes("select distinct unnest(reasons) as v from mart(churn_risk)")) both(`reason.${v}`);
-    for (const v of await codes("select distinct unnest(reasons) as v from mart(followup_queue)")) both(`followup.reason.${v}`);
+    for (const v of await codes("select distinct unnest(reasons) as v from mart(followup_queue)"))
+      both(`followup.reason.${v}`);
     // and every code the marts' SQL headers define, seen in this demo or not
-    for (const v of ["quadrant_changed", "grade_changed", "joined_churn_list", "left_churn_list", "new_overdue_invoice", "new_complaint", "new_customer"]) both(`change.${v}`);
-    for (const v of ["resolve_complaint", "collect_invoice", "win_back_call", "replenishment_offer", "routine_contact", "birthday_greeting"]) both(`followup.action.${v}`);
-    for (const v of ["long_silence", "single_purchase", "overdue_rhythm", "low_p_alive", "open_complaint", "overdue_invoice", "fewer_visits"]) both(`reason.${v}`);
+    for (const v of [
+      "quadrant_changed",
+      "grade_changed",
+      "joined_churn_list",
+      "left_churn_list",
+      "new_overdue_invoice",
+      "new_complaint",
+      "new_customer",
+    ])
+      both(`change.${v}`);
+    for (const v of [
+      "resolve_complaint",
+      "collect_invoice",
+      "win_back_call",
+      "replenishment_offer",
+      "routine_contact",
+      "birthday_greeting",
+    ])
+      both(`followup.action.${v}`);
+    for (const v of [
+      "long_silence",
+      "single_purchase",
+      "overdue_rhythm",
+      "low_p_alive",
+      "open_complaint",
+      "overdue_invoice",
+      "fewer_visits",
+    ])
+      both(`reason.${v}`);
     for (const v of ["churn_list", "naive_rule"]) both(`churn.backtest.method.${v}`);
   });
 
-  it.each(["index", "churn", "followup", "value-matrix", "accounts", "components/card"])("every key docs/%s translates exists in both locales", (page) => {
-    const file = resolve(ROOT, "docs", page.startsWith("components/") ? `${page}.js` : `${page}.md`);
-    const source = readFileSync(file, "utf8");
-    const keys = new Set([
-      ...[...source.matchAll(/\bt\("([\w.-]+)"/g)].map((m) => m[1]),
-      ...[...source.matchAll(/(?:pageLink\(fmt|link\()\s*"[^"]*",\s*"([\w.-]+)"/g)].map((m) => m[1]),
-    ]);
-    // column headers built from a prefix and the nearest `const columns = [...]` above them
-    for (const m of source.matchAll(/columns\.map\(\(c\) => \[c, (?:fmt\.)?t\(`([\w.]+)\$\{c\}`\)\]\)/g)) {
-      const before = source.slice(0, m.index);
-      const list = before.slice(before.lastIndexOf("const columns = [")).match(/^const columns = \[([^\]]+)\]/)![1];
-      for (const c of list.matchAll(/"(\w+)"/g)) keys.add(`${m[1]}${c[1]}`);
-    }
-    expect(keys.size).toBeGreaterThan(3);
-    for (const key of keys) both(key);
-  });
+  it.each(["index", "churn", "followup", "value-matrix", "accounts", "components/card"])(
+    "every key docs/%s translates exists in both locales",
+    (page) => {
+      const file = resolve(ROOT, "docs", page.startsWith("components/") ? `${page}.js` : `${page}.md`);
+      const source = readFileSync(file, "utf8");
+      const keys = new Set([
+        ...[...source.matchAll(/\bt\("([\w.-]+)"/g)].map((m) => m[1]),
+        ...[...source.matchAll(/(?:pageLink\(fmt|link\()\s*"[^"]*",\s*"([\w.-]+)"/g)].map((m) => m[1]),
+      ]);
+      // column headers built from a prefix and the nearest `const columns = [...]` above them
+      for (const m of source.matchAll(/columns\.map\(\(c\) => \[c, (?:fmt\.)?t\(`([\w.]+)\$\{c\}`\)\]\)/g)) {
+        const before = source.slice(0, m.index);
+        const list = before.slice(before.lastIndexOf("const columns = [")).match(/^const columns = \[([^\]]+)\]/)![1];
+        for (const c of list.matchAll(/"(\w+)"/g)) keys.add(`${m[1]}${c[1]}`);
+      }
+      expect(keys.size).toBeGreaterThan(3);
+      for (const key of keys) both(key);
+    },
+  );
 });

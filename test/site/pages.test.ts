@@ -21,7 +21,15 @@ import { buildSite } from "../../src/report/build.ts";
 import { exportMarts, isMart } from "../../src/pipelines/index.ts";
 import { openDatabase } from "../../src/data/db.ts";
 import { recordRun, type RunStamp } from "../../src/report/run-manifest.ts";
-import { exportTables, makeSiteFixture, runLoaders, siteFixtureData, SITE_CUSTOMERS, AS_OF, type SiteFixture } from "../helpers/site-fixture.ts";
+import {
+  exportTables,
+  makeSiteFixture,
+  runLoaders,
+  siteFixtureData,
+  SITE_CUSTOMERS,
+  AS_OF,
+  type SiteFixture,
+} from "../helpers/site-fixture.ts";
 import { runFixture } from "../helpers/pipeline.ts";
 
 const PAGES = ["frequency", "cohorts", "clv", "value-matrix", "grades", "churn", "regions"] as const;
@@ -38,7 +46,10 @@ const built: Partial<Record<Page, Json>> = {};
 
 /** Run the pages' loaders (one child process) against `env`; returns each page's data. */
 async function runPageLoaders(env: Record<string, string>): Promise<Record<Page, Json>> {
-  const out = await runLoaders(PAGES.map((p) => `${p}.json.ts`), env);
+  const out = await runLoaders(
+    PAGES.map((p) => `${p}.json.ts`),
+    env,
+  );
   return Object.fromEntries(PAGES.map((p) => [p, JSON.parse(out[`${p}.json`].toString("utf8"))])) as Record<Page, Json>;
 }
 
@@ -46,10 +57,20 @@ beforeAll(async () => {
   // The fixture's database and synthetic marts, then every mart recomputed by the real pipeline on the same data.
   fixture = await makeSiteFixture();
   martsDir = join(fixture.dir, "pipeline-marts");
-  const pipeline = await runFixture(siteFixtureData(), { config: { analysis: { asOf: AS_OF, period: "week", cohortPeriod: "month" } } });
+  const pipeline = await runFixture(siteFixtureData(), {
+    config: { analysis: { asOf: AS_OF, period: "week", cohortPeriod: "month" } },
+  });
   try {
-    const tables = await pipeline.rows<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'main'");
-    const marts = tables.map((t) => t.name).filter((n) => isMart(n) && !["transactions", "customers", "visits", "complaints", "invoices", "ingest_log", "rejected_rows"].includes(n));
+    const tables = await pipeline.rows<{ name: string }>(
+      "select table_name as name from information_schema.tables where table_schema = 'main'",
+    );
+    const marts = tables
+      .map((t) => t.name)
+      .filter(
+        (n) =>
+          isMart(n) &&
+          !["transactions", "customers", "visits", "complaints", "invoices", "ingest_log", "rejected_rows"].includes(n),
+      );
     stamp = await exportMarts(pipeline.db, marts, martsDir, AS_OF);
   } finally {
     await pipeline.db.close();
@@ -64,7 +85,14 @@ beforeAll(async () => {
   tablesDir = join(fixture.dir, "tables");
   await exportTables(fixture.databasePath, tablesDir);
   outDir = join(fixture.dir, "dist");
-  await buildSite({ martsDir, databasePath: fixture.databasePath, outDir, locale: "zh-CN", topCustomers: 2, asOf: AS_OF });
+  await buildSite({
+    martsDir,
+    databasePath: fixture.databasePath,
+    outDir,
+    locale: "zh-CN",
+    topCustomers: 2,
+    asOf: AS_OF,
+  });
   for (const page of PAGES) {
     const html = readFileSync(join(outDir, `${page}.html`), "utf8");
     const file = html.match(new RegExp(`_file/data/${page}\\.[0-9a-f]+\\.json`))?.[0];
@@ -91,14 +119,32 @@ describe("analytic pages, built", () => {
     expect(d.customers).toBe(6);
     // gaps: C001 101, 88, 102, 29; C002 106, 98 (the refund day is no purchase); C003 90; C004 72; C006 51
     const gaps = Object.fromEntries(d.histogram.map((b: Json) => [`${b.bin_start}-${b.bin_end ?? ""}`, b.gaps]));
-    expect(gaps).toEqual({ "0-7": 0, "7-14": 0, "14-30": 1, "30-60": 1, "60-90": 2, "90-180": 5, "180-365": 0, "365-": 0 });
+    expect(gaps).toEqual({
+      "0-7": 0,
+      "7-14": 0,
+      "14-30": 1,
+      "30-60": 1,
+      "60-90": 2,
+      "90-180": 5,
+      "180-365": 0,
+      "365-": 0,
+    });
     expect(d.distribution.map((b: Json) => b.bucket)).toEqual(["1", "2", "3-5", "6-10", "11+"]);
     expect(d.distribution.reduce((n: number, b: Json) => n + b.customers, 0)).toBe(6);
     // Due: last purchase + ceil(median gap) before 2024-06-30. Only C004: 2023-12-01 + 72 = 2024-02-11;
     // 212 days since (Dec 1 -> Jun 1 = 183, + 29), 212 - 72 = 140 days overdue. C001: 06-18 + 95 is later, etc.
     expect(d.dueTotal).toBe(1);
     expect(d.due).toMatchObject([
-      { customer_id: "C004", name: "西部物流", orders: 2, median_gap_days: 72, last_purchase: "2023-12-01", expected_next_purchase: "2024-02-11", days_since_last_purchase: 212, days_overdue: 140 },
+      {
+        customer_id: "C004",
+        name: "西部物流",
+        orders: 2,
+        median_gap_days: 72,
+        last_purchase: "2023-12-01",
+        expected_next_purchase: "2024-02-11",
+        days_since_last_purchase: 212,
+        days_overdue: 140,
+      },
     ]);
   });
 
@@ -107,13 +153,22 @@ describe("analytic pages, built", () => {
     expect(d.available).toBe(true);
     expect(d.cohorts).toBe(6);
     expect(d.customers).toBe(6);
-    expect([...new Set(d.rows.map((r: Json) => r.cohort))]).toEqual(["2023-08-01", "2023-09-01", "2023-10-01", "2024-02-01", "2024-03-01", "2024-05-01"]);
+    expect([...new Set(d.rows.map((r: Json) => r.cohort))]).toEqual([
+      "2023-08-01",
+      "2023-09-01",
+      "2023-10-01",
+      "2024-02-01",
+      "2024-03-01",
+      "2024-05-01",
+    ]);
     // period 1 (the month after the first): only C006 (May -> 2024-06-25) bought: 1 of 6 cohorts
     // period 3 exists for the 5 cohorts up to March: C001 Nov, C004 Dec, C002 Jan, C003 Jun bought, C005 (May) not: 4/5
-    expect(d.retention).toEqual([
-      { k: 1, retention: 1 / 6, cohorts: 6 },
-      { k: 3, retention: 0.8, cohorts: 5 },
-    ].map((r) => ({ ...r, retention: expect.closeTo(r.retention, 4) })));
+    expect(d.retention).toEqual(
+      [
+        { k: 1, retention: 1 / 6, cohorts: 6 },
+        { k: 3, retention: 0.8, cohorts: 5 },
+      ].map((r) => ({ ...r, retention: expect.closeTo(r.retention, 4) })),
+    );
   });
 
   it("clv: every customer has a CLV, and the fits are reported (too few customers to converge)", () => {
@@ -174,12 +229,18 @@ describe("analytic pages, built", () => {
       expect(total, key).toBeCloseTo(12780, 6);
     }
     // 华东 = C001 5500 + C006 1350
-    const east = d.region.rows.filter((r: Json) => r.region === "华东").reduce((n: number, r: Json) => n + r.revenue, 0);
+    const east = d.region.rows
+      .filter((r: Json) => r.region === "华东")
+      .reduce((n: number, r: Json) => n + r.revenue, 0);
     expect(east).toBeCloseTo(6850, 6);
     // reps: 王芳 (C001, C003) 5930, 张伟 (C002, C004) 5100, 刘洋 (C005, C006) 1750
     const reps: Record<string, number> = {};
     for (const r of d.rep.rows) reps[r.sales_rep] = (reps[r.sales_rep] ?? 0) + r.revenue;
-    expect(reps).toEqual({ 王芳: expect.closeTo(5930, 6), 张伟: expect.closeTo(5100, 6), 刘洋: expect.closeTo(1750, 6) });
+    expect(reps).toEqual({
+      王芳: expect.closeTo(5930, 6),
+      张伟: expect.closeTo(5100, 6),
+      刘洋: expect.closeTo(1750, 6),
+    });
   });
 });
 
@@ -192,7 +253,15 @@ describe("analytic page loaders", () => {
       expect(d.frequency.due).toEqual([]);
       expect(d.cohorts.available).toBe(false);
       expect(d.clv.available).toEqual({
-        clv: false, summary: false, fit: false, validation: false, uncertainty: false, intervals: false, checks: false, surfaces: false, forecast: false,
+        clv: false,
+        summary: false,
+        fit: false,
+        validation: false,
+        uncertainty: false,
+        intervals: false,
+        checks: false,
+        surfaces: false,
+        forecast: false,
       });
       expect(d["value-matrix"].available).toBe(false);
       expect(d.grades.available).toEqual({ grades: false, rfm: false, pareto: false });
@@ -208,7 +277,12 @@ describe("analytic page loaders", () => {
   });
 
   it("with PII masking, no data file holds a customer's real name", async () => {
-    const d = await runPageLoaders({ KEHU_MARTS_DIR: martsDir, KEHU_TABLES_DIR: tablesDir, KEHU_MASK_PII: "1", KEHU_LOCALE: "zh-CN" });
+    const d = await runPageLoaders({
+      KEHU_MARTS_DIR: martsDir,
+      KEHU_TABLES_DIR: tablesDir,
+      KEHU_MASK_PII: "1",
+      KEHU_LOCALE: "zh-CN",
+    });
     const text = JSON.stringify(d);
     for (const c of SITE_CUSTOMERS) expect(text).not.toContain(c.name);
     // the lists still name customers, by pseudonym

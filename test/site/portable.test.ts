@@ -4,7 +4,16 @@
  * the file passes the same leak scan as dist/ (and the scan does see an unmasked file's names); a failed build
  * leaves the previous file as it was; names stay text.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -13,7 +22,14 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { buildPortable, portableHtml } from "../../src/report/portable.ts";
 import { findPiiLeaks } from "../../src/report/build.ts";
 import { reportEnv } from "../../src/report/marts.ts";
-import { AS_OF, makeDemoMarts, makeSiteFixture, XSS_NAME, type DemoMarts, type SiteFixture } from "../helpers/site-fixture.ts";
+import {
+  AS_OF,
+  makeDemoMarts,
+  makeSiteFixture,
+  XSS_NAME,
+  type DemoMarts,
+  type SiteFixture,
+} from "../helpers/site-fixture.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = join(__dirname, "../../test-output/screenshots");
@@ -32,8 +48,17 @@ beforeAll(async () => {
   await buildPortable({ ...base, file: masked(), maskPii: true, locale: "zh-CN" });
   await buildPortable({ ...base, file: english(), maskPii: false, locale: "en" });
   fixture = await makeSiteFixture();
-  await buildPortable({ martsDir: fixture.martsDir, databasePath: fixture.databasePath, asOf: AS_OF, file: join(out, "fixture.html"), locale: "zh-CN" });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  await buildPortable({
+    martsDir: fixture.martsDir,
+    databasePath: fixture.databasePath,
+    asOf: AS_OF,
+    file: join(out, "fixture.html"),
+    locale: "zh-CN",
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -42,7 +67,10 @@ afterAll(async () => {
 });
 
 /** Open a file from disk, collecting console errors/warnings, page errors, dialogs and any request but the file's. */
-async function openFile(file: string, viewport = { width: 1440, height: 900 }): Promise<{ page: Page; problems: string[] }> {
+async function openFile(
+  file: string,
+  viewport = { width: 1440, height: 900 },
+): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport });
   const url = pathToFileURL(file).href;
   const problems: string[] = [];
@@ -76,7 +104,10 @@ const marksBySection = (page: Page) =>
       sections.map((s) => [
         s.id,
         [...s.querySelectorAll(".vega-embed svg.marks")].map(
-          (svg) => svg.querySelectorAll("g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-rule line, g.mark-text text").length,
+          (svg) =>
+            svg.querySelectorAll(
+              "g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-rule line, g.mark-text text",
+            ).length,
         ),
       ]),
     ),
@@ -97,8 +128,13 @@ describe("the portable report", () => {
     expect(mb).toBeLessThan(3);
   });
 
-  it("opens from file:// and draws every section's charts and the follow-up rows, with no console error", { timeout: 120_000 }, async () => {
-    for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+  it("opens from file:// and draws every section's charts and the follow-up rows, with no console error", {
+    timeout: 120_000,
+  }, async () => {
+    for (const viewport of [
+      { width: 1440, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
       const { page, problems } = await openFile(masked(), viewport);
       const marks = await marksBySection(page);
       expect(Object.keys(marks)).toEqual(["overview", "value-matrix", "churn", "followup"]);
@@ -110,9 +146,13 @@ describe("the portable report", () => {
       // each rep's list for today: 20 per rep (analysis.followupPerRep), cut from the whole queue, and it says so
       const rows = await page.$$eval("#followup tbody tr", (trs) => trs.length);
       expect(rows).toBeGreaterThanOrEqual(15);
-      expect(await page.textContent("#followup .kehu-table-count")).toMatch(new RegExp(`显示 ${rows} 行，共 [\\d,]+ 行`));
+      expect(await page.textContent("#followup .kehu-table-count")).toMatch(
+        new RegExp(`显示 ${rows} 行，共 [\\d,]+ 行`),
+      );
       expect(await page.textContent("#kehu-portable h1")).toBe("客户分析报告");
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(1);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
+        1,
+      );
       if (viewport.width > 1000) {
         mkdirSync(SCREENSHOTS, { recursive: true });
         await page.screenshot({ path: join(SCREENSHOTS, "portable.png") });
@@ -124,10 +164,14 @@ describe("the portable report", () => {
 
   it("picks one rep's list", async () => {
     const { page, problems } = await openFile(masked());
-    const reps = await page.$$eval("#followup select option", (o) => o.map((x) => (x as HTMLOptionElement).value).filter(Boolean));
+    const reps = await page.$$eval("#followup select option", (o) =>
+      o.map((x) => (x as HTMLOptionElement).value).filter(Boolean),
+    );
     expect(reps.length).toBeGreaterThan(1);
     await page.selectOption("#followup select", reps[0]);
-    const shown = await page.$$eval("#followup tbody tr td:first-child", (tds) => [...new Set(tds.map((td) => td.textContent))]);
+    const shown = await page.$$eval("#followup tbody tr td:first-child", (tds) => [
+      ...new Set(tds.map((td) => td.textContent)),
+    ]);
     expect(shown).toEqual([reps[0]]);
     expect(problems).toEqual([]);
     await page.close();

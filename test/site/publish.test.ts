@@ -54,11 +54,19 @@ describe(".github/workflows/publish.yml", () => {
     const steps: Step[] = workflow.jobs.build.steps;
     const at = (pred: (s: Step) => boolean) => steps.findIndex(pred);
     const restore = at((s) => s.uses?.startsWith("actions/cache/restore@") ?? false);
-    const copyIn = at((s) => /\.kehu-history\/customer_snapshots\.parquet "\$marts_dir\/customer_snapshots\.parquet"/.test(s.run ?? ""));
+    const copyIn = at((s) =>
+      /\.kehu-history\/customer_snapshots\.parquet "\$marts_dir\/customer_snapshots\.parquet"/.test(s.run ?? ""),
+    );
     const run = at((s) => /kehu\b.*\brun$/.test((s.run ?? "").trim()));
     const copyOut = at((s) => /"\$KEHU_MARTS_DIR\/customer_snapshots\.parquet" \.kehu-history\//.test(s.run ?? ""));
     const save = at((s) => s.uses?.startsWith("actions/cache/save@") ?? false);
-    for (const [i, what] of [[restore, "restore"], [copyIn, "copy in"], [copyOut, "copy out"], [save, "save"]] as const) expect(i, what).toBeGreaterThanOrEqual(0);
+    for (const [i, what] of [
+      [restore, "restore"],
+      [copyIn, "copy in"],
+      [copyOut, "copy out"],
+      [save, "save"],
+    ] as const)
+      expect(i, what).toBeGreaterThanOrEqual(0);
     expect(restore < copyIn && copyIn < run && run < copyOut && copyOut < save).toBe(true);
     // a key of its own per run (cache entries are immutable); the newest earlier entry is found by its prefix
     expect(steps[restore].with?.key).toBe(steps[save].with?.key);
@@ -80,7 +88,10 @@ describe(".github/workflows/publish.yml", () => {
 
 describe("kehu report", () => {
   const kehu = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", resolve(ROOT, "src/cli.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+    spawnSync(process.execPath, ["--import", "tsx", resolve(ROOT, "src/cli.ts"), ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
 
   it("documents its options", () => {
     const r = kehu("report", "--help");
@@ -91,7 +102,10 @@ describe("kehu report", () => {
   it("refuses to build without marts (exit 1) and leaves the site alone", () => {
     const dir = mkdtempSync(join(tmpdir(), "kehu-report-cli-"));
     try {
-      writeFileSync(join(dir, "kehu.config.json"), JSON.stringify({ sources: { transactions: { files: "orders.csv" } } }));
+      writeFileSync(
+        join(dir, "kehu.config.json"),
+        JSON.stringify({ sources: { transactions: { files: "orders.csv" } } }),
+      );
       const r = kehu("-c", join(dir, "kehu.config.json"), "report");
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/no marts in .*: run `kehu run` first/);

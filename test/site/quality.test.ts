@@ -48,11 +48,17 @@ const quality = async (maskPii: boolean) => {
 };
 
 describe("data-quality loader", () => {
-  it("counts rows per file, groups rejections by reason with examples, and withholds personal values when masking", { timeout: 60_000 }, async () => {
+  it("counts rows per file, groups rejections by reason with examples, and withholds personal values when masking", {
+    timeout: 60_000,
+  }, async () => {
     const masked = await quality(true);
     const orders = masked.files.find((f: { file: string }) => f.file === "orders_2024.csv");
     expect(orders).toMatchObject({ source: "transactions", loaded: 16, rejected: 2, read: 18 });
-    expect(masked.reasons[0]).toMatchObject({ source: "transactions", reason: "not a date in format YYYY-MM-DD", rows: 2 });
+    expect(masked.reasons[0]).toMatchObject({
+      source: "transactions",
+      reason: "not a date in format YYYY-MM-DD",
+      rows: 2,
+    });
     const samples = masked.samples as { column: string; value: string | null }[];
     expect(samples.find((s) => s.column === "phone")!.value).toBeNull();
     expect(samples.find((s) => s.column === "ordered_at")!.value).toBe("2024-13-01");
@@ -66,7 +72,9 @@ describe("data-quality loader", () => {
 
   it("says why a row was rejected in the reader's language", () => {
     expect(makeI18n("zh-CN").rejectReason("not a date in format YYYY-MM-DD")).toBe("日期格式不符（应为 YYYY-MM-DD）");
-    expect(makeI18n("en").rejectReason("duplicate order_id in this file (first occurrence kept)")).toBe("Duplicate order_id in the file (first kept)");
+    expect(makeI18n("en").rejectReason("duplicate order_id in this file (first occurrence kept)")).toBe(
+      "Duplicate order_id in the file (first kept)",
+    );
     expect(makeI18n("en").rejectReason("something else")).toBe("something else");
   });
 });

@@ -39,7 +39,8 @@ describe("PII masking", () => {
     expect(piiKind("address")).toBe("address");
     expect(piiKind("decision_maker")).toBe("contact");
     expect(piiKind("notes")).toBe("text");
-    for (const c of ["product_name", "region", "sales_rep", "customer_id", "industry", "rfm_segment"]) expect(piiKind(c)).toBeNull();
+    for (const c of ["product_name", "region", "sales_rep", "customer_id", "industry", "rfm_segment"])
+      expect(piiKind(c)).toBeNull();
   });
 
   it("makes stable pseudonyms from a salted sha256 (hand-built here with node:crypto)", () => {
@@ -82,7 +83,10 @@ describe("PII masking", () => {
       const rows = await db.all<{ a: string | null; b: string | null }>(
         `select ${maskIdExpression("v", "salt'x")} as a, ${maskIdExpression("n", "salt'x")} as b from (values ('王 芳', 17), (null, null)) t(v, n)`,
       );
-      expect(rows).toEqual([{ a: pseudonymId("王 芳", "salt'x"), b: pseudonymId(17, "salt'x") }, { a: null, b: null }]);
+      expect(rows).toEqual([
+        { a: pseudonymId("王 芳", "salt'x"), b: pseudonymId(17, "salt'x") },
+        { a: null, b: null },
+      ]);
     } finally {
       await db.close();
     }
@@ -112,7 +116,13 @@ describe("report source over the fixture", () => {
       await db.exec(`copy ${t} to '${join(tablesDir, `${t}.parquet`)}' (format parquet)`);
     }
     await db.close();
-    const env = reportEnv({ KEHU_MARTS_DIR: fixture.martsDir, KEHU_TABLES_DIR: tablesDir, KEHU_MASK_PII: "1", KEHU_LOCALE: "en", KEHU_AS_OF: "2024-06-30" });
+    const env = reportEnv({
+      KEHU_MARTS_DIR: fixture.martsDir,
+      KEHU_TABLES_DIR: tablesDir,
+      KEHU_MASK_PII: "1",
+      KEHU_LOCALE: "en",
+      KEHU_AS_OF: "2024-06-30",
+    });
     masked = await openReportSource(env);
     plain = await openReportSource({ ...env, maskPii: false });
   });
@@ -134,7 +144,12 @@ describe("report source over the fixture", () => {
       `select c.name, c.phone, c.email, v.notes from customers c join visits v using (customer_id) where customer_id = '${m("C001")}' order by v.visited_at`,
     );
     const h = (v: string) => createHash("sha256").update(`kehu-default-salt:${v}`).digest("hex").slice(0, 6);
-    expect(rows[0]).toEqual({ name: `customer-${h("华东机械有限公司")}`, phone: `phone-${h("13800000001")}`, email: `user-${h("buyer1@huadong.example.com")}@example.invalid`, notes: null });
+    expect(rows[0]).toEqual({
+      name: `customer-${h("华东机械有限公司")}`,
+      phone: `phone-${h("13800000001")}`,
+      email: `user-${h("buyer1@huadong.example.com")}@example.invalid`,
+      notes: null,
+    });
     expect(rows[1].notes).toBe("(hidden)");
     const unmasked = await plain.query<{ phone: string }>("select phone from customers where customer_id = 'C001'");
     expect(unmasked[0].phone).toBe("13800000001");
@@ -142,30 +157,48 @@ describe("report source over the fixture", () => {
 
   it("masks every customer id, in every table and mart, so they still join", async () => {
     for (const name of [...masked.marts, ...masked.tables]) {
-      if (!(await masked.query(`select * from information_schema.columns where table_name = '${name}' and column_name = 'customer_id'`)).length) continue;
+      if (
+        !(
+          await masked.query(
+            `select * from information_schema.columns where table_name = '${name}' and column_name = 'customer_id'`,
+          )
+        ).length
+      )
+        continue;
       const ids = await masked.query<{ id: string }>(`select distinct customer_id as id from "${name}"`);
       for (const { id } of ids) expect(id, name).toMatch(/^cust-[0-9a-f]{16}$/);
     }
-    const [joined] = await masked.query<{ n: number }>("select count(*) as n from customer_summary s join customers c using (customer_id)");
+    const [joined] = await masked.query<{ n: number }>(
+      "select count(*) as n from customer_summary s join customers c using (customer_id)",
+    );
     expect(joined.n).toBe(6);
     expect((await plain.query<{ id: string }>("select min(customer_id) as id from customers"))[0].id).toBe("C001");
   });
 
   it("returns BIGINT and DECIMAL as numbers", async () => {
-    const rows = await masked.query<{ n: number; d: number }>("select count(*) as n, 1.25::decimal(9,2) as d from customer_summary");
+    const rows = await masked.query<{ n: number; d: number }>(
+      "select count(*) as n, 1.25::decimal(9,2) as d from customer_summary",
+    );
     expect(rows[0]).toEqual({ n: 6, d: 1.25 });
   });
 
   it("picks top customers by revenue and builds their cards", async () => {
     // revenue: C001 1200+800+1500+900+1100 = 5500, C004 2000+1800 = 3800, C006 700+650 = 1350, C002 300+450-50+600 = 1300
     expect(await topCustomerIds(masked, 3)).toEqual([m("C001"), m("C004"), m("C006")]);
-    const cards = await buildCards(masked, { ids: [m("C004"), m("C005")], listLimit: 5, pageIds: new Set([m("C004")]) });
+    const cards = await buildCards(masked, {
+      ids: [m("C004"), m("C005")],
+      listLimit: 5,
+      pageIds: new Set([m("C004")]),
+    });
     expect(cards.map((c) => c.id).sort()).toEqual([m("C004"), m("C005")].sort());
     const c4 = cards.find((c) => c.id === m("C004"))!;
     expect(c4.slug).toBe(m("C004"));
     expect(c4.page).toBe(true);
     expect(c4.summary).toEqual({ revenue: 3800, orders: 2, first_purchase: "2023-09-20", last_purchase: "2023-12-01" });
-    expect(c4.timeline).toEqual([["2023-09", 2000, 1], ["2023-12", 1800, 1]]);
+    expect(c4.timeline).toEqual([
+      ["2023-09", 2000, 1],
+      ["2023-12", 1800, 1],
+    ]);
     expect(c4.churn?.reasons).toEqual(["long_silence", "low_p_alive", "open_complaint", "overdue_invoice"]);
     // invoice 1800 with 800 paid, due 2023-12-31 < as-of 2024-06-30: 1000 overdue
     expect(c4.invoices).toMatchObject({ total: 1, overdue_amount: 1000 });
@@ -181,11 +214,16 @@ describe("report source over the fixture", () => {
     expect(packed.timelineBase).toBe("2023-08"); // C001's first purchase month, the earliest
     // C004's timeline 2023-09 and 2023-12 are months 1 and 4 after 2023-08
     const c4 = packed.rows.find((r) => r[packed.fields.indexOf("id")] === m("C004"))!;
-    expect(c4[packed.fields.indexOf("timeline")]).toEqual([[1, 2000, 1], [4, 1800, 1]]);
+    expect(c4[packed.fields.indexOf("timeline")]).toEqual([
+      [1, 2000, 1],
+      [4, 1800, 1],
+    ]);
     expect(JSON.stringify(packed).length).toBeLessThan(JSON.stringify(cards).length * 0.7);
     // Rounding rule of packCards: ratios (grade_score, p_alive, p_lapse) 3 decimals, other fractions 2.
     const rounded = JSON.parse(JSON.stringify(cards), (key, v) =>
-      typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(["grade_score", "p_alive", "p_lapse"].includes(key) ? 3 : 2)) : v,
+      typeof v === "number" && !Number.isInteger(v)
+        ? Number(v.toFixed(["grade_score", "p_alive", "p_lapse"].includes(key) ? 3 : 2))
+        : v,
     );
     expect(unpackCards(JSON.parse(JSON.stringify(packed)))).toEqual(rounded);
   });
@@ -203,8 +241,17 @@ describe("tar archives", () => {
     const dir = mkdtempSync(join(tmpdir(), "kehu-tar-"));
     try {
       const file = join(dir, "a.tar");
-      writeFileSync(file, tarArchive([{ name: "C001.json", content: '{"a":1}' }, { name: "c-x.json", content: "x".repeat(600) }]));
-      expect(execFileSync("tar", ["-tf", file], { encoding: "utf8" }).trim().split("\n")).toEqual(["C001.json", "c-x.json"]);
+      writeFileSync(
+        file,
+        tarArchive([
+          { name: "C001.json", content: '{"a":1}' },
+          { name: "c-x.json", content: "x".repeat(600) },
+        ]),
+      );
+      expect(execFileSync("tar", ["-tf", file], { encoding: "utf8" }).trim().split("\n")).toEqual([
+        "C001.json",
+        "c-x.json",
+      ]);
       expect(execFileSync("tar", ["-xOf", file, "C001.json"], { encoding: "utf8" })).toBe('{"a":1}');
       expect(execFileSync("tar", ["-xOf", file, "c-x.json"], { encoding: "utf8" })).toHaveLength(600);
     } finally {
@@ -216,7 +263,10 @@ describe("tar archives", () => {
 describe("browser components (pure parts)", () => {
   it("CSV quotes, escapes and defuses formulas", () => {
     const csv = toCsv(
-      [{ a: 'x,"y"', b: 1.5, c: null }, { a: "=cmd()", b: -2, c: ["p", "q"] }],
+      [
+        { a: 'x,"y"', b: 1.5, c: null },
+        { a: "=cmd()", b: -2, c: ["p", "q"] },
+      ],
       ["a", "b", "c"],
       { a: "名称" },
     );
@@ -253,16 +303,36 @@ describe("my pages' loaders without any data", () => {
     try {
       mkdirSync(join(root, "data"));
       for (const l of loaders) symlinkSync(join(repo, "docs/data", l), join(root, "data", l));
-      execFileSync(process.execPath, ["--import", "tsx", join(repo, "src/report/run-loaders.ts"), root, ...loaders.map((l) => `data/${l}`)], {
-        cwd: repo,
-        env: { ...process.env, KEHU_MARTS_DIR: join(root, "no-marts"), KEHU_TABLES_DIR: join(root, "no-tables"), KEHU_AS_OF: "" },
-        stdio: "pipe",
-      });
+      execFileSync(
+        process.execPath,
+        ["--import", "tsx", join(repo, "src/report/run-loaders.ts"), root, ...loaders.map((l) => `data/${l}`)],
+        {
+          cwd: repo,
+          env: {
+            ...process.env,
+            KEHU_MARTS_DIR: join(root, "no-marts"),
+            KEHU_TABLES_DIR: join(root, "no-tables"),
+            KEHU_AS_OF: "",
+          },
+          stdio: "pipe",
+        },
+      );
       const out = (name: string) => readFileSync(join(root, ".observablehq/cache/data", name), "utf8");
-      expect(JSON.parse(out("meta.json"))).toMatchObject({ asOf: null, marts: [], tables: [], files: [], martFiles: [] });
+      expect(JSON.parse(out("meta.json"))).toMatchObject({
+        asOf: null,
+        marts: [],
+        tables: [],
+        files: [],
+        martFiles: [],
+      });
       const overview = JSON.parse(out("overview.json"));
       expect(overview.kpis.customers).toEqual({ value: null, previous: null, needs: "customer_summary" });
-      expect(overview.kpis.receivables_overdue).toEqual({ value: null, previous: null, needs: "invoices", source: "invoices" });
+      expect(overview.kpis.receivables_overdue).toEqual({
+        value: null,
+        previous: null,
+        needs: "invoices",
+        source: "invoices",
+      });
       expect(overview.revenueByMonth).toEqual([]);
       expect(JSON.parse(out("customers-search.json"))).toMatchObject({ available: false, rows: [] });
       expect(out("customer-cards.tar")).toHaveLength(1024); // an empty archive: two zero blocks

@@ -19,13 +19,22 @@ describe("siteOptionsFor", () => {
   });
 
   it("uses the defaults without settings: zh-CN, no masking, 500 cards, dist/", () => {
-    expect(siteOptionsFor(config(), {})).toMatchObject({ locale: "zh-CN", maskPii: false, topCustomers: 500, outDir: join(base, "dist") });
+    expect(siteOptionsFor(config(), {})).toMatchObject({
+      locale: "zh-CN",
+      maskPii: false,
+      topCustomers: 500,
+      outDir: join(base, "dist"),
+    });
   });
 
   it("lets each flag win over its setting; --demo without --out writes to dist/ in the working directory", () => {
     const cfg = config({ locale: "en", maskPii: true, topCustomers: 7, outDir: "site" });
-    expect(siteOptionsFor(cfg, { locale: "zh-CN", maskPii: false, top: 0, out: "elsewhere" }))
-      .toMatchObject({ locale: "zh-CN", maskPii: false, topCustomers: 0, outDir: resolve("elsewhere") });
+    expect(siteOptionsFor(cfg, { locale: "zh-CN", maskPii: false, top: 0, out: "elsewhere" })).toMatchObject({
+      locale: "zh-CN",
+      maskPii: false,
+      topCustomers: 0,
+      outDir: resolve("elsewhere"),
+    });
     expect(siteOptionsFor(cfg, { demo: true }).outDir).toBe(resolve("dist"));
     expect(siteOptionsFor(cfg, { demo: true, out: "x" }).outDir).toBe(resolve("x"));
   });

@@ -5,7 +5,17 @@
  * with a DataError, and the published site stays as it was.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { appendFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,7 +24,14 @@ import { DataError } from "../../src/data/errors.ts";
 import { openDatabase } from "../../src/data/db.ts";
 import { ingestSources } from "../../src/data/ingest.ts";
 import { buildMarts } from "../../src/pipelines/index.ts";
-import { lastRun, MANIFEST_FILE, snapshotMarts, verifyMarts, writeMartsManifest, checkSameRun } from "../../src/report/run-manifest.ts";
+import {
+  lastRun,
+  MANIFEST_FILE,
+  snapshotMarts,
+  verifyMarts,
+  writeMartsManifest,
+  checkSameRun,
+} from "../../src/report/run-manifest.ts";
 import { cleanupProjects, project, txConfig } from "../data/helpers.ts";
 
 const ROOT = resolve(__dirname, "../..");
@@ -83,7 +100,8 @@ describe("kehu report without one run's marts", () => {
 });
 
 describe("kehu run and the database", () => {
-  const ORDERS = "order_id,customer_id,ordered_at,amount\no1,c1,2024-01-05,10\no2,c2,2024-03-01,20\no3,c1,2024-06-30,30\n";
+  const ORDERS =
+    "order_id,customer_id,ordered_at,amount\no1,c1,2024-01-05,10\no2,c2,2024-03-01,20\no3,c1,2024-06-30,30\n";
 
   it("stamps the marts and kehu_runs with the same run id, inside the run's transaction", async () => {
     const p = project(txConfig("orders.csv"), { "orders.csv": ORDERS });
@@ -139,7 +157,9 @@ describe("kehu run and the database", () => {
     writeMartsManifest(marts, { runId: "r1", asOf: null });
     const databasePath = join(dir, "kehu.duckdb");
     await (await openDatabase(databasePath)).close();
-    expect((await refusal(marts, out, databasePath)).message).toContain("has no record of a `kehu run` (table kehu_runs)");
+    expect((await refusal(marts, out, databasePath)).message).toContain(
+      "has no record of a `kehu run` (table kehu_runs)",
+    );
   });
 });
 
@@ -176,7 +196,8 @@ describe("a snapshot of the marts while runs replace them", () => {
       const into = join(dir, `snap-${snapshots}`);
       try {
         const manifest = await snapshotMarts(martsDir, into);
-        for (const f of ["a", "b", "c"]) expect(readFileSync(join(into, `${f}.parquet`), "utf8").startsWith(`${manifest.runId} ${f} `)).toBe(true);
+        for (const f of ["a", "b", "c"])
+          expect(readFileSync(join(into, `${f}.parquet`), "utf8").startsWith(`${manifest.runId} ${f} `)).toBe(true);
         runs.add(manifest.runId);
         snapshots++;
         if (snapshots === 1) writeFileSync(`${martsDir}.go`, "");
@@ -194,6 +215,10 @@ describe("a snapshot of the marts while runs replace them", () => {
     expect(runs.size).toBeGreaterThan(1); // the snapshots did overlap the swaps (about 300 snapshots of 90 runs here)
     expect(verifyMarts(martsDir).runId).toBe("r150");
     expect(existsSync(join(dir, ".marts.run-r150"))).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.startsWith(".marts.")).sort()).toEqual([".marts.run-r150"]);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.startsWith(".marts."))
+        .sort(),
+    ).toEqual([".marts.run-r150"]);
   }, 60_000);
 });

@@ -1,6 +1,13 @@
 // The search page's prefix shards and card shards (docs/components/search-shards.js, cards-data.js shardOf).
 import { describe, expect, it } from "vitest";
-import { cardShardCount, normalise, searchTokens, shardsFor, splitByPrefix, tokensMatch } from "../../docs/components/search-shards.js";
+import {
+  cardShardCount,
+  normalise,
+  searchTokens,
+  shardsFor,
+  splitByPrefix,
+  tokensMatch,
+} from "../../docs/components/search-shards.js";
 import { shardOf } from "../../docs/components/cards-data.js";
 
 // 12,000 customers: ids C00000..C11999 (one dense prefix "c"), names from 6 Chinese surnames and an English one.
@@ -28,7 +35,11 @@ describe("search prefix shards", () => {
 
   it("puts every (customer, token) in exactly one shard: the one of its longest matching prefix", () => {
     for (const [token, c] of entries) {
-      const holding = shards.map((s, i) => (s.includes(c) && tokensMatch(searchTokens(c), prefixes[i]) && token.startsWith(prefixes[i]) ? i : -1)).filter((i) => i >= 0);
+      const holding = shards
+        .map((s, i) =>
+          s.includes(c) && tokensMatch(searchTokens(c), prefixes[i]) && token.startsWith(prefixes[i]) ? i : -1,
+        )
+        .filter((i) => i >= 0);
       expect(holding).toHaveLength(1);
     }
     // and nothing more: rows over all shards = distinct (customer, shard) pairs, each customer at most twice.
@@ -41,14 +52,30 @@ describe("search prefix shards", () => {
     const find = (query: string) => {
       const q = normalise(query);
       const { shards: wanted, complete } = shardsFor(prefixes, q);
-      const hits = new Set(wanted.flatMap((i) => shards[i]).filter((c) => tokensMatch(searchTokens(c), q)).map((c) => c.id));
+      const hits = new Set(
+        wanted
+          .flatMap((i) => shards[i])
+          .filter((c) => tokensMatch(searchTokens(c), q))
+          .map((c) => c.id),
+      );
       return { hits, complete, fetched: wanted.length };
     };
     // C11234 lives in a shard of its own prefix, far from the first.
     const byId = find("c1123");
     expect(byId.complete).toBe(true);
     expect(byId.fetched).toBeLessThanOrEqual(2);
-    expect([...byId.hits].sort()).toEqual(["C11230", "C11231", "C11232", "C11233", "C11234", "C11235", "C11236", "C11237", "C11238", "C11239"]);
+    expect([...byId.hits].sort()).toEqual([
+      "C11230",
+      "C11231",
+      "C11232",
+      "C11233",
+      "C11234",
+      "C11235",
+      "C11236",
+      "C11237",
+      "C11238",
+      "C11239",
+    ]);
     // by name: 李氏… is customer i with i % 6 == 1, i % 3 == 1 -> i = 1, 7 (Acme), 13, ...: 李氏13号 is C00013.
     const byName = find("李氏13号");
     expect(byName.hits).toEqual(new Set(["C00013"]));

@@ -16,7 +16,14 @@ const get = (path: string, encoding = "gzip") =>
     request({ host: "127.0.0.1", port, path, headers: { "accept-encoding": encoding } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c) => chunks.push(c));
-      res.on("end", () => ok({ status: res.statusCode!, encoding: res.headers["content-encoding"], body: Buffer.concat(chunks), type: res.headers["content-type"] }));
+      res.on("end", () =>
+        ok({
+          status: res.statusCode!,
+          encoding: res.headers["content-encoding"],
+          body: Buffer.concat(chunks),
+          type: res.headers["content-type"],
+        }),
+      );
     })
       .on("error", fail)
       .end();

@@ -16,9 +16,10 @@ const load = (name: string): Promise<Record<string, Builder>> => import(`../../d
 const [frequency, cohorts, clv, valueMatrix, grades, churn, regions] = await Promise.all(
   ["frequency", "cohorts", "clv", "value-matrix", "grades", "churn", "regions"].map(load),
 );
-const { labelsFor } = (await import(`../../docs/components/specs/${"common"}.js`)) as { labelsFor: (locale: string) => Labels };
+const { labelsFor } = (await import(`../../docs/components/specs/${"common"}.js`)) as {
+  labelsFor: (locale: string) => Labels;
+};
 const specLabels: Record<string, Labels> = { "zh-CN": labelsFor("zh-CN"), en: labelsFor("en") };
-
 
 const buckets = [
   { bucket: "1", customers: 6, share: 0.6, revenue: 600 },
@@ -34,11 +35,56 @@ const gaps = [
 ];
 // Two monthly cohorts; January has three periods, February two (the triangle).
 const cohortRows = [
-  { cohort: "2024-01-01", period_index: 0, cohort_size: 4, active_customers: 4, retention_rate: 1, revenue: 400, revenue_retention: 1, cumulative_revenue_per_customer: 100 },
-  { cohort: "2024-01-01", period_index: 1, cohort_size: 4, active_customers: 2, retention_rate: 0.5, revenue: 300, revenue_retention: 0.75, cumulative_revenue_per_customer: 175 },
-  { cohort: "2024-01-01", period_index: 2, cohort_size: 4, active_customers: 1, retention_rate: 0.25, revenue: 500, revenue_retention: 1.25, cumulative_revenue_per_customer: 300 },
-  { cohort: "2024-02-01", period_index: 0, cohort_size: 2, active_customers: 2, retention_rate: 1, revenue: 100, revenue_retention: 1, cumulative_revenue_per_customer: 50 },
-  { cohort: "2024-02-01", period_index: 1, cohort_size: 2, active_customers: 0, retention_rate: 0, revenue: 0, revenue_retention: 0, cumulative_revenue_per_customer: 50 },
+  {
+    cohort: "2024-01-01",
+    period_index: 0,
+    cohort_size: 4,
+    active_customers: 4,
+    retention_rate: 1,
+    revenue: 400,
+    revenue_retention: 1,
+    cumulative_revenue_per_customer: 100,
+  },
+  {
+    cohort: "2024-01-01",
+    period_index: 1,
+    cohort_size: 4,
+    active_customers: 2,
+    retention_rate: 0.5,
+    revenue: 300,
+    revenue_retention: 0.75,
+    cumulative_revenue_per_customer: 175,
+  },
+  {
+    cohort: "2024-01-01",
+    period_index: 2,
+    cohort_size: 4,
+    active_customers: 1,
+    retention_rate: 0.25,
+    revenue: 500,
+    revenue_retention: 1.25,
+    cumulative_revenue_per_customer: 300,
+  },
+  {
+    cohort: "2024-02-01",
+    period_index: 0,
+    cohort_size: 2,
+    active_customers: 2,
+    retention_rate: 1,
+    revenue: 100,
+    revenue_retention: 1,
+    cumulative_revenue_per_customer: 50,
+  },
+  {
+    cohort: "2024-02-01",
+    period_index: 1,
+    cohort_size: 2,
+    active_customers: 0,
+    retention_rate: 0,
+    revenue: 0,
+    revenue_retention: 0,
+    cumulative_revenue_per_customer: 50,
+  },
 ];
 const clvBins = [
   { bin_start: 0, bin_end: 100, customers: 8 },
@@ -134,7 +180,14 @@ const cases: Array<[string, Builder, unknown[], Record<string, unknown>, string,
   // one line per cohort
   ["cohortLtv", cohorts.cohortLtvSpec, cohortRows, { currency: "CNY" }, "line", 2],
   ["clvHistogram", clv.clvHistogramSpec, clvBins, {}, "rect", 2],
-  ["pAliveMatrix", clv.pAliveMatrixSpec, pAlive, { frequencyOrder: ["0", "1-2"], recencyOrder: ["0-10", "10-20"] }, "rect", 3],
+  [
+    "pAliveMatrix",
+    clv.pAliveMatrixSpec,
+    pAlive,
+    { frequencyOrder: ["0", "1-2"], recencyOrder: ["0-10", "10-20"] },
+    "rect",
+    3,
+  ],
   // 3 buckets x (actual, predicted)
   ["validationBuckets", clv.validationBucketsSpec, validation, {}, "rect", 6],
   // two lines plus the holdout rule
@@ -144,7 +197,14 @@ const cases: Array<[string, Builder, unknown[], Record<string, unknown>, string,
   ["modelSurface p_alive", clv.modelSurfaceSpec, surface, { measure: "p_alive" }, "rect", 4],
   ["modelSurface expected", clv.modelSurfaceSpec, surface, { measure: "expected_next_period" }, "rect", 4],
   ["purchaseCount", clv.purchaseCountSpec, purchaseCounts, {}, "rect", 3],
-  ["valueMatrix", valueMatrix.valueMatrixSpec, matrix, { thresholds: { currentValue: 100, growthPotential: 50 } }, "symbol", 4],
+  [
+    "valueMatrix",
+    valueMatrix.valueMatrixSpec,
+    matrix,
+    { thresholds: { currentValue: 100, growthPotential: 50 } },
+    "symbol",
+    4,
+  ],
   // 2 quadrants x 2 panels
   ["quadrantTotals", valueMatrix.quadrantTotalsSpec, quadrantTotals, {}, "rect", 4],
   ["grades", grades.gradeSpec, gradeRows, {}, "rect", 3],
@@ -158,20 +218,25 @@ const cases: Array<[string, Builder, unknown[], Record<string, unknown>, string,
 ];
 
 describe("chart spec builders", () => {
-  it.each(cases)("%s compiles, renders its marks and degrades to an empty chart", async (_name, build, rows, options, mark, n) => {
-    for (const locale of ["zh-CN", "en"]) {
-      const svg = await render(build(rows, locale, options));
-      expect(countMarks(svg, mark)).toBe(n);
-      const empty = await render(build([], locale, options));
-      expect(empty).toContain("<svg");
-    }
-  });
+  it.each(cases)(
+    "%s compiles, renders its marks and degrades to an empty chart",
+    async (_name, build, rows, options, mark, n) => {
+      for (const locale of ["zh-CN", "en"]) {
+        const svg = await render(build(rows, locale, options));
+        expect(countMarks(svg, mark)).toBe(n);
+        const empty = await render(build([], locale, options));
+        expect(empty).toContain("<svg");
+      }
+    },
+  );
 
   it.each(cases)("%s titles follow the locale", (_name, build, rows, options) => {
     const zh = JSON.stringify(build(rows, "zh-CN", options));
     const en = JSON.stringify(build(rows, "en", options));
     // Every English label used by the spec is absent from the Chinese one (and the spec does have some title).
-    const used = Object.entries(specLabels.en).filter(([, v]) => typeof v === "string" && en.includes(JSON.stringify(v)));
+    const used = Object.entries(specLabels.en).filter(
+      ([, v]) => typeof v === "string" && en.includes(JSON.stringify(v)),
+    );
     expect(used.length).toBeGreaterThan(0);
     for (const [key, value] of used) {
       expect(zh, key).not.toContain(JSON.stringify(value));
@@ -183,7 +248,9 @@ describe("chart spec builders", () => {
   });
 
   it("the value matrix draws both threshold lines and localised quadrant names", async () => {
-    const svg = await render(valueMatrix.valueMatrixSpec(matrix, "en", { thresholds: { currentValue: 100, growthPotential: 50 } }));
+    const svg = await render(
+      valueMatrix.valueMatrixSpec(matrix, "en", { thresholds: { currentValue: 100, growthPotential: 50 } }),
+    );
     expect(countMarks(svg, "rule")).toBe(2);
     expect(svg).toContain("IV high value, high potential");
     const zh = await render(valueMatrix.valueMatrixSpec(matrix, "zh-CN", { thresholds: {} }));
@@ -230,29 +297,62 @@ describe("page strings", () => {
       for (const part of source.split(/^const EN = \{/m)) {
         const keys = [...part.matchAll(/^ {2}"([^"]+)":/gm)].map((m) => m[1]);
         expect(keys.length, file).toBeGreaterThan(10);
-        expect(keys.filter((k, i) => keys.indexOf(k) !== i), file).toEqual([]);
+        expect(
+          keys.filter((k, i) => keys.indexOf(k) !== i),
+          file,
+        ).toEqual([]);
       }
     }
   });
 
   const PAGES = ["frequency", "cohorts", "clv", "value-matrix", "grades", "churn", "regions"];
   it.each(PAGES)("every key docs/%s.md translates exists in both locales", async (page) => {
-    const { STRINGS } = (await import(`../../docs/components/${"i18n"}.js`)) as { STRINGS: Record<string, Record<string, string>> };
+    const { STRINGS } = (await import(`../../docs/components/${"i18n"}.js`)) as {
+      STRINGS: Record<string, Record<string, string>>;
+    };
     const source = readFileSync(resolve(__dirname, `../../docs/${page}.md`), "utf8");
     // literal keys: t("x.y") / fmt.t("x.y") / pageTitle(fmt, "nav.x") / missing(fmt, ...) takes mart names, not keys
-    const literal = [...source.matchAll(/\bt\("([\w.-]+)"/g), ...source.matchAll(/pageTitle\(fmt, "([\w.-]+)"/g)].map((m) => m[1]);
+    const literal = [...source.matchAll(/\bt\("([\w.-]+)"/g), ...source.matchAll(/pageTitle\(fmt, "([\w.-]+)"/g)].map(
+      (m) => m[1],
+    );
     // keys built from data: their prefixes, with every value the marts can hold
     const built: Record<string, string[]> = {
       "chart.quadrant.": ["I", "II", "III", "IV"],
-      "reason.": ["long_silence", "single_purchase", "overdue_rhythm", "low_p_alive", "open_complaint", "overdue_invoice", "fewer_visits"],
+      "reason.": [
+        "long_silence",
+        "single_purchase",
+        "overdue_rhythm",
+        "low_p_alive",
+        "open_complaint",
+        "overdue_invoice",
+        "fewer_visits",
+      ],
       "segment.": ["champions", "loyal", "potential_loyalists", "new", "at_risk", "cant_lose", "hibernating", "lost"],
-      "segment.desc.": ["champions", "loyal", "potential_loyalists", "new", "at_risk", "cant_lose", "hibernating", "lost"],
+      "segment.desc.": [
+        "champions",
+        "loyal",
+        "potential_loyalists",
+        "new",
+        "at_risk",
+        "cant_lose",
+        "hibernating",
+        "lost",
+      ],
       "clv.model.": ["bgnbd", "pnbd", "mbgnbd", "gammagamma", "historical"],
       "clv.period.": ["day", "week", "month"],
       "clv.checks.verdict.": ["good", "fair", "poor"],
       "clv.choice.reason.": [...CHOSEN_REASONS],
       "clv.choice.verdict.": [...SELECTION_REASONS],
-      "col.": ["frequency_score", "credit_score", "influence_score", "prospects_score", "loyalty_score", "region", "sales_rep", "category"],
+      "col.": [
+        "frequency_score",
+        "credit_score",
+        "influence_score",
+        "prospects_score",
+        "loyalty_score",
+        "region",
+        "sales_rep",
+        "category",
+      ],
     };
     const dynamic = Object.entries(built)
       .filter(([prefix]) => source.includes("`" + prefix + "${"))

@@ -4,12 +4,24 @@ import { localiseAxes, grainOf, axisNumber } from "../../docs/components/time-ax
 
 describe("localiseAxes", () => {
   const spec = {
-    data: { values: [{ month: "2024-05-01", day: "2024-05-03", revenue: 1 }, { month: "2024-06-01", day: "2024-06-04", revenue: 2 }] },
-    layer: [{ encoding: {
-      x: { field: "month", type: "temporal", timeUnit: "yearmonth" },
-      y: { field: "revenue", type: "quantitative" },
-      tooltip: [{ field: "month", type: "temporal", timeUnit: "yearmonth" }, { field: "day", type: "temporal" }],
-    } }],
+    data: {
+      values: [
+        { month: "2024-05-01", day: "2024-05-03", revenue: 1 },
+        { month: "2024-06-01", day: "2024-06-04", revenue: 2 },
+      ],
+    },
+    layer: [
+      {
+        encoding: {
+          x: { field: "month", type: "temporal", timeUnit: "yearmonth" },
+          y: { field: "revenue", type: "quantitative" },
+          tooltip: [
+            { field: "month", type: "temporal", timeUnit: "yearmonth" },
+            { field: "day", type: "temporal" },
+          ],
+        },
+      },
+    ],
   };
 
   it("gives month axes and tooltips the locale's month format, days its date format (as format.js)", () => {
@@ -24,13 +36,24 @@ describe("localiseAxes", () => {
   });
 
   it("shows monthly periods as months even without a time unit, and replaces ISO formats", () => {
-    const out = localiseAxes({ data: { values: spec.data.values }, encoding: { x: { field: "month", type: "temporal", axis: { format: "%Y-%m-%d" } } } }, "zh-CN");
+    const out = localiseAxes(
+      {
+        data: { values: spec.data.values },
+        encoding: { x: { field: "month", type: "temporal", axis: { format: "%Y-%m-%d" } } },
+      },
+      "zh-CN",
+    );
     expect(out.encoding.x.timeUnit).toBe("yearmonth");
     expect(out.encoding.x.axis.format).toBe("%Y年%-m月");
   });
 
   it("keeps other explicit formats; plain number axes get the locale's number format", () => {
-    const explicit = { encoding: { x: { field: "d", type: "temporal", timeUnit: "yearmonth", axis: { format: "%m" } }, y: { field: "r", type: "quantitative", axis: { format: ".0%" } } } };
+    const explicit = {
+      encoding: {
+        x: { field: "d", type: "temporal", timeUnit: "yearmonth", axis: { format: "%m" } },
+        y: { field: "r", type: "quantitative", axis: { format: ".0%" } },
+      },
+    };
     const out = localiseAxes(explicit, "zh-CN");
     expect(out.encoding.x.axis.format).toBe("%m");
     expect(out.encoding.y.axis).toEqual({ format: ".0%" });
@@ -55,8 +78,22 @@ describe("localiseAxes", () => {
 
 describe("date categories", () => {
   it("labels ordinal date fields (cohorts) by month in the locale, tooltips too", () => {
-    const values = [{ cohort: "2024-06-01", n: 1 }, { cohort: "2024-07-01", n: 2 }];
-    const out = localiseAxes({ data: { values }, mark: "rect", encoding: { y: { field: "cohort", type: "ordinal" }, color: { field: "cohort", type: "ordinal" }, tooltip: [{ field: "cohort", type: "ordinal" }] } }, "zh-CN");
+    const values = [
+      { cohort: "2024-06-01", n: 1 },
+      { cohort: "2024-07-01", n: 2 },
+    ];
+    const out = localiseAxes(
+      {
+        data: { values },
+        mark: "rect",
+        encoding: {
+          y: { field: "cohort", type: "ordinal" },
+          color: { field: "cohort", type: "ordinal" },
+          tooltip: [{ field: "cohort", type: "ordinal" }],
+        },
+      },
+      "zh-CN",
+    );
     expect(out.encoding.y.axis.labelExpr).toBe('utcFormat(toDate(datum.value), "%Y年%-m月")');
     expect(out.encoding.color.legend.labelExpr).toContain("%Y年%-m月");
     expect(out.encoding.tooltip[0]).toEqual({ field: "cohort", type: "temporal", format: "%Y年%-m月" });

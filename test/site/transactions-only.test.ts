@@ -25,7 +25,14 @@ beforeAll(async () => {
     await db.close();
   }
   outDir = join(fixture.dir, "dist");
-  await buildSite({ martsDir: fixture.martsDir, databasePath: fixture.databasePath, outDir, locale: "zh-CN", topCustomers: 1, asOf: AS_OF });
+  await buildSite({
+    martsDir: fixture.martsDir,
+    databasePath: fixture.databasePath,
+    outDir,
+    locale: "zh-CN",
+    topCustomers: 1,
+    asOf: AS_OF,
+  });
 }, 240_000);
 afterAll(() => rmSync(fixture.dir, { recursive: true, force: true }));
 

@@ -21,7 +21,11 @@ describe("column units", () => {
     expect(withUnit("zh-CN", "未购买天数", columnUnit("days_silent", zh.integer), zh.integer)).toBe("未购买天数");
     expect(withUnit("en", "Days silent", columnUnit("days_silent", en.integer), en.integer)).toBe("Days silent");
     expect(withUnit("en", "Avg gap", "days", en.number)).toBe("Avg gap (days)");
-    for (const [column, label] of [["customers", "客户数"], ["priority", "优先级"], ["customer_id", "客户编号"]]) {
+    for (const [column, label] of [
+      ["customers", "客户数"],
+      ["priority", "优先级"],
+      ["customer_id", "客户编号"],
+    ]) {
       expect(DECLARED.has(columnUnit(column, zh.integer))).toBe(true);
       expect(withUnit("zh-CN", label, columnUnit(column, zh.integer), zh.integer)).toBe(label);
     }
@@ -31,6 +35,7 @@ describe("column units", () => {
     expect(columnUnit("mystery_number", zh.number)).toBeNull();
     expect(columnUnit("mystery_number", undefined)).toBeNull();
     expect(zh.integer).not.toHaveProperty("unit");
-    for (const unit of Object.values(COLUMN_UNITS as Record<string, string>)) expect(["count", "rank", "id", "score", "period", "days", "currency", "percent", "pp"]).toContain(unit);
+    for (const unit of Object.values(COLUMN_UNITS as Record<string, string>))
+      expect(["count", "rank", "id", "score", "period", "days", "currency", "percent", "pp"]).toContain(unit);
   });
 });

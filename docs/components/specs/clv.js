@@ -36,8 +36,19 @@ export function pAliveMatrixSpec(rows, locale, { frequencyOrder, recencyOrder } 
   return {
     ...frame(rows, l.pAliveMatrixTitle, { height: 300 }),
     encoding: {
-      x: { field: "frequency_bin", type: "ordinal", sort: frequencyOrder ?? null, title: l.frequencyRepeat, axis: { labelAngle: 0 } },
-      y: { field: "recency_bin", type: "ordinal", sort: recencyOrder ? [...recencyOrder].reverse() : null, title: l.recencyPeriods },
+      x: {
+        field: "frequency_bin",
+        type: "ordinal",
+        sort: frequencyOrder ?? null,
+        title: l.frequencyRepeat,
+        axis: { labelAngle: 0 },
+      },
+      y: {
+        field: "recency_bin",
+        type: "ordinal",
+        sort: recencyOrder ? [...recencyOrder].reverse() : null,
+        title: l.recencyPeriods,
+      },
     },
     layer: [
       {
@@ -77,10 +88,22 @@ export function validationBucketsSpec(rows, locale, { bucketOrder } = {}) {
     ],
     mark: { type: "bar", tooltip: true },
     encoding: {
-      x: { field: "bucket", type: "ordinal", sort: bucketOrder ?? null, title: l.calibrationFrequency, axis: { labelAngle: 0 } },
+      x: {
+        field: "bucket",
+        type: "ordinal",
+        sort: bucketOrder ?? null,
+        title: l.calibrationFrequency,
+        axis: { labelAngle: 0 },
+      },
       xOffset: { field: "series", type: "nominal", sort: [l.actual, l.predicted] },
       y: { field: "value", type: "quantitative", title: l.holdoutPurchasesPerCustomer, axis: { format: DECIMAL } },
-      color: { field: "series", type: "nominal", title: null, sort: [l.actual, l.predicted], scale: { range: ["#4c78a8", "#f58518"] } },
+      color: {
+        field: "series",
+        type: "nominal",
+        title: null,
+        sort: [l.actual, l.predicted],
+        scale: { range: ["#4c78a8", "#f58518"] },
+      },
       tooltip: [
         { field: "bucket", type: "ordinal", title: l.calibrationFrequency },
         { field: "series", type: "nominal", title: l.series },
@@ -108,8 +131,19 @@ export function trackingSpec(rows, locale, { holdoutStart, temporal = true } = {
         mark: { type: "line", tooltip: true },
         encoding: {
           x: { field: "period", type: xType, title: l.period },
-          y: { field: "value", type: "quantitative", title: l.cumulativeRepeatTransactions, axis: { format: NUMBER, tickMinStep: 1 } },
-          color: { field: "series", type: "nominal", title: null, sort: [l.actual, l.predicted], scale: { range: ["#4c78a8", "#f58518"] } },
+          y: {
+            field: "value",
+            type: "quantitative",
+            title: l.cumulativeRepeatTransactions,
+            axis: { format: NUMBER, tickMinStep: 1 },
+          },
+          color: {
+            field: "series",
+            type: "nominal",
+            title: null,
+            sort: [l.actual, l.predicted],
+            scale: { range: ["#4c78a8", "#f58518"] },
+          },
           strokeDash: { field: "series", type: "nominal", sort: [l.actual, l.predicted], legend: null },
         },
       },
@@ -118,7 +152,10 @@ export function trackingSpec(rows, locale, { holdoutStart, temporal = true } = {
             {
               data: { values: [{ period: holdoutStart, label: l.holdoutStarts }] },
               layer: [
-                { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { x: { field: "period", type: xType } } },
+                {
+                  mark: { type: "rule", strokeDash: [4, 4], color: "#888" },
+                  encoding: { x: { field: "period", type: xType } },
+                },
                 {
                   mark: { type: "text", align: "left", dx: 4, baseline: "top", y: 0, color: "#555" },
                   encoding: { x: { field: "period", type: xType }, text: { field: "label" } },
@@ -151,7 +188,13 @@ export function periodTransactionsSpec(rows, locale) {
       x: { field: "label", type: "ordinal", sort: null, title: l.frequencyRepeat, axis: { labelAngle: 0 } },
       xOffset: { field: "series", type: "nominal", sort: [l.actual, l.modelExpected] },
       y: { field: "value", type: "quantitative", title: l.customers, axis: { format: NUMBER, tickMinStep: 1 } },
-      color: { field: "series", type: "nominal", title: null, sort: [l.actual, l.modelExpected], scale: { range: ["#4c78a8", "#f58518"] } },
+      color: {
+        field: "series",
+        type: "nominal",
+        title: null,
+        sort: [l.actual, l.modelExpected],
+        scale: { range: ["#4c78a8", "#f58518"] },
+      },
       tooltip: [
         { field: "label", type: "ordinal", title: l.frequencyRepeat },
         { field: "series", type: "nominal", title: l.series },
@@ -182,8 +225,19 @@ export function modelSurfaceSpec(rows, locale, { measure = "p_alive" } = {}) {
     ...frame(rows, title, { height: 320 }),
     mark: { type: "rect", tooltip: true },
     encoding: {
-      x: { field: "frequency", type: "ordinal", title: l.frequencyRepeat, axis: { labelAngle: 0, values: every("frequency") } },
-      y: { field: "recency", type: "ordinal", sort: "descending", title: l.recencyPeriods, axis: { values: every("recency") } },
+      x: {
+        field: "frequency",
+        type: "ordinal",
+        title: l.frequencyRepeat,
+        axis: { labelAngle: 0, values: every("frequency") },
+      },
+      y: {
+        field: "recency",
+        type: "ordinal",
+        sort: "descending",
+        title: l.recencyPeriods,
+        axis: { values: every("recency") },
+      },
       color: {
         field: measure,
         type: "quantitative",

@@ -73,7 +73,12 @@ export function cohortLtvSpec(rows, locale, { currency } = {}) {
       tooltip: [
         { field: "cohort", type: "ordinal", title: l.cohort },
         { field: "period_index", type: "quantitative", title: l.periodIndex },
-        { field: "cumulative_revenue_per_customer", type: "quantitative", title: l.cumulativeRevenuePerCustomer, format: DECIMAL },
+        {
+          field: "cumulative_revenue_per_customer",
+          type: "quantitative",
+          title: l.cumulativeRevenuePerCustomer,
+          format: DECIMAL,
+        },
       ],
     },
   };

@@ -13,7 +13,9 @@ const CHART_KEYS = Object.keys(STRINGS.en).filter((k) => k.startsWith("chart.") 
 export function labelsFor(locale) {
   const loc = resolveLocale(locale);
   const labels = Object.fromEntries(CHART_KEYS.map((k) => [k.slice("chart.".length), translate(loc, k)]));
-  labels.quadrantNames = Object.fromEntries(["I", "II", "III", "IV"].map((q) => [q, translate(loc, `chart.quadrant.${q}`)]));
+  labels.quadrantNames = Object.fromEntries(
+    ["I", "II", "III", "IV"].map((q) => [q, translate(loc, `chart.quadrant.${q}`)]),
+  );
   return labels;
 }
 
@@ -40,7 +42,11 @@ export const PERCENT1 = ".1%";
 /** The symbol of a currency code ("CNY" -> "¥", "USD" -> "$"); the code itself when it has none. */
 export function currencySymbol(currency) {
   try {
-    return new Intl.NumberFormat("en", {style: "currency", currency, currencyDisplay: "narrowSymbol"}).formatToParts(0).find((p) => p.type === "currency")?.value ?? currency;
+    return (
+      new Intl.NumberFormat("en", { style: "currency", currency, currencyDisplay: "narrowSymbol" })
+        .formatToParts(0)
+        .find((p) => p.type === "currency")?.value ?? currency
+    );
   } catch {
     return currency;
   }

@@ -126,7 +126,12 @@ export function workloadSpec(rows, locale) {
     transform: [{ fold: ["followups", "overdue_contacts"], as: ["measure", "customers"] }],
     mark: { type: "bar", tooltip: true },
     encoding: {
-      y: { field: "sales_rep", type: "nominal", title: null, sort: { field: "customers", op: "max", order: "descending" } },
+      y: {
+        field: "sales_rep",
+        type: "nominal",
+        title: null,
+        sort: { field: "customers", op: "max", order: "descending" },
+      },
       yOffset: { field: "measure", type: "nominal" },
       x: { field: "customers", type: "quantitative", title: l.customers, axis: { format: NUMBER, tickMinStep: 1 } },
       color: {
@@ -134,7 +139,10 @@ export function workloadSpec(rows, locale) {
         type: "nominal",
         title: null,
         scale: { domain: ["followups", "overdue_contacts"], range: ["#4c78a8", "#f58518"] },
-        legend: { labelExpr: `datum.value === 'followups' ? '${l.followups}' : '${l.overdueContacts}'`, orient: "bottom" },
+        legend: {
+          labelExpr: `datum.value === 'followups' ? '${l.followups}' : '${l.overdueContacts}'`,
+          orient: "bottom",
+        },
       },
       tooltip: [
         { field: "sales_rep", type: "nominal", title: l.salesRep },
@@ -152,8 +160,10 @@ export function visitEffectSpec(rows, locale, { days = 30 } = {}) {
   const l = crmLabels(locale);
   const long = [];
   for (const r of Array.isArray(rows) ? rows : []) {
-    if (r.conversion_rate !== null && r.conversion_rate !== undefined) long.push({ kind: r.kind, series: l.visited, rate: r.conversion_rate });
-    if (r.baseline_rate !== null && r.baseline_rate !== undefined) long.push({ kind: r.kind, series: l.baseline, rate: r.baseline_rate });
+    if (r.conversion_rate !== null && r.conversion_rate !== undefined)
+      long.push({ kind: r.kind, series: l.visited, rate: r.conversion_rate });
+    if (r.baseline_rate !== null && r.baseline_rate !== undefined)
+      long.push({ kind: r.kind, series: l.baseline, rate: r.baseline_rate });
   }
   return {
     ...frame(long, l.visitEffectTitle.replace("{days}", String(days)), { height: 260 }),
@@ -162,7 +172,13 @@ export function visitEffectSpec(rows, locale, { days = 30 } = {}) {
       x: { field: "kind", type: "nominal", title: l.kind, axis: { labelAngle: 0 } },
       xOffset: { field: "series", type: "nominal", sort: [l.visited, l.baseline] },
       y: { field: "rate", type: "quantitative", title: l.rate, axis: { format: PERCENT }, scale: { domain: [0, 1] } },
-      color: { field: "series", type: "nominal", title: l.series, sort: [l.visited, l.baseline], scale: { range: ["#54a24b", "#bab0ac"] } },
+      color: {
+        field: "series",
+        type: "nominal",
+        title: l.series,
+        sort: [l.visited, l.baseline],
+        scale: { range: ["#54a24b", "#bab0ac"] },
+      },
       tooltip: [
         { field: "kind", type: "nominal", title: l.kind },
         { field: "series", type: "nominal", title: l.series },
@@ -180,7 +196,13 @@ export function visitsByMonthSpec(rows, locale) {
     mark: { type: "bar", tooltip: true },
     encoding: {
       x: { field: "month", type: "temporal", timeUnit: "yearmonth", title: l.month, bandPosition: 0 },
-      y: { field: "visits", type: "quantitative", title: l.visits, axis: { format: NUMBER, tickMinStep: 1 }, stack: "zero" },
+      y: {
+        field: "visits",
+        type: "quantitative",
+        title: l.visits,
+        axis: { format: NUMBER, tickMinStep: 1 },
+        stack: "zero",
+      },
       color: { field: "kind", type: "nominal", title: l.kind },
       tooltip: [
         { field: "month", type: "temporal", timeUnit: "yearmonth", title: l.month },
@@ -203,13 +225,22 @@ export function agingSpec(rows, locale, { currency } = {}) {
     ...frame(labelled, l.agingTitle, { height: 240 }),
     mark: { type: "bar", tooltip: true },
     encoding: {
-      x: { field: "bucket_label", type: "ordinal", title: l.bucket, sort: { field: "bucket_order" }, axis: { labelAngle: 0 } },
+      x: {
+        field: "bucket_label",
+        type: "ordinal",
+        title: l.bucket,
+        sort: { field: "bucket_order" },
+        axis: { labelAngle: 0 },
+      },
       y: { field: "open_amount", type: "quantitative", title: amount, axis: { format: NUMBER } },
       color: {
         field: "bucket",
         type: "ordinal",
         legend: null,
-        scale: { domain: ["current", "1-30", "31-60", "61-90", "90+"], range: ["#54a24b", "#eeca3b", "#f58518", "#e45756", "#9d0208"] },
+        scale: {
+          domain: ["current", "1-30", "31-60", "61-90", "90+"],
+          range: ["#54a24b", "#eeca3b", "#f58518", "#e45756", "#9d0208"],
+        },
       },
       tooltip: [
         { field: "bucket_label", type: "ordinal", title: l.bucket },
@@ -226,7 +257,13 @@ export function creditGradeSpec(rows, locale) {
     ...frame(rows, l.creditGradeTitle, { height: 220 }),
     mark: { type: "bar", tooltip: true },
     encoding: {
-      x: { field: "credit_grade", type: "ordinal", title: l.creditGrade, sort: ["A", "B", "C", "D", "NR"], axis: { labelAngle: 0 } },
+      x: {
+        field: "credit_grade",
+        type: "ordinal",
+        title: l.creditGrade,
+        sort: ["A", "B", "C", "D", "NR"],
+        axis: { labelAngle: 0 },
+      },
       y: { field: "customers", type: "quantitative", title: l.customers, axis: { format: NUMBER, tickMinStep: 1 } },
       color: {
         field: "credit_grade",
@@ -249,7 +286,12 @@ export function complaintsSpec(rows, locale) {
     ...frame(rows, l.complaintsTitle, { height: bandHeight(rows, 26, "category") }),
     mark: { type: "bar", tooltip: true },
     encoding: {
-      y: { field: "category", type: "nominal", title: null, sort: { field: "complaints", op: "sum", order: "descending" } },
+      y: {
+        field: "category",
+        type: "nominal",
+        title: null,
+        sort: { field: "complaints", op: "sum", order: "descending" },
+      },
       x: { field: "complaints", type: "quantitative", title: l.complaints, axis: { format: NUMBER, tickMinStep: 1 } },
       color: { field: "severity", type: "nominal", title: l.severity },
       tooltip: [
@@ -269,7 +311,13 @@ export function complaintRetentionSpec(rows, locale) {
     mark: { type: "bar", tooltip: true, color: "#72b7b2" },
     encoding: {
       y: { field: "cohort_label", type: "nominal", title: null, sort: null },
-      x: { field: "retention_rate", type: "quantitative", title: l.retention, axis: { format: PERCENT }, scale: { domain: [0, 1] } },
+      x: {
+        field: "retention_rate",
+        type: "quantitative",
+        title: l.retention,
+        axis: { format: PERCENT },
+        scale: { domain: [0, 1] },
+      },
       tooltip: [
         { field: "cohort_label", type: "nominal", title: l.cohort },
         { field: "retention_rate", type: "quantitative", title: l.retention, format: PERCENT },
@@ -295,12 +343,20 @@ export function keyAccountsSpec(rows, locale, { currency } = {}) {
       l.keyAccountsTitle,
       { height: 300 },
     ),
-    transform: [{ calculate: `datum.at_risk ? ${JSON.stringify(l.atRisk)} : ${JSON.stringify(l.notAtRisk)}`, as: "risk" }],
+    transform: [
+      { calculate: `datum.at_risk ? ${JSON.stringify(l.atRisk)} : ${JSON.stringify(l.notAtRisk)}`, as: "risk" },
+    ],
     mark: { type: "point", filled: true, size: 70, tooltip: true },
     encoding: {
       x: { field: "value", type: "quantitative", title: value, axis: { format: NUMBER } },
       y: { field: "trend_pct", type: "quantitative", title: l.trend, axis: { format: PERCENT } },
-      color: { field: "risk", type: "nominal", title: null, legend: { orient: "top" }, scale: { domain: [l.notAtRisk, l.atRisk], range: ["#4c78a8", "#e45756"] } },
+      color: {
+        field: "risk",
+        type: "nominal",
+        title: null,
+        legend: { orient: "top" },
+        scale: { domain: [l.notAtRisk, l.atRisk], range: ["#4c78a8", "#e45756"] },
+      },
       tooltip: [
         { field: "label", type: "nominal", title: l.customers },
         { field: "value", type: "quantitative", title: value, format: NUMBER },

@@ -32,11 +32,20 @@ export function interpurchaseSpec(rows, locale) {
   return {
     ...frame(rows, l.interpurchaseTitle),
     transform: [
-      { calculate: "datum.bin_end == null ? datum.bin_start + '+' : datum.bin_start + '-' + datum.bin_end", as: "bin_label" },
+      {
+        calculate: "datum.bin_end == null ? datum.bin_start + '+' : datum.bin_start + '-' + datum.bin_end",
+        as: "bin_label",
+      },
     ],
     mark: { type: "bar", tooltip: true },
     encoding: {
-      x: { field: "bin_label", type: "ordinal", sort: { field: "bin_start" }, title: l.gapDays, axis: { labelAngle: 0 } },
+      x: {
+        field: "bin_label",
+        type: "ordinal",
+        sort: { field: "bin_start" },
+        title: l.gapDays,
+        axis: { labelAngle: 0 },
+      },
       y: { field: "gaps", type: "quantitative", title: l.gaps, axis: { format: NUMBER, tickMinStep: 1 } },
       tooltip: [
         { field: "bin_label", type: "ordinal", title: l.gapDays },

@@ -57,14 +57,23 @@ export function rfmSegmentsSpec(rows, locale, { currency } = {}) {
       { calculate: "datum.all_customers > 0 ? datum.customers / datum.all_customers : 0", as: "m0" },
       { calculate: "datum.revenue_share == null ? 0 : datum.revenue_share", as: "m1" },
       { fold: ["m0", "m1"], as: ["measure_key", "share"] },
-      { calculate: `datum.measure_key === 'm0' ? ${JSON.stringify(measures[0])} : ${JSON.stringify(measures[1])}`, as: "measure" },
+      {
+        calculate: `datum.measure_key === 'm0' ? ${JSON.stringify(measures[0])} : ${JSON.stringify(measures[1])}`,
+        as: "measure",
+      },
     ],
     mark: { type: "bar", tooltip: true },
     encoding: {
       y: { field: "segment_label", type: "nominal", sort: { field: "customers", order: "descending" }, title: null },
       yOffset: { field: "measure", type: "nominal", sort: measures },
       x: { field: "share", type: "quantitative", title: null, axis: { format: PERCENT, tickCount: 5 } },
-      color: { field: "measure", type: "nominal", title: null, sort: measures, scale: { range: ["#9ecae9", "#4c78a8"] } },
+      color: {
+        field: "measure",
+        type: "nominal",
+        title: null,
+        sort: measures,
+        scale: { range: ["#9ecae9", "#4c78a8"] },
+      },
       tooltip: [
         { field: "segment_label", type: "nominal", title: l.segment },
         { field: "customers", type: "quantitative", title: l.customers, format: NUMBER },
@@ -107,10 +116,17 @@ export function paretoSpec(rows, locale, { topShare } = {}) {
             {
               data: { values: [{ x: 0.2, y: topShare, label: `${l.top20}: ${(topShare * 100).toFixed(1)}%` }] },
               layer: [
-                { mark: { type: "point", filled: true, color: "#e45756", size: 60 }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } },
+                {
+                  mark: { type: "point", filled: true, color: "#e45756", size: 60 },
+                  encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
+                },
                 {
                   mark: { type: "text", align: "left", dx: 8, dy: 10, color: "#e45756" },
-                  encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, text: { field: "label" } },
+                  encoding: {
+                    x: { field: "x", type: "quantitative" },
+                    y: { field: "y", type: "quantitative" },
+                    text: { field: "label" },
+                  },
                 },
               ],
             },

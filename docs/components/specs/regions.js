@@ -49,8 +49,20 @@ export function categoryMixSpec(rows, locale, { currency } = {}) {
     ...frame(rows, l.categoryMixTitle),
     mark: { type: "bar", tooltip: true },
     encoding: {
-      x: { field: "period", type: "ordinal", timeUnit: "yearmonthdate", title: l.period, axis: { format: "%Y-%m", labelAngle: -45 } },
-      y: { field: "revenue", type: "quantitative", stack: "normalize", title: l.shareOfRevenue, axis: { format: PERCENT } },
+      x: {
+        field: "period",
+        type: "ordinal",
+        timeUnit: "yearmonthdate",
+        title: l.period,
+        axis: { format: "%Y-%m", labelAngle: -45 },
+      },
+      y: {
+        field: "revenue",
+        type: "quantitative",
+        stack: "normalize",
+        title: l.shareOfRevenue,
+        axis: { format: PERCENT },
+      },
       color: { field: "category", type: "nominal", title: l.category },
       tooltip: [
         { field: "period", type: "temporal", title: l.period, format: "%Y-%m-%d" },

@@ -7,7 +7,10 @@ const QUADRANT_COLORS = ["#9e9e9e", "#54a24b", "#4c78a8", "#e45756"];
 
 /** A vega expression mapping a quadrant code to its localised label (vega expressions have no map literal). */
 export function quadrantLabelExpr(l, field = "datum.quadrant") {
-  return QUADRANTS.reduceRight((rest, q) => `${field} === '${q}' ? ${JSON.stringify(l.quadrantNames[q])} : ${rest}`, field);
+  return QUADRANTS.reduceRight(
+    (rest, q) => `${field} === '${q}' ? ${JSON.stringify(l.quadrantNames[q])} : ${rest}`,
+    field,
+  );
 }
 
 /**
@@ -19,7 +22,8 @@ export function symlogTicks(values) {
   const max = Math.max(0, ...finite);
   const min = Math.min(0, ...finite);
   const ticks = [0];
-  for (let p = max >= 1000 ? 10 : 1; p <= max * 10 && p <= 1e15; p *= 10) if (p <= max || ticks.length < 2) ticks.push(p);
+  for (let p = max >= 1000 ? 10 : 1; p <= max * 10 && p <= 1e15; p *= 10)
+    if (p <= max || ticks.length < 2) ticks.push(p);
   for (let p = 1; p <= -min * 10 && p <= 1e15; p *= 10) if (p <= -min) ticks.unshift(-p);
   return ticks;
 }
@@ -43,20 +47,47 @@ export function valueMatrixSpec(rows, locale, { thresholds = {}, currency } = {}
   const number = axisNumber(locale);
   const axis = (field) => {
     const values = ticks(field);
-    const labelExpr = values.reduceRight((rest, v) => `datum.value === ${v} ? ${JSON.stringify(v === 0 ? "0" : `${symbol}${number(v)}`)} : ${rest}`, "''");
+    const labelExpr = values.reduceRight(
+      (rest, v) => `datum.value === ${v} ? ${JSON.stringify(v === 0 ? "0" : `${symbol}${number(v)}`)} : ${rest}`,
+      "''",
+    );
     return { labelExpr, values, grid: true };
   };
   const x = { type: "quantitative", scale: { type: "symlog" }, title: l.currentValue, axis: axis("current_value") };
-  const y = { type: "quantitative", scale: { type: "symlog" }, title: l.growthPotential, axis: axis("growth_potential") };
+  const y = {
+    type: "quantitative",
+    scale: { type: "symlog" },
+    title: l.growthPotential,
+    axis: axis("growth_potential"),
+  };
   // The quadrant names on the plot itself, one in each corner (I bottom left ... IV top right).
   const list = Array.isArray(rows) ? rows : [];
   const maxOf = (field) => Math.max(0, ...list.map((r) => r[field]).filter(Number.isFinite));
   const corner = (q, right, top) => ({
-    data: { values: [{ current_value: right ? maxOf("current_value") : 0, growth_potential: top ? maxOf("growth_potential") : 0, text: l.quadrantNames[q] }] },
-    mark: { type: "text", align: right ? "right" : "left", baseline: top ? "top" : "bottom", dx: right ? -4 : 4, dy: top ? 4 : -4, fontWeight: "bold", fontSize: 12, color: QUADRANT_COLORS[QUADRANTS.indexOf(q)] },
+    data: {
+      values: [
+        {
+          current_value: right ? maxOf("current_value") : 0,
+          growth_potential: top ? maxOf("growth_potential") : 0,
+          text: l.quadrantNames[q],
+        },
+      ],
+    },
+    mark: {
+      type: "text",
+      align: right ? "right" : "left",
+      baseline: top ? "top" : "bottom",
+      dx: right ? -4 : 4,
+      dy: top ? 4 : -4,
+      fontWeight: "bold",
+      fontSize: 12,
+      color: QUADRANT_COLORS[QUADRANTS.indexOf(q)],
+    },
     encoding: { x: { field: "current_value", ...x }, y: { field: "growth_potential", ...y }, text: { field: "text" } },
   });
-  const corners = list.length ? [corner("I", false, false), corner("II", false, true), corner("III", true, false), corner("IV", true, true)] : [];
+  const corners = list.length
+    ? [corner("I", false, false), corner("II", false, true), corner("III", true, false), corner("IV", true, true)]
+    : [];
   return {
     ...frame(rows, l.valueMatrixTitle, { height: 380 }),
     layer: [
@@ -66,12 +97,23 @@ export function valueMatrixSpec(rows, locale, { thresholds = {}, currency } = {}
         encoding: {
           x: { field: "current_value", ...x },
           y: { field: "growth_potential", ...y },
-          color: { field: "quadrant_label", type: "nominal", title: l.quadrant, sort: names, scale: { domain: names, range: QUADRANT_COLORS } },
+          color: {
+            field: "quadrant_label",
+            type: "nominal",
+            title: l.quadrant,
+            sort: names,
+            scale: { domain: names, range: QUADRANT_COLORS },
+          },
           tooltip: [
             { field: "label", type: "nominal", title: l.customer },
             { field: "quadrant_label", type: "nominal", title: l.quadrant },
             { field: "current_value", type: "quantitative", title: `${l.currentValue} (${symbol})`, format: NUMBER },
-            { field: "growth_potential", type: "quantitative", title: `${l.growthPotential} (${symbol})`, format: NUMBER },
+            {
+              field: "growth_potential",
+              type: "quantitative",
+              title: `${l.growthPotential} (${symbol})`,
+              format: NUMBER,
+            },
           ],
         },
       },
@@ -97,18 +139,32 @@ export function quadrantTotalsSpec(rows, locale) {
     ...frame(rows, l.quadrantTotalsTitle, { height: bandHeight(rows, 36) }),
     transform: [
       { calculate: quadrantLabelExpr(l), as: "quadrant_label" },
-      { joinaggregate: [{ op: "sum", field: "customers", as: "all_customers" }, { op: "sum", field: "current_value", as: "all_value" }] },
+      {
+        joinaggregate: [
+          { op: "sum", field: "customers", as: "all_customers" },
+          { op: "sum", field: "current_value", as: "all_value" },
+        ],
+      },
       { calculate: "datum.all_customers > 0 ? datum.customers / datum.all_customers : 0", as: "m0" },
       { calculate: "datum.all_value > 0 ? datum.current_value / datum.all_value : 0", as: "m1" },
       { fold: ["m0", "m1"], as: ["measure_key", "share"] },
-      { calculate: `datum.measure_key === 'm0' ? ${JSON.stringify(measures[0])} : ${JSON.stringify(measures[1])}`, as: "measure" },
+      {
+        calculate: `datum.measure_key === 'm0' ? ${JSON.stringify(measures[0])} : ${JSON.stringify(measures[1])}`,
+        as: "measure",
+      },
     ],
     mark: { type: "bar", tooltip: true },
     encoding: {
       y: { field: "quadrant_label", type: "nominal", sort: names, title: null },
       yOffset: { field: "measure", type: "nominal", sort: measures },
       x: { field: "share", type: "quantitative", title: null, axis: { format: PERCENT, tickCount: 5 } },
-      color: { field: "measure", type: "nominal", title: null, sort: measures, scale: { range: ["#9ecae9", "#4c78a8"] } },
+      color: {
+        field: "measure",
+        type: "nominal",
+        title: null,
+        sort: measures,
+        scale: { range: ["#9ecae9", "#4c78a8"] },
+      },
       tooltip: [
         { field: "quadrant_label", type: "nominal", title: l.quadrant },
         { field: "measure", type: "nominal", title: l.series },

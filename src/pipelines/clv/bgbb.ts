@@ -14,9 +14,19 @@ import hyp2f1 from "@stdlib/math-base-special-hyp2f1";
 import { l2Penalty, type FitResult } from "./models.ts";
 import { minimizeMultiStart } from "./optimize.ts";
 
-export interface BgBbParams { alpha: number; beta: number; gamma: number; delta: number }
+export interface BgBbParams {
+  alpha: number;
+  beta: number;
+  gamma: number;
+  delta: number;
+}
 
-export interface BgBbRow { frequency: number; recency: number; periods: number; weights?: number }
+export interface BgBbRow {
+  frequency: number;
+  recency: number;
+  periods: number;
+  weights?: number;
+}
 
 /** The purchase models' fit result (models.ts), with the model named "bgbb". */
 export type BgBbFit = Omit<FitResult<BgBbParams>, "model"> & { model: "bgbb" };
@@ -40,23 +50,31 @@ function checkRow(x: number, tx: number, n: number): void {
  * log L(alpha, beta, gamma, delta | x, t_x, n) (eq. 5): alive through all n opportunities, or inactive from the
  * start of opportunity t_x + i + 1 for i = 0 .. n - t_x - 1.
  */
-export function bgBbRowLogLikelihood({ alpha, beta, gamma, delta }: BgBbParams, x: number, tx: number, n: number): number {
+export function bgBbRowLogLikelihood(
+  { alpha, beta, gamma, delta }: BgBbParams,
+  x: number,
+  tx: number,
+  n: number,
+): number {
   const norm = betaln(alpha, beta) + betaln(gamma, delta);
   const terms = [betaln(alpha + x, beta + n - x) + betaln(gamma, delta + n)];
-  for (let i = 0; i <= n - tx - 1; i++) terms.push(betaln(alpha + x, beta + tx - x + i) + betaln(gamma + 1, delta + tx + i));
+  for (let i = 0; i <= n - tx - 1; i++)
+    terms.push(betaln(alpha + x, beta + tx - x + i) + betaln(gamma + 1, delta + tx + i));
   return logSumExp(terms) - norm;
 }
 
 export function bgBbLogLikelihood(params: BgBbParams, rows: BgBbRow[]): number {
   let total = 0;
-  for (const row of rows) total += (row.weights ?? 1) * bgBbRowLogLikelihood(params, row.frequency, row.recency, row.periods);
+  for (const row of rows)
+    total += (row.weights ?? 1) * bgBbRowLogLikelihood(params, row.frequency, row.recency, row.periods);
   return total;
 }
 
 /** P(alive at opportunity n + m | x, t_x, n) (eq. 11 for m = 1; A10 in general). */
 export function bgBbPAlive(params: BgBbParams, x: number, tx: number, n: number, m = 1): number {
   const { alpha, beta, gamma, delta } = params;
-  const logAlive = betaln(alpha + x, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n + m) - betaln(gamma, delta);
+  const logAlive =
+    betaln(alpha + x, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n + m) - betaln(gamma, delta);
   return Math.exp(logAlive - bgBbRowLogLikelihood(params, x, tx, n));
 }
 
@@ -68,7 +86,11 @@ export function bgBbPAlive(params: BgBbParams, x: number, tx: number, n: number,
 export function bgBbConditionalExpected(params: BgBbParams, nStar: number, x: number, tx: number, n: number): number {
   const { alpha, beta, gamma, delta } = params;
   if (nStar === 0) return 0;
-  const logFront = betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) + gammaln(gamma + delta) - gammaln(1 + delta) -
+  const logFront =
+    betaln(alpha + x + 1, beta + n - x) -
+    betaln(alpha, beta) +
+    gammaln(gamma + delta) -
+    gammaln(1 + delta) -
     bgBbRowLogLikelihood(params, x, tx, n);
   const g = (k: number) => Math.exp(gammaln(1 + delta + k) - gammaln(gamma + delta + k));
   return Math.exp(logFront) * (delta / (gamma - 1)) * (g(n) - g(n + nStar));
@@ -76,7 +98,9 @@ export function bgBbConditionalExpected(params: BgBbParams, nStar: number, x: nu
 
 /** E[X(n)]: expected transactions of a new customer over the first n opportunities (eq. 9). */
 export function bgBbExpected({ alpha, beta, gamma, delta }: BgBbParams, n: number): number {
-  const ratio = Math.exp(gammaln(gamma + delta) + gammaln(1 + delta + n) - gammaln(gamma + delta + n) - gammaln(1 + delta));
+  const ratio = Math.exp(
+    gammaln(gamma + delta) + gammaln(1 + delta + n) - gammaln(gamma + delta + n) - gammaln(1 + delta),
+  );
   return (alpha / (alpha + beta)) * (delta / (gamma - 1)) * (1 - ratio);
 }
 
@@ -87,11 +111,13 @@ const logBinomial = (n: number, k: number) => gammaln(n + 1) - gammaln(k + 1) - 
  * opportunity i + 1 (i = x .. n-1) with x transactions in the first i.
  */
 export function bgBbProbabilityOfPurchases({ alpha, beta, gamma, delta }: BgBbParams, x: number, n: number): number {
-  if (!(Number.isInteger(x) && Number.isInteger(n) && x >= 0 && n >= 0)) throw new Error(`BG/BB: x and n must be non-negative integers, got ${x}, ${n}`);
+  if (!(Number.isInteger(x) && Number.isInteger(n) && x >= 0 && n >= 0))
+    throw new Error(`BG/BB: x and n must be non-negative integers, got ${x}, ${n}`);
   if (x > n) return 0;
   const norm = betaln(alpha, beta) + betaln(gamma, delta);
   const terms = [logBinomial(n, x) + betaln(alpha + x, beta + n - x) + betaln(gamma, delta + n)];
-  for (let i = x; i <= n - 1; i++) terms.push(logBinomial(i, x) + betaln(alpha + x, beta + i - x) + betaln(gamma + 1, delta + i));
+  for (let i = x; i <= n - 1; i++)
+    terms.push(logBinomial(i, x) + betaln(alpha + x, beta + i - x) + betaln(gamma + 1, delta + i));
   return Math.exp(logSumExp(terms) - norm);
 }
 
@@ -102,8 +128,13 @@ export function bgBbProbabilityOfPurchases({ alpha, beta, gamma, delta }: BgBbPa
 export function bgBbDert(params: BgBbParams, d: number, x: number, tx: number, n: number): number {
   if (!(d > 0)) throw new Error(`BG/BB DERT: discount rate must be > 0, got ${d}`);
   const { alpha, beta, gamma, delta } = params;
-  const logFront = betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n + 1) - betaln(gamma, delta) -
-    Math.log(1 + d) - bgBbRowLogLikelihood(params, x, tx, n);
+  const logFront =
+    betaln(alpha + x + 1, beta + n - x) -
+    betaln(alpha, beta) +
+    betaln(gamma, delta + n + 1) -
+    betaln(gamma, delta) -
+    Math.log(1 + d) -
+    bgBbRowLogLikelihood(params, x, tx, n);
   return Math.exp(logFront) * hyp2f1(1, delta + n + 1, gamma + delta + n + 1, 1 / (1 + d));
 }
 
@@ -127,29 +158,54 @@ export function fitBgBb(input: BgBbRow[], options: { penalizer?: number } = {}):
   const started = performance.now();
   const rows = compressBgBbRows(input);
   const nCustomers = rows.reduce((s, r) => s + (r.weights ?? 1), 0);
-  const toParams = (theta: number[]): BgBbParams =>
-    ({ alpha: Math.exp(theta[0]), beta: Math.exp(theta[1]), gamma: Math.exp(theta[2]), delta: Math.exp(theta[3]) });
+  const toParams = (theta: number[]): BgBbParams => ({
+    alpha: Math.exp(theta[0]),
+    beta: Math.exp(theta[1]),
+    gamma: Math.exp(theta[2]),
+    delta: Math.exp(theta[3]),
+  });
   if (nCustomers === 0) {
-    return { model: "bgbb", params: toParams([0, 0, 0, 0]), logLikelihood: NaN, bic: NaN, converged: false, iterations: 0, message: "no customers to fit", nCustomers, seconds: 0 };
+    return {
+      model: "bgbb",
+      params: toParams([0, 0, 0, 0]),
+      logLikelihood: NaN,
+      bic: NaN,
+      converged: false,
+      iterations: 0,
+      message: "no customers to fit",
+      nCustomers,
+      seconds: 0,
+    };
   }
   const penalizer = options.penalizer ?? 0;
   // lifetimes' L2 penalty (l2Penalty in models.ts; BetaGeoBetaBinomFitter: the periods are not rescaled)
-  const penalty = (theta: number[]) => (penalizer > 0 ? l2Penalty(theta.map(Math.exp), penalizer, nCustomers).value : 0);
+  const penalty = (theta: number[]) =>
+    penalizer > 0 ? l2Penalty(theta.map(Math.exp), penalizer, nCustomers).value : 0;
   const objective = (theta: number[]) => {
     if (theta.some((v) => !Number.isFinite(v) || Math.abs(v) > 30)) return Infinity;
     const ll = bgBbLogLikelihood(toParams(theta), rows) - penalty(theta);
     return Number.isFinite(ll) ? -ll : Infinity;
   };
-  const starts = [[1, 1, 1, 1], [0.5, 0.5, 0.5, 2], [2, 1, 0.5, 3]].map((s) => s.map(Math.log));
+  const starts = [
+    [1, 1, 1, 1],
+    [0.5, 0.5, 0.5, 2],
+    [2, 1, 0.5, 3],
+  ].map((s) => s.map(Math.log));
   const scale = Math.max(1, Math.abs(objective(starts[0])));
   const result = minimizeMultiStart(objective, starts, { gradientTolerance: 1e-8 * scale });
   const params = toParams(result.x);
   const logLikelihood = -result.fx + penalty(result.x);
   const boundary = result.x.some((v) => Math.abs(v) > 25);
   return {
-    model: "bgbb", params, logLikelihood, bic: 4 * Math.log(nCustomers) - 2 * logLikelihood,
-    converged: result.converged && Number.isFinite(logLikelihood) && !boundary, iterations: result.iterations,
-    message: boundary ? `a parameter ran to the edge of its range (${JSON.stringify(params)}): model not identified by these data` : result.message,
+    model: "bgbb",
+    params,
+    logLikelihood,
+    bic: 4 * Math.log(nCustomers) - 2 * logLikelihood,
+    converged: result.converged && Number.isFinite(logLikelihood) && !boundary,
+    iterations: result.iterations,
+    message: boundary
+      ? `a parameter ran to the edge of its range (${JSON.stringify(params)}): model not identified by these data`
+      : result.message,
     nCustomers,
     seconds: (performance.now() - started) / 1000,
   };

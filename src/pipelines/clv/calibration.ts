@@ -11,7 +11,15 @@
 import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
 import type { PurchaseModelName } from "./models.ts";
-import { fitOptionsFor, fitPurchaseModels, fitSpendModel, predictOptionsFor, readCalibration, selectedModels, valueMatrixStep } from "./steps.ts";
+import {
+  fitOptionsFor,
+  fitPurchaseModels,
+  fitSpendModel,
+  predictOptionsFor,
+  readCalibration,
+  selectedModels,
+  valueMatrixStep,
+} from "./steps.ts";
 import { writeClvTable } from "./clvTable.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;
@@ -23,15 +31,27 @@ export function calibrationSteps(config: KehuConfig): Step[] {
     file: THIS_FILE,
     async run(db) {
       const rows = await readCalibration(db);
-      const [selected] = await db.all<{ model: string }>("select model from model_fit where selected and model <> 'gammagamma'");
+      const [selected] = await db.all<{ model: string }>(
+        "select model from model_fit where selected and model <> 'gammagamma'",
+      );
       // Refit only the model chosen on the full data: the backtest measures the list the product would have made.
-      const purchaseFit = selected && rows.length ? fitPurchaseModels(rows, [selected.model as PurchaseModelName], fitOptionsFor(config.analysis))[0] : undefined;
+      const purchaseFit =
+        selected && rows.length
+          ? fitPurchaseModels(rows, [selected.model as PurchaseModelName], fitOptionsFor(config.analysis))[0]
+          : undefined;
       const spendFit = rows.length ? fitSpendModel(rows, fitOptionsFor(config.analysis)) : undefined;
       const fits = [purchaseFit, spendFit]
         .filter((f) => f?.converged)
         .map((f) => ({ model: f!.model, params: JSON.stringify(f!.params) }));
       const { purchase, spend } = selectedModels(fits);
-      await writeClvTable(db, "int_calibration_summary", "int_calibration_clv", purchase, spend, predictOptionsFor(config.analysis));
+      await writeClvTable(
+        db,
+        "int_calibration_summary",
+        "int_calibration_clv",
+        purchase,
+        spend,
+        predictOptionsFor(config.analysis),
+      );
     },
   };
   const calibrationValueMatrix = valueMatrixStep("int_calibration_value_matrix", "int_calibration_clv", config);

@@ -16,7 +16,14 @@ import type { Db } from "../../data/db.ts";
 import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
 import { compressRows, compressSpendRows, type PurchaseModelName } from "./models.ts";
-import { PERIOD_DAYS, readSummary, replaceTable, selectedModels, type PredictOptions, type SummaryRow } from "./steps.ts";
+import {
+  PERIOD_DAYS,
+  readSummary,
+  replaceTable,
+  selectedModels,
+  type PredictOptions,
+  type SummaryRow,
+} from "./steps.ts";
 import { probabilityOfPurchases, purchaseCountDistribution, purchaseModelWithProbabilities } from "./probabilities.ts";
 import { drawParameters, parameterUncertainty, type ParameterUncertainty, type UncertainModel } from "./uncertainty.ts";
 import { clvIntervals } from "./clvInterval.ts";
@@ -29,7 +36,11 @@ export const CLV_INTERVAL_DRAWS = 200;
 export const CLV_INTERVAL_LEVEL = 0.9;
 const SEED = 13;
 
-interface FitRow { model: string; params: string; selected: boolean }
+interface FitRow {
+  model: string;
+  params: string;
+  selected: boolean;
+}
 
 async function convergedFits(db: Db): Promise<FitRow[]> {
   return db.all<FitRow>("select model, params, selected from model_fit where converged order by model");
@@ -42,9 +53,24 @@ function uncertaintyOf(fit: FitRow, summary: SummaryRow[]): ParameterUncertainty
   const params = JSON.parse(fit.params);
   if (fit.model === "gammagamma") {
     const usable = summary.filter((r) => r.frequency > 0 && r.monetary_value > 0 && Number.isFinite(r.monetary_value));
-    return parameterUncertainty("gammagamma", params, compressSpendRows(usable.map((r) => r.frequency), usable.map((r) => r.monetary_value)));
+    return parameterUncertainty(
+      "gammagamma",
+      params,
+      compressSpendRows(
+        usable.map((r) => r.frequency),
+        usable.map((r) => r.monetary_value),
+      ),
+    );
   }
-  return parameterUncertainty(fit.model as UncertainModel, params, compressRows(summary.map((r) => r.frequency), summary.map((r) => r.recency), summary.map((r) => r.T)));
+  return parameterUncertainty(
+    fit.model as UncertainModel,
+    params,
+    compressRows(
+      summary.map((r) => r.frequency),
+      summary.map((r) => r.recency),
+      summary.map((r) => r.T),
+    ),
+  );
 }
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
@@ -65,19 +91,38 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
   const periodDays = PERIOD_DAYS[analysis.period];
   const horizon = (analysis.horizonMonths * 365.25) / 12 / periodDays;
   const predictOptions: PredictOptions = {
-    margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths, periodDays,
+    margin: analysis.margin,
+    discountRateAnnual: analysis.discountRateAnnual,
+    horizonMonths: analysis.horizonMonths,
+    periodDays,
   };
 
   const purchaseCountForecast = step("purchase_count_forecast", async (db) => {
     const { customers } = await summaryExtent(db);
     const selected = (await convergedFits(db)).find((f) => f.selected && isPurchase(f));
     const rows = selected
-      ? purchaseCountDistribution((n, t) => probabilityOfPurchases(selected.model as PurchaseModelName, JSON.parse(selected.params), n, t), horizon, customers)
-        .map((r) => [selected.model, r.n, r.label, r.probability, r.expectedCustomers, customers, horizon, analysis.period])
+      ? purchaseCountDistribution(
+          (n, t) => probabilityOfPurchases(selected.model as PurchaseModelName, JSON.parse(selected.params), n, t),
+          horizon,
+          customers,
+        ).map((r) => [
+          selected.model,
+          r.n,
+          r.label,
+          r.probability,
+          r.expectedCustomers,
+          customers,
+          horizon,
+          analysis.period,
+        ])
       : [];
-    await replaceTable(db, "purchase_count_forecast",
+    await replaceTable(
+      db,
+      "purchase_count_forecast",
       "model varchar, n integer, label varchar, probability double, expected_customers double, customers integer, horizon_periods double, period varchar",
-      ["model", "n", "label", "probability", "expected_customers", "customers", "horizon_periods", "period"], rows);
+      ["model", "n", "label", "probability", "expected_customers", "customers", "horizon_periods", "period"],
+      rows,
+    );
   });
 
   const modelUncertainty = step("model_uncertainty", async (db) => {
@@ -85,10 +130,23 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
     const rows: unknown[][] = [];
     for (const fit of await convergedFits(db)) {
       const u = uncertaintyOf(fit, summary);
-      for (const k of u.names) rows.push([fit.model, k, u.estimate[k], finiteOrNull(u.se[k]), finiteOrNull(u.ci[k][0]), finiteOrNull(u.ci[k][1])]);
+      for (const k of u.names)
+        rows.push([
+          fit.model,
+          k,
+          u.estimate[k],
+          finiteOrNull(u.se[k]),
+          finiteOrNull(u.ci[k][0]),
+          finiteOrNull(u.ci[k][1]),
+        ]);
     }
-    await replaceTable(db, "model_uncertainty", "model varchar, param varchar, estimate double, se double, ci_low double, ci_high double",
-      ["model", "param", "estimate", "se", "ci_low", "ci_high"], rows);
+    await replaceTable(
+      db,
+      "model_uncertainty",
+      "model varchar, param varchar, estimate double, se double, ci_low double, ci_high double",
+      ["model", "param", "estimate", "se", "ci_low", "ci_high"],
+      rows,
+    );
   });
 
   const customerClvInterval = step("customer_clv_interval", async (db) => {
@@ -100,15 +158,29 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
     let rows: unknown[][] = summary.map((r) => [r.customer_id, null, null, null, null]);
     const purchaseU = purchaseFit ? uncertaintyOf(purchaseFit, summary) : null;
     if (purchaseFit && purchaseU?.covarianceLog) {
-      const draws = drawParameters(purchaseU.names, purchaseU.estimate, purchaseU.covarianceLog, CLV_INTERVAL_DRAWS, SEED);
+      const draws = drawParameters(
+        purchaseU.names,
+        purchaseU.estimate,
+        purchaseU.covarianceLog,
+        CLV_INTERVAL_DRAWS,
+        SEED,
+      );
       const spendU = spend && spendFit ? uncertaintyOf(spendFit, summary) : null;
       const spendDraws = spendU?.covarianceLog
-        ? drawParameters(spendU.names, spendU.estimate, spendU.covarianceLog, CLV_INTERVAL_DRAWS, SEED + 1) : undefined;
-      rows = clvIntervals(summary, purchaseFit.model as PurchaseModelName, draws, spend, predictOptions, { level: CLV_INTERVAL_LEVEL, spendDraws })
-        .map((r) => [r.customer_id, r.clv_low, r.clv_high, r.expected_low, r.expected_high]);
+        ? drawParameters(spendU.names, spendU.estimate, spendU.covarianceLog, CLV_INTERVAL_DRAWS, SEED + 1)
+        : undefined;
+      rows = clvIntervals(summary, purchaseFit.model as PurchaseModelName, draws, spend, predictOptions, {
+        level: CLV_INTERVAL_LEVEL,
+        spendDraws,
+      }).map((r) => [r.customer_id, r.clv_low, r.clv_high, r.expected_low, r.expected_high]);
     }
-    await replaceTable(db, "customer_clv_interval", "customer_id varchar, clv_low double, clv_high double, expected_low double, expected_high double",
-      ["customer_id", "clv_low", "clv_high", "expected_low", "expected_high"], rows);
+    await replaceTable(
+      db,
+      "customer_clv_interval",
+      "customer_id varchar, clv_low double, clv_high double, expected_low double, expected_high double",
+      ["customer_id", "clv_low", "clv_high", "expected_low", "expected_high"],
+      rows,
+    );
   });
 
   const modelChecks = step("model_checks", async (db) => {
@@ -116,14 +188,42 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
     const rows: unknown[][] = [];
     for (const fit of (await convergedFits(db)).filter(isPurchase)) {
       const params = JSON.parse(fit.params);
-      const check = periodTransactionsCheck(summary, (k, T) => probabilityOfPurchases(fit.model as PurchaseModelName, params, k, T), Object.keys(params).length);
+      const check = periodTransactionsCheck(
+        summary,
+        (k, T) => probabilityOfPurchases(fit.model as PurchaseModelName, params, k, T),
+        Object.keys(params).length,
+      );
       for (const c of check.classes) {
-        rows.push([fit.model, c.repeatCount, c.label, c.actual, c.expected, check.chiSquare, check.degreesOfFreedom, check.maxShareGap, check.verdict]);
+        rows.push([
+          fit.model,
+          c.repeatCount,
+          c.label,
+          c.actual,
+          c.expected,
+          check.chiSquare,
+          check.degreesOfFreedom,
+          check.maxShareGap,
+          check.verdict,
+        ]);
       }
     }
-    await replaceTable(db, "model_checks",
+    await replaceTable(
+      db,
+      "model_checks",
       "model varchar, repeat_count integer, label varchar, actual integer, expected double, chi_square double, degrees_of_freedom integer, max_share_gap double, verdict varchar",
-      ["model", "repeat_count", "label", "actual", "expected", "chi_square", "degrees_of_freedom", "max_share_gap", "verdict"], rows);
+      [
+        "model",
+        "repeat_count",
+        "label",
+        "actual",
+        "expected",
+        "chi_square",
+        "degrees_of_freedom",
+        "max_share_gap",
+        "verdict",
+      ],
+      rows,
+    );
   });
 
   const modelSurfaces = step("model_surfaces", async (db) => {
@@ -132,11 +232,23 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
     let rows: unknown[][] = [];
     if (selected && customers) {
       const model = purchaseModelWithProbabilities(selected.model as PurchaseModelName, JSON.parse(selected.params));
-      rows = modelSurface(model, maxFrequency, maxT)
-        .map((c) => [selected.model, c.frequency, c.recency, c.T, finiteOrNull(c.pAlive), finiteOrNull(c.expectedNextPeriod), analysis.period]);
+      rows = modelSurface(model, maxFrequency, maxT).map((c) => [
+        selected.model,
+        c.frequency,
+        c.recency,
+        c.T,
+        finiteOrNull(c.pAlive),
+        finiteOrNull(c.expectedNextPeriod),
+        analysis.period,
+      ]);
     }
-    await replaceTable(db, "model_surfaces", 'model varchar, frequency integer, recency double, "T" double, p_alive double, expected_next_period double, period varchar',
-      ["model", "frequency", "recency", "T", "p_alive", "expected_next_period", "period"], rows);
+    await replaceTable(
+      db,
+      "model_surfaces",
+      'model varchar, frequency integer, recency double, "T" double, p_alive double, expected_next_period double, period varchar',
+      ["model", "frequency", "recency", "T", "p_alive", "expected_next_period", "period"],
+      rows,
+    );
   });
 
   return [purchaseCountForecast, modelUncertainty, customerClvInterval, modelChecks, modelSurfaces];

@@ -55,7 +55,9 @@ export function verdictOf(chiSquare: number, degreesOfFreedom: number, maxShareG
  * number of fitted parameters (for the degrees of freedom). Customers with the same T share one evaluation.
  */
 export function periodTransactionsCheck(
-  customers: { frequency: number; T: number }[], pmf: (k: number, T: number) => number, parameters: number,
+  customers: { frequency: number; T: number }[],
+  pmf: (k: number, T: number) => number,
+  parameters: number,
 ): PeriodTransactionsCheck {
   const actual = new Array<number>(TOP_CLASS + 1).fill(0);
   const expected = new Array<number>(TOP_CLASS + 1).fill(0);
@@ -82,8 +84,16 @@ export function periodTransactionsCheck(
   }
   const degreesOfFreedom = Math.max(1, TOP_CLASS + 1 - 1 - parameters);
   return {
-    classes: actual.map((a, k) => ({ repeatCount: k, label: k === TOP_CLASS ? `${TOP_CLASS}+` : String(k), actual: a, expected: expected[k] })),
-    chiSquare, degreesOfFreedom, maxShareGap, verdict: verdictOf(chiSquare, degreesOfFreedom, maxShareGap),
+    classes: actual.map((a, k) => ({
+      repeatCount: k,
+      label: k === TOP_CLASS ? `${TOP_CLASS}+` : String(k),
+      actual: a,
+      expected: expected[k],
+    })),
+    chiSquare,
+    degreesOfFreedom,
+    maxShareGap,
+    verdict: verdictOf(chiSquare, degreesOfFreedom, maxShareGap),
   };
 }
 
@@ -107,14 +117,17 @@ export const SURFACE_MAX_RECENCY_POINTS = 101;
 export function modelSurface(model: PurchaseModel, maxFrequency: number, T: number): SurfaceCell[] {
   const top = Math.min(SURFACE_MAX_FREQUENCY, Math.max(0, Math.floor(maxFrequency)));
   const whole = Math.floor(T);
-  const recencies = whole + 1 <= SURFACE_MAX_RECENCY_POINTS
-    ? Array.from({ length: whole + 1 }, (_, i) => i)
-    : Array.from({ length: SURFACE_MAX_RECENCY_POINTS }, (_, i) => (i * T) / (SURFACE_MAX_RECENCY_POINTS - 1));
+  const recencies =
+    whole + 1 <= SURFACE_MAX_RECENCY_POINTS
+      ? Array.from({ length: whole + 1 }, (_, i) => i)
+      : Array.from({ length: SURFACE_MAX_RECENCY_POINTS }, (_, i) => (i * T) / (SURFACE_MAX_RECENCY_POINTS - 1));
   const cells: SurfaceCell[] = [];
   for (let frequency = 0; frequency <= top; frequency++) {
     for (const recency of frequency === 0 ? [0] : recencies) {
       cells.push({
-        frequency, recency, T,
+        frequency,
+        recency,
+        T,
         pAlive: model.pAlive(frequency, recency, T),
         expectedNextPeriod: model.conditionalExpected(1, frequency, recency, T),
       });

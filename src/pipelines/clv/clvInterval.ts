@@ -13,7 +13,13 @@
  * predictions (one draw at the estimate) equal predictCustomers' (tested).
  */
 import {
-  computeClv, gammaGammaConditionalSpend, logHyp2f1Pareto, purchaseModel, type GammaGammaParams, type PurchaseModel, type PurchaseModelName,
+  computeClv,
+  gammaGammaConditionalSpend,
+  logHyp2f1Pareto,
+  purchaseModel,
+  type GammaGammaParams,
+  type PurchaseModel,
+  type PurchaseModelName,
 } from "./models.ts";
 import { predictCustomers, type PredictOptions, type SummaryRow } from "./steps.ts";
 import { sortedPercentileInterval, type Params } from "./uncertainty.ts";
@@ -31,7 +37,13 @@ function paretoExpectedIfAlive({ r, alpha, s, beta }: Params, x: number, T: numb
  * P(alive)), skipping the two 2F1 evaluations of its likelihood; the BG family as conditionalExpected / P(alive),
  * whose 2F1 is needed anyway.
  */
-function expectedIfAlive(name: PurchaseModelName, params: Params, model: PurchaseModel, x: number, T: number): (t: number) => number {
+function expectedIfAlive(
+  name: PurchaseModelName,
+  params: Params,
+  model: PurchaseModel,
+  x: number,
+  T: number,
+): (t: number) => number {
   if (name === "pnbd") return (t) => (t === 0 ? 0 : paretoExpectedIfAlive(params, x, T, t));
   const norm = model.pAlive(x, T, T);
   return (t) => (t === 0 ? 0 : model.conditionalExpected(t, x, T, T) / norm);
@@ -66,8 +78,11 @@ function paretoLogTerms({ r, alpha, s, beta }: Params, terms: { x: number; u: nu
   const maxAB = alphaSmaller ? beta : alpha;
   const diff = Math.abs(alpha - beta);
   // log(2F1(r+s+x, t; r+s+x+1; diff/(maxAB+u)) / (maxAB+u)^(r+s+x)) for u = t_x or T.
-  return Float64Array.from(terms, ({ x, u }) =>
-    logHyp2f1Pareto(r + s + x, alphaSmaller ? r + x : s + 1, diff / (maxAB + u)) - (r + s + x) * Math.log(maxAB + u));
+  return Float64Array.from(
+    terms,
+    ({ x, u }) =>
+      logHyp2f1Pareto(r + s + x, alphaSmaller ? r + x : s + 1, diff / (maxAB + u)) - (r + s + x) * Math.log(maxAB + u),
+  );
 }
 
 function paretoPAliveOf({ r, alpha, s, beta }: Params, x: number, T: number, a: number, b: number): number {
@@ -97,11 +112,20 @@ const HISTORY_BLOCK = 4096;
  * (P(alive) x unit CLV x spend, 200 products) and their interval, sorted in one reused typed array.
  */
 export function clvIntervals(
-  rows: SummaryRow[], purchase: PurchaseModelName, purchaseDraws: Params[], spend: GammaGammaParams | null,
-  options: PredictOptions, { level = 0.9, spendDraws }: { level?: number; spendDraws?: Params[] } = {},
+  rows: SummaryRow[],
+  purchase: PurchaseModelName,
+  purchaseDraws: Params[],
+  spend: GammaGammaParams | null,
+  options: PredictOptions,
+  { level = 0.9, spendDraws }: { level?: number; spendDraws?: Params[] } = {},
 ): ClvIntervalRow[] {
   const periodsPerMonth = 365.25 / 12 / options.periodDays;
-  const clvOptions = { margin: options.margin, discountRateAnnual: options.discountRateAnnual, horizonMonths: options.horizonMonths, periodsPerMonth };
+  const clvOptions = {
+    margin: options.margin,
+    discountRateAnnual: options.discountRateAnnual,
+    horizonMonths: options.horizonMonths,
+    periodsPerMonth,
+  };
   // Spend as customer_clv has it (Gamma-Gamma at the estimate, or the historical fallbacks): purchase model not needed.
   const baseSpend = Float64Array.from(predictCustomers(rows, null, spend, options), (r) => r.expected_avg_spend);
   const draws = purchaseDraws.length;
@@ -109,7 +133,10 @@ export function clvIntervals(
   const histories = distinct(rows, (r) => `${r.frequency}|${r.recency}|${r.T}`);
   const historyList = histories.representatives.map((r) => ({ x: r.frequency, tx: r.recency, T: r.T }));
   const pairs = distinct(historyList, (h) => `${h.x}|${h.T}`);
-  const terms = distinct([...historyList.map((h) => ({ x: h.x, u: h.tx })), ...historyList.map((h) => ({ x: h.x, u: h.T }))], (t) => `${t.x}|${t.u}`);
+  const terms = distinct(
+    [...historyList.map((h) => ({ x: h.x, u: h.tx })), ...historyList.map((h) => ({ x: h.x, u: h.T }))],
+    (t) => `${t.x}|${t.u}`,
+  );
   const atTx = terms.index.subarray(0, historyList.length);
   const atT = terms.index.subarray(historyList.length);
   const horizon = options.horizonMonths * periodsPerMonth;
@@ -123,11 +150,15 @@ export function clvIntervals(
     pairs.representatives.forEach(({ x, T }, j) => {
       const profile = expectedIfAlive(purchase, draw, models[k], x, T);
       let atHorizon: number | undefined;
-      pairClv[j * draws + k] = computeClv((t) => {
-        const v = profile(t);
-        if (t === horizon) atHorizon = v;
-        return v;
-      }, 1, clvOptions);
+      pairClv[j * draws + k] = computeClv(
+        (t) => {
+          const v = profile(t);
+          if (t === horizon) atHorizon = v;
+          return v;
+        },
+        1,
+        clvOptions,
+      );
       pairExpected[j * draws + k] = atHorizon ?? profile(horizon);
     });
   });
@@ -139,7 +170,9 @@ export function clvIntervals(
   const byHistory = new Int32Array(rows.length);
   const filled = customersAt.slice(0, historyList.length);
   for (let i = 0; i < rows.length; i++) byHistory[filled[histories.index[i]]++] = i;
-  const spendModels = spendDraws ? purchaseDraws.map((_, k) => spendDraws[k % spendDraws.length] as unknown as GammaGammaParams) : null;
+  const spendModels = spendDraws
+    ? purchaseDraws.map((_, k) => spendDraws[k % spendDraws.length] as unknown as GammaGammaParams)
+    : null;
   // The spend draws depend on the history and monetary_value (with spendDraws) or on customer_clv's spend (without).
   const sameNumber = (u: number, v: number) => u === v || (Number.isNaN(u) && Number.isNaN(v));
   const sameSpendInput = (i: number, j: number) =>
@@ -155,9 +188,10 @@ export function clvIntervals(
     for (let k = 0; k < draws; k++) {
       for (let h = h0; h < h1; h++) {
         const { x, tx, T } = historyList[h];
-        alive[(h - h0) * draws + k] = purchase === "pnbd"
-          ? paretoPAliveOf(purchaseDraws[k], x, T, logTerms[k][atTx[h]], logTerms[k][atT[h]])
-          : models[k].pAlive(x, tx, T);
+        alive[(h - h0) * draws + k] =
+          purchase === "pnbd"
+            ? paretoPAliveOf(purchaseDraws[k], x, T, logTerms[k][atTx[h]], logTerms[k][atT[h]])
+            : models[k].pAlive(x, tx, T);
       }
     }
     for (let h = h0; h < h1; h++) {
@@ -177,7 +211,9 @@ export function clvIntervals(
           continue;
         }
         for (let k = 0; k < draws; k++) {
-          const value = spendModels ? gammaGammaConditionalSpend(spendModels[k], r.monetary_value > 0 ? r.frequency : 0, r.monetary_value) : baseSpend[i];
+          const value = spendModels
+            ? gammaGammaConditionalSpend(spendModels[k], r.monetary_value > 0 ? r.frequency : 0, r.monetary_value)
+            : baseSpend[i];
           // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 here (Math.max would keep NaN)
           const spendValue = value > 0 ? value : 0;
           scratch[k] = alive[a + k] * pairClv[j + k] * spendValue;
@@ -188,6 +224,10 @@ export function clvIntervals(
   }
   const orNull = (v: number) => (Number.isFinite(v) ? v : null);
   return rows.map((r, i) => ({
-    customer_id: r.customer_id, clv_low: orNull(clvLow[i]), clv_high: orNull(clvHigh[i]), expected_low: orNull(expectedLow[i]), expected_high: orNull(expectedHigh[i]),
+    customer_id: r.customer_id,
+    clv_low: orNull(clvLow[i]),
+    clv_high: orNull(clvHigh[i]),
+    expected_low: orNull(expectedLow[i]),
+    expected_high: orNull(expectedHigh[i]),
   }));
 }

@@ -36,7 +36,9 @@ export async function writeClvTable(
   const monthlyRate = Math.pow(1 + options.discountRateAnnual, 1 / 12) - 1;
 
   // Population constants, summed in customer_id order as predictCustomers sums them (fallbackRatePrior, mean order value).
-  const population = await db.numericColumns(`select frequency, "T", orders, revenue from ${summary} order by customer_id`);
+  const population = await db.numericColumns(
+    `select frequency, "T", orders, revenue from ${summary} order by customer_id`,
+  );
   let repeats = 0;
   let exposure = 0;
   let orderValueSum = 0;
@@ -60,13 +62,42 @@ export async function writeClvTable(
 
   await db.exec(`create or replace table ${CONSTANTS} (margin double, horizon double, shape double, scale double, mean_order_value double,
     gg boolean, gg_p double, gg_q double, gg_mean double, fallback_t double[], discount double[])`);
-  await db.insertRows(CONSTANTS, ["margin", "horizon", "shape", "scale", "mean_order_value", "gg", "gg_p", "gg_q", "gg_mean", "fallback_t", "discount"], [[
-    options.margin, horizon, shape, scale, meanOrderValue, spend !== null, spend?.p ?? null, spend?.q ?? null, spend ? gammaGammaMeanSpend(spend) : null,
-    [0, ...months.map((m) => m * periodsPerMonth)], months.map((m) => Math.pow(1 + monthlyRate, m)),
-  ]]);
+  await db.insertRows(
+    CONSTANTS,
+    [
+      "margin",
+      "horizon",
+      "shape",
+      "scale",
+      "mean_order_value",
+      "gg",
+      "gg_p",
+      "gg_q",
+      "gg_mean",
+      "fallback_t",
+      "discount",
+    ],
+    [
+      [
+        options.margin,
+        horizon,
+        shape,
+        scale,
+        meanOrderValue,
+        spend !== null,
+        spend?.p ?? null,
+        spend?.q ?? null,
+        spend ? gammaGammaMeanSpend(spend) : null,
+        [0, ...months.map((m) => m * periodsPerMonth)],
+        months.map((m) => Math.pow(1 + monthlyRate, m)),
+      ],
+    ],
+  );
 
   // The purchase model once per distinct (x, t_x, T): P(alive), expected purchases, and the month-by-month increments.
-  await db.exec(`create or replace table ${ROWS} (frequency double, recency double, "T" double, p_alive double, expected double, increments double[])`);
+  await db.exec(
+    `create or replace table ${ROWS} (frequency double, recency double, "T" double, p_alive double, expected double, increments double[])`,
+  );
   if (purchase) {
     const distinct = await db.numericColumns(`select frequency, recency, "T" from ${summary} group by all`);
     const rows: unknown[][] = [];
@@ -84,7 +115,8 @@ export async function writeClvTable(
         /* no prediction: the customer gets the fallback rate */
       }
     }
-    if (rows.length) await db.insertRows(ROWS, ["frequency", "recency", "T", "p_alive", "expected", "increments"], rows);
+    if (rows.length)
+      await db.insertRows(ROWS, ["frequency", "recency", "T", "p_alive", "expected", "increments"], rows);
   }
 
   // computeClv's sum, month by month in order: ((margin * spend) * increment_m) / discount_m

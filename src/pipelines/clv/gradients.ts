@@ -35,7 +35,11 @@ function logAndInverse(values: Float64Array, alpha: number): { log: Float64Array
  * BG/NBD (`shift` 0) or MBG/NBD (`shift` 1) log-likelihood and gradient in (r, alpha, a, b). With shift 0 a row
  * with x = 0 has no dropout term (a BG/NBD customer can only drop out after a repeat purchase).
  */
-export function bgFamilyValueGradient({ r, alpha, a, b }: BgNbdParams, data: CompressedRows, shift: 0 | 1): ValueGradient {
+export function bgFamilyValueGradient(
+  { r, alpha, a, b }: BgNbdParams,
+  data: CompressedRows,
+  shift: 0 | 1,
+): ValueGradient {
   const k = data.xValues.length;
   const constant = new Float64Array(k);
   const logDrop = new Float64Array(k);
@@ -128,7 +132,10 @@ export function nbdValueGradient({ r, alpha }: { r: number; alpha: number }, dat
 }
 
 /** Gamma-Gamma log-likelihood and gradient in (p, q, gamma). */
-export function gammaGammaValueGradient({ p, q, gamma }: { p: number; q: number; gamma: number }, data: SpendRows): ValueGradient {
+export function gammaGammaValueGradient(
+  { p, q, gamma }: { p: number; q: number; gamma: number },
+  data: SpendRows,
+): ValueGradient {
   const k = data.xValues.length;
   const constant = new Float64Array(k);
   const dConstP = new Float64Array(k);

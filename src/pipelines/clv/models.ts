@@ -25,10 +25,24 @@ import { bgFamilyValueGradient, gammaGammaValueGradient, nbdValueGradient, type 
 export type PurchaseModelName = "bgnbd" | "pnbd" | "mbgnbd";
 export type ModelName = PurchaseModelName | "gammagamma";
 
-export interface BgNbdParams { r: number; alpha: number; a: number; b: number }
+export interface BgNbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
 export type MbgNbdParams = BgNbdParams;
-export interface ParetoNbdParams { r: number; alpha: number; s: number; beta: number }
-export interface GammaGammaParams { p: number; q: number; gamma: number }
+export interface ParetoNbdParams {
+  r: number;
+  alpha: number;
+  s: number;
+  beta: number;
+}
+export interface GammaGammaParams {
+  p: number;
+  q: number;
+  gamma: number;
+}
 
 export interface FitResult<P> {
   model: ModelName;
@@ -86,7 +100,8 @@ function indexValues(x: ArrayLike<number>): { values: Float64Array; index: Int32
 
 /** Merge identical (x, t_x, T) rows. Non-finite or impossible rows (t_x > T, x < 0) are an error, not skipped. */
 export function compressRows(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>): CompressedRows {
-  if (x.length !== tx.length || x.length !== T.length) throw new Error("compressRows: x, t_x and T must have the same length");
+  if (x.length !== tx.length || x.length !== T.length)
+    throw new Error("compressRows: x, t_x and T must have the same length");
   const index = new Map<string, number>();
   const xs: number[] = [];
   const txs: number[] = [];
@@ -97,7 +112,9 @@ export function compressRows(x: ArrayLike<number>, tx: ArrayLike<number>, T: Arr
     const ti = tx[i];
     const Ti = T[i];
     if (!(Number.isFinite(xi) && Number.isFinite(ti) && Number.isFinite(Ti)) || xi < 0 || ti < 0 || ti > Ti + 1e-9) {
-      throw new Error(`compressRows: row ${i} has invalid (x, t_x, T) = (${xi}, ${ti}, ${Ti}); need 0 <= t_x <= T, x >= 0`);
+      throw new Error(
+        `compressRows: row ${i} has invalid (x, t_x, T) = (${xi}, ${ti}, ${Ti}); need 0 <= t_x <= T, x >= 0`,
+      );
     }
     const key = `${xi}|${ti}|${Ti}`;
     const at = index.get(key);
@@ -111,14 +128,25 @@ export function compressRows(x: ArrayLike<number>, tx: ArrayLike<number>, T: Arr
       ws[at]++;
     }
   }
-  return withIndexes(Float64Array.from(xs), Float64Array.from(txs), Float64Array.from(Ts), Float64Array.from(ws), x.length);
+  return withIndexes(
+    Float64Array.from(xs),
+    Float64Array.from(txs),
+    Float64Array.from(Ts),
+    Float64Array.from(ws),
+    x.length,
+  );
 }
 
 /**
  * Rows already merged elsewhere (e.g. `group by frequency, recency, T` in SQL) with the number of customers behind
  * each; validated like compressRows. Rows with weight 0 are dropped.
  */
-export function weightedRows(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>, weight: ArrayLike<number>): CompressedRows {
+export function weightedRows(
+  x: ArrayLike<number>,
+  tx: ArrayLike<number>,
+  T: ArrayLike<number>,
+  weight: ArrayLike<number>,
+): CompressedRows {
   if (x.length !== tx.length || x.length !== T.length || x.length !== weight.length) {
     throw new Error("weightedRows: x, t_x, T and weight must have the same length");
   }
@@ -126,8 +154,16 @@ export function weightedRows(x: ArrayLike<number>, tx: ArrayLike<number>, T: Arr
   let n = 0;
   for (let i = 0; i < x.length; i++) {
     const [xi, ti, Ti, wi] = [x[i], tx[i], T[i], weight[i]];
-    if (!(Number.isFinite(xi) && Number.isFinite(ti) && Number.isFinite(Ti)) || xi < 0 || ti < 0 || ti > Ti + 1e-9 || !(wi >= 0)) {
-      throw new Error(`weightedRows: row ${i} has invalid (x, t_x, T, weight) = (${xi}, ${ti}, ${Ti}, ${wi}); need 0 <= t_x <= T, x >= 0, weight >= 0`);
+    if (
+      !(Number.isFinite(xi) && Number.isFinite(ti) && Number.isFinite(Ti)) ||
+      xi < 0 ||
+      ti < 0 ||
+      ti > Ti + 1e-9 ||
+      !(wi >= 0)
+    ) {
+      throw new Error(
+        `weightedRows: row ${i} has invalid (x, t_x, T, weight) = (${xi}, ${ti}, ${Ti}, ${wi}); need 0 <= t_x <= T, x >= 0, weight >= 0`,
+      );
     }
     if (wi > 0) keep.push(i);
     n += wi;
@@ -136,7 +172,13 @@ export function weightedRows(x: ArrayLike<number>, tx: ArrayLike<number>, T: Arr
   return withIndexes(pick(x), pick(tx), pick(T), pick(weight), n);
 }
 
-function withIndexes(x: Float64Array, tx: Float64Array, T: Float64Array, weight: Float64Array, n: number): CompressedRows {
+function withIndexes(
+  x: Float64Array,
+  tx: Float64Array,
+  T: Float64Array,
+  weight: Float64Array,
+  n: number,
+): CompressedRows {
   const xs = indexValues(x);
   const txs = indexValues(tx);
   const Ts = indexValues(T);
@@ -144,9 +186,21 @@ function withIndexes(x: Float64Array, tx: Float64Array, T: Float64Array, weight:
   const xTx = pairs(xs.index, txs.index);
   const xT = pairs(xs.index, Ts.index);
   return {
-    x, tx, T, weight, n,
-    xValues: xs.values, xIndex: xs.index, txValues: txs.values, txIndex: txs.index, TValues: Ts.values, TIndex: Ts.index,
-    xTxIndex: xTx.index, xTxCount: xTx.values.length, xTIndex: xT.index, xTCount: xT.values.length,
+    x,
+    tx,
+    T,
+    weight,
+    n,
+    xValues: xs.values,
+    xIndex: xs.index,
+    txValues: txs.values,
+    txIndex: txs.index,
+    TValues: Ts.values,
+    TIndex: Ts.index,
+    xTxIndex: xTx.index,
+    xTxCount: xTx.values.length,
+    xTIndex: xT.index,
+    xTCount: xT.values.length,
   };
 }
 
@@ -159,7 +213,13 @@ export function subsampleRows(data: CompressedRows, size: number, seed = 1): Com
   const keep = sampleIndices(data.x.length, size, seed);
   const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]);
   const weight = pick(data.weight);
-  return withIndexes(pick(data.x), pick(data.tx), pick(data.T), weight, weight.reduce((s, w) => s + w, 0));
+  return withIndexes(
+    pick(data.x),
+    pick(data.tx),
+    pick(data.T),
+    weight,
+    weight.reduce((s, w) => s + w, 0),
+  );
 }
 
 /** The same for spend rows (the Gamma-Gamma coarse search). */
@@ -266,7 +326,7 @@ export function logHyp2f1Series(a: number, b: number, c: number, z: number): num
   let logMax = 0;
   let sum = 1; // in units of exp(logMax)
   for (let k = 0; k < 1_000_000; k++) {
-    const ratio = ((a + k) * (b + k)) / ((c + k) * (k + 1)) * z;
+    const ratio = (((a + k) * (b + k)) / ((c + k) * (k + 1))) * z;
     if (ratio <= 0) break;
     logTerm += Math.log(ratio);
     if (logTerm > logMax) {
@@ -306,7 +366,11 @@ export function bgNbdLogLikelihood({ r, alpha, a, b }: BgNbdParams, data: Compre
  * log-probability of having dropped out after the last purchase: sum_i w_i [c(x_i) + log(e^A3 + e^A4)].
  */
 function sumBgFamilyLogLikelihood(
-  data: CompressedRows, r: number, alpha: number, constant: ArrayLike<number>, logDrop: ArrayLike<number>,
+  data: CompressedRows,
+  r: number,
+  alpha: number,
+  constant: ArrayLike<number>,
+  logDrop: ArrayLike<number>,
 ): number {
   const logAlphaT = data.TValues.map((T) => Math.log(alpha + T));
   const logAlphaTx = data.txValues.map((tx) => Math.log(alpha + tx));
@@ -337,12 +401,20 @@ export function bgNbdExpected({ r, alpha, a, b }: BgNbdParams, t: number): numbe
 }
 
 /** E[Y(t) | x, t_x, T]: expected purchases in the next t periods (FHL 2005, eq. 10). */
-export function bgNbdConditionalExpected({ r, alpha, a, b }: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+export function bgNbdConditionalExpected(
+  { r, alpha, a, b }: BgNbdParams,
+  t: number,
+  x: number,
+  tx: number,
+  T: number,
+): number {
   periodCheck(t);
   if (t === 0) return 0;
   const lh = logHyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
   const numerator = ((a + b + x - 1) / (a - 1)) * -Math.expm1(lh + (r + x) * Math.log((alpha + T) / (alpha + T + t)));
-  const denominator = 1 + (x > 0 ? Math.exp(Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx))) : 0);
+  const denominator =
+    1 +
+    (x > 0 ? Math.exp(Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx))) : 0);
   return numerator / denominator;
 }
 
@@ -375,12 +447,19 @@ export function mbgNbdExpected({ r, alpha, a, b }: MbgNbdParams, t: number): num
   return (b / (a - 1)) * (1 - Math.exp(lh + r * Math.log(alpha / (alpha + t))));
 }
 
-export function mbgNbdConditionalExpected({ r, alpha, a, b }: MbgNbdParams, t: number, x: number, tx: number, T: number): number {
+export function mbgNbdConditionalExpected(
+  { r, alpha, a, b }: MbgNbdParams,
+  t: number,
+  x: number,
+  tx: number,
+  T: number,
+): number {
   periodCheck(t);
   if (t === 0) return 0;
   const lh = logHyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t));
   const numerator = ((a + b + x) / (a - 1)) * -Math.expm1(lh + (r + x) * Math.log((alpha + T) / (alpha + T + t)));
-  const denominator = 1 + Math.exp(Math.log(a) - Math.log(b + x) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx)));
+  const denominator =
+    1 + Math.exp(Math.log(a) - Math.log(b + x) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx)));
   return numerator / denominator;
 }
 
@@ -454,7 +533,12 @@ export function paretoNbdLogLikelihood(params: ParetoNbdParams, data: Compressed
 
 export function paretoNbdPAlive(params: ParetoNbdParams, x: number, tx: number, T: number): number {
   const { r, alpha, s, beta } = params;
-  const logOdds = Math.log(s) - Math.log(r + s + x) + (r + x) * Math.log(alpha + T) + s * Math.log(beta + T) + paretoLogA0(params, x, tx, T);
+  const logOdds =
+    Math.log(s) -
+    Math.log(r + s + x) +
+    (r + x) * Math.log(alpha + T) +
+    s * Math.log(beta + T) +
+    paretoLogA0(params, x, tx, T);
   return 1 / (1 + Math.exp(logOdds));
 }
 
@@ -470,13 +554,25 @@ export function paretoNbdExpected({ r, alpha, s, beta }: ParetoNbdParams, t: num
   return ((r * beta) / alpha) * powerDifference(beta / (beta + t), s);
 }
 
-export function paretoNbdConditionalExpected(params: ParetoNbdParams, t: number, x: number, tx: number, T: number): number {
+export function paretoNbdConditionalExpected(
+  params: ParetoNbdParams,
+  t: number,
+  x: number,
+  tx: number,
+  T: number,
+): number {
   periodCheck(t);
   if (t === 0) return 0;
   const { r, alpha, s, beta } = params;
   // E[Y(t)|alive] * P(alive), written through the row likelihood as in Fader & Hardie's note (eq. 26).
   const logLik = paretoRowLogLikelihood(params, x, tx, T);
-  const first = gammaln(r + x) - gammaln(r) + r * Math.log(alpha) + s * Math.log(beta) - (r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
+  const first =
+    gammaln(r + x) -
+    gammaln(r) +
+    r * Math.log(alpha) +
+    s * Math.log(beta) -
+    (r + x) * Math.log(alpha + T) -
+    s * Math.log(beta + T);
   const second = Math.log(r + x) + Math.log(beta + T) - Math.log(alpha + T);
   const third = Math.log(powerDifference((beta + T) / (beta + T + t), s));
   return Math.exp(first + second + third - logLik);
@@ -504,7 +600,8 @@ export function compressSpendRows(x: ArrayLike<number>, m: ArrayLike<number>): S
   const ws: number[] = [];
   for (let i = 0; i < x.length; i++) {
     if (!(x[i] > 0)) continue; // the model describes repeat purchases only
-    if (!(m[i] > 0) || !Number.isFinite(m[i])) throw new Error(`compressSpendRows: row ${i} has x = ${x[i]} but average value ${m[i]}; need > 0`);
+    if (!(m[i] > 0) || !Number.isFinite(m[i]))
+      throw new Error(`compressSpendRows: row ${i} has x = ${x[i]} but average value ${m[i]}; need > 0`);
     const key = `${x[i]}|${m[i]}`;
     const at = index.get(key);
     if (at === undefined) {
@@ -520,7 +617,15 @@ export function compressSpendRows(x: ArrayLike<number>, m: ArrayLike<number>): S
 /** Spend rows from merged (x, m, weight) columns, with the per-row log m and the index of distinct x. */
 export function spendRows(x: Float64Array, m: Float64Array, weight: Float64Array): SpendRows {
   const { values, index: xIndex } = indexValues(x);
-  return { x, m, weight, n: weight.reduce((s, w) => s + w, 0), logM: Float64Array.from(m, Math.log), xValues: values, xIndex };
+  return {
+    x,
+    m,
+    weight,
+    n: weight.reduce((s, w) => s + w, 0),
+    logM: Float64Array.from(m, Math.log),
+    xValues: values,
+    xIndex,
+  };
 }
 
 /** Log-likelihood of the mean transaction value zbar given x (Fader & Hardie 2013, eq. 3). */
@@ -537,7 +642,9 @@ export function gammaGammaLogLikelihood({ p, q, gamma }: GammaGammaParams, data:
   for (let i = 0; i < data.x.length; i++) {
     const x = data.x[i];
     const px = p * x;
-    total += data.weight[i] * (constant[data.xIndex[i]] + (px - 1) * data.logM[i] - (px + q) * Math.log(gamma + x * data.m[i]));
+    total +=
+      data.weight[i] *
+      (constant[data.xIndex[i]] + (px - 1) * data.logM[i] - (px + q) * Math.log(gamma + x * data.m[i]));
   }
   return total;
 }
@@ -588,7 +695,12 @@ export interface FitOptions {
  * (alpha; Pareto/NBD's beta) are penalised in units of max(T): s_k = max T for those, 1 otherwise.
  * Returns the penalty and its gradient in the natural parameters.
  */
-export function l2Penalty(params: number[], penalizer: number, weight: number, scales?: number[]): { value: number; gradient: number[] } {
+export function l2Penalty(
+  params: number[],
+  penalizer: number,
+  weight: number,
+  scales?: number[],
+): { value: number; gradient: number[] } {
   let value = 0;
   const gradient = params.map((p, k) => {
     const s = scales?.[k] ?? 1;
@@ -620,7 +732,9 @@ function meanOf(values: ArrayLike<number>, weight?: ArrayLike<number>): number {
   return w > 0 ? s / w : 0;
 }
 
-function asRows(data: CompressedRows | { x: ArrayLike<number>; tx: ArrayLike<number>; T: ArrayLike<number> }): CompressedRows {
+function asRows(
+  data: CompressedRows | { x: ArrayLike<number>; tx: ArrayLike<number>; T: ArrayLike<number> },
+): CompressedRows {
   return "weight" in data ? data : compressRows(data.x, data.tx, data.T);
 }
 
@@ -651,7 +765,14 @@ function fitWith<P>(spec: FitSpec<P>, fitOptions: FitOptions): FitResult<P> {
   const toParams = (theta: number[]) => Object.fromEntries(names.map((k, i) => [k, Math.exp(theta[i])])) as P;
   // Whatever stopped the fit, its start point (or wherever it was) is not an estimate: params are NaN (null in JSON).
   const failed = (message: string, iterations = 0): FitResult<P> => ({
-    model, params: toParams(names.map(() => NaN)), logLikelihood: NaN, bic: NaN, converged: false, iterations, message, nCustomers,
+    model,
+    params: toParams(names.map(() => NaN)),
+    logLikelihood: NaN,
+    bic: NaN,
+    converged: false,
+    iterations,
+    message,
+    nCustomers,
     seconds: (performance.now() - started) / 1000,
   });
   if (nCustomers === 0 || spec.distinctRows === 0) return failed("no customers to fit");
@@ -662,19 +783,22 @@ function fitWith<P>(spec: FitSpec<P>, fitOptions: FitOptions): FitResult<P> {
   };
   const penalizer = fitOptions.penalizer ?? 0;
   // The penalty on customers' total weight `w` (the coarse subsample has its own), in the natural parameters.
-  const penalty = (theta: number[], w: number) => (penalizer > 0 ? l2Penalty(theta.map(Math.exp), penalizer, w, spec.penaltyScales) : null);
+  const penalty = (theta: number[], w: number) =>
+    penalizer > 0 ? l2Penalty(theta.map(Math.exp), penalizer, w, spec.penaltyScales) : null;
   const negative = (ll: (params: P) => number, w: number) => (theta: number[]) => {
     if (outOfRange(theta)) return Infinity;
     const value = ll(toParams(theta)) - (penalty(theta, w)?.value ?? 0);
     return Number.isFinite(value) ? -value : Infinity;
   };
   // d(-LL + penalty)/d(log p) = -p (dLL/dp - dpenalty/dp)
-  const negativeGradient = (llg: ((params: P) => ValueGradient) | undefined, w: number) => llg && ((theta: number[]) => {
-    if (outOfRange(theta)) return theta.map(() => NaN);
-    const { gradient } = llg(toParams(theta));
-    const pen = penalty(theta, w)?.gradient;
-    return gradient.map((g, i) => -Math.exp(theta[i]) * (g - (pen?.[i] ?? 0)));
-  });
+  const negativeGradient = (llg: ((params: P) => ValueGradient) | undefined, w: number) =>
+    llg &&
+    ((theta: number[]) => {
+      if (outOfRange(theta)) return theta.map(() => NaN);
+      const { gradient } = llg(toParams(theta));
+      const pen = penalty(theta, w)?.gradient;
+      return gradient.map((g, i) => -Math.exp(theta[i]) * (g - (pen?.[i] ?? 0)));
+    });
   const objective = negative(spec.logLik, nCustomers);
   const coarse = spec.coarse;
   const options: MultiStartOptions = {
@@ -699,11 +823,21 @@ function fitWith<P>(spec: FitSpec<P>, fitOptions: FitOptions): FitResult<P> {
   const logLikelihood = -result.fx + (penalty(result.x, nCustomers)?.value ?? 0);
   const boundary = result.x.some((v) => Math.abs(v) > 25);
   const converged = result.converged && Number.isFinite(logLikelihood) && !boundary;
-  const message = !result.stoppedEarly && boundary ? `a parameter ran to the edge of its range (${JSON.stringify(params)}): model not identified by these data` : result.message;
+  const message =
+    !result.stoppedEarly && boundary
+      ? `a parameter ran to the edge of its range (${JSON.stringify(params)}): model not identified by these data`
+      : result.message;
   if (!converged) return failed(message, result.iterations);
   return {
-    model, params, logLikelihood, bic: names.length * Math.log(nCustomers) - 2 * logLikelihood, converged, iterations: result.iterations,
-    message, nCustomers, seconds: (performance.now() - started) / 1000,
+    model,
+    params,
+    logLikelihood,
+    bic: names.length * Math.log(nCustomers) - 2 * logLikelihood,
+    converged,
+    iterations: result.iterations,
+    message,
+    nCustomers,
+    seconds: (performance.now() - started) / 1000,
   };
 }
 
@@ -741,14 +875,20 @@ const cachedNbd = (data: CompressedRows) => {
  * rows, the dropout parameters are not identified: their likelihood is flat towards "nobody drops out", and an
  * optimiser would wander along it until its time budget ran out.
  */
-function dropoutCheck<P>(logLikelihood: (p: P, data: CompressedRows) => number, data: CompressedRows, coarse: CompressedRows) {
+function dropoutCheck<P>(
+  logLikelihood: (p: P, data: CompressedRows) => number,
+  data: CompressedRows,
+  coarse: CompressedRows,
+) {
   return (params: P, coarseLogLik: number): string | null => {
     const gainCoarse = 2 * (coarseLogLik - cachedNbd(coarse));
     if (!(gainCoarse < DROPOUT_LR_THRESHOLD)) return null;
     const gainAll = coarse === data ? gainCoarse : 2 * (logLikelihood(params, data) - cachedNbd(data));
     if (!(gainAll < DROPOUT_LR_THRESHOLD)) return null;
-    return `no dropout signal: a dropout process improves on the no-dropout NBD model by only ${Math.max(0, gainAll).toFixed(1)} ` +
-      `in 2 log-likelihood (need ${DROPOUT_LR_THRESHOLD}); the dropout parameters are not identified by these data`;
+    return (
+      `no dropout signal: a dropout process improves on the no-dropout NBD model by only ${Math.max(0, gainAll).toFixed(1)} ` +
+      `in 2 log-likelihood (need ${DROPOUT_LR_THRESHOLD}); the dropout parameters are not identified by these data`
+    );
   };
 }
 
@@ -761,50 +901,114 @@ const TIME_RATE_PARAMS = new Set(["alpha", "beta"]);
  * of a few full-data iterations), and the no-dropout early stop. `starts` maps the mean T to the starting points.
  */
 function fitPurchaseModel<P extends object>(
-  model: ModelName, names: (keyof P & string)[], logLikelihood: (p: P, data: CompressedRows) => number,
-  starts: (meanT: number) => number[][], input: RowsInput, options: Partial<FitOptions>,
-  logLikGradient?: (p: P, data: CompressedRows) => ValueGradient, coarseRows = COARSE_ROWS,
+  model: ModelName,
+  names: (keyof P & string)[],
+  logLikelihood: (p: P, data: CompressedRows) => number,
+  starts: (meanT: number) => number[][],
+  input: RowsInput,
+  options: Partial<FitOptions>,
+  logLikGradient?: (p: P, data: CompressedRows) => ValueGradient,
+  coarseRows = COARSE_ROWS,
 ): FitResult<P> {
   const data = asRows(input);
   const meanT = Math.max(meanOf(data.T, data.weight), 1e-3);
   const coarse = subsampleRows(data, coarseRows);
   const maxT = data.T.reduce((m, t) => Math.max(m, t), 0) || 1;
-  return fitWith<P>({
-    penaltyScales: names.map((k) => (TIME_RATE_PARAMS.has(k) ? maxT : 1)),
-    model, names, logLik: (p) => logLikelihood(p, data), logLikGradient: logLikGradient && ((p) => logLikGradient(p, data)),
-    starts: starts(meanT), nCustomers: data.n, distinctRows: data.x.length,
-    coarse: { logLik: (p) => logLikelihood(p, coarse), logLikGradient: logLikGradient && ((p) => logLikGradient(p, coarse)), weight: coarse.n },
-    check: dropoutCheck(logLikelihood, data, coarse),
-  }, { ...DEFAULT_FIT_OPTIONS, ...options });
+  return fitWith<P>(
+    {
+      penaltyScales: names.map((k) => (TIME_RATE_PARAMS.has(k) ? maxT : 1)),
+      model,
+      names,
+      logLik: (p) => logLikelihood(p, data),
+      logLikGradient: logLikGradient && ((p) => logLikGradient(p, data)),
+      starts: starts(meanT),
+      nCustomers: data.n,
+      distinctRows: data.x.length,
+      coarse: {
+        logLik: (p) => logLikelihood(p, coarse),
+        logLikGradient: logLikGradient && ((p) => logLikGradient(p, coarse)),
+        weight: coarse.n,
+      },
+      check: dropoutCheck(logLikelihood, data, coarse),
+    },
+    { ...DEFAULT_FIT_OPTIONS, ...options },
+  );
 }
 
-const BG_STARTS = (meanT: number) => [[1, meanT, 1, 1], [0.5, meanT / 4, 0.5, 2], [1, 1, 1, 1]];
+const BG_STARTS = (meanT: number) => [
+  [1, meanT, 1, 1],
+  [0.5, meanT / 4, 0.5, 2],
+  [1, 1, 1, 1],
+];
 
 export function fitBgNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<BgNbdParams> {
-  return fitPurchaseModel<BgNbdParams>("bgnbd", ["r", "alpha", "a", "b"], bgNbdLogLikelihood, BG_STARTS, input, options,
-    (p, data) => bgFamilyValueGradient(p, data, 0));
+  return fitPurchaseModel<BgNbdParams>(
+    "bgnbd",
+    ["r", "alpha", "a", "b"],
+    bgNbdLogLikelihood,
+    BG_STARTS,
+    input,
+    options,
+    (p, data) => bgFamilyValueGradient(p, data, 0),
+  );
 }
 
 export function fitMbgNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<MbgNbdParams> {
-  return fitPurchaseModel<MbgNbdParams>("mbgnbd", ["r", "alpha", "a", "b"], mbgNbdLogLikelihood, BG_STARTS, input, options,
-    (p, data) => bgFamilyValueGradient(p, data, 1));
+  return fitPurchaseModel<MbgNbdParams>(
+    "mbgnbd",
+    ["r", "alpha", "a", "b"],
+    mbgNbdLogLikelihood,
+    BG_STARTS,
+    input,
+    options,
+    (p, data) => bgFamilyValueGradient(p, data, 1),
+  );
 }
 
 export function fitParetoNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<ParetoNbdParams> {
-  return fitPurchaseModel<ParetoNbdParams>("pnbd", ["r", "alpha", "s", "beta"], paretoNbdLogLikelihood,
-    (meanT) => [[1, meanT, 1, meanT], [0.5, meanT / 4, 0.5, meanT / 4]], input, options, undefined, PARETO_COARSE_ROWS);
+  return fitPurchaseModel<ParetoNbdParams>(
+    "pnbd",
+    ["r", "alpha", "s", "beta"],
+    paretoNbdLogLikelihood,
+    (meanT) => [
+      [1, meanT, 1, meanT],
+      [0.5, meanT / 4, 0.5, meanT / 4],
+    ],
+    input,
+    options,
+    undefined,
+    PARETO_COARSE_ROWS,
+  );
 }
 
-export function fitGammaGamma(input: SpendRows | { x: ArrayLike<number>; m: ArrayLike<number> }, options: Partial<FitOptions> = {}): FitResult<GammaGammaParams> {
+export function fitGammaGamma(
+  input: SpendRows | { x: ArrayLike<number>; m: ArrayLike<number> },
+  options: Partial<FitOptions> = {},
+): FitResult<GammaGammaParams> {
   const data = "weight" in input ? input : compressSpendRows(input.x, input.m);
   const meanM = Math.max(meanOf(data.m, data.weight), 1e-6);
   const coarse = subsampleSpendRows(data, COARSE_ROWS);
-  return fitWith<GammaGammaParams>({
-    model: "gammagamma", names: ["p", "q", "gamma"], logLik: (p) => gammaGammaLogLikelihood(p, data),
-    logLikGradient: (p) => gammaGammaValueGradient(p, data),
-    starts: [[1, 1, 1], [2, 3, meanM], [5, 5, meanM]], nCustomers: data.n, distinctRows: data.x.length,
-    coarse: { logLik: (p) => gammaGammaLogLikelihood(p, coarse), logLikGradient: (p) => gammaGammaValueGradient(p, coarse), weight: coarse.n },
-  }, { ...DEFAULT_FIT_OPTIONS, ...options });
+  return fitWith<GammaGammaParams>(
+    {
+      model: "gammagamma",
+      names: ["p", "q", "gamma"],
+      logLik: (p) => gammaGammaLogLikelihood(p, data),
+      logLikGradient: (p) => gammaGammaValueGradient(p, data),
+      starts: [
+        [1, 1, 1],
+        [2, 3, meanM],
+        [5, 5, meanM],
+      ],
+      nCustomers: data.n,
+      distinctRows: data.x.length,
+      coarse: {
+        logLik: (p) => gammaGammaLogLikelihood(p, coarse),
+        logLikGradient: (p) => gammaGammaValueGradient(p, coarse),
+        weight: coarse.n,
+      },
+    },
+    { ...DEFAULT_FIT_OPTIONS, ...options },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -827,7 +1031,8 @@ export function purchaseModel(name: PurchaseModelName, params: BgNbdParams | Par
   if (name === "pnbd") {
     const p = params as ParetoNbdParams;
     return {
-      name, params,
+      name,
+      params,
       pAlive: (x, tx, T) => paretoNbdPAlive(p, x, tx, T),
       conditionalExpected: (t, x, tx, T) => paretoNbdConditionalExpected(p, t, x, tx, T),
       expected: (t) => paretoNbdExpected(p, t),
@@ -836,14 +1041,16 @@ export function purchaseModel(name: PurchaseModelName, params: BgNbdParams | Par
   const p = params as BgNbdParams;
   if (name === "mbgnbd") {
     return {
-      name, params,
+      name,
+      params,
       pAlive: (x, tx, T) => mbgNbdPAlive(p, x, tx, T),
       conditionalExpected: (t, x, tx, T) => mbgNbdConditionalExpected(p, t, x, tx, T),
       expected: (t) => mbgNbdExpected(p, t),
     };
   }
   return {
-    name, params,
+    name,
+    params,
     pAlive: (x, tx, T) => bgNbdPAlive(p, x, tx, T),
     conditionalExpected: (t, x, tx, T) => bgNbdConditionalExpected(p, t, x, tx, T),
     expected: (t) => bgNbdExpected(p, t),

@@ -27,7 +27,11 @@ export interface NelderMeadOptions {
 }
 
 /** Nelder-Mead with the standard coefficients (reflection 1, expansion 2, contraction 0.5, shrink 0.5). */
-export function minimizeNelderMead(f: (x: number[]) => number, x0: number[], options: NelderMeadOptions = {}): MinimizeResult {
+export function minimizeNelderMead(
+  f: (x: number[]) => number,
+  x0: number[],
+  options: NelderMeadOptions = {},
+): MinimizeResult {
   const n = x0.length;
   const maxIterations = options.maxIterations ?? 400 * n;
   const fTol = options.fTolerance ?? 1e-10;
@@ -139,11 +143,19 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
   let x = [...x0];
   let fCur = fx(x);
   if (!Number.isFinite(fCur)) {
-    return { x, fx: fCur, iterations: 0, evaluations, converged: false, message: "objective is not finite at the start point" };
+    return {
+      x,
+      fx: fCur,
+      iterations: 0,
+      evaluations,
+      converged: false,
+      message: "objective is not finite at the start point",
+    };
   }
   let g = grad(x);
   // Inverse Hessian approximation, starting from the identity.
-  let H = options.initialInverseHessian?.map((row) => [...row]) ??
+  let H =
+    options.initialInverseHessian?.map((row) => [...row]) ??
     Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
   let iterations = 0;
@@ -153,7 +165,15 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
       return { x, fx: fCur, iterations, evaluations, converged: false, message: "gradient is not finite" };
     }
     if (gNorm < gTol) {
-      return { x, fx: fCur, iterations, evaluations, converged: true, message: `gradient norm ${gNorm.toExponential(2)} below tolerance`, inverseHessian: H };
+      return {
+        x,
+        fx: fCur,
+        iterations,
+        evaluations,
+        converged: true,
+        message: `gradient norm ${gNorm.toExponential(2)} below tolerance`,
+        inverseHessian: H,
+      };
     }
     let d = H.map((row) => -dot(row, g));
     if (dot(d, g) >= 0) {
@@ -179,8 +199,14 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
       // No decrease possible along the direction: we are at the optimum to numeric precision (or stuck).
       const converged = gNorm < gTol * 100;
       return {
-        x, fx: fCur, iterations, evaluations, converged,
-        message: converged ? `line search exhausted at gradient norm ${gNorm.toExponential(2)}` : `line search failed at gradient norm ${gNorm.toExponential(2)}`,
+        x,
+        fx: fCur,
+        iterations,
+        evaluations,
+        converged,
+        message: converged
+          ? `line search exhausted at gradient norm ${gNorm.toExponential(2)}`
+          : `line search failed at gradient norm ${gNorm.toExponential(2)}`,
       };
     }
     const gNew = grad(xNew);
@@ -200,7 +226,14 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
     fCur = fNew;
     g = gNew;
   }
-  return { x, fx: fCur, iterations, evaluations, converged: false, message: `BFGS stopped after ${iterations} iterations without converging` };
+  return {
+    x,
+    fx: fCur,
+    iterations,
+    evaluations,
+    converged: false,
+    message: `BFGS stopped after ${iterations} iterations without converging`,
+  };
 }
 
 export interface MultiStartOptions {
@@ -230,7 +263,11 @@ export interface MultiStartOptions {
  * tolerance, one more round of Nelder-Mead then BFGS is tried from where it stopped. Converged means the final
  * BFGS met its gradient tolerance.
  */
-export function minimizeMultiStart(f: (x: number[]) => number, starts: number[][], options: MultiStartOptions = {}): MinimizeResult {
+export function minimizeMultiStart(
+  f: (x: number[]) => number,
+  starts: number[][],
+  options: MultiStartOptions = {},
+): MinimizeResult {
   if (starts.length === 0) throw new Error("minimizeMultiStart needs at least one start point");
   const n = starts[0].length;
   const gTol = options.gradientTolerance ?? 1e-4;
@@ -245,7 +282,9 @@ export function minimizeMultiStart(f: (x: number[]) => number, starts: number[][
   for (const start of starts) {
     // With a BFGS polish to follow, the coarse search only has to find the basin: on a flat ridge (data that do not
     // identify a parameter) the simplex would otherwise crawl along it for all its iterations.
-    const nm = count(minimizeNelderMead(options.coarse ?? f, start, { maxIterations: 100 * n, fTolerance: 1e-6, xTolerance: 1e-4 }));
+    const nm = count(
+      minimizeNelderMead(options.coarse ?? f, start, { maxIterations: 100 * n, fTolerance: 1e-6, xTolerance: 1e-4 }),
+    );
     if (!best || nm.fx < best.fx) best = nm;
   }
   const stop = options.check?.(best!.x, best!.fx);
@@ -254,7 +293,13 @@ export function minimizeMultiStart(f: (x: number[]) => number, starts: number[][
   if (options.coarse) {
     const scale = options.coarseScale ?? 1;
     // A warm start only: on a flat ridge BFGS would crawl, and the polish on f finishes the job anyway.
-    const polished = count(minimizeBfgs(options.coarse, best!.x, { gradientTolerance: gTol / scale, gradient: options.coarseGradient, maxIterations: 50 }));
+    const polished = count(
+      minimizeBfgs(options.coarse, best!.x, {
+        gradientTolerance: gTol / scale,
+        gradient: options.coarseGradient,
+        maxIterations: 50,
+      }),
+    );
     if (polished.fx <= best!.fx) {
       best = polished;
       warmHessian = polished.inverseHessian?.map((row) => row.map((v) => v / scale));
@@ -268,7 +313,14 @@ export function minimizeMultiStart(f: (x: number[]) => number, starts: number[][
     // The second round's simplex runs on the cheap stand-in too (on all of a large data set its thousands of
     // evaluations would exhaust any time budget); only its end point is polished on f.
     const from = result.fx <= best!.fx ? result.x : best!.x;
-    const nm = count(minimizeNelderMead(options.coarse ?? f, from, { maxIterations: 1000 * n, fTolerance: 1e-9, xTolerance: 1e-7, initialStep: 0.05 }));
+    const nm = count(
+      minimizeNelderMead(options.coarse ?? f, from, {
+        maxIterations: 1000 * n,
+        fTolerance: 1e-9,
+        xTolerance: 1e-7,
+        initialStep: 0.05,
+      }),
+    );
     const nmFx = options.coarse ? f(nm.x) : nm.fx;
     const again = bfgs(nm.x);
     result = again.fx <= nmFx ? again : { ...nm, fx: nmFx, converged: false };

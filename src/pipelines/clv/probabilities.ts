@@ -12,18 +12,27 @@
 import betaln from "@stdlib/math-base-special-betaln";
 import gammaln from "@stdlib/math-base-special-gammaln";
 import {
-  logHyp2f1, purchaseModel, type BgNbdParams, type MbgNbdParams, type ParetoNbdParams, type PurchaseModel, type PurchaseModelName,
+  logHyp2f1,
+  purchaseModel,
+  type BgNbdParams,
+  type MbgNbdParams,
+  type ParetoNbdParams,
+  type PurchaseModel,
+  type PurchaseModelName,
 } from "./models.ts";
 
 function checkArguments(n: number, t: number): void {
-  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`number of purchases n must be a non-negative integer, got ${n}`);
+  if (!(Number.isInteger(n) && n >= 0))
+    throw new Error(`number of purchases n must be a non-negative integer, got ${n}`);
   if (!(t >= 0)) throw new Error(`period length t must be >= 0, got ${t}`);
 }
 
 /** log of the NBD(r, alpha) pmf at n for exposure t: Gamma(r+n)/(Gamma(r) n!) (alpha/(alpha+t))^r (t/(alpha+t))^n. */
 export function logNbdPmf(r: number, alpha: number, n: number, t: number): number {
   if (t === 0) return n === 0 ? 0 : -Infinity;
-  return gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * Math.log(alpha / (alpha + t)) + n * Math.log(t / (alpha + t));
+  return (
+    gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * Math.log(alpha / (alpha + t)) + n * Math.log(t / (alpha + t))
+  );
 }
 
 /**
@@ -95,15 +104,23 @@ export function paretoNbdProbabilityOfPurchases({ r, alpha, s, beta }: ParetoNbd
   let sum = 0;
   for (let i = 0; i <= n; i++) {
     const logCoefficient = gammaln(r + s + i) - gammaln(r + s) - gammaln(i + 1) + i * Math.log(t / (big + t));
-    sum += Math.exp(logCoefficient + (r + s) * Math.log(big / (big + t)) + logHyp2f1(r + s + i, second, c, diff / (big + t)));
+    sum += Math.exp(
+      logCoefficient + (r + s) * Math.log(big / (big + t)) + logHyp2f1(r + s + i, second, c, diff / (big + t)),
+    );
   }
-  const logFactor = r * Math.log(alpha) + s * Math.log(beta) - (r + s) * Math.log(big) + betaln(r + n, s + 1) - betaln(r, s);
+  const logFactor =
+    r * Math.log(alpha) + s * Math.log(beta) - (r + s) * Math.log(big) + betaln(r + n, s + 1) - betaln(r, s);
   const dead = Math.exp(logFactor) * Math.max(0, b1 - sum);
   return alive + dead;
 }
 
 /** P(X(t) = n) for the named model. */
-export function probabilityOfPurchases(name: PurchaseModelName, params: BgNbdParams | ParetoNbdParams, n: number, t: number): number {
+export function probabilityOfPurchases(
+  name: PurchaseModelName,
+  params: BgNbdParams | ParetoNbdParams,
+  n: number,
+  t: number,
+): number {
   if (name === "pnbd") return paretoNbdProbabilityOfPurchases(params as ParetoNbdParams, n, t);
   if (name === "mbgnbd") return mbgNbdProbabilityOfPurchases(params as MbgNbdParams, n, t);
   return bgNbdProbabilityOfPurchases(params as BgNbdParams, n, t);
@@ -123,7 +140,10 @@ export interface PurchaseCountRow {
  * rows n = 0 .. maxN-1 exactly and a last row "maxN+" = 1 - P(X(t) < maxN), so the probabilities sum to 1.
  */
 export function purchaseCountDistribution(
-  pmf: (n: number, t: number) => number, t: number, customers: number, maxN = 10,
+  pmf: (n: number, t: number) => number,
+  t: number,
+  customers: number,
+  maxN = 10,
 ): PurchaseCountRow[] {
   const rows: PurchaseCountRow[] = [];
   let total = 0;
@@ -143,6 +163,12 @@ export interface PurchaseModelWithProbabilities extends PurchaseModel {
 }
 
 /** purchaseModel (models.ts) with probabilityOfPurchases added. */
-export function purchaseModelWithProbabilities(name: PurchaseModelName, params: BgNbdParams | ParetoNbdParams): PurchaseModelWithProbabilities {
-  return { ...purchaseModel(name, params), probabilityOfPurchases: (n, t) => probabilityOfPurchases(name, params, n, t) };
+export function purchaseModelWithProbabilities(
+  name: PurchaseModelName,
+  params: BgNbdParams | ParetoNbdParams,
+): PurchaseModelWithProbabilities {
+  return {
+    ...purchaseModel(name, params),
+    probabilityOfPurchases: (n, t) => probabilityOfPurchases(name, params, n, t),
+  };
 }

@@ -49,10 +49,23 @@ export const DEFAULT_MODEL_CHOICE: ModelChoiceRule = { margin: 0.02, biasToleran
  * holdout_bias_worse, other_holdout_better (it qualified, another qualified with a lower error), lowest_bic_replaced
  * (the default, replaced by a model better on the holdout), no_holdout (no holdout figures for it).
  */
-export const CHOSEN_REASONS = ["lowest_bic", "lowest_bic_best_holdout", "lowest_bic_within_margin", "lowest_bic_others_biased", "holdout_better"] as const;
+export const CHOSEN_REASONS = [
+  "lowest_bic",
+  "lowest_bic_best_holdout",
+  "lowest_bic_within_margin",
+  "lowest_bic_others_biased",
+  "holdout_better",
+] as const;
 export const SELECTION_REASONS = [
-  ...CHOSEN_REASONS, "not_converged", "higher_bic", "holdout_not_better", "holdout_gain_below_margin", "holdout_bias_worse",
-  "other_holdout_better", "lowest_bic_replaced", "no_holdout",
+  ...CHOSEN_REASONS,
+  "not_converged",
+  "higher_bic",
+  "holdout_not_better",
+  "holdout_gain_below_margin",
+  "holdout_bias_worse",
+  "other_holdout_better",
+  "lowest_bic_replaced",
+  "no_holdout",
 ] as const;
 export type SelectionReason = (typeof SELECTION_REASONS)[number];
 
@@ -83,21 +96,34 @@ const finite = (v: number | null | undefined): v is number => v != null && Numbe
 /** Apply the rule above to the candidates. */
 export function chooseModel(candidates: Candidate[], rule: ModelChoiceRule = DEFAULT_MODEL_CHOICE): ModelChoice {
   const usable = candidates.filter((c) => c.converged && Number.isFinite(c.bic));
-  const notConverged = (c: Candidate): CandidateVerdict =>
-    ({ name: c.name, selected: false, reason: "not_converged", bicDelta: null, holdoutGain: null, biasChange: null });
-  if (usable.length === 0) return { model: null, baseline: null, reason: null, rule, verdicts: candidates.map(notConverged) };
+  const notConverged = (c: Candidate): CandidateVerdict => ({
+    name: c.name,
+    selected: false,
+    reason: "not_converged",
+    bicDelta: null,
+    holdoutGain: null,
+    biasChange: null,
+  });
+  if (usable.length === 0)
+    return { model: null, baseline: null, reason: null, rule, verdicts: candidates.map(notConverged) };
   const base = usable.reduce((best, c) => (c.bic < best.bic ? c : best));
   const withHoldout = (c: Candidate) => finite(c.holdoutError) && finite(c.holdoutBias);
   const baseHasHoldout = withHoldout(base) && (base.holdoutError as number) > 0;
-  const gain = (c: Candidate) => (baseHasHoldout && withHoldout(c) ? ((base.holdoutError as number) - (c.holdoutError as number)) / (base.holdoutError as number) : null);
-  const biasChange = (c: Candidate) => (baseHasHoldout && withHoldout(c) ? Math.abs(c.holdoutBias as number) - Math.abs(base.holdoutBias as number) : null);
+  const gain = (c: Candidate) =>
+    baseHasHoldout && withHoldout(c)
+      ? ((base.holdoutError as number) - (c.holdoutError as number)) / (base.holdoutError as number)
+      : null;
+  const biasChange = (c: Candidate) =>
+    baseHasHoldout && withHoldout(c) ? Math.abs(c.holdoutBias as number) - Math.abs(base.holdoutBias as number) : null;
   const qualifies = (c: Candidate) => {
     const g = gain(c);
     const b = biasChange(c);
     return c !== base && g != null && b != null && g >= rule.margin && b <= rule.biasTolerance;
   };
   const qualified = usable.filter(qualifies);
-  const chosen = qualified.length ? qualified.reduce((best, c) => ((c.holdoutError as number) < (best.holdoutError as number) ? c : best)) : base;
+  const chosen = qualified.length
+    ? qualified.reduce((best, c) => ((c.holdoutError as number) < (best.holdoutError as number) ? c : best))
+    : base;
 
   const others = usable.filter((c) => c !== base);
   let reason: SelectionReason;
@@ -118,9 +144,18 @@ export function chooseModel(candidates: Candidate[], rule: ModelChoiceRule = DEF
     if (g < rule.margin) return "holdout_gain_below_margin";
     return "holdout_bias_worse";
   };
-  const verdicts = candidates.map((c) => (usable.includes(c)
-    ? { name: c.name, selected: c === chosen, reason: verdictOf(c), bicDelta: c.bic - base.bic, holdoutGain: gain(c), biasChange: biasChange(c) }
-    : notConverged(c)));
+  const verdicts = candidates.map((c) =>
+    usable.includes(c)
+      ? {
+          name: c.name,
+          selected: c === chosen,
+          reason: verdictOf(c),
+          bicDelta: c.bic - base.bic,
+          holdoutGain: gain(c),
+          biasChange: biasChange(c),
+        }
+      : notConverged(c),
+  );
   return { model: chosen.name, baseline: base.name, reason, rule, verdicts };
 }
 

@@ -13,9 +13,25 @@ import type { Db } from "../../data/db.ts";
 import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
 import {
-  compressRows, compressSpendRows, computeClv, spendRows, weightedRows, fitBgNbd, fitGammaGamma, fitMbgNbd, fitParetoNbd, gammaGammaConditionalSpend,
-  gammaGammaMeanSpend, purchaseModel,
-  type CompressedRows, type FitOptions, type FitResult, type GammaGammaParams, type SpendRows, type PurchaseModel, type PurchaseModelName,
+  compressRows,
+  compressSpendRows,
+  computeClv,
+  spendRows,
+  weightedRows,
+  fitBgNbd,
+  fitGammaGamma,
+  fitMbgNbd,
+  fitParetoNbd,
+  gammaGammaConditionalSpend,
+  gammaGammaMeanSpend,
+  purchaseModel,
+  type CompressedRows,
+  type FitOptions,
+  type FitResult,
+  type GammaGammaParams,
+  type SpendRows,
+  type PurchaseModel,
+  type PurchaseModelName,
 } from "./models.ts";
 import { chooseModel, type CandidateVerdict } from "./selection.ts";
 import { writeClvTable } from "./clvTable.ts";
@@ -63,23 +79,51 @@ const FITTERS: Record<PurchaseModelName, (rows: CompressedRows, options?: Partia
 };
 
 function notFitted(model: string, n: number, message: string): AnyFit {
-  return { model: model as AnyFit["model"], params: {}, logLikelihood: NaN, bic: NaN, converged: false, iterations: 0, message, nCustomers: n, seconds: 0 };
+  return {
+    model: model as AnyFit["model"],
+    params: {},
+    logLikelihood: NaN,
+    bic: NaN,
+    converged: false,
+    iterations: 0,
+    message,
+    nCustomers: n,
+    seconds: 0,
+  };
 }
 
 /** Fit every purchase model (or those named) to summary rows, or record why not; `options` e.g. the penalizer. */
 export function fitPurchaseModels(
-  rows: Pick<SummaryRow, "frequency" | "recency" | "T">[], models: PurchaseModelName[] = PURCHASE_MODELS, options: Partial<FitOptions> = {},
+  rows: Pick<SummaryRow, "frequency" | "recency" | "T">[],
+  models: PurchaseModelName[] = PURCHASE_MODELS,
+  options: Partial<FitOptions> = {},
 ): AnyFit[] {
   const x = rows.map((r) => r.frequency);
-  return fitPurchaseModelsTo(() => compressRows(x, rows.map((r) => r.recency), rows.map((r) => r.T)), rows.length, x.filter((v) => v > 0).length, models, options);
+  return fitPurchaseModelsTo(
+    () =>
+      compressRows(
+        x,
+        rows.map((r) => r.recency),
+        rows.map((r) => r.T),
+      ),
+    rows.length,
+    x.filter((v) => v > 0).length,
+    models,
+    options,
+  );
 }
 
 /** Fit the purchase models (default: every one) to compressed rows (n customers, `repeaters` with x > 0), or say why not. */
 function fitPurchaseModelsTo(
-  data: () => CompressedRows, n: number, repeaters: number, models: PurchaseModelName[] = PURCHASE_MODELS, options: Partial<FitOptions> = {},
+  data: () => CompressedRows,
+  n: number,
+  repeaters: number,
+  models: PurchaseModelName[] = PURCHASE_MODELS,
+  options: Partial<FitOptions> = {},
 ): AnyFit[] {
   if (n < MIN_CUSTOMERS || repeaters < MIN_REPEAT_CUSTOMERS) {
-    const why = `too few customers to fit: ${n} customers, ${repeaters} with repeat purchases ` +
+    const why =
+      `too few customers to fit: ${n} customers, ${repeaters} with repeat purchases ` +
       `(need >= ${MIN_CUSTOMERS} and >= ${MIN_REPEAT_CUSTOMERS})`;
     return models.map((m) => notFitted(m, n, why));
   }
@@ -94,19 +138,42 @@ function fitPurchaseModelsTo(
 }
 
 /** Fit Gamma-Gamma on repeat customers with a positive average repeat spend (refund-only averages are skipped). */
-export function fitSpendModel(rows: Pick<SummaryRow, "frequency" | "monetary_value">[], options: Partial<FitOptions> = {}): FitResult<GammaGammaParams | object> {
+export function fitSpendModel(
+  rows: Pick<SummaryRow, "frequency" | "monetary_value">[],
+  options: Partial<FitOptions> = {},
+): FitResult<GammaGammaParams | object> {
   const usable = rows.filter((r) => r.frequency > 0 && r.monetary_value > 0 && Number.isFinite(r.monetary_value));
-  return fitSpendModelTo(() => compressSpendRows(usable.map((r) => r.frequency), usable.map((r) => r.monetary_value)), usable.length, options);
+  return fitSpendModelTo(
+    () =>
+      compressSpendRows(
+        usable.map((r) => r.frequency),
+        usable.map((r) => r.monetary_value),
+      ),
+    usable.length,
+    options,
+  );
 }
 
-function fitSpendModelTo(data: () => SpendRows, usable: number, options: Partial<FitOptions> = {}): FitResult<GammaGammaParams | object> {
+function fitSpendModelTo(
+  data: () => SpendRows,
+  usable: number,
+  options: Partial<FitOptions> = {},
+): FitResult<GammaGammaParams | object> {
   if (usable < MIN_SPEND_CUSTOMERS) {
-    return notFitted("gammagamma", usable, `too few repeat customers with positive spend to fit: ${usable} (need >= ${MIN_SPEND_CUSTOMERS})`);
+    return notFitted(
+      "gammagamma",
+      usable,
+      `too few repeat customers with positive spend to fit: ${usable} (need >= ${MIN_SPEND_CUSTOMERS})`,
+    );
   }
   try {
     const fit = fitGammaGamma(data(), options);
     if (fit.converged && !(fit.params.q > 1)) {
-      return { ...fit, converged: false, message: `q = ${fit.params.q.toFixed(3)} <= 1: the population mean spend is infinite; not used` };
+      return {
+        ...fit,
+        converged: false,
+        message: `q = ${fit.params.q.toFixed(3)} <= 1: the population mean spend is infinite; not used`,
+      };
     }
     return fit;
   } catch (error) {
@@ -119,7 +186,10 @@ function fitSpendModelTo(data: () => SpendRows, usable: number, options: Partial
  * the number of customers behind it, and one per distinct (frequency, monetary_value) of the customers the spend
  * model describes. Only these leave DuckDB (columnar, no per-customer objects).
  */
-async function fitAllModels(db: Db, options: Partial<FitOptions>): Promise<{ purchase: AnyFit[]; spend: FitResult<GammaGammaParams | object> }> {
+async function fitAllModels(
+  db: Db,
+  options: Partial<FitOptions>,
+): Promise<{ purchase: AnyFit[]; spend: FitResult<GammaGammaParams | object> }> {
   const rows = await db.numericColumns(`
     select frequency::double as x, recency::double as tx, T::double as "T", count(*)::double as w
     from customer_summary
@@ -130,9 +200,16 @@ async function fitAllModels(db: Db, options: Partial<FitOptions>): Promise<{ pur
     from customer_summary
     where frequency > 0 and recency is not null and T is not null and monetary_value > 0 and isfinite(monetary_value)
     group by all order by all`);
-  const total = (w: Float64Array, keep: (i: number) => boolean = () => true) => w.reduce((s, v, i) => (keep(i) ? s + v : s), 0);
+  const total = (w: Float64Array, keep: (i: number) => boolean = () => true) =>
+    w.reduce((s, v, i) => (keep(i) ? s + v : s), 0);
   return {
-    purchase: fitPurchaseModelsTo(() => weightedRows(rows.x, rows.tx, rows.T, rows.w), total(rows.w), total(rows.w, (i) => rows.x[i] > 0), PURCHASE_MODELS, options),
+    purchase: fitPurchaseModelsTo(
+      () => weightedRows(rows.x, rows.tx, rows.T, rows.w),
+      total(rows.w),
+      total(rows.w, (i) => rows.x[i] > 0),
+      PURCHASE_MODELS,
+      options,
+    ),
     spend: fitSpendModelTo(() => spendRows(spend.x, spend.m, spend.w), total(spend.w), options),
   };
 }
@@ -191,9 +268,16 @@ export function predictCustomers(
 ): ClvRow[] {
   const periodsPerMonth = 365.25 / 12 / options.periodDays;
   const horizon = options.horizonMonths * periodsPerMonth;
-  const clvOptions = { margin: options.margin, discountRateAnnual: options.discountRateAnnual, horizonMonths: options.horizonMonths, periodsPerMonth };
+  const clvOptions = {
+    margin: options.margin,
+    discountRateAnnual: options.discountRateAnnual,
+    horizonMonths: options.horizonMonths,
+    periodsPerMonth,
+  };
   const orderValues = rows.filter((r) => r.orders > 0).map((r) => r.revenue / r.orders);
-  const meanOrderValue = orderValues.length ? Math.max(0, orderValues.reduce((s, v) => s + v, 0) / orderValues.length) : 0;
+  const meanOrderValue = orderValues.length
+    ? Math.max(0, orderValues.reduce((s, v) => s + v, 0) / orderValues.length)
+    : 0;
   const fallback = fallbackRatePrior(rows);
   // Customers with the same (x, t_x, T) get the same purchase predictions: compute each once.
   const cache = new Map<string, { pAlive: number; expected: number; profile: number[] } | null>();
@@ -205,9 +289,11 @@ export function predictCustomers(
     try {
       const pAlive = purchase.pAlive(r.frequency, r.recency, r.T);
       const profile = Array.from({ length: options.horizonMonths + 1 }, (_, m) =>
-        m === 0 ? 0 : purchase.conditionalExpected(m * periodsPerMonth, r.frequency, r.recency, r.T));
+        m === 0 ? 0 : purchase.conditionalExpected(m * periodsPerMonth, r.frequency, r.recency, r.T),
+      );
       const expected = purchase.conditionalExpected(horizon, r.frequency, r.recency, r.T);
-      if ([pAlive, expected, ...profile].every((v) => Number.isFinite(v) && v >= 0)) result = { pAlive, expected, profile };
+      if ([pAlive, expected, ...profile].every((v) => Number.isFinite(v) && v >= 0))
+        result = { pAlive, expected, profile };
     } catch {
       result = null;
     }
@@ -221,18 +307,39 @@ export function predictCustomers(
       spendValue = gammaGammaConditionalSpend(spend, r.monetary_value > 0 ? r.frequency : 0, r.monetary_value);
       spendModel = "gammagamma";
     } else {
-      spendValue = r.frequency > 0 && r.monetary_value > 0 ? r.monetary_value : r.orders > 0 && r.revenue > 0 ? r.revenue / r.orders : meanOrderValue;
+      spendValue =
+        r.frequency > 0 && r.monetary_value > 0
+          ? r.monetary_value
+          : r.orders > 0 && r.revenue > 0
+            ? r.revenue / r.orders
+            : meanOrderValue;
       spendModel = "historical";
     }
     if (!Number.isFinite(spendValue) || spendValue < 0) spendValue = 0;
     const predicted = modelPredictions(r);
     if (predicted && purchase) {
       const clv = computeClv((t) => predicted.profile[Math.round(t / periodsPerMonth)], spendValue, clvOptions);
-      return { customer_id: r.customer_id, p_alive: predicted.pAlive, expected_purchases: predicted.expected, expected_avg_spend: spendValue, clv, model: purchase.name, spend_model: spendModel };
+      return {
+        customer_id: r.customer_id,
+        p_alive: predicted.pAlive,
+        expected_purchases: predicted.expected,
+        expected_avg_spend: spendValue,
+        clv,
+        model: purchase.name,
+        spend_model: spendModel,
+      };
     }
     const rate = (r.frequency + fallback.shape) / (r.T + fallback.scale);
     const clv = computeClv((t) => rate * t, spendValue, clvOptions);
-    return { customer_id: r.customer_id, p_alive: null, expected_purchases: rate * horizon, expected_avg_spend: spendValue, clv, model: "historical", spend_model: spendModel };
+    return {
+      customer_id: r.customer_id,
+      p_alive: null,
+      expected_purchases: rate * horizon,
+      expected_avg_spend: spendValue,
+      clv,
+      model: "historical",
+      spend_model: spendModel,
+    };
   });
 }
 
@@ -270,8 +377,19 @@ export interface ValidationRow {
 export function validateModels(
   calibration: CalibrationRow[],
   repeatPurchaseDays: number[],
-  { periodDays, holdoutDays, startDate, totalDays, fitOptions = {} }:
-    { periodDays: number; holdoutDays: number; startDate: string; totalDays: number; fitOptions?: Partial<FitOptions> },
+  {
+    periodDays,
+    holdoutDays,
+    startDate,
+    totalDays,
+    fitOptions = {},
+  }: {
+    periodDays: number;
+    holdoutDays: number;
+    startDate: string;
+    totalDays: number;
+    fitOptions?: Partial<FitOptions>;
+  },
 ): { rows: ValidationRow[]; fits: AnyFit[] } {
   const fits = fitPurchaseModels(calibration, PURCHASE_MODELS, fitOptions);
   const rows: ValidationRow[] = [];
@@ -318,7 +436,17 @@ export function validateModels(
     }
     buckets.forEach((b, i) => {
       if (b.customers === 0) return;
-      rows.push({ model: fit.model, kind: "frequency_bucket", bucket: i, week: null, period_end: null, customers: b.customers, actual: b.actual / b.customers, predicted: b.predicted / b.customers, rmse: null });
+      rows.push({
+        model: fit.model,
+        kind: "frequency_bucket",
+        bucket: i,
+        week: null,
+        period_end: null,
+        customers: b.customers,
+        actual: b.actual / b.customers,
+        predicted: b.predicted / b.customers,
+        rmse: null,
+      });
     });
     // Unconditional E[X(t)] by elapsed whole days, shared by every customer acquired on the same day.
     const expectedByLag = Float64Array.from({ length: totalDays + 1 }, (_, lag) => model.expected(lag / periodDays));
@@ -326,9 +454,29 @@ export function validateModels(
       const end = Math.min(7 * w - 1, totalDays);
       let predicted = 0;
       for (const [d, n] of firstCounts) if (d <= end) predicted += n * expectedByLag[end - d];
-      rows.push({ model: fit.model, kind: "weekly_cumulative", bucket: null, week: w, period_end: dayString(end), customers: calibration.length, actual: actualCumulative[w - 1], predicted, rmse: null });
+      rows.push({
+        model: fit.model,
+        kind: "weekly_cumulative",
+        bucket: null,
+        week: w,
+        period_end: dayString(end),
+        customers: calibration.length,
+        actual: actualCumulative[w - 1],
+        predicted,
+        rmse: null,
+      });
     }
-    rows.push({ model: fit.model, kind: "summary", bucket: null, week: null, period_end: dayString(totalDays), customers: calibration.length, actual: totalActual, predicted: totalPredicted, rmse: Math.sqrt(squared / Math.max(1, calibration.length)) });
+    rows.push({
+      model: fit.model,
+      kind: "summary",
+      bucket: null,
+      week: null,
+      period_end: dayString(totalDays),
+      customers: calibration.length,
+      actual: totalActual,
+      predicted: totalPredicted,
+      rmse: Math.sqrt(squared / Math.max(1, calibration.length)),
+    });
   }
   return { rows, fits };
 }
@@ -336,17 +484,53 @@ export function validateModels(
 // ---------------------------------------------------------------------------------------------------------------
 // Steps
 
-export async function replaceTable(db: Db, name: string, columnsSql: string, columns: string[], rows: unknown[][]): Promise<void> {
+export async function replaceTable(
+  db: Db,
+  name: string,
+  columnsSql: string,
+  columns: string[],
+  rows: unknown[][],
+): Promise<void> {
   await db.exec(`create or replace table ${name} (${columnsSql})`);
   if (rows.length) await db.insertRows(name, columns, rows);
 }
 
-const VALIDATION_COLUMNS = ["model", "kind", "bucket", "week", "period_end", "customers", "actual", "predicted", "rmse"];
-const VALIDATION_SQL = "model varchar, kind varchar, bucket integer, week integer, period_end date, customers integer, actual double, predicted double, rmse double";
+const VALIDATION_COLUMNS = [
+  "model",
+  "kind",
+  "bucket",
+  "week",
+  "period_end",
+  "customers",
+  "actual",
+  "predicted",
+  "rmse",
+];
+const VALIDATION_SQL =
+  "model varchar, kind varchar, bucket integer, week integer, period_end date, customers integer, actual double, predicted double, rmse double";
 
 const MODEL_FIT_COLUMNS = [
-  "model", "params", "log_likelihood", "bic", "converged", "n_customers", "iterations", "message", "holdout_rmse", "selected", "fitted_at", "as_of",
-  "fit_seconds", "holdout_bias", "bic_delta", "holdout_gain", "bias_change", "selection_reason", "selection_margin", "selection_bias_tolerance", "penalizer",
+  "model",
+  "params",
+  "log_likelihood",
+  "bic",
+  "converged",
+  "n_customers",
+  "iterations",
+  "message",
+  "holdout_rmse",
+  "selected",
+  "fitted_at",
+  "as_of",
+  "fit_seconds",
+  "holdout_bias",
+  "bic_delta",
+  "holdout_gain",
+  "bias_change",
+  "selection_reason",
+  "selection_margin",
+  "selection_bias_tolerance",
+  "penalizer",
 ];
 /**
  * model_fit, one row per model. The choice (selection.ts), purchase models only: holdout_bias = (forecast - actual)
@@ -361,11 +545,31 @@ const MODEL_FIT_SQL =
   "bic_delta double, holdout_gain double, bias_change double, selection_reason varchar, selection_margin double, selection_bias_tolerance double, " +
   "penalizer double";
 
-export const CLV_COLUMNS = ["customer_id", "p_alive", "expected_purchases", "expected_avg_spend", "clv", "model", "spend_model"];
-export const CLV_SQL = "customer_id varchar, p_alive double, expected_purchases double, expected_avg_spend double, clv double, model varchar, spend_model varchar";
+export const CLV_COLUMNS = [
+  "customer_id",
+  "p_alive",
+  "expected_purchases",
+  "expected_avg_spend",
+  "clv",
+  "model",
+  "spend_model",
+];
+export const CLV_SQL =
+  "customer_id varchar, p_alive double, expected_purchases double, expected_avg_spend double, clv double, model varchar, spend_model varchar";
 
-export const VALUE_COLUMNS = ["customer_id", "current_value", "growth_potential", "quadrant", "strategy_zh", "strategy_en", "peer_group", "potential_clv", "p_alive"];
-export const VALUE_SQL = "customer_id varchar, current_value double, growth_potential double, quadrant varchar, strategy_zh varchar, strategy_en varchar, peer_group varchar, potential_clv double, p_alive double";
+export const VALUE_COLUMNS = [
+  "customer_id",
+  "current_value",
+  "growth_potential",
+  "quadrant",
+  "strategy_zh",
+  "strategy_en",
+  "peer_group",
+  "potential_clv",
+  "p_alive",
+];
+export const VALUE_SQL =
+  "customer_id varchar, current_value double, growth_potential double, quadrant varchar, strategy_zh varchar, strategy_en varchar, peer_group varchar, potential_clv double, p_alive double";
 
 async function asOf(db: Db): Promise<string | null> {
   const [row] = await db.all<{ as_of: string | null }>("select getvariable('as_of')::date::varchar as as_of");
@@ -406,20 +610,37 @@ export async function readValueInputs(db: Db, clvTable: "customer_clv" | "int_ca
 }
 
 /** The selected purchase model and usable spend model of `model_fit` rows (model, params JSON). */
-export function selectedModels(fits: Array<{ model: string; params: string | null }>): { purchase: PurchaseModel | null; spend: GammaGammaParams | null } {
+export function selectedModels(fits: Array<{ model: string; params: string | null }>): {
+  purchase: PurchaseModel | null;
+  spend: GammaGammaParams | null;
+} {
   const purchaseRow = fits.find((f) => f.model !== "gammagamma" && f.params);
   const spendRow = fits.find((f) => f.model === "gammagamma" && f.params);
-  const purchase = purchaseRow ? purchaseModel(purchaseRow.model as PurchaseModelName, JSON.parse(purchaseRow.params!)) : null;
+  const purchase = purchaseRow
+    ? purchaseModel(purchaseRow.model as PurchaseModelName, JSON.parse(purchaseRow.params!))
+    : null;
   const spend = spendRow ? (JSON.parse(spendRow.params!) as GammaGammaParams) : null;
   return { purchase, spend: spend && Number.isFinite(gammaGammaMeanSpend(spend)) ? spend : null };
 }
 
-export const clvRowValues = (r: ClvRow) => [r.customer_id, r.p_alive, r.expected_purchases, r.expected_avg_spend, r.clv, r.model, r.spend_model];
+export const clvRowValues = (r: ClvRow) => [
+  r.customer_id,
+  r.p_alive,
+  r.expected_purchases,
+  r.expected_avg_spend,
+  r.clv,
+  r.model,
+  r.spend_model,
+];
 
 export const valueMatrixValues = (r: ValueMatrixRow) => VALUE_COLUMNS.map((c) => r[c as keyof ValueMatrixRow]);
 
 /** The step writing `name` (value_matrix, int_calibration_value_matrix) from the predictions in `clvTable`. */
-export function valueMatrixStep(name: string, clvTable: "customer_clv" | "int_calibration_clv", config: KehuConfig): Step {
+export function valueMatrixStep(
+  name: string,
+  clvTable: "customer_clv" | "int_calibration_clv",
+  config: KehuConfig,
+): Step {
   const analysis = config.analysis;
   return {
     name,
@@ -427,7 +648,9 @@ export function valueMatrixStep(name: string, clvTable: "customer_clv" | "int_ca
     file: THIS_FILE,
     async run(db) {
       await writeValueMatrixTable(db, clvTable, name, {
-        margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths,
+        margin: analysis.margin,
+        discountRateAnnual: analysis.discountRateAnnual,
+        horizonMonths: analysis.horizonMonths,
         thresholds: analysis.quadrantThresholds,
       });
     },
@@ -441,7 +664,12 @@ export function fitOptionsFor(analysis: KehuConfig["analysis"]): Partial<FitOpti
 
 /** The CLV options of the analysis settings. */
 export function predictOptionsFor(analysis: KehuConfig["analysis"]): PredictOptions {
-  return { margin: analysis.margin, discountRateAnnual: analysis.discountRateAnnual, horizonMonths: analysis.horizonMonths, periodDays: PERIOD_DAYS[analysis.period] };
+  return {
+    margin: analysis.margin,
+    discountRateAnnual: analysis.discountRateAnnual,
+    horizonMonths: analysis.horizonMonths,
+    periodDays: PERIOD_DAYS[analysis.period],
+  };
 }
 
 export function clvSteps(config: KehuConfig): Step[] {
@@ -455,12 +683,20 @@ export function clvSteps(config: KehuConfig): Step[] {
     dependsOn: ["int_purchases", "int_calibration_summary"],
     file: THIS_FILE,
     async run(db) {
-      const [holdout] = await db.all<{ holdout_start: string | null }>("select getvariable('holdout_start')::varchar as holdout_start");
+      const [holdout] = await db.all<{ holdout_start: string | null }>(
+        "select getvariable('holdout_start')::varchar as holdout_start",
+      );
       if (!holdout?.holdout_start) {
         await replaceTable(db, "model_validation", VALIDATION_SQL, VALIDATION_COLUMNS, []);
         return;
       }
-      const [window] = await db.all<{ holdout_start: string | null; as_of: string | null; start: string | null; total_days: number | null; holdout_days: number | null }>(`
+      const [window] = await db.all<{
+        holdout_start: string | null;
+        as_of: string | null;
+        start: string | null;
+        total_days: number | null;
+        holdout_days: number | null;
+      }>(`
         select getvariable('holdout_start')::varchar as holdout_start, getvariable('as_of')::varchar as as_of,
                min(purchased_on)::varchar as start,
                (getvariable('as_of') - min(purchased_on))::integer as total_days,
@@ -471,19 +707,45 @@ export function clvSteps(config: KehuConfig): Step[] {
         return;
       }
       const calibration = await readCalibration(db);
-      const repeat = await db.all<{ day: number }>(`
+      const repeat = await db.all<{ day: number }>(
+        `
         with first as (
             select customer_id, min(purchased_on) as first_purchase from int_purchases group by customer_id
             having min(purchased_on) < getvariable('holdout_start')
         )
         select (p.purchased_on - $start::date)::integer as day
         from int_purchases p join first using (customer_id)
-        where p.purchase_number > 1`, { start: window.start });
-      const { rows } = validateModels(calibration, repeat.map((r) => r.day), {
-        periodDays, holdoutDays: window.holdout_days!, startDate: window.start, totalDays: window.total_days, fitOptions,
-      });
-      await replaceTable(db, "model_validation", VALIDATION_SQL, VALIDATION_COLUMNS,
-        rows.map((r) => [r.model, r.kind, r.bucket, r.week, r.period_end ? new Date(`${r.period_end}T00:00:00Z`) : null, r.customers, r.actual, r.predicted, r.rmse]));
+        where p.purchase_number > 1`,
+        { start: window.start },
+      );
+      const { rows } = validateModels(
+        calibration,
+        repeat.map((r) => r.day),
+        {
+          periodDays,
+          holdoutDays: window.holdout_days!,
+          startDate: window.start,
+          totalDays: window.total_days,
+          fitOptions,
+        },
+      );
+      await replaceTable(
+        db,
+        "model_validation",
+        VALIDATION_SQL,
+        VALIDATION_COLUMNS,
+        rows.map((r) => [
+          r.model,
+          r.kind,
+          r.bucket,
+          r.week,
+          r.period_end ? new Date(`${r.period_end}T00:00:00Z`) : null,
+          r.customers,
+          r.actual,
+          r.predicted,
+          r.rmse,
+        ]),
+      );
     },
   };
 
@@ -494,24 +756,49 @@ export function clvSteps(config: KehuConfig): Step[] {
     async run(db) {
       const { purchase: purchaseFits, spend: spendFit } = await fitAllModels(db, fitOptions);
       const holdout = new Map(
-        (await db.all<{ model: string; rmse: number; bias: number | null }>(`select model, rmse::double as rmse,
+        (
+          await db.all<{ model: string; rmse: number; bias: number | null }>(`select model, rmse::double as rmse,
             case when actual > 0 then (predicted - actual) / actual end::double as bias
-          from model_validation where kind = 'summary'`))
-          .map((r) => [r.model, r]),
+          from model_validation where kind = 'summary'`)
+        ).map((r) => [r.model, r]),
       );
       const rule = analysis.modelChoice;
-      const choice = chooseModel(purchaseFits.map((f) => ({
-        name: f.model, converged: f.converged, bic: f.bic, holdoutError: holdout.get(f.model)?.rmse ?? null, holdoutBias: holdout.get(f.model)?.bias ?? null,
-      })), rule);
+      const choice = chooseModel(
+        purchaseFits.map((f) => ({
+          name: f.model,
+          converged: f.converged,
+          bic: f.bic,
+          holdoutError: holdout.get(f.model)?.rmse ?? null,
+          holdoutBias: holdout.get(f.model)?.bias ?? null,
+        })),
+        rule,
+      );
       const verdicts = new Map(choice.verdicts.map((v) => [v.name, v]));
       const fittedAt = new Date();
       const asOfDate = await asOf(db);
       // params only for converged fits: where a fit stopped is not an estimate
       const row = (f: AnyFit, isSelected: boolean, v: CandidateVerdict | undefined) => [
-        f.model, f.converged ? JSON.stringify(f.params) : null, finiteOrNull(f.logLikelihood), finiteOrNull(f.bic), f.converged, f.nCustomers,
-        f.iterations, f.message, holdout.get(f.model)?.rmse ?? null, isSelected, fittedAt, asOfDate ? new Date(`${asOfDate}T00:00:00Z`) : null, f.seconds,
-        holdout.get(f.model)?.bias ?? null, v?.bicDelta ?? null, v?.holdoutGain ?? null, v?.biasChange ?? null, v?.reason ?? null,
-        v ? rule.margin : null, v ? rule.biasTolerance : null, analysis.penalizer,
+        f.model,
+        f.converged ? JSON.stringify(f.params) : null,
+        finiteOrNull(f.logLikelihood),
+        finiteOrNull(f.bic),
+        f.converged,
+        f.nCustomers,
+        f.iterations,
+        f.message,
+        holdout.get(f.model)?.rmse ?? null,
+        isSelected,
+        fittedAt,
+        asOfDate ? new Date(`${asOfDate}T00:00:00Z`) : null,
+        f.seconds,
+        holdout.get(f.model)?.bias ?? null,
+        v?.bicDelta ?? null,
+        v?.holdoutGain ?? null,
+        v?.biasChange ?? null,
+        v?.reason ?? null,
+        v ? rule.margin : null,
+        v ? rule.biasTolerance : null,
+        analysis.penalizer,
       ];
       await replaceTable(db, "model_fit", MODEL_FIT_SQL, MODEL_FIT_COLUMNS, [
         ...purchaseFits.map((f) => row(f, f.model === choice.model, verdicts.get(f.model))),
@@ -525,7 +812,9 @@ export function clvSteps(config: KehuConfig): Step[] {
     dependsOn: ["customer_summary", "model_fit"],
     file: THIS_FILE,
     async run(db) {
-      const fits = await db.all<{ model: string; params: string }>("select model, params from model_fit where selected");
+      const fits = await db.all<{ model: string; params: string }>(
+        "select model, params from model_fit where selected",
+      );
       const { purchase, spend } = selectedModels(fits);
       await writeClvTable(db, "customer_summary", "customer_clv", purchase, spend, predictOptions);
     },

@@ -8,8 +8,12 @@
  * Per-customer CLV intervals: a parametric bootstrap over that distribution (drawParameters; clvInterval.ts).
  */
 import {
-  bgNbdLogLikelihood, gammaGammaLogLikelihood, mbgNbdLogLikelihood, paretoNbdLogLikelihood,
-  type CompressedRows, type SpendRows,
+  bgNbdLogLikelihood,
+  gammaGammaLogLikelihood,
+  mbgNbdLogLikelihood,
+  paretoNbdLogLikelihood,
+  type CompressedRows,
+  type SpendRows,
 } from "./models.ts";
 import { bgBbLogLikelihood, type BgBbRow } from "./bgbb.ts";
 import { createRng, normal } from "../../data/random.ts";
@@ -27,13 +31,21 @@ export const PARAM_NAMES: Record<UncertainModel, readonly string[]> = {
 export type Params = Record<string, number>;
 
 /** The log-likelihood of `model` over its data, as a function of the parameter object. */
-export function modelLogLikelihood(model: UncertainModel, data: CompressedRows | SpendRows | BgBbRow[]): (p: Params) => number {
+export function modelLogLikelihood(
+  model: UncertainModel,
+  data: CompressedRows | SpendRows | BgBbRow[],
+): (p: Params) => number {
   switch (model) {
-    case "bgnbd": return (p) => bgNbdLogLikelihood(p as never, data as CompressedRows);
-    case "mbgnbd": return (p) => mbgNbdLogLikelihood(p as never, data as CompressedRows);
-    case "pnbd": return (p) => paretoNbdLogLikelihood(p as never, data as CompressedRows);
-    case "gammagamma": return (p) => gammaGammaLogLikelihood(p as never, data as SpendRows);
-    case "bgbb": return (p) => bgBbLogLikelihood(p as never, data as BgBbRow[]);
+    case "bgnbd":
+      return (p) => bgNbdLogLikelihood(p as never, data as CompressedRows);
+    case "mbgnbd":
+      return (p) => mbgNbdLogLikelihood(p as never, data as CompressedRows);
+    case "pnbd":
+      return (p) => paretoNbdLogLikelihood(p as never, data as CompressedRows);
+    case "gammagamma":
+      return (p) => gammaGammaLogLikelihood(p as never, data as SpendRows);
+    case "bgbb":
+      return (p) => bgBbLogLikelihood(p as never, data as BgBbRow[]);
   }
 }
 
@@ -50,7 +62,24 @@ export function numericalHessian(f: (x: number[]) => number, x: number[], h = 1e
   for (let i = 0; i < n; i++) {
     H[i][i] = (at([[i, h]]) - 2 * f0 + at([[i, -h]])) / (h * h);
     for (let j = 0; j < i; j++) {
-      const v = (at([[i, h], [j, h]]) - at([[i, h], [j, -h]]) - at([[i, -h], [j, h]]) + at([[i, -h], [j, -h]])) / (4 * h * h);
+      const v =
+        (at([
+          [i, h],
+          [j, h],
+        ]) -
+          at([
+            [i, h],
+            [j, -h],
+          ]) -
+          at([
+            [i, -h],
+            [j, h],
+          ]) +
+          at([
+            [i, -h],
+            [j, -h],
+          ])) /
+        (4 * h * h);
       H[i][j] = v;
       H[j][i] = v;
     }
@@ -119,7 +148,10 @@ const Z95 = 1.959963984540054;
  * not positive definite (a flat or saddle likelihood: the MLE is not a proper maximum) se and ci are NaN.
  */
 export function parameterUncertainty(
-  model: UncertainModel, params: object, data: CompressedRows | SpendRows | BgBbRow[], step = 1e-3,
+  model: UncertainModel,
+  params: object,
+  data: CompressedRows | SpendRows | BgBbRow[],
+  step = 1e-3,
 ): ParameterUncertainty {
   const names = [...PARAM_NAMES[model]];
   const estimate = params as Params;
@@ -145,7 +177,11 @@ export function parameterUncertainty(
  * same on every run of the same data (a report that changes on re-run is not defensible).
  */
 export function drawParameters(
-  names: readonly string[], estimate: Params, covarianceLog: number[][], draws: number, seed = 13,
+  names: readonly string[],
+  estimate: Params,
+  covarianceLog: number[][],
+  draws: number,
+  seed = 13,
 ): Params[] {
   const L = cholesky(covarianceLog);
   if (!L) throw new Error("drawParameters: covariance is not positive definite");
@@ -153,11 +189,13 @@ export function drawParameters(
   const mean = names.map((k) => Math.log(estimate[k]));
   return Array.from({ length: draws }, () => {
     const z = names.map(() => normal(rand));
-    return Object.fromEntries(names.map((k, i) => {
-      let v = mean[i];
-      for (let j = 0; j <= i; j++) v += L[i][j] * z[j];
-      return [k, Math.exp(v)];
-    }));
+    return Object.fromEntries(
+      names.map((k, i) => {
+        let v = mean[i];
+        for (let j = 0; j <= i; j++) v += L[i][j] * z[j];
+        return [k, Math.exp(v)];
+      }),
+    );
   });
 }
 

@@ -47,10 +47,22 @@ export interface ValueMatrixRow {
 }
 
 export const STRATEGIES = {
-  I: { zh: "低价值低潜力：以最低成本维护（线上/自助服务，减少拜访）", en: "Low value, low potential: serve at the lowest cost (self-service, fewer visits)" },
-  II: { zh: "低价值高潜力：重点开发（交叉销售，提高钱包份额）", en: "Low value, high potential: develop (cross-sell, win more share of wallet)" },
-  III: { zh: "高价值低潜力：保持维系（忠诚计划，防止流失）", en: "High value, low potential: retain (loyalty programme, protect the account)" },
-  IV: { zh: "高价值高潜力：最有价值客户，大客户专人管理", en: "High value, high potential: most valuable, key-account treatment" },
+  I: {
+    zh: "低价值低潜力：以最低成本维护（线上/自助服务，减少拜访）",
+    en: "Low value, low potential: serve at the lowest cost (self-service, fewer visits)",
+  },
+  II: {
+    zh: "低价值高潜力：重点开发（交叉销售，提高钱包份额）",
+    en: "Low value, high potential: develop (cross-sell, win more share of wallet)",
+  },
+  III: {
+    zh: "高价值低潜力：保持维系（忠诚计划，防止流失）",
+    en: "High value, low potential: retain (loyalty programme, protect the account)",
+  },
+  IV: {
+    zh: "高价值高潜力：最有价值客户，大客户专人管理",
+    en: "High value, high potential: most valuable, key-account treatment",
+  },
 } as const;
 
 /** Quantile with linear interpolation between order statistics (DuckDB quantile_cont / numpy default). */
@@ -86,13 +98,20 @@ export function buildValueMatrix(customers: ValueInput[], options: ValueMatrixOp
     if (c.region != null && c.region !== "") add(`region:${c.region}`, c);
   }
   /** Chance the customer is there to grow, and expected purchases if they are. */
-  const alive = (c: ValueInput) => (c.p_alive == null || !Number.isFinite(c.p_alive) ? 1 : Math.max(0, Math.min(1, c.p_alive)));
+  const alive = (c: ValueInput) =>
+    c.p_alive == null || !Number.isFinite(c.p_alive) ? 1 : Math.max(0, Math.min(1, c.p_alive));
   const purchasesIfAlive = (c: ValueInput) => (alive(c) > 0 ? c.expected_purchases / alive(c) : c.expected_purchases);
   const quartiles = new Map<string, { purchases: number; spend: number }>();
   const q75 = (key: string, members: ValueInput[]) => {
     let q = quartiles.get(key);
     if (!q) {
-      q = { purchases: quantile(members.map(purchasesIfAlive), 0.75), spend: quantile(members.map((m) => m.expected_avg_spend), 0.75) };
+      q = {
+        purchases: quantile(members.map(purchasesIfAlive), 0.75),
+        spend: quantile(
+          members.map((m) => m.expected_avg_spend),
+          0.75,
+        ),
+      };
       quartiles.set(key, q);
     }
     return q;
@@ -102,9 +121,11 @@ export function buildValueMatrix(customers: ValueInput[], options: ValueMatrixOp
     const industry = c.industry ? groups.get(`industry:${c.industry}`) : undefined;
     const region = c.region ? groups.get(`region:${c.region}`) : undefined;
     const [peerKey, peers] =
-      industry && industry.length >= MIN_PEERS ? [`industry:${c.industry}`, industry]
-      : region && region.length >= MIN_PEERS ? [`region:${c.region}`, region]
-      : ["all", customers];
+      industry && industry.length >= MIN_PEERS
+        ? [`industry:${c.industry}`, industry]
+        : region && region.length >= MIN_PEERS
+          ? [`region:${c.region}`, region]
+          : ["all", customers];
     const q = q75(peerKey, peers);
     const purchases = Math.max(purchasesIfAlive(c), q.purchases);
     const spend = Math.max(c.expected_avg_spend, q.spend);
@@ -114,8 +135,18 @@ export function buildValueMatrix(customers: ValueInput[], options: ValueMatrixOp
     return { c, peerKey, potential, growth: Math.max(0, potential - c.clv) };
   });
 
-  const currentThreshold = options.thresholds?.currentValue ?? quantile(customers.map((c) => c.clv), 0.5);
-  const growthThreshold = options.thresholds?.growthPotential ?? quantile(partial.map((p) => p.growth), 0.5);
+  const currentThreshold =
+    options.thresholds?.currentValue ??
+    quantile(
+      customers.map((c) => c.clv),
+      0.5,
+    );
+  const growthThreshold =
+    options.thresholds?.growthPotential ??
+    quantile(
+      partial.map((p) => p.growth),
+      0.5,
+    );
   return partial.map(({ c, peerKey, potential, growth }) => {
     const highValue = c.clv > currentThreshold;
     const highGrowth = growth > growthThreshold;

@@ -23,16 +23,38 @@ function quantile(sortedList: string, p: number): string {
 }
 
 /** Write `target` (the value_matrix columns) from the predictions in `clvTable`, peers from stg_customers. */
-export async function writeValueMatrixTable(db: Db, clvTable: string, target: string, options: ValueMatrixOptions): Promise<void> {
+export async function writeValueMatrixTable(
+  db: Db,
+  clvTable: string,
+  target: string,
+  options: ValueMatrixOptions,
+): Promise<void> {
   const v = 1 / Math.pow(1 + options.discountRateAnnual, 1 / 12);
   let flatDiscount = 0;
   for (let m = 1; m <= options.horizonMonths; m++) flatDiscount += Math.pow(v, m) / options.horizonMonths;
-  await db.exec(`create or replace table ${CONSTANTS} (margin double, flat_discount double, value_threshold double, growth_threshold double)`);
-  await db.insertRows(CONSTANTS, ["margin", "flat_discount", "value_threshold", "growth_threshold"], [[
-    options.margin, flatDiscount, options.thresholds?.currentValue ?? null, options.thresholds?.growthPotential ?? null,
-  ]]);
-  await db.exec(`create or replace table ${STRATEGY_TABLE} (quadrant varchar, strategy_zh varchar, strategy_en varchar)`);
-  await db.insertRows(STRATEGY_TABLE, ["quadrant", "strategy_zh", "strategy_en"], Object.entries(STRATEGIES).map(([q, s]) => [q, s.zh, s.en]));
+  await db.exec(
+    `create or replace table ${CONSTANTS} (margin double, flat_discount double, value_threshold double, growth_threshold double)`,
+  );
+  await db.insertRows(
+    CONSTANTS,
+    ["margin", "flat_discount", "value_threshold", "growth_threshold"],
+    [
+      [
+        options.margin,
+        flatDiscount,
+        options.thresholds?.currentValue ?? null,
+        options.thresholds?.growthPotential ?? null,
+      ],
+    ],
+  );
+  await db.exec(
+    `create or replace table ${STRATEGY_TABLE} (quadrant varchar, strategy_zh varchar, strategy_en varchar)`,
+  );
+  await db.insertRows(
+    STRATEGY_TABLE,
+    ["quadrant", "strategy_zh", "strategy_en"],
+    Object.entries(STRATEGIES).map(([q, s]) => [q, s.zh, s.en]),
+  );
 
   const peerQuartiles = (key: string) => `
     select ${key} as peer_key, count(*) as members, ${quantile("list_sort(list(purchases_if_alive))", 0.75)} as q_purchases,

@@ -22,18 +22,29 @@ export function snapshotSteps(config: KehuConfig): Step[] {
     file: THIS_FILE,
     async run(db) {
       const [{ n }] = await db.all<{ n: number }>(
-        "select count(*)::integer as n from duckdb_tables() where table_name = 'customer_snapshots' and schema_name = current_schema()");
+        "select count(*)::integer as n from duckdb_tables() where table_name = 'customer_snapshots' and schema_name = current_schema()",
+      );
       const previous = join(config.martsDir, "customer_snapshots.parquet");
       if (n === 0) {
         if (db.path !== ":memory:" && existsSync(previous)) {
-          await db.exec(`create table customer_snapshots as select * from read_parquet('${previous.replace(/'/g, "''")}')`);
+          await db.exec(
+            `create table customer_snapshots as select * from read_parquet('${previous.replace(/'/g, "''")}')`,
+          );
         } else {
           await db.exec("create table customer_snapshots as select * from int_customer_snapshot limit 0");
         }
       }
       // Columns added in a later version of kehu join older snapshots as NULL.
-      const have = new Set((await db.all<{ name: string }>("select column_name as name from duckdb_columns() where table_name = 'customer_snapshots'")).map((r) => r.name));
-      for (const c of await db.all<{ name: string; type: string }>("select column_name as name, data_type as type from duckdb_columns() where table_name = 'int_customer_snapshot'")) {
+      const have = new Set(
+        (
+          await db.all<{ name: string }>(
+            "select column_name as name from duckdb_columns() where table_name = 'customer_snapshots'",
+          )
+        ).map((r) => r.name),
+      );
+      for (const c of await db.all<{ name: string; type: string }>(
+        "select column_name as name, data_type as type from duckdb_columns() where table_name = 'int_customer_snapshot'",
+      )) {
         if (!have.has(c.name)) await db.exec(`alter table customer_snapshots add column "${c.name}" ${c.type}`);
       }
       await db.exec("delete from customer_snapshots where as_of = getvariable('as_of')");

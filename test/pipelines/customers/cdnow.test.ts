@@ -30,7 +30,10 @@ beforeAll(async () => {
       select row_number() over () as line_number, string_split_regex(trim(line), '\\s+') as f
       from read_csv('${sql("CDNOW_sample.txt")}', delim = '|', header = false, auto_detect = false, columns = {'line': 'VARCHAR'})
     )`);
-  const config = parseConfig({ sources: { transactions: { files: "x" } }, analysis: { asOf: "1997-09-30", period: "week" } });
+  const config = parseConfig({
+    sources: { transactions: { files: "x" } },
+    analysis: { asOf: "1997-09-30", period: "week" },
+  });
   await setAnalysisVariables(db, config.analysis);
   const steps = pipelineSteps(config);
   const wanted = new Set(["stg_transactions", "int_purchases", "customer_summary"]);
@@ -41,7 +44,9 @@ afterAll(async () => db?.close());
 
 describe("customer_summary on CDNOW_sample (period = week, asOf = 1997-09-30)", () => {
   it("loads the whole sample", async () => {
-    const [row] = await db.all<{ n: number; c: number }>("select count(*)::integer as n, count(distinct customer_id)::integer as c from transactions");
+    const [row] = await db.all<{ n: number; c: number }>(
+      "select count(*)::integer as n, count(distinct customer_id)::integer as c from transactions",
+    );
     expect(row).toEqual({ n: 6919, c: 2357 });
   });
 
@@ -53,7 +58,13 @@ describe("customer_summary on CDNOW_sample (period = week, asOf = 1997-09-30)", 
              customer_summary.frequency as my_frequency, customer_summary.recency as my_recency, customer_summary.T as my_T
       from reference left join customer_summary on customer_summary.customer_id = reference.ID::varchar`);
     expect(rows).toHaveLength(2357);
-    const bad = rows.filter((r: any) => !r.mine || r.my_frequency !== r.frequency || Math.abs(r.my_recency - r.recency) > 0.01 || Math.abs(r.my_T - r.T) > 0.01);
+    const bad = rows.filter(
+      (r: any) =>
+        !r.mine ||
+        r.my_frequency !== r.frequency ||
+        Math.abs(r.my_recency - r.recency) > 0.01 ||
+        Math.abs(r.my_T - r.T) > 0.01,
+    );
     expect(bad.slice(0, 5)).toEqual([]);
     const [{ n }] = await db.all<{ n: number }>("select count(*)::integer as n from customer_summary");
     expect(n).toBe(2357);

@@ -73,42 +73,211 @@ describe("grain: not null + unique keys of every mart", () => {
 describe("customer_summary", () => {
   it("has one row per customer with a purchase on or before asOf (c04 only buys after it)", async () => {
     const rows = await p.rows<Row>("select customer_id from customer_summary order by customer_id");
-    expect(rows.map((r) => r.customer_id)).toEqual(["c01", "c02", "c03", "c05", "c06", "c07", "c08", "c09", "c10", "c11", "c12"]);
+    expect(rows.map((r) => r.customer_id)).toEqual([
+      "c01",
+      "c02",
+      "c03",
+      "c05",
+      "c06",
+      "c07",
+      "c08",
+      "c09",
+      "c10",
+      "c11",
+      "c12",
+    ]);
   });
 
   it("matches the hand-computed summary", async () => {
     const rows = byId(await p.rows<Row>("select * from customer_summary"));
     const w = 7; // period = week
     // c01: one purchase Jun 1 (153): frequency 0, recency 0, T = (182 - 153) / 7 = 29/7, monetary 0
-    expectRow(rows.c01, { first_purchase: "2024-06-01", last_purchase: "2024-06-01", orders: 1, revenue: 100, avg_order_value: 100, frequency: 0, recency: 0, T: 29 / w, monetary_value: 0 }, "c01");
+    expectRow(
+      rows.c01,
+      {
+        first_purchase: "2024-06-01",
+        last_purchase: "2024-06-01",
+        orders: 1,
+        revenue: 100,
+        avg_order_value: 100,
+        frequency: 0,
+        recency: 0,
+        T: 29 / w,
+        monetary_value: 0,
+      },
+      "c01",
+    );
     // c02: days Jan 10 (50 + 30 = 80) and Feb 10 (40): frequency 1, recency (41 - 10) / 7, T = (182 - 10) / 7,
     // monetary = 40 (the repeat day); orders 3, revenue 120, aov 120 / 3 = 40
-    expectRow(rows.c02, { first_purchase: "2024-01-10", last_purchase: "2024-02-10", orders: 3, revenue: 120, avg_order_value: 40, frequency: 1, recency: 31 / w, T: 172 / w, monetary_value: 40 }, "c02");
+    expectRow(
+      rows.c02,
+      {
+        first_purchase: "2024-01-10",
+        last_purchase: "2024-02-10",
+        orders: 3,
+        revenue: 120,
+        avg_order_value: 40,
+        frequency: 1,
+        recency: 31 / w,
+        T: 172 / w,
+        monetary_value: 40,
+      },
+      "c02",
+    );
     // c03: purchase Mar 1 (61) 100, refund-only day Mar 15 -150 (not a purchase): revenue -50, aov -50 / 1
-    expectRow(rows.c03, { first_purchase: "2024-03-01", last_purchase: "2024-03-01", orders: 1, revenue: -50, avg_order_value: -50, frequency: 0, recency: 0, T: 121 / w, monetary_value: 0 }, "c03");
+    expectRow(
+      rows.c03,
+      {
+        first_purchase: "2024-03-01",
+        last_purchase: "2024-03-01",
+        orders: 1,
+        revenue: -50,
+        avg_order_value: -50,
+        frequency: 0,
+        recency: 0,
+        T: 121 / w,
+        monetary_value: 0,
+      },
+      "c03",
+    );
     // c05: days Apr 1 (92) net 100 - 30 = 70, May 1 (122) 60, Jun 1 (153) 90: frequency 2, recency 61/7,
     // T = 90/7, monetary (60 + 90) / 2 = 75; orders o8, o10, o11 = 3 (the refund line is no order); revenue 220
-    expectRow(rows.c05, { first_purchase: "2024-04-01", last_purchase: "2024-06-01", orders: 3, revenue: 220, avg_order_value: 220 / 3, frequency: 2, recency: 61 / w, T: 90 / w, monetary_value: 75 }, "c05");
+    expectRow(
+      rows.c05,
+      {
+        first_purchase: "2024-04-01",
+        last_purchase: "2024-06-01",
+        orders: 3,
+        revenue: 220,
+        avg_order_value: 220 / 3,
+        frequency: 2,
+        recency: 61 / w,
+        T: 90 / w,
+        monetary_value: 75,
+      },
+      "c05",
+    );
     // c06: Feb 1 (32) 100; Mar 1 nets 20 - 50 = -30 -> no purchase day: frequency 0, last purchase Feb 1;
     // orders o12, o13 = 2, revenue 70, aov 35
-    expectRow(rows.c06, { first_purchase: "2024-02-01", last_purchase: "2024-02-01", orders: 2, revenue: 70, avg_order_value: 35, frequency: 0, recency: 0, T: 150 / w, monetary_value: 0 }, "c06");
+    expectRow(
+      rows.c06,
+      {
+        first_purchase: "2024-02-01",
+        last_purchase: "2024-02-01",
+        orders: 2,
+        revenue: 70,
+        avg_order_value: 35,
+        frequency: 0,
+        recency: 0,
+        T: 150 / w,
+        monetary_value: 0,
+      },
+      "c06",
+    );
     // c07: May 1 (122) 0.00 and May 15 (136) 25: frequency 1, recency 14/7 = 2, T = 60/7, monetary 25, aov 12.5
-    expectRow(rows.c07, { first_purchase: "2024-05-01", last_purchase: "2024-05-15", orders: 2, revenue: 25, avg_order_value: 12.5, frequency: 1, recency: 2, T: 60 / w, monetary_value: 25 }, "c07");
+    expectRow(
+      rows.c07,
+      {
+        first_purchase: "2024-05-01",
+        last_purchase: "2024-05-15",
+        orders: 2,
+        revenue: 25,
+        avg_order_value: 12.5,
+        frequency: 1,
+        recency: 2,
+        T: 60 / w,
+        monetary_value: 25,
+      },
+      "c07",
+    );
     // c08: Jan 5, 19, Feb 2, 16, Mar 1 (5, 19, 33, 47, 61) 10 each: frequency 4, recency 56/7 = 8, T = 177/7
-    expectRow(rows.c08, { first_purchase: "2024-01-05", last_purchase: "2024-03-01", orders: 5, revenue: 50, avg_order_value: 10, frequency: 4, recency: 8, T: 177 / w, monetary_value: 10 }, "c08");
+    expectRow(
+      rows.c08,
+      {
+        first_purchase: "2024-01-05",
+        last_purchase: "2024-03-01",
+        orders: 5,
+        revenue: 50,
+        avg_order_value: 10,
+        frequency: 4,
+        recency: 8,
+        T: 177 / w,
+        monetary_value: 10,
+      },
+      "c08",
+    );
     // c09: Jun 20 (172) 1000, Jun 28 (180) 500: frequency 1, recency 8/7, T 10/7, monetary 500, aov 750
-    expectRow(rows.c09, { first_purchase: "2024-06-20", last_purchase: "2024-06-28", orders: 2, revenue: 1500, avg_order_value: 750, frequency: 1, recency: 8 / w, T: 10 / w, monetary_value: 500 }, "c09");
+    expectRow(
+      rows.c09,
+      {
+        first_purchase: "2024-06-20",
+        last_purchase: "2024-06-28",
+        orders: 2,
+        revenue: 1500,
+        avg_order_value: 750,
+        frequency: 1,
+        recency: 8 / w,
+        T: 10 / w,
+        monetary_value: 500,
+      },
+      "c09",
+    );
     // c10: Jun 30 at 18:00 counts (as_of is a day), Jul 1 does not: T = 0, revenue 40
-    expectRow(rows.c10, { first_purchase: "2024-06-30", last_purchase: "2024-06-30", orders: 1, revenue: 40, avg_order_value: 40, frequency: 0, recency: 0, T: 0, monetary_value: 0 }, "c10");
+    expectRow(
+      rows.c10,
+      {
+        first_purchase: "2024-06-30",
+        last_purchase: "2024-06-30",
+        orders: 1,
+        revenue: 40,
+        avg_order_value: 40,
+        frequency: 0,
+        recency: 0,
+        T: 0,
+        monetary_value: 0,
+      },
+      "c10",
+    );
     // c11: order o26 of two lines (15 + 25) on Mar 10 (70), o27 Apr 10 (101): orders 2, frequency 1, recency 31/7,
     // T = 112/7 = 16, monetary 40
-    expectRow(rows.c11, { first_purchase: "2024-03-10", last_purchase: "2024-04-10", orders: 2, revenue: 80, avg_order_value: 40, frequency: 1, recency: 31 / w, T: 16, monetary_value: 40 }, "c11");
+    expectRow(
+      rows.c11,
+      {
+        first_purchase: "2024-03-10",
+        last_purchase: "2024-04-10",
+        orders: 2,
+        revenue: 80,
+        avg_order_value: 40,
+        frequency: 1,
+        recency: 31 / w,
+        T: 16,
+        monetary_value: 40,
+      },
+      "c11",
+    );
     // c12: 2023-12-20 (-11) 60, Jun 15 (167) 30: recency 178/7, T = 193/7, monetary 30
-    expectRow(rows.c12, { first_purchase: "2023-12-20", last_purchase: "2024-06-15", orders: 2, revenue: 90, avg_order_value: 45, frequency: 1, recency: 178 / w, T: 193 / w, monetary_value: 30 }, "c12");
+    expectRow(
+      rows.c12,
+      {
+        first_purchase: "2023-12-20",
+        last_purchase: "2024-06-15",
+        orders: 2,
+        revenue: 90,
+        avg_order_value: 45,
+        frequency: 1,
+        recency: 178 / w,
+        T: 193 / w,
+        monetary_value: 30,
+      },
+      "c12",
+    );
   });
 
   it("counts every order at purchaseGrain 'order' (a multi-line order is still one)", async () => {
-    const q = await runFixture(shopTransactionsOnly, { config: { analysis: { ...config.analysis, purchaseGrain: "order" } }, only: ["customer_summary"] });
+    const q = await runFixture(shopTransactionsOnly, {
+      config: { analysis: { ...config.analysis, purchaseGrain: "order" } },
+      only: ["customer_summary"],
+    });
     const rows = byId(await q.rows<Row>("select * from customer_summary"));
     // c02: orders o2 (Jan 10, 50), o3 (Jan 10, 30), o4 (Feb 10, 40): frequency 2; the first is o2 (same day, key
     // order), so monetary = (30 + 40) / 2 = 35; recency still (41 - 10) / 7
@@ -121,7 +290,10 @@ describe("customer_summary", () => {
   });
 
   it("measures recency and T in months of 365.25/12 days with period = month", async () => {
-    const q = await runFixture(shopTransactionsOnly, { config: { analysis: { ...config.analysis, period: "month" } }, only: ["customer_summary"] });
+    const q = await runFixture(shopTransactionsOnly, {
+      config: { analysis: { ...config.analysis, period: "month" } },
+      only: ["customer_summary"],
+    });
     const rows = byId(await q.rows<Row>("select * from customer_summary"));
     // c12: recency 178 days / 30.4375 = 5.8480..., T = 193 / 30.4375
     expectRow(rows.c12, { recency: 178 / 30.4375, T: 193 / 30.4375 }, "c12");
@@ -135,29 +307,127 @@ describe("purchase_frequency", () => {
     expect(Object.keys(rows).sort()).toHaveLength(11);
     // orders_per_period = orders / greatest(T weeks, 1)
     // c01: 1 / (29/7); one purchase: no gaps, not overdue; 182 - 153 = 29 days since
-    expectRow(rows.c01, { orders: 1, orders_per_period: 7 / 29, median_gap_days: null, mean_gap_days: null, days_since_last_purchase: 29, expected_next_purchase: null, is_overdue: false }, "c01");
+    expectRow(
+      rows.c01,
+      {
+        orders: 1,
+        orders_per_period: 7 / 29,
+        median_gap_days: null,
+        mean_gap_days: null,
+        days_since_last_purchase: 29,
+        expected_next_purchase: null,
+        is_overdue: false,
+      },
+      "c01",
+    );
     // c02: 3 / (172/7); gap 41 - 10 = 31; next = Feb 10 + 31 = Mar 12 < Jun 30 -> overdue; 182 - 41 = 141 days
-    expectRow(rows.c02, { orders: 3, orders_per_period: 21 / 172, median_gap_days: 31, mean_gap_days: 31, days_since_last_purchase: 141, expected_next_purchase: "2024-03-12", is_overdue: true }, "c02");
+    expectRow(
+      rows.c02,
+      {
+        orders: 3,
+        orders_per_period: 21 / 172,
+        median_gap_days: 31,
+        mean_gap_days: 31,
+        days_since_last_purchase: 141,
+        expected_next_purchase: "2024-03-12",
+        is_overdue: true,
+      },
+      "c02",
+    );
     // c05: 3 / (90/7) = 7/30; gaps 30, 31 -> median = mean = 30.5, rounded up to 31: Jun 1 + 31 = Jul 2 -> not overdue
-    expectRow(rows.c05, { orders: 3, orders_per_period: 7 / 30, median_gap_days: 30.5, mean_gap_days: 30.5, days_since_last_purchase: 29, expected_next_purchase: "2024-07-02", is_overdue: false }, "c05");
+    expectRow(
+      rows.c05,
+      {
+        orders: 3,
+        orders_per_period: 7 / 30,
+        median_gap_days: 30.5,
+        mean_gap_days: 30.5,
+        days_since_last_purchase: 29,
+        expected_next_purchase: "2024-07-02",
+        is_overdue: false,
+      },
+      "c05",
+    );
     // c06: no repeat purchase day (Mar 1 nets -30): 2 / (150/7) = 7/75; 182 - 32 = 150 days
-    expectRow(rows.c06, { orders: 2, orders_per_period: 7 / 75, median_gap_days: null, days_since_last_purchase: 150, is_overdue: false }, "c06");
+    expectRow(
+      rows.c06,
+      { orders: 2, orders_per_period: 7 / 75, median_gap_days: null, days_since_last_purchase: 150, is_overdue: false },
+      "c06",
+    );
     // c07: gap 14; May 15 + 14 = May 29 -> overdue; 182 - 136 = 46
-    expectRow(rows.c07, { orders: 2, orders_per_period: 7 / 30, median_gap_days: 14, days_since_last_purchase: 46, expected_next_purchase: "2024-05-29", is_overdue: true }, "c07");
+    expectRow(
+      rows.c07,
+      {
+        orders: 2,
+        orders_per_period: 7 / 30,
+        median_gap_days: 14,
+        days_since_last_purchase: 46,
+        expected_next_purchase: "2024-05-29",
+        is_overdue: true,
+      },
+      "c07",
+    );
     // c08: four gaps of 14: Mar 1 + 14 = Mar 15 -> overdue; 5 / (177/7) = 35/177; 182 - 61 = 121
-    expectRow(rows.c08, { orders: 5, orders_per_period: 35 / 177, median_gap_days: 14, mean_gap_days: 14, days_since_last_purchase: 121, expected_next_purchase: "2024-03-15", is_overdue: true }, "c08");
+    expectRow(
+      rows.c08,
+      {
+        orders: 5,
+        orders_per_period: 35 / 177,
+        median_gap_days: 14,
+        mean_gap_days: 14,
+        days_since_last_purchase: 121,
+        expected_next_purchase: "2024-03-15",
+        is_overdue: true,
+      },
+      "c08",
+    );
     // c09: T = 10/7 weeks: 2 / (10/7) = 1.4; gap 8: Jun 28 + 8 = Jul 6 -> not overdue
-    expectRow(rows.c09, { orders: 2, orders_per_period: 1.4, median_gap_days: 8, days_since_last_purchase: 2, expected_next_purchase: "2024-07-06", is_overdue: false }, "c09");
+    expectRow(
+      rows.c09,
+      {
+        orders: 2,
+        orders_per_period: 1.4,
+        median_gap_days: 8,
+        days_since_last_purchase: 2,
+        expected_next_purchase: "2024-07-06",
+        is_overdue: false,
+      },
+      "c09",
+    );
     // c10: T = 0 counts as one period: 1 / 1
     expectRow(rows.c10, { orders: 1, orders_per_period: 1, days_since_last_purchase: 0, is_overdue: false }, "c10");
     // c11: 2 / 16 = 0.125; gap 31: Apr 10 + 31 = May 11 -> overdue; 182 - 101 = 81
-    expectRow(rows.c11, { orders: 2, orders_per_period: 0.125, median_gap_days: 31, days_since_last_purchase: 81, expected_next_purchase: "2024-05-11", is_overdue: true }, "c11");
+    expectRow(
+      rows.c11,
+      {
+        orders: 2,
+        orders_per_period: 0.125,
+        median_gap_days: 31,
+        days_since_last_purchase: 81,
+        expected_next_purchase: "2024-05-11",
+        is_overdue: true,
+      },
+      "c11",
+    );
     // c12: gap 178 (Dec 20 -> Jun 15): Jun 15 + 178 = Dec 10 -> not overdue; 2 / (193/7) = 14/193
-    expectRow(rows.c12, { orders: 2, orders_per_period: 14 / 193, median_gap_days: 178, days_since_last_purchase: 15, expected_next_purchase: "2024-12-10", is_overdue: false }, "c12");
+    expectRow(
+      rows.c12,
+      {
+        orders: 2,
+        orders_per_period: 14 / 193,
+        median_gap_days: 178,
+        days_since_last_purchase: 15,
+        expected_next_purchase: "2024-12-10",
+        is_overdue: false,
+      },
+      "c12",
+    );
   });
 
   it("distributes customers over order-count buckets, all five present", async () => {
-    const rows = await p.rows<Row>("select bucket, customers, share, revenue, revenue_share from purchase_frequency_distribution order by bucket_order");
+    const rows = await p.rows<Row>(
+      "select bucket, customers, share, revenue, revenue_share from purchase_frequency_distribution order by bucket_order",
+    );
     // orders: 1 -> c01, c03, c10 (revenue 100 - 50 + 40 = 90); 2 -> c06, c07, c09, c11, c12 (70 + 25 + 1500 + 80 + 90
     // = 1765); 3-5 -> c02 (3), c05 (3), c08 (5) (120 + 220 + 50 = 390); total 11 customers, revenue 2245
     expect(rows.map((r) => [r.bucket, r.customers, r.revenue])).toEqual([
@@ -192,7 +462,9 @@ describe("purchase_frequency", () => {
 
 describe("cohort_retention", () => {
   it("has the full grid: one row per cohort month and month up to June", async () => {
-    const rows = await p.rows<Row>("select cohort, count(*)::integer as n, max(cohort_size) as size from cohort_retention group by cohort order by cohort");
+    const rows = await p.rows<Row>(
+      "select cohort, count(*)::integer as n, max(cohort_size) as size from cohort_retention group by cohort order by cohort",
+    );
     // cohorts: 2023-12 c12; 2024-01 c02, c08; 02 c06; 03 c03, c11; 04 c05; 05 c07; 06 c01, c09, c10 (11 in all)
     // periods up to June: 7, 6, 5, 4, 3, 2, 1
     expect(rows.map((r) => [r.cohort, r.n, r.size])).toEqual([
@@ -217,7 +489,14 @@ describe("cohort_retention", () => {
     jan.forEach((r, i) => expect(r.revenue_retention).toBeCloseTo([1, 0.6, 0.1, 0, 0, 0][i], 12));
     // cumulative / 2: 50, 80, 85, 85, 85, 85
     expect(jan.map((r) => r.cumulative_revenue_per_customer)).toEqual([50, 80, 85, 85, 85, 85]);
-    expect(jan.map((r) => r.period_start)).toEqual(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01", "2024-06-01"]);
+    expect(jan.map((r) => r.period_start)).toEqual([
+      "2024-01-01",
+      "2024-02-01",
+      "2024-03-01",
+      "2024-04-01",
+      "2024-05-01",
+      "2024-06-01",
+    ]);
     // 2024-02 (c06): Feb 100; Mar nets -30 and is no purchase: active 0, revenue -30; cumulative 100, 70, 70...
     const feb = of("2024-02-01");
     expect(feb.map((r) => r.active_customers)).toEqual([1, 0, 0, 0, 0]);
@@ -240,11 +519,22 @@ describe("cohort_retention", () => {
     // 2023-12 (c12): Dec 60, then nothing until Jun 30 (period 6)
     const dec = of("2023-12-01");
     expect(dec.map((r) => r.active_customers)).toEqual([1, 0, 0, 0, 0, 0, 1]);
-    expect(dec[6]).toMatchObject({ period_index: 6, revenue: 30, revenue_retention: 0.5, cumulative_revenue_per_customer: 90 });
+    expect(dec[6]).toMatchObject({
+      period_index: 6,
+      revenue: 30,
+      revenue_retention: 0.5,
+      cumulative_revenue_per_customer: 90,
+    });
     // 2024-06 (c01, c09, c10): 100 + 1500 + 40 = 1640 (c10's Jul 1 order is after asOf)
     const jun = of("2024-06-01");
     expect(jun).toHaveLength(1);
-    expect(jun[0]).toMatchObject({ period_index: 0, cohort_size: 3, active_customers: 3, retention_rate: 1, revenue: 1640 });
+    expect(jun[0]).toMatchObject({
+      period_index: 0,
+      cohort_size: 3,
+      active_customers: 3,
+      retention_rate: 1,
+      revenue: 1640,
+    });
     expect(jun[0].cumulative_revenue_per_customer).toBeCloseTo(1640 / 3, 12);
   });
 });
@@ -265,7 +555,9 @@ describe("cohort_retention by ISO week", () => {
       },
       { config: { analysis: { asOf: "2024-01-17", cohortPeriod: "week" } }, only: ["cohort_retention"] },
     );
-    const rows = await q.rows<Row>("select cohort, period_index, period_start, cohort_size, active_customers, retention_rate, revenue from cohort_retention order by cohort, period_index");
+    const rows = await q.rows<Row>(
+      "select cohort, period_index, period_start, cohort_size, active_customers, retention_rate, revenue from cohort_retention order by cohort, period_index",
+    );
     expect(rows.map((r) => Object.values(r))).toEqual([
       ["2024-01-01", 0, "2024-01-01", 2, 2, 1, 30],
       ["2024-01-01", 1, "2024-01-08", 2, 1, 0.5, 5],
@@ -306,16 +598,26 @@ describe("rfm_scores", () => {
     };
     expect(Object.keys(rows).sort()).toEqual(Object.keys(expected));
     for (const [id, [recency, r, f, m, segment]] of Object.entries(expected)) {
-      expect([rows[id].recency_days, rows[id].r_score, rows[id].f_score, rows[id].m_score, rows[id].rfm_segment], id).toEqual([recency, r, f, m, segment]);
+      expect(
+        [rows[id].recency_days, rows[id].r_score, rows[id].f_score, rows[id].m_score, rows[id].rfm_segment],
+        id,
+      ).toEqual([recency, r, f, m, segment]);
     }
   });
 
   it("makes a recent, frequent, big spender a champion", async () => {
     // 5 customers, ntile sizes 1 each: x5 has the most recent day, most orders and most revenue -> 5/5/5
     const transactions = [1, 2, 3, 4, 5].flatMap((n) =>
-      Array.from({ length: n }, (_, i) => ({ customer_id: `x${n}`, ordered_at: `2024-0${n}-${10 + i} 10:00:00`, amount: 10 * n })),
+      Array.from({ length: n }, (_, i) => ({
+        customer_id: `x${n}`,
+        ordered_at: `2024-0${n}-${10 + i} 10:00:00`,
+        amount: 10 * n,
+      })),
     );
-    const q = await runFixture({ transactions }, { config: { analysis: { asOf: "2024-06-30" } }, only: ["rfm_scores"] });
+    const q = await runFixture(
+      { transactions },
+      { config: { analysis: { asOf: "2024-06-30" } }, only: ["rfm_scores"] },
+    );
     const rows = byId(await q.rows<Row>("select * from rfm_scores"));
     expect([rows.x5.r_score, rows.x5.f_score, rows.x5.m_score, rows.x5.rfm_segment]).toEqual([5, 5, 5, "champions"]);
     expect([rows.x1.r_score, rows.x1.f_score, rows.x1.m_score, rows.x1.rfm_segment]).toEqual([1, 1, 1, "lost"]);
@@ -337,16 +639,70 @@ describe("customer_grades", () => {
     //   active share: c01 1/1, c02 2/6, c03 1/4, c05 3/3, c06 1/5, c07 1/2, c08 3/6, c09 1/1, c10 1/1, c11 2/4, c12 2/7
     const expected: Record<string, Row> = {
       c01: { frequency_score: 0, credit_score: null, influence_score: 0, prospects_score: 0.9, loyalty_score: 0.6 },
-      c02: { frequency_score: 0.8, credit_score: 0.5, influence_score: 0.8, prospects_score: 0.1, loyalty_score: 0.4 + 1 / 6 },
-      c03: { frequency_score: 0, credit_score: null, influence_score: 0, prospects_score: 0.1, loyalty_score: 0.3 + 0.125 },
-      c05: { frequency_score: 0.8, credit_score: 0, influence_score: 0, prospects_score: 0.6, loyalty_score: 0.2 + 0.5 },
-      c06: { frequency_score: 0.3, credit_score: null, influence_score: 0, prospects_score: 0.1, loyalty_score: 0.35 + 0.1 },
-      c07: { frequency_score: 0.3, credit_score: null, influence_score: 0, prospects_score: 0, loyalty_score: 0.15 + 0.25 },
-      c08: { frequency_score: 1, credit_score: null, influence_score: 1, prospects_score: 0.1, loyalty_score: 0.45 + 0.25 },
-      c09: { frequency_score: 0.3, credit_score: 1, influence_score: 0.8, prospects_score: 1, loyalty_score: 0.05 + 0.5 },
+      c02: {
+        frequency_score: 0.8,
+        credit_score: 0.5,
+        influence_score: 0.8,
+        prospects_score: 0.1,
+        loyalty_score: 0.4 + 1 / 6,
+      },
+      c03: {
+        frequency_score: 0,
+        credit_score: null,
+        influence_score: 0,
+        prospects_score: 0.1,
+        loyalty_score: 0.3 + 0.125,
+      },
+      c05: {
+        frequency_score: 0.8,
+        credit_score: 0,
+        influence_score: 0,
+        prospects_score: 0.6,
+        loyalty_score: 0.2 + 0.5,
+      },
+      c06: {
+        frequency_score: 0.3,
+        credit_score: null,
+        influence_score: 0,
+        prospects_score: 0.1,
+        loyalty_score: 0.35 + 0.1,
+      },
+      c07: {
+        frequency_score: 0.3,
+        credit_score: null,
+        influence_score: 0,
+        prospects_score: 0,
+        loyalty_score: 0.15 + 0.25,
+      },
+      c08: {
+        frequency_score: 1,
+        credit_score: null,
+        influence_score: 1,
+        prospects_score: 0.1,
+        loyalty_score: 0.45 + 0.25,
+      },
+      c09: {
+        frequency_score: 0.3,
+        credit_score: 1,
+        influence_score: 0.8,
+        prospects_score: 1,
+        loyalty_score: 0.05 + 0.5,
+      },
       c10: { frequency_score: 0, credit_score: null, influence_score: 0, prospects_score: 0.8, loyalty_score: 0 + 0.5 },
-      c11: { frequency_score: 0.3, credit_score: null, influence_score: 0, prospects_score: 0.1, loyalty_score: 0.25 + 0.25 },
-      c12: { frequency_score: 0.3, credit_score: null, influence_score: 0, prospects_score: 0.6, loyalty_score: 0.5 + 1 / 7 },
+      c11: {
+        frequency_score: 0.3,
+        credit_score: null,
+        influence_score: 0,
+        prospects_score: 0.1,
+        loyalty_score: 0.25 + 0.25,
+      },
+      c12: {
+        frequency_score: 0.3,
+        credit_score: null,
+        influence_score: 0,
+        prospects_score: 0.6,
+        loyalty_score: 0.5 + 1 / 7,
+      },
     };
     // weights 0.3 / 0.2 / 0.1 / 0.2 / 0.2; without credit the total is 0.8:
     // c01 (0.2*0.9 + 0.2*0.6) / 0.8 = 0.375; c02 0.24 + 0.1 + 0.08 + 0.02 + 0.2*(0.4 + 1/6) = 0.553333;
@@ -355,12 +711,33 @@ describe("customer_grades", () => {
     // = 0.68; c10 (0.16 + 0.1) / 0.8 = 0.325; c11 (0.09 + 0.02 + 0.1) / 0.8 = 0.2625;
     // c12 (0.09 + 0.12 + 0.2*(0.5 + 1/7)) / 0.8 = 0.423214
     const score: Record<string, number> = {
-      c01: 0.375, c02: 0.24 + 0.1 + 0.08 + 0.02 + 0.2 * (0.4 + 1 / 6), c03: 0.13125, c05: 0.5, c06: 0.25, c07: 0.2125,
-      c08: 0.7, c09: 0.68, c10: 0.325, c11: 0.2625, c12: (0.09 + 0.12 + 0.2 * (0.5 + 1 / 7)) / 0.8,
+      c01: 0.375,
+      c02: 0.24 + 0.1 + 0.08 + 0.02 + 0.2 * (0.4 + 1 / 6),
+      c03: 0.13125,
+      c05: 0.5,
+      c06: 0.25,
+      c07: 0.2125,
+      c08: 0.7,
+      c09: 0.68,
+      c10: 0.325,
+      c11: 0.2625,
+      c12: (0.09 + 0.12 + 0.2 * (0.5 + 1 / 7)) / 0.8,
     };
     // rank: c08, c09, c02 | c05, c12, c01 | c10, c11, c06 | c07, c03. n = 11: A rank-1 < 2.2 (ranks 1-3),
     // B < 5.5 (4-6), C < 8.8 (7-9), D 10-11
-    const grade: Record<string, string> = { c08: "A", c09: "A", c02: "A", c05: "B", c12: "B", c01: "B", c10: "C", c11: "C", c06: "C", c07: "D", c03: "D" };
+    const grade: Record<string, string> = {
+      c08: "A",
+      c09: "A",
+      c02: "A",
+      c05: "B",
+      c12: "B",
+      c01: "B",
+      c10: "C",
+      c11: "C",
+      c06: "C",
+      c07: "D",
+      c03: "D",
+    };
     for (const [id, e] of Object.entries(expected)) {
       expectRow(rows[id], { ...e, grade: grade[id] }, id);
       expect(rows[id].grade_score, `${id}.grade_score`).toBeCloseTo(score[id], 9);
@@ -387,19 +764,46 @@ describe("pareto_revenue", () => {
     const rows = await p.rows<Row>("select * from pareto_revenue order by revenue_rank");
     // revenue desc: c09 1500, c05 220, c02 120, c01 100, c12 90, c11 80, c06 70, c08 50, c10 40, c07 25, c03 -50
     // cumulative: 1500, 1720, 1840, 1940, 2030, 2110, 2180, 2230, 2270, 2295, 2245 (total 2245)
-    expect(rows.map((r) => r.customer_id)).toEqual(["c09", "c05", "c02", "c01", "c12", "c11", "c06", "c08", "c10", "c07", "c03"]);
-    expect(rows.map((r) => r.cumulative_revenue)).toEqual([1500, 1720, 1840, 1940, 2030, 2110, 2180, 2230, 2270, 2295, 2245]);
+    expect(rows.map((r) => r.customer_id)).toEqual([
+      "c09",
+      "c05",
+      "c02",
+      "c01",
+      "c12",
+      "c11",
+      "c06",
+      "c08",
+      "c10",
+      "c07",
+      "c03",
+    ]);
+    expect(rows.map((r) => r.cumulative_revenue)).toEqual([
+      1500, 1720, 1840, 1940, 2030, 2110, 2180, 2230, 2270, 2295, 2245,
+    ]);
     expect(rows[0].cumulative_share).toBeCloseTo(1500 / 2245, 12);
     expect(rows[10].cumulative_share).toBeCloseTo(1, 12);
     expect(rows[2].customer_share).toBeCloseTo(3 / 11, 12);
     // top 20% = ceil(0.2 * 11) = 3 customers: 1500 + 220 + 120 = 1840 of 2245
-    expect(rows.map((r) => r.in_top_20pct)).toEqual([true, true, true, false, false, false, false, false, false, false, false]);
+    expect(rows.map((r) => r.in_top_20pct)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     for (const r of rows) expect(r.top20_revenue_share).toBeCloseTo(1840 / 2245, 12);
   });
 });
 
 describe("sales_by_region / sales_by_rep / sales_by_category", () => {
-  const cells = (rows: Row[], dim: string) => rows.map((r) => [r.period, r[dim], r.customers, r.new_customers, r.orders, r.revenue, r.repeat_rate]);
+  const cells = (rows: Row[], dim: string) =>
+    rows.map((r) => [r.period, r[dim], r.customers, r.new_customers, r.orders, r.revenue, r.repeat_rate]);
 
   it("sales_by_region (region from the customers file, else 'unknown')", async () => {
     const rows = await p.rows<Row>("select * from sales_by_region order by period, region");
@@ -423,7 +827,9 @@ describe("sales_by_region / sales_by_rep / sales_by_category", () => {
   });
 
   it("sales_by_rep (the line's rep, else the customer's, else 'unknown')", async () => {
-    const rows = await p.rows<Row>("select * from sales_by_rep where period in ('2024-01-01', '2024-06-01') order by period, sales_rep");
+    const rows = await p.rows<Row>(
+      "select * from sales_by_rep where period in ('2024-01-01', '2024-06-01') order by period, sales_rep",
+    );
     expect(cells(rows, "sales_rep")).toEqual([
       ["2024-01-01", "li", 1, 1, 2, 80, 0], // c02's customer rep
       ["2024-01-01", "unknown", 1, 1, 2, 20, 0], // c08
@@ -446,12 +852,20 @@ describe("sales_by_region / sales_by_rep / sales_by_category", () => {
 
 describe("cohort_retention by quarter", () => {
   it("steps by quarter: 2023Q4 (c12), 2024Q1 (c02 c08 c06 c03 c11), 2024Q2 (c05 c07 c01 c09 c10) up to Q2", async () => {
-    const q = await runFixture(shop, { config: { analysis: { ...config.analysis, cohortPeriod: "quarter" } }, only: ["cohort_retention"] });
-    const rows = await q.rows<Row>("select cohort, period_index, period_start, cohort_size from cohort_retention order by cohort, period_index");
+    const q = await runFixture(shop, {
+      config: { analysis: { ...config.analysis, cohortPeriod: "quarter" } },
+      only: ["cohort_retention"],
+    });
+    const rows = await q.rows<Row>(
+      "select cohort, period_index, period_start, cohort_size from cohort_retention order by cohort, period_index",
+    );
     await q.db.close();
     expect(rows.map((r) => [r.cohort, r.period_index, r.period_start, r.cohort_size])).toEqual([
-      ["2023-10-01", 0, "2023-10-01", 1], ["2023-10-01", 1, "2024-01-01", 1], ["2023-10-01", 2, "2024-04-01", 1],
-      ["2024-01-01", 0, "2024-01-01", 5], ["2024-01-01", 1, "2024-04-01", 5],
+      ["2023-10-01", 0, "2023-10-01", 1],
+      ["2023-10-01", 1, "2024-01-01", 1],
+      ["2023-10-01", 2, "2024-04-01", 1],
+      ["2024-01-01", 0, "2024-01-01", 5],
+      ["2024-01-01", 1, "2024-04-01", 5],
       ["2024-04-01", 0, "2024-04-01", 5],
     ]);
   });
@@ -459,18 +873,38 @@ describe("cohort_retention by quarter", () => {
 
 describe("customer_grades by quarter", () => {
   it("takes the revenue trend over the last quarter (Mar 30, Jun 30] against the one before (Dec 30, Mar 30]", async () => {
-    const q = await runFixture(shop, { config: { analysis: { ...config.analysis, cohortPeriod: "quarter" } }, only: ["customer_grades"] });
+    const q = await runFixture(shop, {
+      config: { analysis: { ...config.analysis, cohortPeriod: "quarter" } },
+      only: ["customer_grades"],
+    });
     const rows = await q.rows<Row>("select customer_id, prospects_score from customer_grades order by customer_id");
     await q.db.close();
     // by hand from the fixture's transactions: the trend per customer, then percent_rank = (# smaller) / (n - 1)
     const day = (t: string) => t.slice(0, 10);
-    const customers = [...new Set(shop.transactions!.filter((t) => day(String(t.ordered_at)) <= AS_OF).map((t) => String(t.customer_id)))].sort();
-    const trend = (id: string) => shop.transactions!.filter((t) => t.customer_id === id).reduce((sum, t) => {
-      const d = day(String(t.ordered_at));
-      return sum + (d > "2024-03-30" && d <= AS_OF ? Number(t.amount) : d > "2023-12-30" && d <= "2024-03-30" ? -Number(t.amount) : 0);
-    }, 0);
+    const customers = [
+      ...new Set(
+        shop.transactions!.filter((t) => day(String(t.ordered_at)) <= AS_OF).map((t) => String(t.customer_id)),
+      ),
+    ].sort();
+    const trend = (id: string) =>
+      shop
+        .transactions!.filter((t) => t.customer_id === id)
+        .reduce((sum, t) => {
+          const d = day(String(t.ordered_at));
+          return (
+            sum +
+            (d > "2024-03-30" && d <= AS_OF
+              ? Number(t.amount)
+              : d > "2023-12-30" && d <= "2024-03-30"
+                ? -Number(t.amount)
+                : 0)
+          );
+        }, 0);
     const trends = customers.map(trend);
-    const expected = customers.map((id, i) => ({ customer_id: id, prospects_score: trends.filter((t) => t < trends[i]).length / (customers.length - 1) }));
+    const expected = customers.map((id, i) => ({
+      customer_id: id,
+      prospects_score: trends.filter((t) => t < trends[i]).length / (customers.length - 1),
+    }));
     expect(rows.map((r) => r.customer_id)).toEqual(customers);
     rows.forEach((r, i) => expect(r.prospects_score, r.customer_id).toBeCloseTo(expected[i].prospects_score, 12));
   });

@@ -11,7 +11,15 @@ import { pipelineSteps } from "../../../src/pipelines/index.ts";
 import { setAnalysisVariables, type Step } from "../../../src/pipelines/runner.ts";
 import { insertFixture, type FixtureRow } from "../../helpers/pipeline.ts";
 
-const MARTS = ["customer_summary", "purchase_frequency", "cohort_retention", "rfm_scores", "customer_grades", "pareto_revenue", "sales_by_region"];
+const MARTS = [
+  "customer_summary",
+  "purchase_frequency",
+  "cohort_retention",
+  "rfm_scores",
+  "customer_grades",
+  "pareto_revenue",
+  "sales_by_region",
+];
 
 let db: Db;
 let steps: Step[];
@@ -64,7 +72,12 @@ describe("customer mart invariants", () => {
         await insertFixture(db, { transactions: rows });
         const config = parseConfig({
           sources: { transactions: { files: "x" } },
-          analysis: { asOf: isoDay(s.asOfDay), cohortPeriod: s.cohortPeriod, period: s.period, purchaseGrain: s.purchaseGrain },
+          analysis: {
+            asOf: isoDay(s.asOfDay),
+            cohortPeriod: s.cohortPeriod,
+            period: s.period,
+            purchaseGrain: s.purchaseGrain,
+          },
         });
         await setAnalysisVariables(db, config.analysis);
         for (const step of steps) await step.run(db);
@@ -73,7 +86,8 @@ describe("customer mart invariants", () => {
         const days = new Map<string, number>();
         for (const t of s.transactions) {
           if (t.day > s.asOfDay) continue;
-          const key = s.purchaseGrain === "day" ? `k${t.customer}|${t.day}` : `k${t.customer}|${s.transactions.indexOf(t)}`;
+          const key =
+            s.purchaseGrain === "day" ? `k${t.customer}|${t.day}` : `k${t.customer}|${s.transactions.indexOf(t)}`;
           days.set(key, (days.get(key) ?? 0) + t.amount);
         }
         const buyers = new Set([...days].filter(([, v]) => v >= 0).map(([k]) => k.split("|")[0]));
@@ -86,7 +100,12 @@ describe("customer mart invariants", () => {
         expect(summary.ids).toBe(summary.n);
         expect(summary.bad).toBe(0);
 
-        const [cohorts] = await db.all<{ bad_rate: number; bad_first: number; size_sum: number | null; missing: number }>(`
+        const [cohorts] = await db.all<{
+          bad_rate: number;
+          bad_first: number;
+          size_sum: number | null;
+          missing: number;
+        }>(`
           select
             count(*) filter (where retention_rate < 0 or retention_rate > 1 or retention_rate is null)::integer as bad_rate,
             count(*) filter (where period_index = 0 and retention_rate <> 1)::integer as bad_first,
@@ -126,7 +145,9 @@ describe("customer mart invariants", () => {
         const [money] = await db.all<{ summary: number | null; sales: number | null; pareto: number | null }>(`
           select (select sum(revenue) from customer_summary) as summary, (select sum(revenue) from sales_by_region) as sales,
                  (select sum(revenue) from pareto_revenue) as pareto`);
-        const buyerRevenue = s.transactions.filter((t) => t.day <= s.asOfDay && buyers.has(`k${t.customer}`)).reduce((a, t) => a + t.amount, 0);
+        const buyerRevenue = s.transactions
+          .filter((t) => t.day <= s.asOfDay && buyers.has(`k${t.customer}`))
+          .reduce((a, t) => a + t.amount, 0);
         const allRevenue = s.transactions.filter((t) => t.day <= s.asOfDay).reduce((a, t) => a + t.amount, 0);
         expect(money.summary ?? 0).toBeCloseTo(buyerRevenue, 6);
         expect(money.pareto ?? 0).toBeCloseTo(buyerRevenue, 6);
