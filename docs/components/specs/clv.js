@@ -80,43 +80,46 @@ export function pAliveMatrixSpec(rows, locale, { frequencyOrder, recencyOrder } 
 /** Holdout purchases per customer, actual vs predicted, by calibration frequency; rows: {bucket, actual, predicted}. */
 export function validationBucketsSpec(rows, locale, { bucketOrder } = {}) {
   const l = labelsFor(locale);
+  return actualVsModelBars(rows, l, {
+    title: l.validationBucketsTitle,
+    x: { field: "bucket", sort: bucketOrder ?? null, title: l.calibrationFrequency },
+    model: { key: "predicted", label: l.predicted },
+    y: { title: l.holdoutPurchasesPerCustomer, axis: { format: DECIMAL } },
+  });
+}
+
+/**
+ * Grouped bars of `actual` against the model's column (`model.key`, shown as `model.label`) per x category: the
+ * holdout check by frequency bucket and the period-transactions check share it.
+ */
+function actualVsModelBars(rows, l, { title, x, model, y }) {
   return {
-    ...frame(rows, l.validationBucketsTitle),
+    ...frame(rows, title),
     transform: [
-      { fold: ["actual", "predicted"], as: ["series_key", "value"] },
-      { calculate: `datum.series_key === 'actual' ? '${l.actual}' : '${l.predicted}'`, as: "series" },
+      { fold: ["actual", model.key], as: ["series_key", "value"] },
+      { calculate: `datum.series_key === 'actual' ? '${l.actual}' : '${model.label}'`, as: "series" },
     ],
     mark: { type: "bar", tooltip: true },
     encoding: {
-      x: {
-        field: "bucket",
-        type: "ordinal",
-        sort: bucketOrder ?? null,
-        title: l.calibrationFrequency,
-        axis: { labelAngle: 0 },
-      },
-      xOffset: { field: "series", type: "nominal", sort: [l.actual, l.predicted] },
-      y: { field: "value", type: "quantitative", title: l.holdoutPurchasesPerCustomer, axis: { format: DECIMAL } },
+      x: { field: x.field, type: "ordinal", sort: x.sort, title: x.title, axis: { labelAngle: 0 } },
+      xOffset: { field: "series", type: "nominal", sort: [l.actual, model.label] },
+      y: { field: "value", type: "quantitative", title: y.title, axis: y.axis },
       color: {
         field: "series",
         type: "nominal",
         title: null,
-        sort: [l.actual, l.predicted],
+        sort: [l.actual, model.label],
         scale: { range: ["#4c78a8", "#f58518"] },
       },
       tooltip: [
-        { field: "bucket", type: "ordinal", title: l.calibrationFrequency },
+        { field: x.field, type: "ordinal", title: x.title },
         { field: "series", type: "nominal", title: l.series },
-        { field: "value", type: "quantitative", title: l.holdoutPurchasesPerCustomer, format: DECIMAL },
+        { field: "value", type: "quantitative", title: y.title, format: DECIMAL },
       ],
     },
   };
 }
 
-/**
- * Cumulative repeat transactions, actual vs predicted, over time (the tracking plot); rows: {period (date or index),
- * actual, predicted}. A rule marks where calibration ends and the holdout starts.
- */
 export function trackingSpec(rows, locale, { holdoutStart, temporal = true } = {}) {
   const l = labelsFor(locale);
   const xType = temporal ? "temporal" : "quantitative";
@@ -177,31 +180,12 @@ export function trackingSpec(rows, locale, { holdoutStart, temporal = true } = {
  */
 export function periodTransactionsSpec(rows, locale) {
   const l = labelsFor(locale);
-  return {
-    ...frame(rows, l.periodTransactionsTitle),
-    transform: [
-      { fold: ["actual", "expected"], as: ["series_key", "value"] },
-      { calculate: `datum.series_key === 'actual' ? '${l.actual}' : '${l.modelExpected}'`, as: "series" },
-    ],
-    mark: { type: "bar", tooltip: true },
-    encoding: {
-      x: { field: "label", type: "ordinal", sort: null, title: l.frequencyRepeat, axis: { labelAngle: 0 } },
-      xOffset: { field: "series", type: "nominal", sort: [l.actual, l.modelExpected] },
-      y: { field: "value", type: "quantitative", title: l.customers, axis: { format: NUMBER, tickMinStep: 1 } },
-      color: {
-        field: "series",
-        type: "nominal",
-        title: null,
-        sort: [l.actual, l.modelExpected],
-        scale: { range: ["#4c78a8", "#f58518"] },
-      },
-      tooltip: [
-        { field: "label", type: "ordinal", title: l.frequencyRepeat },
-        { field: "series", type: "nominal", title: l.series },
-        { field: "value", type: "quantitative", title: l.customers, format: DECIMAL },
-      ],
-    },
-  };
+  return actualVsModelBars(rows, l, {
+    title: l.periodTransactionsTitle,
+    x: { field: "label", sort: null, title: l.frequencyRepeat },
+    model: { key: "expected", label: l.modelExpected },
+    y: { title: l.customers, axis: { format: NUMBER, tickMinStep: 1 } },
+  });
 }
 
 /**
