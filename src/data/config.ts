@@ -8,6 +8,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc
 import { z } from "zod";
 import { SOURCE_NAMES } from "./schemas.ts";
 import { engineSchema } from "../engine/config.ts";
+import { DEFAULT_MODEL_CHOICE } from "../pipelines/clv/selection.ts";
 
 export const DATE_FORMATS = ["auto", "ISO", "yyyymmdd", "yyyy/m/d", "d/m/yyyy", "m/d/yyyy", "yyyy年m月d日"] as const;
 
@@ -122,8 +123,8 @@ export const configSchema = z
          */
         modelChoice: z
           .object({
-            margin: z.number().min(0).max(1).default(0.02),
-            biasTolerance: z.number().min(0).max(1).default(0.02),
+            margin: z.number().min(0).max(1).default(DEFAULT_MODEL_CHOICE.margin),
+            biasTolerance: z.number().min(0).max(1).default(DEFAULT_MODEL_CHOICE.biasTolerance),
           })
           .strict()
           .prefault({}),
