@@ -8,7 +8,7 @@
  */
 import type { Db } from "../../data/db.ts";
 import { gammaGammaMeanSpend, type GammaGammaParams, type PurchaseModel } from "./models.ts";
-import { CLV_SQL, type PredictOptions } from "./steps.ts";
+import { CLV_SQL, summaryRelation, type PredictOptions } from "./steps.ts";
 
 /** Scratch tables of one step (dropped before it returns; inside the run's transaction, never seen outside it). */
 const ROWS = "kehu_clv_model_rows";
@@ -27,9 +27,7 @@ export async function writeClvTable(
   spend: GammaGammaParams | null,
   options: PredictOptions,
 ): Promise<void> {
-  const summary = `(select customer_id::varchar as customer_id, frequency::double as frequency, recency::double as recency, T::double as "T",
-           coalesce(monetary_value, 0)::double as monetary_value, coalesce(orders, 0)::double as orders, coalesce(revenue, 0)::double as revenue
-    from ${source} where frequency is not null and recency is not null and T is not null)`;
+  const summary = summaryRelation(source);
   const periodsPerMonth = 365.25 / 12 / options.periodDays;
   const horizon = options.horizonMonths * periodsPerMonth;
   const months = Array.from({ length: options.horizonMonths }, (_, i) => i + 1);
