@@ -46,7 +46,10 @@ function expectedIfAlive(
 ): (t: number) => number {
   if (name === "pnbd") return (t) => (t === 0 ? 0 : paretoExpectedIfAlive(params, x, T, t));
   const norm = model.pAlive(x, T, T);
-  return (t) => (t === 0 ? 0 : model.conditionalExpected(t, x, T, T) / norm);
+  // conditionalExpected(t, x, T, T) with its part without t computed once
+  const { pairPart, historyPart, combine } = model.conditionalParts;
+  const history = historyPart(x, T, T);
+  return (t) => (t === 0 ? 0 : combine(pairPart(t, x, T), history) / norm);
 }
 
 /** Distinct values of key(item) and each item's index into them (the first item with each key represents it). */
