@@ -13,7 +13,8 @@
  * predictions (one draw at the estimate) equal predictCustomers' (tested).
  */
 import {
-  computeClv,
+  clvWithDiscounts,
+  discountFactors,
   gammaGammaMeanSpend,
   logHyp2f1Pareto,
   purchaseModel,
@@ -298,15 +299,16 @@ export function clvIntervalColumns(
   const horizon = options.horizonMonths * periodsPerMonth;
   const models = purchaseDraws.map((draw) => purchaseModel(purchase, draw as never));
   // Per (x, T) pair, draw k at [j * draws + k]: expected purchases over the horizon and CLV at unit spend, both
-  // given alive at T. computeClv evaluates the profile at m * periodsPerMonth, the last being the horizon itself:
+  // given alive at T. computeClv (clvWithDiscounts) evaluates the profile at m * periodsPerMonth, the last being the horizon itself:
   // that value is kept rather than computed twice.
+  const discounts = discountFactors(clvOptions);
   const pairExpected = new Float64Array(pairs * draws);
   const pairClv = new Float64Array(pairs * draws);
   purchaseDraws.forEach((draw, k) => {
     for (let j = 0; j < pairs; j++) {
       const profile = expectedIfAlive(purchase, draw, models[k], px[j], pT[j]);
       let atHorizon: number | undefined;
-      pairClv[j * draws + k] = computeClv(
+      pairClv[j * draws + k] = clvWithDiscounts(
         (t) => {
           const v = profile(t);
           if (t === horizon) atHorizon = v;
@@ -314,6 +316,7 @@ export function clvIntervalColumns(
         },
         1,
         clvOptions,
+        discounts,
       );
       pairExpected[j * draws + k] = atHorizon ?? profile(horizon);
     }

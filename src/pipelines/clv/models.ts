@@ -1123,17 +1123,28 @@ export interface ClvOptions {
  * purchases by month m given the customer's history and d the monthly discount rate. Discounting month by month
  * (rather than the whole horizon at once) values a purchase expected in month 11 less than one expected in month 1.
  */
-export function computeClv(
+export function computeClv(expectedByTime: (t: number) => number, expectedSpend: number, options: ClvOptions): number {
+  return clvWithDiscounts(expectedByTime, expectedSpend, options, discountFactors(options));
+}
+
+/** computeClv's discount factors (1 + monthly rate)^m, m = 1..horizonMonths (index m - 1), for callers summing many profiles. */
+export function discountFactors({ discountRateAnnual, horizonMonths }: ClvOptions): Float64Array {
+  const monthlyRate = Math.pow(1 + discountRateAnnual, 1 / 12) - 1;
+  return Float64Array.from({ length: horizonMonths }, (_, i) => Math.pow(1 + monthlyRate, i + 1));
+}
+
+/** computeClv with its discount factors computed once (discountFactors): the same sum. */
+export function clvWithDiscounts(
   expectedByTime: (t: number) => number,
   expectedSpend: number,
-  { margin, discountRateAnnual, horizonMonths, periodsPerMonth }: ClvOptions,
+  { margin, horizonMonths, periodsPerMonth }: ClvOptions,
+  discounts: Float64Array,
 ): number {
-  const monthlyRate = Math.pow(1 + discountRateAnnual, 1 / 12) - 1;
   let clv = 0;
   let previous = 0;
   for (let m = 1; m <= horizonMonths; m++) {
     const cumulative = expectedByTime(m * periodsPerMonth);
-    clv += (margin * expectedSpend * (cumulative - previous)) / Math.pow(1 + monthlyRate, m);
+    clv += (margin * expectedSpend * (cumulative - previous)) / discounts[m - 1];
     previous = cumulative;
   }
   return clv;
