@@ -119,6 +119,7 @@ describe("clvIntervals", () => {
                 )
               : gammaGammaConditionalSpend(spend, c.monetary_value > 0 ? c.frequency : 0, c.monetary_value);
             expected.push(alive * ifAlive(horizon));
+            // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 (Math.max would keep NaN)
             clv.push(alive * unit * (spendValue > 0 ? spendValue : 0));
           });
           const [clvLow, clvHigh] = percentileInterval(clv, 0.9);
