@@ -5,6 +5,7 @@
  * its final select (`::double`, `::integer`) and callers may rely on numbers.
  */
 import {
+  DuckDBDataChunk,
   DuckDBDataChunkWriter,
   DuckDBInstance,
   JSToDuckDBValueConverter,
@@ -37,6 +38,12 @@ export interface Db {
    * appender (far faster than INSERT ... VALUES). `columns` must be the table's columns, in order (checked).
    */
   insertRows(table: string, columns: string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  /**
+   * Append number columns (equal lengths) to an existing table of DOUBLE columns, `columns` its columns in order
+   * (checked), written into DuckDB's vectors without a value object per cell: the counterpart of numericColumns, and
+   * as there a non-finite number is NULL.
+   */
+  insertColumns(table: string, columns: string[], values: readonly Float64Array[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -109,6 +116,19 @@ export async function openDatabase(
   }
   const connection: DuckDBConnection = await instance.connect();
   let inTransaction = false;
+  /** The table's column types, after checking its columns are `columns`, in order. */
+  const checkColumns = async (caller: string, table: string, columns: string[]) => {
+    const reader = await connection.runAndReadAll(
+      "select column_name, data_type from duckdb_columns() where table_name = $table and schema_name = current_schema() order by column_index",
+      { table },
+    );
+    const found = reader.getRowObjectsJson();
+    const actual = found.map((r) => String(r.column_name));
+    if (actual.join(",") !== columns.join(",")) {
+      throw new Error(`${caller}: table ${table} has columns (${actual.join(", ")}), not (${columns.join(", ")})`);
+    }
+    return found.map((r) => String(r.data_type));
+  };
   const db: Db = {
     path,
     async exec(sql, params) {
@@ -158,19 +178,44 @@ export async function openDatabase(
       }
     },
     async insertRows(table, columns, rows) {
-      const reader = await connection.runAndReadAll(
-        "select column_name from duckdb_columns() where table_name = $table and schema_name = current_schema() order by column_index",
-        { table },
-      );
-      const actual = reader.getRowObjectsJson().map((r) => String(r.column_name));
-      if (actual.join(",") !== columns.join(",")) {
-        throw new Error(`insertRows: table ${table} has columns (${actual.join(", ")}), not (${columns.join(", ")})`);
-      }
+      await checkColumns("insertRows", table, columns);
       const appender = await connection.createAppender(table);
       try {
         const writer = DuckDBDataChunkWriter.forAppender(appender, { converter: JSToDuckDBValueConverter });
         for (const row of rows) writer.appendRow(row as never);
         writer.flush();
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    },
+    async insertColumns(table, columns, values) {
+      const types = await checkColumns("insertColumns", table, columns);
+      if (types.some((t) => t !== "DOUBLE") || values.length !== columns.length)
+        throw new Error(
+          `insertColumns: table ${table} must have only DOUBLE columns, one per array (${types.join(", ")})`,
+        );
+      const rows = values[0]?.length ?? 0;
+      if (values.some((v) => v.length !== rows)) throw new Error("insertColumns: the columns differ in length");
+      const appender = await connection.createAppender(table);
+      try {
+        const size = Math.max(1, Math.min(2048, rows));
+        for (let start = 0; start < rows; start += size) {
+          const count = Math.min(size, rows - start);
+          const chunk = DuckDBDataChunk.create(
+            columns.map((_, c) => appender.columnType(c)),
+            count,
+          );
+          values.forEach((column, c) => {
+            const vector = chunk.getColumnVector(c);
+            for (let i = 0; i < count; i++) {
+              const v = column[start + i];
+              vector.setItem(i, v - v === 0 ? v : null);
+            }
+            vector.flush();
+          });
+          appender.appendDataChunk(chunk);
+        }
         appender.flushSync();
       } finally {
         appender.closeSync();

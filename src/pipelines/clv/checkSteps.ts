@@ -15,18 +15,18 @@
 import type { Db } from "../../data/db.ts";
 import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
-import { compressRows, compressSpendRows, type PurchaseModelName } from "./models.ts";
+import { spendRows, weightedRows, type PurchaseModelName } from "./models.ts";
 import {
   PERIOD_DAYS,
   readSummary,
   replaceTable,
   selectedModels,
+  summaryRelation,
   type PredictOptions,
-  type SummaryRow,
 } from "./steps.ts";
 import { probabilityOfPurchases, purchaseCountDistribution, purchaseModelWithProbabilities } from "./probabilities.ts";
 import { drawParameters, parameterUncertainty, type ParameterUncertainty, type UncertainModel } from "./uncertainty.ts";
-import { clvIntervals } from "./clvInterval.ts";
+import { clvIntervalColumns, type ClvIntervalColumns } from "./clvInterval.ts";
 import { modelSurface, periodTransactionsCheck } from "./checks.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;
@@ -48,29 +48,82 @@ async function convergedFits(db: Db): Promise<FitRow[]> {
 
 const isPurchase = (f: FitRow) => f.model !== "gammagamma";
 
-/** The model's parameter uncertainty on the data model_fit fitted it to (all customers; spend: repeaters with spend > 0). */
-function uncertaintyOf(fit: FitRow, summary: SummaryRow[]): ParameterUncertainty {
+/**
+ * The model's parameter uncertainty on the data model_fit fitted it to (all customers; spend: repeaters with spend >
+ * 0), merged in SQL into the rows compressRows / compressSpendRows would make of readSummary's customers, in the
+ * same order (each row where its first customer_id is), so the Hessian sums the same terms in the same order.
+ */
+async function uncertaintyOf(db: Db, fit: FitRow): Promise<ParameterUncertainty> {
   const params = JSON.parse(fit.params);
+  const summary = summaryRelation("customer_summary");
   if (fit.model === "gammagamma") {
-    const usable = summary.filter((r) => r.frequency > 0 && r.monetary_value > 0 && Number.isFinite(r.monetary_value));
-    return parameterUncertainty(
-      "gammagamma",
-      params,
-      compressSpendRows(
-        usable.map((r) => r.frequency),
-        usable.map((r) => r.monetary_value),
-      ),
-    );
+    const c = await db.numericColumns(`
+      select frequency as x, monetary_value as m, count(*)::double as w from ${summary}
+      where frequency > 0 and monetary_value > 0 and isfinite(monetary_value)
+      group by frequency, monetary_value order by min(customer_id)`);
+    return parameterUncertainty("gammagamma", params, spendRows(c.x, c.m, c.w));
   }
-  return parameterUncertainty(
-    fit.model as UncertainModel,
-    params,
-    compressRows(
-      summary.map((r) => r.frequency),
-      summary.map((r) => r.recency),
-      summary.map((r) => r.T),
+  const c = await db.numericColumns(`
+    select frequency as x, recency as tx, "T", count(*)::double as w from ${summary}
+    group by frequency, recency, "T" order by min(customer_id)`);
+  return parameterUncertainty(fit.model as UncertainModel, params, weightedRows(c.x, c.tx, c.T, c.w));
+}
+
+/** Scratch table of customer_clv_interval (dropped before the step returns; inside the run's transaction). */
+const INTERVAL_ROWS = "kehu_clv_interval_rows";
+const INTERVAL_SQL = "customer_id varchar, clv_low double, clv_high double, expected_low double, expected_high double";
+
+/**
+ * Per customer in customer_id order (i = 0, 1, ...): the summary columns and the numbers of the customer's history
+ * (distinct frequency, recency, T) and pair (distinct frequency, T), so no per-customer key is built in TS.
+ */
+function intervalInputsSql(summary: string): string {
+  return `
+    with summary as (select * from ${summary}),
+    histories as (
+        select
+            frequency, recency, "T",
+            (row_number() over ())::double - 1 as history,
+            (dense_rank() over (order by frequency, "T"))::double - 1 as pair
+        from (select distinct frequency, recency, "T" from summary)
     ),
-  );
+    final as (
+        select
+            (row_number() over (order by summary.customer_id))::double - 1 as i,
+            summary.frequency, summary.recency, summary."T", summary.monetary_value, summary.orders, summary.revenue,
+            histories.history, histories.pair
+        from summary join histories using (frequency, recency, "T")
+    )
+    select * from final order by i`;
+}
+
+/** customer_clv_interval from the interval columns (customer i of intervalInputsSql at index i), or all NULL without them. */
+async function writeIntervals(db: Db, summary: string, out: ClvIntervalColumns | null): Promise<void> {
+  await db.exec(`create or replace table customer_clv_interval (${INTERVAL_SQL})`);
+  if (!out) {
+    await db.exec(
+      `insert into customer_clv_interval select customer_id, null, null, null, null from ${summary} order by customer_id`,
+    );
+    return;
+  }
+  const columns = ["i", "clv_low", "clv_high", "expected_low", "expected_high"];
+  await db.exec(`create or replace table ${INTERVAL_ROWS} (${columns.map((c) => `${c} double`).join(", ")})`);
+  await db.insertColumns(INTERVAL_ROWS, columns, [
+    Float64Array.from(out.clvLow, (_, i) => i),
+    out.clvLow,
+    out.clvHigh,
+    out.expectedLow,
+    out.expectedHigh,
+  ]);
+  await db.exec(`insert into customer_clv_interval
+    with summary as (select customer_id, (row_number() over (order by customer_id))::double - 1 as i from ${summary}),
+    intervals as (select * from ${INTERVAL_ROWS}),
+    final as (
+        select summary.customer_id, intervals.clv_low, intervals.clv_high, intervals.expected_low, intervals.expected_high
+        from summary join intervals using (i)
+    )
+    select * from final order by customer_id`);
+  await db.exec(`drop table ${INTERVAL_ROWS}`);
 }
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
@@ -126,10 +179,9 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
   });
 
   const modelUncertainty = step("model_uncertainty", async (db) => {
-    const summary = await readSummary(db);
     const rows: unknown[][] = [];
     for (const fit of await convergedFits(db)) {
-      const u = uncertaintyOf(fit, summary);
+      const u = await uncertaintyOf(db, fit);
       for (const k of u.names)
         rows.push([
           fit.model,
@@ -150,37 +202,45 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
   });
 
   const customerClvInterval = step("customer_clv_interval", async (db) => {
-    const summary = await readSummary(db);
+    const summary = summaryRelation("customer_summary");
     const fits = await convergedFits(db);
     const purchaseFit = fits.find((f) => f.selected && isPurchase(f));
     const spendFit = fits.find((f) => f.model === "gammagamma");
     const { spend } = selectedModels(fits.filter((f) => f.model === "gammagamma"));
-    let rows: unknown[][] = summary.map((r) => [r.customer_id, null, null, null, null]);
-    const purchaseU = purchaseFit ? uncertaintyOf(purchaseFit, summary) : null;
-    if (purchaseFit && purchaseU?.covarianceLog) {
-      const draws = drawParameters(
-        purchaseU.names,
-        purchaseU.estimate,
-        purchaseU.covarianceLog,
-        CLV_INTERVAL_DRAWS,
-        SEED,
-      );
-      const spendU = spend && spendFit ? uncertaintyOf(spendFit, summary) : null;
-      const spendDraws = spendU?.covarianceLog
-        ? drawParameters(spendU.names, spendU.estimate, spendU.covarianceLog, CLV_INTERVAL_DRAWS, SEED + 1)
-        : undefined;
-      rows = clvIntervals(summary, purchaseFit.model as PurchaseModelName, draws, spend, predictOptions, {
-        level: CLV_INTERVAL_LEVEL,
-        spendDraws,
-      }).map((r) => [r.customer_id, r.clv_low, r.clv_high, r.expected_low, r.expected_high]);
+    const purchaseU = purchaseFit ? await uncertaintyOf(db, purchaseFit) : null;
+    if (!purchaseFit || !purchaseU?.covarianceLog) {
+      await writeIntervals(db, summary, null);
+      return;
     }
-    await replaceTable(
-      db,
-      "customer_clv_interval",
-      "customer_id varchar, clv_low double, clv_high double, expected_low double, expected_high double",
-      ["customer_id", "clv_low", "clv_high", "expected_low", "expected_high"],
-      rows,
+    const draws = drawParameters(
+      purchaseU.names,
+      purchaseU.estimate,
+      purchaseU.covarianceLog,
+      CLV_INTERVAL_DRAWS,
+      SEED,
     );
+    const spendU = spend && spendFit ? await uncertaintyOf(db, spendFit) : null;
+    const spendDraws = spendU?.covarianceLog
+      ? drawParameters(spendU.names, spendU.estimate, spendU.covarianceLog, CLV_INTERVAL_DRAWS, SEED + 1)
+      : undefined;
+    const c = await db.numericColumns(intervalInputsSql(summary));
+    const out = clvIntervalColumns(
+      {
+        frequency: c.frequency,
+        recency: c.recency,
+        T: c.T,
+        monetary_value: c.monetary_value,
+        orders: c.orders,
+        revenue: c.revenue,
+      },
+      { history: Int32Array.from(c.history), pair: Int32Array.from(c.pair) },
+      purchaseFit.model as PurchaseModelName,
+      draws,
+      spend,
+      predictOptions,
+      { level: CLV_INTERVAL_LEVEL, spendDraws },
+    );
+    await writeIntervals(db, summary, out);
   });
 
   const modelChecks = step("model_checks", async (db) => {

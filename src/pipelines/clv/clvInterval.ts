@@ -13,16 +13,17 @@
  * predictions (one draw at the estimate) equal predictCustomers' (tested).
  */
 import {
-  computeClv,
-  gammaGammaConditionalSpend,
-  logHyp2f1Pareto,
+  clvWithDiscounts,
+  discountFactors,
+  gammaGammaMeanSpend,
   purchaseModel,
   type GammaGammaParams,
   type PurchaseModel,
   type PurchaseModelName,
 } from "./models.ts";
-import { predictCustomers, type PredictOptions, type SummaryRow } from "./steps.ts";
-import { sortedPercentileInterval, type Params } from "./uncertainty.ts";
+import { aliveBlocks, distinct, indexValues } from "./aliveDraws.ts";
+import { meanOrderValueOf, spendValueOf, type PredictOptions, type SummaryRow } from "./steps.ts";
+import { percentileIntervalInPlace, type Params } from "./uncertainty.ts";
 
 /** (r+x)/(alpha+T) (beta+T)/(s-1) [1 - ((beta+T)/(beta+T+t))^(s-1)], continuous at s = 1 (-ln of the ratio). */
 function paretoExpectedIfAlive({ r, alpha, s, beta }: Params, x: number, T: number, t: number): number {
@@ -46,50 +47,10 @@ function expectedIfAlive(
 ): (t: number) => number {
   if (name === "pnbd") return (t) => (t === 0 ? 0 : paretoExpectedIfAlive(params, x, T, t));
   const norm = model.pAlive(x, T, T);
-  return (t) => (t === 0 ? 0 : model.conditionalExpected(t, x, T, T) / norm);
-}
-
-/** Distinct values of key(item) and each item's index into them (the first item with each key represents it). */
-function distinct<T>(items: T[], key: (item: T) => string): { index: Int32Array; representatives: T[] } {
-  const at = new Map<string, number>();
-  const representatives: T[] = [];
-  const index = new Int32Array(items.length);
-  items.forEach((item, i) => {
-    const k = key(item);
-    let j = at.get(k);
-    if (j === undefined) {
-      j = representatives.length;
-      at.set(k, j);
-      representatives.push(item);
-    }
-    index[i] = j;
-  });
-  return { index, representatives };
-}
-
-/**
- * Pareto/NBD's P(alive | x, t_x, T) comes from two 2F1 terms, one per (x, t_x) and one per (x, T), which far fewer
- * histories share (CDNOW: 3,688 and 1,431 for 11,104 histories): paretoLogTerms computes every term at one parameter
- * vector, paretoPAliveOf combines two of them (paretoNbdPAlive's expression: Fader & Hardie's note, eq. 18 with A0 of
- * eq. 19-22).
- */
-function paretoLogTerms({ r, alpha, s, beta }: Params, terms: { x: number; u: number }[]): Float64Array {
-  const alphaSmaller = alpha < beta;
-  const maxAB = alphaSmaller ? beta : alpha;
-  const diff = Math.abs(alpha - beta);
-  // log(2F1(r+s+x, t; r+s+x+1; diff/(maxAB+u)) / (maxAB+u)^(r+s+x)) for u = t_x or T.
-  return Float64Array.from(
-    terms,
-    ({ x, u }) =>
-      logHyp2f1Pareto(r + s + x, alphaSmaller ? r + x : s + 1, diff / (maxAB + u)) - (r + s + x) * Math.log(maxAB + u),
-  );
-}
-
-function paretoPAliveOf({ r, alpha, s, beta }: Params, x: number, T: number, a: number, b: number): number {
-  if (!(a > b)) return 1; // t_x = T: A0 = 0, the last purchase was at the end of the window
-  const logA0 = a + Math.log(-Math.expm1(b - a));
-  const logOdds = Math.log(s) - Math.log(r + s + x) + (r + x) * Math.log(alpha + T) + s * Math.log(beta + T) + logA0;
-  return 1 / (1 + Math.exp(logOdds));
+  // conditionalExpected(t, x, T, T) with its part without t computed once
+  const { pairPart, historyPart, combine } = model.conditionalParts;
+  const history = historyPart(x, T, T);
+  return (t) => (t === 0 ? 0 : combine(pairPart(t, x, T), history) / norm);
 }
 
 export interface ClvIntervalRow {
@@ -100,16 +61,43 @@ export interface ClvIntervalRow {
   expected_high: number | null;
 }
 
+/** The summary columns clvIntervalColumns reads, one entry per customer. */
+export interface SummaryColumns {
+  frequency: Float64Array;
+  recency: Float64Array;
+  T: Float64Array;
+  monetary_value: Float64Array;
+  orders: Float64Array;
+  revenue: Float64Array;
+}
+
+/**
+ * Each customer's history: `history[i]` numbers the customer's distinct (frequency, recency, T) and `pair[i]` its
+ * distinct (frequency, T), both from 0 in any order (customer_clv_interval has DuckDB number them).
+ */
+export interface HistoryIndex {
+  history: Int32Array;
+  pair: Int32Array;
+}
+
+/** The four interval columns, one entry per customer; NaN where there is no interval (NULL in the mart). */
+export interface ClvIntervalColumns {
+  clvLow: Float64Array;
+  clvHigh: Float64Array;
+  expectedLow: Float64Array;
+  expectedHigh: Float64Array;
+}
+
+/** A spend as the intervals count it: a NaN or negative spend counts as 0. */
+// biome-ignore lint/complexity/useMathMinMax: Math.max would keep NaN
+const nonNegative = (value: number) => (value > 0 ? value : 0);
+
 /** Histories whose P(alive) draws are held at once (block x draws doubles): bounded memory whatever the customer count. */
 const HISTORY_BLOCK = 4096;
 
 /**
  * Intervals per customer of `rows`. `spendDraws` (Gamma-Gamma draws, paired with the purchase draws by index)
  * carry the spend model's uncertainty; without them each customer's spend is held at customer_clv's value.
- *
- * Work per draw: horizonMonths expectations per (x, T) pair and one P(alive) per history; then per history the
- * expected-purchase interval (the same for every customer with that history), and per customer only the CLV draws
- * (P(alive) x unit CLV x spend, 200 products) and their interval, sorted in one reused typed array.
  */
 export function clvIntervals(
   rows: SummaryRow[],
@@ -117,8 +105,54 @@ export function clvIntervals(
   purchaseDraws: Params[],
   spend: GammaGammaParams | null,
   options: PredictOptions,
-  { level = 0.9, spendDraws }: { level?: number; spendDraws?: Params[] } = {},
+  settings: { level?: number; spendDraws?: Params[] } = {},
 ): ClvIntervalRow[] {
+  const column = (key: keyof Omit<SummaryRow, "customer_id">) => Float64Array.from(rows, (r) => r[key]);
+  const history = distinct(rows, (r) => `${r.frequency}|${r.recency}|${r.T}`).index;
+  const pair = distinct(rows, (r) => `${r.frequency}|${r.T}`).index;
+  const out = clvIntervalColumns(
+    {
+      frequency: column("frequency"),
+      recency: column("recency"),
+      T: column("T"),
+      monetary_value: column("monetary_value"),
+      orders: column("orders"),
+      revenue: column("revenue"),
+    },
+    { history, pair },
+    purchase,
+    purchaseDraws,
+    spend,
+    options,
+    settings,
+  );
+  const orNull = (v: number) => (Number.isFinite(v) ? v : null);
+  return rows.map((r, i) => ({
+    customer_id: r.customer_id,
+    clv_low: orNull(out.clvLow[i]),
+    clv_high: orNull(out.clvHigh[i]),
+    expected_low: orNull(out.expectedLow[i]),
+    expected_high: orNull(out.expectedHigh[i]),
+  }));
+}
+
+/**
+ * clvIntervals on summary columns (no object per customer). Work per draw: horizonMonths expectations per (x, T)
+ * pair and one P(alive) per history; then per history the expected-purchase interval (the same for every customer
+ * with that history) and the products P(alive) x unit CLV, and per customer only the spend (a weighted mean looked
+ * up per draw and x) times those products, and its interval from a few order statistics (percentileIntervalInPlace).
+ */
+export function clvIntervalColumns(
+  columns: SummaryColumns,
+  { history, pair }: HistoryIndex,
+  purchase: PurchaseModelName,
+  purchaseDraws: Params[],
+  spend: GammaGammaParams | null,
+  options: PredictOptions,
+  { level = 0.9, spendDraws }: { level?: number; spendDraws?: Params[] } = {},
+): ClvIntervalColumns {
+  const n = columns.frequency.length;
+  const { frequency, monetary_value: money } = columns;
   const periodsPerMonth = 365.25 / 12 / options.periodDays;
   const clvOptions = {
     margin: options.margin,
@@ -126,31 +160,38 @@ export function clvIntervals(
     horizonMonths: options.horizonMonths,
     periodsPerMonth,
   };
-  // Spend as customer_clv has it (Gamma-Gamma at the estimate, or the historical fallbacks): purchase model not needed.
-  const baseSpend = Float64Array.from(predictCustomers(rows, null, spend, options), (r) => r.expected_avg_spend);
   const draws = purchaseDraws.length;
-  // Index histories (x, t_x, T), pairs (x, T) and, for Pareto/NBD, the (x, u) terms once: per draw only numbers move.
-  const histories = distinct(rows, (r) => `${r.frequency}|${r.recency}|${r.T}`);
-  const historyList = histories.representatives.map((r) => ({ x: r.frequency, tx: r.recency, T: r.T }));
-  const pairs = distinct(historyList, (h) => `${h.x}|${h.T}`);
-  const terms = distinct(
-    [...historyList.map((h) => ({ x: h.x, u: h.tx })), ...historyList.map((h) => ({ x: h.x, u: h.T }))],
-    (t) => `${t.x}|${t.u}`,
-  );
-  const atTx = terms.index.subarray(0, historyList.length);
-  const atT = terms.index.subarray(historyList.length);
+  // Per history (x, t_x, T) and its pair, per pair (x, T): from the first customer with each.
+  let histories = 0;
+  let pairs = 0;
+  for (let i = 0; i < n; i++) {
+    histories = Math.max(histories, history[i] + 1);
+    pairs = Math.max(pairs, pair[i] + 1);
+  }
+  const hx = new Float64Array(histories);
+  const htx = new Float64Array(histories);
+  const hT = new Float64Array(histories);
+  const historyPair = new Int32Array(histories);
+  const px = new Float64Array(pairs);
+  const pT = new Float64Array(pairs);
+  for (let i = n - 1; i >= 0; i--) {
+    const h = history[i];
+    [hx[h], htx[h], hT[h], historyPair[h]] = [frequency[i], columns.recency[i], columns.T[i], pair[i]];
+    [px[pair[i]], pT[pair[i]]] = [frequency[i], columns.T[i]];
+  }
   const horizon = options.horizonMonths * periodsPerMonth;
   const models = purchaseDraws.map((draw) => purchaseModel(purchase, draw as never));
   // Per (x, T) pair, draw k at [j * draws + k]: expected purchases over the horizon and CLV at unit spend, both
-  // given alive at T. computeClv evaluates the profile at m * periodsPerMonth, the last being the horizon itself:
+  // given alive at T. computeClv (clvWithDiscounts) evaluates the profile at m * periodsPerMonth, the last being the horizon itself:
   // that value is kept rather than computed twice.
-  const pairExpected = new Float64Array(pairs.representatives.length * draws);
-  const pairClv = new Float64Array(pairs.representatives.length * draws);
+  const discounts = discountFactors(clvOptions);
+  const pairExpected = new Float64Array(pairs * draws);
+  const pairClv = new Float64Array(pairs * draws);
   purchaseDraws.forEach((draw, k) => {
-    pairs.representatives.forEach(({ x, T }, j) => {
-      const profile = expectedIfAlive(purchase, draw, models[k], x, T);
+    for (let j = 0; j < pairs; j++) {
+      const profile = expectedIfAlive(purchase, draw, models[k], px[j], pT[j]);
       let atHorizon: number | undefined;
-      pairClv[j * draws + k] = computeClv(
+      pairClv[j * draws + k] = clvWithDiscounts(
         (t) => {
           const v = profile(t);
           if (t === horizon) atHorizon = v;
@@ -158,76 +199,93 @@ export function clvIntervals(
         },
         1,
         clvOptions,
+        discounts,
       );
       pairExpected[j * draws + k] = atHorizon ?? profile(horizon);
-    });
+    }
   });
-  const logTerms = purchase === "pnbd" ? purchaseDraws.map((draw) => paretoLogTerms(draw, terms.representatives)) : [];
+  const aliveOf = aliveBlocks(purchase, purchaseDraws, hx, htx, hT);
   // Customers by history (counting sort): each block of histories is finished, then its P(alive) draws dropped.
-  const customersAt = new Int32Array(historyList.length + 1);
-  for (let i = 0; i < rows.length; i++) customersAt[histories.index[i] + 1]++;
-  for (let h = 0; h < historyList.length; h++) customersAt[h + 1] += customersAt[h];
-  const byHistory = new Int32Array(rows.length);
-  const filled = customersAt.slice(0, historyList.length);
-  for (let i = 0; i < rows.length; i++) byHistory[filled[histories.index[i]]++] = i;
+  const customersAt = new Int32Array(histories + 1);
+  for (let i = 0; i < n; i++) customersAt[history[i] + 1]++;
+  for (let h = 0; h < histories; h++) customersAt[h + 1] += customersAt[h];
+  const byHistory = new Int32Array(n);
+  const filled = customersAt.slice(0, histories);
+  for (let i = 0; i < n; i++) byHistory[filled[history[i]]++] = i;
+  // Spend under draw k: with spendDraws gammaGammaConditionalSpend(draw k, x, m) = (1 - w) mean + w m for x, m > 0,
+  // its weighted mean with (1 - w) mean and w looked up per draw and x (the same doubles), else the mean; without
+  // them customer_clv's spend (spendValueOf).
   const spendModels = spendDraws
     ? purchaseDraws.map((_, k) => spendDraws[k % spendDraws.length] as unknown as GammaGammaParams)
     : null;
+  const xs = indexValues(frequency);
+  const spendMean = new Float64Array(draws);
+  const spendBase = new Float64Array(xs.values.length * draws);
+  const spendWeight = new Float64Array(xs.values.length * draws);
+  let baseSpend: Float64Array | null = null;
+  if (spendModels) {
+    spendModels.forEach((model, k) => {
+      const mean = gammaGammaMeanSpend(model);
+      spendMean[k] = mean;
+      xs.values.forEach((x, xi) => {
+        const w = (model.p * x) / (model.p * x + model.q - 1);
+        spendBase[xi * draws + k] = (1 - w) * mean;
+        spendWeight[xi * draws + k] = w;
+      });
+    });
+  } else {
+    const meanOrderValue = meanOrderValueOf(columns.orders, columns.revenue);
+    baseSpend = new Float64Array(n);
+    for (let i = 0; i < n; i++)
+      baseSpend[i] = spendValueOf(spend, meanOrderValue, frequency[i], money[i], columns.orders[i], columns.revenue[i]);
+  }
   // The spend draws depend on the history and monetary_value (with spendDraws) or on customer_clv's spend (without).
   const sameNumber = (u: number, v: number) => u === v || (Number.isNaN(u) && Number.isNaN(v));
   const sameSpendInput = (i: number, j: number) =>
-    spendModels ? sameNumber(rows[i].monetary_value, rows[j].monetary_value) : sameNumber(baseSpend[i], baseSpend[j]);
-  const clvLow = new Float64Array(rows.length);
-  const clvHigh = new Float64Array(rows.length);
-  const expectedLow = new Float64Array(rows.length);
-  const expectedHigh = new Float64Array(rows.length);
+    baseSpend ? sameNumber(baseSpend[i], baseSpend[j]) : sameNumber(money[i], money[j]);
+  const clvLow = new Float64Array(n);
+  const clvHigh = new Float64Array(n);
+  const expectedLow = new Float64Array(n);
+  const expectedHigh = new Float64Array(n);
   const scratch = new Float64Array(draws);
-  const alive = new Float64Array(Math.min(HISTORY_BLOCK, historyList.length) * draws);
-  for (let h0 = 0; h0 < historyList.length; h0 += HISTORY_BLOCK) {
-    const h1 = Math.min(h0 + HISTORY_BLOCK, historyList.length);
-    for (let k = 0; k < draws; k++) {
-      for (let h = h0; h < h1; h++) {
-        const { x, tx, T } = historyList[h];
-        alive[(h - h0) * draws + k] =
-          purchase === "pnbd"
-            ? paretoPAliveOf(purchaseDraws[k], x, T, logTerms[k][atTx[h]], logTerms[k][atT[h]])
-            : models[k].pAlive(x, tx, T);
-      }
-    }
+  const unitClv = new Float64Array(draws);
+  const alive = new Float64Array(Math.min(HISTORY_BLOCK, histories) * draws);
+  for (let h0 = 0; h0 < histories; h0 += HISTORY_BLOCK) {
+    const h1 = Math.min(h0 + HISTORY_BLOCK, histories);
+    aliveOf(h0, h1, alive);
     for (let h = h0; h < h1; h++) {
       const a = (h - h0) * draws;
-      const j = pairs.index[h] * draws;
-      for (let k = 0; k < draws; k++) scratch[k] = alive[a + k] * pairExpected[j + k];
-      const [eLow, eHigh] = sortedPercentileInterval(scratch.sort(), level);
+      const j = historyPair[h] * draws;
+      for (let k = 0; k < draws; k++) {
+        scratch[k] = alive[a + k] * pairExpected[j + k];
+        unitClv[k] = alive[a + k] * pairClv[j + k];
+      }
+      const [eLow, eHigh] = percentileIntervalInPlace(scratch, level);
       for (let c = customersAt[h]; c < customersAt[h + 1]; c++) {
         const i = byHistory[c];
         expectedLow[i] = eLow;
         expectedHigh[i] = eHigh;
-        const r = rows[i];
         // Same history and same spend input as the customer before (one-time buyers of one T, above all): same draws.
         if (c > customersAt[h] && sameSpendInput(i, byHistory[c - 1])) {
           clvLow[i] = clvLow[byHistory[c - 1]];
           clvHigh[i] = clvHigh[byHistory[c - 1]];
           continue;
         }
-        for (let k = 0; k < draws; k++) {
-          const value = spendModels
-            ? gammaGammaConditionalSpend(spendModels[k], r.monetary_value > 0 ? r.frequency : 0, r.monetary_value)
-            : baseSpend[i];
-          // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 here (Math.max would keep NaN)
-          const spendValue = value > 0 ? value : 0;
-          scratch[k] = alive[a + k] * pairClv[j + k] * spendValue;
+        const m = money[i];
+        if (baseSpend) {
+          const spendValue = nonNegative(baseSpend[i]);
+          for (let k = 0; k < draws; k++) scratch[k] = unitClv[k] * spendValue;
+        } else if (m > 0 && frequency[i] > 0) {
+          const at = xs.index[i] * draws;
+          for (let k = 0; k < draws; k++) {
+            scratch[k] = unitClv[k] * nonNegative(spendBase[at + k] + spendWeight[at + k] * m);
+          }
+        } else {
+          for (let k = 0; k < draws; k++) scratch[k] = unitClv[k] * nonNegative(spendMean[k]);
         }
-        [clvLow[i], clvHigh[i]] = sortedPercentileInterval(scratch.sort(), level);
+        [clvLow[i], clvHigh[i]] = percentileIntervalInPlace(scratch, level);
       }
     }
   }
-  const orNull = (v: number) => (Number.isFinite(v) ? v : null);
-  return rows.map((r, i) => ({
-    customer_id: r.customer_id,
-    clv_low: orNull(clvLow[i]),
-    clv_high: orNull(clvHigh[i]),
-    expected_low: orNull(expectedLow[i]),
-    expected_high: orNull(expectedHigh[i]),
-  }));
+  return { clvLow, clvHigh, expectedLow, expectedHigh };
 }

@@ -8,7 +8,7 @@
  */
 import type { Db } from "../../data/db.ts";
 import { gammaGammaMeanSpend, type GammaGammaParams, type PurchaseModel } from "./models.ts";
-import { CLV_SQL, type PredictOptions } from "./steps.ts";
+import { CLV_SQL, summaryRelation, type PredictOptions } from "./steps.ts";
 
 /** Scratch tables of one step (dropped before it returns; inside the run's transaction, never seen outside it). */
 const ROWS = "kehu_clv_model_rows";
@@ -27,9 +27,7 @@ export async function writeClvTable(
   spend: GammaGammaParams | null,
   options: PredictOptions,
 ): Promise<void> {
-  const summary = `(select customer_id::varchar as customer_id, frequency::double as frequency, recency::double as recency, T::double as "T",
-           coalesce(monetary_value, 0)::double as monetary_value, coalesce(orders, 0)::double as orders, coalesce(revenue, 0)::double as revenue
-    from ${source} where frequency is not null and recency is not null and T is not null)`;
+  const summary = summaryRelation(source);
   const periodsPerMonth = 365.25 / 12 / options.periodDays;
   const horizon = options.horizonMonths * periodsPerMonth;
   const months = Array.from({ length: options.horizonMonths }, (_, i) => i + 1);
@@ -95,28 +93,52 @@ export async function writeClvTable(
   );
 
   // The purchase model once per distinct (x, t_x, T): P(alive), expected purchases, and the month-by-month increments.
-  await db.exec(
-    `create or replace table ${ROWS} (frequency double, recency double, "T" double, p_alive double, expected double, increments double[])`,
-  );
+  // conditionalExpected splits into a part without t_x (once per distinct (x, T) and month, numbered by DuckDB) and
+  // one without t (once per history), recombined with the same operations: the same doubles, a fraction of the 2F1s.
+  const incrementColumns = months.map((m) => `increment_${m}`);
+  const rowColumns = ["frequency", "recency", "T", "p_alive", "expected", ...incrementColumns];
+  await db.exec(`create or replace table ${ROWS} (${rowColumns.map((c) => `"${c}" double`).join(", ")})`);
   if (purchase) {
-    const distinct = await db.numericColumns(`select frequency, recency, "T" from ${summary} group by all`);
-    const rows: unknown[][] = [];
+    const distinct = await db.numericColumns(`
+      select frequency, recency, "T", (dense_rank() over (order by frequency, "T"))::double - 1 as pair
+      from (select distinct frequency, recency, "T" from ${summary})`);
+    const { pairPart, historyPart, combine } = purchase.conditionalParts;
+    const times = [...months.map((m) => m * periodsPerMonth), horizon];
+    const pairParts = new Map<number, number[] | null>();
+    const columns: number[][] = rowColumns.map(() => []);
     for (let i = 0; i < distinct.frequency.length; i++) {
       const x = distinct.frequency[i];
       const tx = distinct.recency[i];
       const T = distinct.T[i];
       try {
+        let parts = pairParts.get(distinct.pair[i]);
+        if (parts === undefined) {
+          try {
+            parts = times.map((t) => pairPart(t, x, T));
+          } catch {
+            parts = null;
+          }
+          pairParts.set(distinct.pair[i], parts);
+        }
+        if (!parts) continue;
         const pAlive = purchase.pAlive(x, tx, T);
-        const profile = [0, ...months.map((m) => purchase.conditionalExpected(m * periodsPerMonth, x, tx, T))];
-        const expected = purchase.conditionalExpected(horizon, x, tx, T);
+        const history = historyPart(x, tx, T);
+        const profile = [0, ...months.map((m) => combine(parts[m - 1], history))];
+        const expected = combine(parts[months.length], history);
         if (![pAlive, expected, ...profile].every((v) => Number.isFinite(v) && v >= 0)) continue;
-        rows.push([x, tx, T, pAlive, expected, months.map((m) => profile[m] - profile[m - 1])]);
+        [x, tx, T, pAlive, expected, ...months.map((m) => profile[m] - profile[m - 1])].forEach((v, c) =>
+          columns[c].push(v),
+        );
       } catch {
         /* no prediction: the customer gets the fallback rate */
       }
     }
-    if (rows.length)
-      await db.insertRows(ROWS, ["frequency", "recency", "T", "p_alive", "expected", "increments"], rows);
+    if (columns[0].length)
+      await db.insertColumns(
+        ROWS,
+        rowColumns,
+        columns.map((c) => Float64Array.from(c)),
+      );
   }
 
   // computeClv's sum, month by month in order: ((margin * spend) * increment_m) / discount_m
@@ -158,7 +180,8 @@ export async function writeClvTable(
             case when k.gg then 'gammagamma' else 'historical' end as spend_model
         from spend
         cross join k
-        left join ${ROWS} as model_rows using (frequency, recency, "T")
+        left join (select frequency, recency, "T", p_alive, expected, [${incrementColumns.join(", ")}] as increments from ${ROWS}) as model_rows
+            using (frequency, recency, "T")
     )
     select * from final order by customer_id`);
   await db.exec(`drop table ${ROWS}; drop table ${CONSTANTS}`);

@@ -410,12 +410,23 @@ export function bgNbdConditionalExpected(
 ): number {
   periodCheck(t);
   if (t === 0) return 0;
+  return (
+    bgNbdConditionalNumerator({ r, alpha, a, b }, t, x, T) / bgNbdConditionalDenominator({ r, alpha, a, b }, x, tx, T)
+  );
+}
+
+/** bgNbdConditionalExpected's numerator, which does not depend on t_x (t > 0). */
+function bgNbdConditionalNumerator({ r, alpha, a, b }: BgNbdParams, t: number, x: number, T: number): number {
   const lh = logHyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
-  const numerator = ((a + b + x - 1) / (a - 1)) * -Math.expm1(lh + (r + x) * Math.log((alpha + T) / (alpha + T + t)));
-  const denominator =
+  return ((a + b + x - 1) / (a - 1)) * -Math.expm1(lh + (r + x) * Math.log((alpha + T) / (alpha + T + t)));
+}
+
+/** bgNbdConditionalExpected's denominator, 1 / P(alive), which does not depend on t. */
+function bgNbdConditionalDenominator({ r, alpha, a, b }: BgNbdParams, x: number, tx: number, T: number): number {
+  return (
     1 +
-    (x > 0 ? Math.exp(Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx))) : 0);
-  return numerator / denominator;
+    (x > 0 ? Math.exp(Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx))) : 0)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -456,11 +467,20 @@ export function mbgNbdConditionalExpected(
 ): number {
   periodCheck(t);
   if (t === 0) return 0;
+  return (
+    mbgNbdConditionalNumerator({ r, alpha, a, b }, t, x, T) / mbgNbdConditionalDenominator({ r, alpha, a, b }, x, tx, T)
+  );
+}
+
+/** mbgNbdConditionalExpected's numerator, which does not depend on t_x (t > 0). */
+function mbgNbdConditionalNumerator({ r, alpha, a, b }: MbgNbdParams, t: number, x: number, T: number): number {
   const lh = logHyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t));
-  const numerator = ((a + b + x) / (a - 1)) * -Math.expm1(lh + (r + x) * Math.log((alpha + T) / (alpha + T + t)));
-  const denominator =
-    1 + Math.exp(Math.log(a) - Math.log(b + x) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx)));
-  return numerator / denominator;
+  return ((a + b + x) / (a - 1)) * -Math.expm1(lh + (r + x) * Math.log((alpha + T) / (alpha + T + t)));
+}
+
+/** mbgNbdConditionalExpected's denominator, 1 / P(alive), which does not depend on t. */
+function mbgNbdConditionalDenominator({ r, alpha, a, b }: MbgNbdParams, x: number, tx: number, T: number): number {
+  return 1 + Math.exp(Math.log(a) - Math.log(b + x) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -563,9 +583,13 @@ export function paretoNbdConditionalExpected(
 ): number {
   periodCheck(t);
   if (t === 0) return 0;
-  const { r, alpha, s, beta } = params;
   // E[Y(t)|alive] * P(alive), written through the row likelihood as in Fader & Hardie's note (eq. 26).
-  const logLik = paretoRowLogLikelihood(params, x, tx, T);
+  return Math.exp(paretoConditionalLogNumerator(params, t, x, T) - paretoRowLogLikelihood(params, x, tx, T));
+}
+
+/** The log of paretoNbdConditionalExpected before the row log-likelihood is subtracted: no t_x in it (t > 0). */
+function paretoConditionalLogNumerator(params: ParetoNbdParams, t: number, x: number, T: number): number {
+  const { r, alpha, s, beta } = params;
   const first =
     gammaln(r + x) -
     gammaln(r) +
@@ -575,7 +599,7 @@ export function paretoNbdConditionalExpected(
     s * Math.log(beta + T);
   const second = Math.log(r + x) + Math.log(beta + T) - Math.log(alpha + T);
   const third = Math.log(powerDifference((beta + T) / (beta + T + t), s));
-  return Math.exp(first + second + third - logLik);
+  return first + second + third;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1022,7 +1046,19 @@ export interface PurchaseModel {
   conditionalExpected(t: number, x: number, tx: number, T: number): number;
   /** Expected purchases in (0, t] for a newly acquired customer. */
   expected(t: number): number;
+  /**
+   * conditionalExpected(t, x, t_x, T) for t > 0 as combine(pairPart(t, x, T), historyPart(x, t_x, T)), the same
+   * operations on the same doubles: the part without t_x is computed once per (x, T) and horizon month for a whole
+   * grid of histories sharing them (clvTable.ts), the part without t once per history.
+   */
+  conditionalParts: {
+    pairPart(t: number, x: number, T: number): number;
+    historyPart(x: number, tx: number, T: number): number;
+    combine(pairPart: number, historyPart: number): number;
+  };
 }
+
+const divide = (u: number, v: number) => u / v;
 
 export function purchaseModel(name: "bgnbd" | "mbgnbd", params: BgNbdParams): PurchaseModel;
 export function purchaseModel(name: "pnbd", params: ParetoNbdParams): PurchaseModel;
@@ -1036,6 +1072,11 @@ export function purchaseModel(name: PurchaseModelName, params: BgNbdParams | Par
       pAlive: (x, tx, T) => paretoNbdPAlive(p, x, tx, T),
       conditionalExpected: (t, x, tx, T) => paretoNbdConditionalExpected(p, t, x, tx, T),
       expected: (t) => paretoNbdExpected(p, t),
+      conditionalParts: {
+        pairPart: (t, x, T) => paretoConditionalLogNumerator(p, t, x, T),
+        historyPart: (x, tx, T) => paretoRowLogLikelihood(p, x, tx, T),
+        combine: (u, v) => Math.exp(u - v),
+      },
     };
   }
   const p = params as BgNbdParams;
@@ -1046,6 +1087,11 @@ export function purchaseModel(name: PurchaseModelName, params: BgNbdParams | Par
       pAlive: (x, tx, T) => mbgNbdPAlive(p, x, tx, T),
       conditionalExpected: (t, x, tx, T) => mbgNbdConditionalExpected(p, t, x, tx, T),
       expected: (t) => mbgNbdExpected(p, t),
+      conditionalParts: {
+        pairPart: (t, x, T) => mbgNbdConditionalNumerator(p, t, x, T),
+        historyPart: (x, tx, T) => mbgNbdConditionalDenominator(p, x, tx, T),
+        combine: divide,
+      },
     };
   }
   return {
@@ -1054,6 +1100,11 @@ export function purchaseModel(name: PurchaseModelName, params: BgNbdParams | Par
     pAlive: (x, tx, T) => bgNbdPAlive(p, x, tx, T),
     conditionalExpected: (t, x, tx, T) => bgNbdConditionalExpected(p, t, x, tx, T),
     expected: (t) => bgNbdExpected(p, t),
+    conditionalParts: {
+      pairPart: (t, x, T) => bgNbdConditionalNumerator(p, t, x, T),
+      historyPart: (x, tx, T) => bgNbdConditionalDenominator(p, x, tx, T),
+      combine: divide,
+    },
   };
 }
 
@@ -1072,17 +1123,28 @@ export interface ClvOptions {
  * purchases by month m given the customer's history and d the monthly discount rate. Discounting month by month
  * (rather than the whole horizon at once) values a purchase expected in month 11 less than one expected in month 1.
  */
-export function computeClv(
+export function computeClv(expectedByTime: (t: number) => number, expectedSpend: number, options: ClvOptions): number {
+  return clvWithDiscounts(expectedByTime, expectedSpend, options, discountFactors(options));
+}
+
+/** computeClv's discount factors (1 + monthly rate)^m, m = 1..horizonMonths (index m - 1), for callers summing many profiles. */
+export function discountFactors({ discountRateAnnual, horizonMonths }: ClvOptions): Float64Array {
+  const monthlyRate = Math.pow(1 + discountRateAnnual, 1 / 12) - 1;
+  return Float64Array.from({ length: horizonMonths }, (_, i) => Math.pow(1 + monthlyRate, i + 1));
+}
+
+/** computeClv with its discount factors computed once (discountFactors): the same sum. */
+export function clvWithDiscounts(
   expectedByTime: (t: number) => number,
   expectedSpend: number,
-  { margin, discountRateAnnual, horizonMonths, periodsPerMonth }: ClvOptions,
+  { margin, horizonMonths, periodsPerMonth }: ClvOptions,
+  discounts: Float64Array,
 ): number {
-  const monthlyRate = Math.pow(1 + discountRateAnnual, 1 / 12) - 1;
   let clv = 0;
   let previous = 0;
   for (let m = 1; m <= horizonMonths; m++) {
     const cumulative = expectedByTime(m * periodsPerMonth);
-    clv += (margin * expectedSpend * (cumulative - previous)) / Math.pow(1 + monthlyRate, m);
+    clv += (margin * expectedSpend * (cumulative - previous)) / discounts[m - 1];
     previous = cumulative;
   }
   return clv;

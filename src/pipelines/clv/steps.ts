@@ -252,6 +252,40 @@ export interface PredictOptions {
   periodDays: number;
 }
 
+/** The population's mean order value (customers with orders), never negative: the last spend fallback. */
+export function meanOrderValueOf(orders: ArrayLike<number>, revenue: ArrayLike<number>): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < orders.length; i++) {
+    if (!(orders[i] > 0)) continue;
+    sum += revenue[i] / orders[i];
+    count++;
+  }
+  return count ? Math.max(0, sum / count) : 0;
+}
+
+/**
+ * A customer's expected spend per purchase (see predictCustomers): Gamma-Gamma's conditional expectation when fitted,
+ * else their own average repeat spend, else their average order value, else `meanOrderValue`; never negative.
+ */
+export function spendValueOf(
+  spend: GammaGammaParams | null,
+  meanOrderValue: number,
+  frequency: number,
+  monetaryValue: number,
+  orders: number,
+  revenue: number,
+): number {
+  const value = spend
+    ? gammaGammaConditionalSpend(spend, monetaryValue > 0 ? frequency : 0, monetaryValue)
+    : frequency > 0 && monetaryValue > 0
+      ? monetaryValue
+      : orders > 0 && revenue > 0
+        ? revenue / orders
+        : meanOrderValue;
+  return !Number.isFinite(value) || value < 0 ? 0 : value;
+}
+
 /**
  * Per-customer predictions. With a purchase model: P(alive), expected purchases over the horizon and CLV from the
  * model. Without one (or if the model gives a non-finite value for a customer): the customer's repeat-purchase rate
@@ -274,10 +308,10 @@ export function predictCustomers(
     horizonMonths: options.horizonMonths,
     periodsPerMonth,
   };
-  const orderValues = rows.filter((r) => r.orders > 0).map((r) => r.revenue / r.orders);
-  const meanOrderValue = orderValues.length
-    ? Math.max(0, orderValues.reduce((s, v) => s + v, 0) / orderValues.length)
-    : 0;
+  const meanOrderValue = meanOrderValueOf(
+    rows.map((r) => r.orders),
+    rows.map((r) => r.revenue),
+  );
   const fallback = fallbackRatePrior(rows);
   // Customers with the same (x, t_x, T) get the same purchase predictions: compute each once.
   const cache = new Map<string, { pAlive: number; expected: number; profile: number[] } | null>();
@@ -301,21 +335,8 @@ export function predictCustomers(
     return result;
   };
   return rows.map((r) => {
-    let spendValue: number;
-    let spendModel: string;
-    if (spend) {
-      spendValue = gammaGammaConditionalSpend(spend, r.monetary_value > 0 ? r.frequency : 0, r.monetary_value);
-      spendModel = "gammagamma";
-    } else {
-      spendValue =
-        r.frequency > 0 && r.monetary_value > 0
-          ? r.monetary_value
-          : r.orders > 0 && r.revenue > 0
-            ? r.revenue / r.orders
-            : meanOrderValue;
-      spendModel = "historical";
-    }
-    if (!Number.isFinite(spendValue) || spendValue < 0) spendValue = 0;
+    const spendValue = spendValueOf(spend, meanOrderValue, r.frequency, r.monetary_value, r.orders, r.revenue);
+    const spendModel = spend ? "gammagamma" : "historical";
     const predicted = modelPredictions(r);
     if (predicted && purchase) {
       const clv = computeClv((t) => predicted.profile[Math.round(t / periodsPerMonth)], spendValue, clvOptions);
@@ -576,13 +597,18 @@ async function asOf(db: Db): Promise<string | null> {
   return row?.as_of ?? null;
 }
 
-export async function readSummary(db: Db): Promise<SummaryRow[]> {
-  return db.all<SummaryRow>(`
-    select customer_id::varchar as customer_id, frequency::double as frequency, recency::double as recency, T::double as "T",
+/**
+ * The summary rows the CLV models see, as a relation: `source` (customer_summary or int_calibration_summary)
+ * without the customers lacking a history, with the SummaryRow columns.
+ */
+export function summaryRelation(source: string): string {
+  return `(select customer_id::varchar as customer_id, frequency::double as frequency, recency::double as recency, T::double as "T",
            coalesce(monetary_value, 0)::double as monetary_value, coalesce(orders, 0)::double as orders, coalesce(revenue, 0)::double as revenue
-    from customer_summary
-    where frequency is not null and recency is not null and T is not null
-    order by customer_id`);
+    from ${source} where frequency is not null and recency is not null and T is not null)`;
+}
+
+export async function readSummary(db: Db): Promise<SummaryRow[]> {
+  return db.all<SummaryRow>(`select * from ${summaryRelation("customer_summary")} order by customer_id`);
 }
 
 /** The calibration rows of the backtests (int_calibration_summary.sql): customer_summary as of holdout_start - 1. */

@@ -207,6 +207,56 @@ export function percentileInterval(values: ArrayLike<number>, level: number): [n
   return sortedPercentileInterval(Float64Array.from(values).sort(), level);
 }
 
+/** Order statistics percentileIntervalInPlace keeps at most, per end, before a full sort is cheaper. */
+const MAX_KEPT = 32;
+const smallest = new Float64Array(MAX_KEPT);
+const largest = new Float64Array(MAX_KEPT);
+
+/**
+ * percentileInterval of `values` (left permuted): the same numbers as sortedPercentileInterval(values.sort()), but
+ * from the few order statistics its two interpolations read, kept in one pass (the k smallest and k largest, k = 11
+ * for 200 draws at level 0.9) instead of sorting every value: customer_clv_interval does this for each of its
+ * customers, and it is ~3x faster than the sort. Hand-written because no library keeps both ends of a Float64Array
+ * in one pass; checked against the sort on random, tied, signed-zero and non-finite inputs (uncertainty.test.ts).
+ */
+export function percentileIntervalInPlace(values: Float64Array, level: number): [number, number] {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v === 0) values[n++] = v; // finite (NaN and +-Infinity give NaN): the values the sort keeps
+  }
+  if (n === 0) return [NaN, NaN];
+  const lowH = (n - 1) * ((1 - level) / 2);
+  const highH = (n - 1) * ((1 + level) / 2);
+  const keepLow = Math.ceil(lowH) + 1;
+  const keepHigh = n - Math.floor(highH);
+  if (!(keepLow <= MAX_KEPT && keepHigh <= MAX_KEPT))
+    return sortedPercentileInterval(values.subarray(0, n).sort(), level);
+  let low = 0;
+  let high = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (low < keepLow || v < smallest[low - 1]) {
+      let j = low < keepLow ? low++ : low - 1;
+      for (; j > 0 && smallest[j - 1] > v; j--) smallest[j] = smallest[j - 1];
+      smallest[j] = v;
+    }
+    if (high < keepHigh || v > largest[high - 1]) {
+      let j = high < keepHigh ? high++ : high - 1;
+      for (; j > 0 && largest[j - 1] < v; j--) largest[j] = largest[j - 1];
+      largest[j] = v;
+    }
+  }
+  // sorted[k] is smallest[k] from below and largest[n - 1 - k] from above
+  const lo1 = Math.floor(lowH);
+  const lo2 = Math.floor(highH);
+  const a = largest[n - 1 - lo2];
+  return [
+    smallest[lo1] + (lowH - lo1) * (smallest[Math.ceil(lowH)] - smallest[lo1]),
+    a + (highH - lo2) * (largest[n - 1 - Math.ceil(highH)] - a),
+  ];
+}
+
 /** percentileInterval of values already sorted by Float64Array.prototype.sort (callers reusing one scratch array). */
 export function sortedPercentileInterval(all: Float64Array, level: number): [number, number] {
   // A typed-array sort is numeric with -Infinity first and +Infinity, NaN last: trim those ends.

@@ -1,0 +1,137 @@
+/**
+ * customer_clv_interval's fast paths against the plain computation, bit for bit (toBe / Object.is): the intervals
+ * from kept order statistics against a full sort, and clvIntervals (P(alive) from log tables, spend draws from
+ * tables per draw and x, one interval per customer) against the bootstrap written out customer by customer, draw by
+ * draw, with the models' own pAlive, conditionalExpected, computeClv and gammaGammaConditionalSpend.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  computeClv,
+  gammaGammaConditionalSpend,
+  purchaseModel,
+  type PurchaseModelName,
+} from "../../src/pipelines/clv/models.ts";
+import {
+  drawParameters,
+  percentileInterval,
+  percentileIntervalInPlace,
+  sortedPercentileInterval,
+} from "../../src/pipelines/clv/uncertainty.ts";
+import { clvIntervals } from "../../src/pipelines/clv/clvInterval.ts";
+import { simulateCustomers } from "./simulate.ts";
+
+/** A small deterministic generator (the test must not depend on Math.random). */
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
+
+describe("percentileIntervalInPlace", () => {
+  it("gives exactly the sorted interval on random, tied, signed-zero and non-finite values, at every level", () => {
+    const rand = lcg(11);
+    const kinds: Array<(u: number) => number> = [
+      (u) => u * 100 - 20,
+      (u) => Math.floor(u * 4), // many ties
+      (u) => (u < 0.5 ? -0 : 0),
+      (u) => (u < 0.1 ? Number.NaN : u),
+      (u) => (u < 0.03 ? Number.POSITIVE_INFINITY : u < 0.06 ? Number.NEGATIVE_INFINITY : u),
+    ];
+    let cases = 0;
+    for (const level of [0.9, 0.5, 0.95, 0.99, 0.1]) {
+      for (let t = 0; t < 2000; t++) {
+        const n = 1 + Math.floor(rand() * (t % 4 === 0 ? 8 : 260));
+        const kind = kinds[t % kinds.length];
+        const values = Float64Array.from({ length: n }, () => kind(rand()));
+        const sorted = sortedPercentileInterval(Float64Array.from(values).sort(), level);
+        const kept = percentileIntervalInPlace(Float64Array.from(values), level);
+        expect(Object.is(kept[0], sorted[0]) && Object.is(kept[1], sorted[1]), `${level} ${values.join(",")}`).toBe(
+          true,
+        );
+        cases++;
+      }
+    }
+    expect(cases).toBe(10_000);
+    expect(percentileIntervalInPlace(Float64Array.from([1, 2, 3, 4, 5]), 0.5)).toEqual([2, 4]);
+    expect(percentileIntervalInPlace(Float64Array.from([Number.NaN]), 0.9)).toEqual([Number.NaN, Number.NaN]);
+  });
+});
+
+describe("clvIntervals", () => {
+  const sim = simulateCustomers(400, { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }, { p: 6, q: 4, gamma: 16 }, { seed: 9 });
+  // a few shared histories and spends, one-time buyers and a refund-only average (monetary_value <= 0)
+  const customers = Array.from(sim.x, (x, i) => ({
+    customer_id: String(i),
+    frequency: x,
+    recency: Math.round(sim.tx[i]),
+    T: Math.round(sim.T[i]),
+    monetary_value: x > 0 ? (i % 17 === 0 ? -5 : Math.round(sim.m[i])) : 0,
+    orders: x + 1,
+    revenue: 10 * (x + 1) + (i % 5),
+  }));
+  const options = { margin: 0.3, discountRateAnnual: 0.1, horizonMonths: 12, periodDays: 7 };
+  const periodsPerMonth = 365.25 / 12 / 7;
+  const horizon = 12 * periodsPerMonth;
+  const covariance = [
+    [0.01, 0.002, 0, 0],
+    [0.002, 0.02, 0, 0.001],
+    [0, 0, 0.03, 0.01],
+    [0, 0, 0.01, 0.04],
+  ];
+  const spendDraws = drawParameters(
+    ["p", "q", "gamma"],
+    { p: 6, q: 4, gamma: 16 },
+    [
+      [0.01, 0.005, 0],
+      [0.005, 0.02, 0],
+      [0, 0, 0.01],
+    ],
+    40,
+    2,
+  );
+
+  for (const name of ["bgnbd", "mbgnbd"] as PurchaseModelName[]) {
+    it(`${name}: equals the bootstrap computed customer by customer, with and without spend draws`, () => {
+      const params = { r: 0.25, alpha: 4, a: 0.8, b: 2.5 };
+      const draws = drawParameters(["r", "alpha", "a", "b"], params, covariance, 40, 1);
+      const spend = { p: 6, q: 4, gamma: 16 };
+      for (const withSpendDraws of [false, true]) {
+        const fast = clvIntervals(customers, name, draws, spend, options, {
+          level: 0.9,
+          spendDraws: withSpendDraws ? spendDraws : undefined,
+        });
+        customers.forEach((c, i) => {
+          const clv: number[] = [];
+          const expected: number[] = [];
+          draws.forEach((draw, k) => {
+            const model = purchaseModel(name, draw as never);
+            const alive = model.pAlive(c.frequency, c.recency, c.T);
+            const norm = model.pAlive(c.frequency, c.T, c.T);
+            const ifAlive = (t: number) => (t === 0 ? 0 : model.conditionalExpected(t, c.frequency, c.T, c.T) / norm);
+            const unit = computeClv(ifAlive, 1, { ...options, periodsPerMonth });
+            const spendValue = withSpendDraws
+              ? gammaGammaConditionalSpend(
+                  spendDraws[k] as never,
+                  c.monetary_value > 0 ? c.frequency : 0,
+                  c.monetary_value,
+                )
+              : gammaGammaConditionalSpend(spend, c.monetary_value > 0 ? c.frequency : 0, c.monetary_value);
+            expected.push(alive * ifAlive(horizon));
+            // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 (Math.max would keep NaN)
+            clv.push(alive * unit * (spendValue > 0 ? spendValue : 0));
+          });
+          const [clvLow, clvHigh] = percentileInterval(clv, 0.9);
+          const [expectedLow, expectedHigh] = percentileInterval(expected, 0.9);
+          expect([fast[i].clv_low, fast[i].clv_high, fast[i].expected_low, fast[i].expected_high]).toEqual([
+            clvLow,
+            clvHigh,
+            expectedLow,
+            expectedHigh,
+          ]);
+        });
+      }
+    });
+  }
+});
