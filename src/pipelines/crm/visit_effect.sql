@@ -21,9 +21,11 @@ accounts as (
 ),
 
 purchase_days as (
+    -- only read when there is a visit: without visits every later step is empty (the transactions-only case)
     select distinct customer_id, ordered_at::date as purchase_date
     from stg_transactions
     where ordered_at::date <= getvariable('as_of') and amount > 0
+        and exists (select 1 from visits)
 ),
 
 settings as (

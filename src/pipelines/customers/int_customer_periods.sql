@@ -9,34 +9,43 @@ transactions as (select * from stg_transactions),
 
 purchases as (select * from int_purchases),
 
-period_revenue as (
+period_rows as (
+    -- every line (its revenue) and every purchase (a 1) keyed by customer and period, aggregated once below: one hash
+    -- aggregation and no join. A purchase's day is one of its lines' days, so it adds no customer period of its own.
     select
         customer_id,
         date_trunc(getvariable('cohort_period'), ordered_on)::date as period_start,
-        sum(amount) as revenue
+        amount as revenue,
+        null::integer as purchase
     from transactions
     where ordered_on <= getvariable('as_of')
-    group by all
-),
-
-period_purchases as (
+    union all
     select
         customer_id,
         date_trunc(getvariable('cohort_period'), purchased_on)::date as period_start,
-        count(*) as purchases
+        null as revenue,
+        1 as purchase
     from purchases
-    group by all
+),
+
+customer_periods as (
+    select
+        customer_id,
+        period_start,
+        sum(revenue) as revenue,
+        count(purchase) as purchases
+    from period_rows
+    group by customer_id, period_start
 ),
 
 final as (
     select
-        period_revenue.customer_id,
-        period_revenue.period_start,
-        period_revenue.revenue::double as revenue,
-        coalesce(period_purchases.purchases, 0)::integer as purchases,
-        coalesce(period_purchases.purchases, 0) > 0 as is_active
-    from period_revenue
-    left join period_purchases using (customer_id, period_start)
+        customer_id,
+        period_start,
+        revenue::double as revenue,
+        purchases::integer as purchases,
+        purchases > 0 as is_active
+    from customer_periods
 )
 
 select * from final

@@ -14,43 +14,125 @@
 -- A customer without any purchase day (refunds only) adds revenue but is neither new nor returning.
 with
 
-transactions as (select * from stg_transactions),
+-- read twice (orders, and mixed_lines for the rare mixed cells): NOT MATERIALIZED scans the table twice instead of
+-- copying every transaction line into a CTE
+transactions as not materialized (select * from stg_transactions),
 
 customer_attributes as (select * from int_customer_attributes),
 
 customer_summary as (select customer_id, first_purchase from customer_summary),
 
-lines as (
+lines as not materialized (
     select
-        transactions.customer_id,
-        transactions.order_id,
-        transactions.amount,
-        date_trunc(getvariable('cohort_period'), transactions.ordered_on)::date as period,
-        coalesce(customer_attributes.region, 'unknown') as region,
-        coalesce(nullif(trim(transactions.sales_rep), ''), customer_attributes.sales_rep, 'unknown') as sales_rep,
-        coalesce(nullif(trim(transactions.category), ''), 'unknown') as category,
-        date_trunc(getvariable('cohort_period'), customer_summary.first_purchase)::date as first_purchase_period
+        customer_id,
+        order_id,
+        amount,
+        date_trunc(getvariable('cohort_period'), ordered_on)::date as period,
+        nullif(trim(sales_rep), '') as line_sales_rep,
+        coalesce(nullif(trim(category), ''), 'unknown') as category
     from transactions
+    where ordered_on <= getvariable('as_of')
+),
+
+orders as (
+    -- one row per customer, period and order (lines without an order_id share one): the distinct count of orders
+    -- becomes a plain count below. An order whose lines name one sales_rep (or none) and one category keeps it;
+    -- one whose lines differ is flagged mixed and split by value in mixed_lines.
+    select
+        customer_id,
+        period,
+        order_id,
+        bool_or(amount >= 0) as bought,
+        sum(amount) as revenue,
+        min(line_sales_rep) as line_sales_rep,
+        coalesce(min(line_sales_rep) <> max(line_sales_rep), false) or count(line_sales_rep) not in (0, count(*)) as mixed_sales_rep,
+        min(category) as category,
+        min(category) <> max(category) as mixed_category
+    from lines
+    group by customer_id, period, order_id
+),
+
+customer_periods as (
+    -- one row per customer and period: the customer cell of every dimension at once (region is per customer;
+    -- sales_rep and category when all the customer's orders of the period share one, else flagged mixed)
+    select
+        customer_id,
+        period,
+        bool_or(bought) as bought,
+        count(*) filter (where bought and order_id is not null) as orders,
+        sum(revenue) as revenue,
+        min(line_sales_rep) as line_sales_rep,
+        bool_or(mixed_sales_rep) or coalesce(min(line_sales_rep) <> max(line_sales_rep), false)
+            or count(line_sales_rep) not in (0, count(*)) as mixed_sales_rep,
+        min(category) as category,
+        bool_or(mixed_category) or min(category) <> max(category) as mixed_category
+    from orders
+    group by customer_id, period
+),
+
+customer_period_values as (
+    select
+        customer_periods.*,
+        coalesce(customer_attributes.region, 'unknown') as region,
+        customer_attributes.sales_rep as customer_sales_rep,
+        date_trunc(getvariable('cohort_period'), customer_summary.first_purchase)::date as first_purchase_period
+    from customer_periods
     left join customer_attributes using (customer_id)
     left join customer_summary using (customer_id)
-    where transactions.ordered_on <= getvariable('as_of')
+),
+
+mixed_lines as (
+    -- the lines of the customer periods whose sales_rep or category differ between lines (empty for files without
+    -- those columns): cut by value, as the cells count them
+    select
+        lines.customer_id,
+        lines.period,
+        lines.order_id,
+        lines.amount,
+        case when mixed.mixed_sales_rep then coalesce(lines.line_sales_rep, mixed.customer_sales_rep, 'unknown') end as sales_rep,
+        case when mixed.mixed_category then lines.category end as category,
+        mixed.first_purchase_period
+    from lines
+    inner join (select * from customer_period_values where mixed_sales_rep or mixed_category) as mixed
+        on lines.customer_id = mixed.customer_id and lines.period = mixed.period
+),
+
+mixed_orders as (
+    -- one row per customer, period and order (lines without an order_id share one): the distinct count of orders
+    -- becomes a plain count below. An order whose lines name one sales_rep (or none) and one category keeps it;
+    -- one whose lines differ is flagged mixed and split by value in mixed_lines.
+    select 'sales_rep' as dimension, sales_rep as value, customer_id, period, order_id, bool_or(amount >= 0) as bought,
+           sum(amount) as revenue, any_value(first_purchase_period) as first_purchase_period
+    from mixed_lines where sales_rep is not null group by customer_id, period, order_id, sales_rep
+    union all
+    select 'category', category, customer_id, period, order_id, bool_or(amount >= 0), sum(amount), any_value(first_purchase_period)
+    from mixed_lines where category is not null group by customer_id, period, order_id, category
+),
+
+mixed_customer_cells as (
+    -- one row per dimension, value, period and customer: from customer_periods where one value covers the customer's
+    -- period, else from the mixed lines
+    select dimension, value, period, customer_id, bool_or(bought) as bought,
+           count(*) filter (where bought and order_id is not null) as orders, sum(revenue) as revenue,
+           any_value(first_purchase_period) as first_purchase_period
+    from mixed_orders
+    group by dimension, value, period, customer_id
 ),
 
 customer_cells as (
-    -- one row per dimension, value, period and customer first: the distinct counts below become plain counts. Three
-    -- plain aggregations, not grouping sets: DuckDB's DISTINCT aggregates over grouping sets are several times slower.
-    select 'region' as dimension, region as value, period, customer_id, bool_or(amount >= 0) as bought,
-           count(distinct order_id) filter (where amount >= 0) as orders, sum(amount) as revenue,
-           any_value(first_purchase_period) as first_purchase_period
-    from lines group by period, customer_id, region
+    -- one row per dimension, value, period and customer: from customer_periods where one value covers the customer's
+    -- period, else from the mixed lines
+    select 'region' as dimension, region as value, period, customer_id, bought, orders, revenue, first_purchase_period
+    from customer_period_values
     union all
-    select 'sales_rep', sales_rep, period, customer_id, bool_or(amount >= 0),
-           count(distinct order_id) filter (where amount >= 0), sum(amount), any_value(first_purchase_period)
-    from lines group by period, customer_id, sales_rep
+    select 'sales_rep', coalesce(line_sales_rep, customer_sales_rep, 'unknown'), period, customer_id, bought, orders, revenue,
+           first_purchase_period
+    from customer_period_values where not mixed_sales_rep
     union all
-    select 'category', category, period, customer_id, bool_or(amount >= 0),
-           count(distinct order_id) filter (where amount >= 0), sum(amount), any_value(first_purchase_period)
-    from lines group by period, customer_id, category
+    select 'category', category, period, customer_id, bought, orders, revenue, first_purchase_period
+    from customer_period_values where not mixed_category
+    union all
+    select * from mixed_customer_cells
 ),
 
 cells as (
