@@ -682,7 +682,10 @@ async function validateAndInsert(
       late: true,
     });
   }
-  // Views, bottom up: raw (kehu_ord) -> cleaned c_* -> typed p_* -> kehu_ok -> kehu_line.
+  // Views, bottom up: raw (kehu_ord) -> cleaned c_* -> typed p_* -> kehu_ok -> kehu_line. kehu_ok ends in a volatile
+  // no-op (random() < 2, always true) on purpose: DuckDB does not push a filter on a volatile column below the
+  // projection that computes it, so each trim/parse runs once per value instead of once in the filter and again for
+  // the insert (a tenth of the ingest's time on a plain export)
   const rowProblems = problems.filter((x) => !x.late);
   const anyProblem = rowProblems.length ? rowProblems.map((x) => `(${x.when})`).join(" or ") : "false";
   await db.exec(
@@ -692,7 +695,7 @@ async function validateAndInsert(
     `create or replace temp view kehu_parsed as select *${parsed.map((x) => `, ${x}`).join("")} from kehu_clean`,
   );
   await db.exec(
-    `create or replace temp view kehu_checked as select *, not coalesce(${anyProblem}, false) as kehu_ok from kehu_parsed`,
+    `create or replace temp view kehu_checked as select *, (not coalesce(${anyProblem}, false) and random() < 2) as kehu_ok from kehu_parsed`,
   );
   await db.exec(
     `create or replace temp view kehu_lined as select *${badBytesSql} from (select *, ${layout.lineSql}::integer as kehu_line${dupSql} from kehu_checked)`,
