@@ -35,6 +35,16 @@ export interface FileFacts {
   nulLine?: number;
   /** the longest line (bytes, without its line end) and its 1-based number */
   longestLine: { line: number; bytes: number };
+  /** count of "\r" bytes (equal to `crlf` when every one ends a line) */
+  cr: number;
+  /**
+   * The byte pairs around spaces and tabs, line 1 apart from the rest: `blankPairs[1][a << 8 | b]` is 1 when bytes
+   * a, b follow each other after line 1 and one of them is a space or a tab (the start and the end of the file count
+   * as "\n"). Whether any field can start or end with a blank, without looking at the fields (readers.ts).
+   */
+  blankPairs: [Uint8Array, Uint8Array];
+  /** some U+3000 (ideographic space) or U+00A0 (no-break space) anywhere */
+  wideBlank: boolean;
 }
 
 /** Start of a multi-byte sequence cut off by the end of `buf` (or buf.length when the last one is complete). */
@@ -62,8 +72,13 @@ export async function inspectFile(file: string, onBytes?: (done: number) => void
   let utf8 = true;
   let nonAscii = false;
   let carry = Buffer.alloc(0);
+  let cr = 0;
+  let wideBlank = false;
+  const blankPairs: [Uint8Array, Uint8Array] = [new Uint8Array(1 << 16), new Uint8Array(1 << 16)];
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
+    recordBlankPairs(blankPairs, chunk, bytes === 0 ? 10 : last, newlines === 0);
+    cr += countByte(chunk, 13);
     hasQuote ||= chunk.includes(34);
     if (nulLine === undefined) {
       const z = chunk.indexOf(0);
@@ -84,7 +99,9 @@ export async function inspectFile(file: string, onBytes?: (done: number) => void
       const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
       const end = completeEnd(buf);
       utf8 = isUtf8(buf.subarray(0, end));
-      nonAscii ||= !isAscii(buf.subarray(0, end));
+      const ascii = isAscii(buf.subarray(0, end));
+      nonAscii ||= !ascii;
+      if (!ascii && !wideBlank) wideBlank = buf.includes(IDEOGRAPHIC_SPACE) || buf.includes(NO_BREAK_SPACE);
       carry = Buffer.from(buf.subarray(end));
     } else if (!nonAscii) {
       nonAscii = true; // invalid UTF-8 has a byte >= 0x80
@@ -94,6 +111,7 @@ export async function inspectFile(file: string, onBytes?: (done: number) => void
     onBytes?.(bytes);
   }
   if (carry.length) utf8 = false; // the last character is cut off
+  if (last === 32 || last === 9) blankPairs[newlines === 0 ? 0 : 1][(last << 8) | 10] = 1;
   const tail = bytes - lineStart - (last === 13 ? 1 : 0);
   if (tail > longestLine.bytes) Object.assign(longestLine, { line: newlines + 1, bytes: tail });
   return {
@@ -107,7 +125,31 @@ export async function inspectFile(file: string, onBytes?: (done: number) => void
     hasQuote,
     nulLine,
     longestLine,
+    cr,
+    blankPairs,
+    wideBlank,
   };
+}
+
+const IDEOGRAPHIC_SPACE = Buffer.from("\u3000");
+const NO_BREAK_SPACE = Buffer.from("\u00a0");
+
+/**
+ * Mark the byte pairs around each space and tab of `chunk` (`before`: the byte before the chunk, "\n" at the start
+ * of the file; `inLine1`: the chunk starts in line 1).
+ */
+function recordBlankPairs(pairs: [Uint8Array, Uint8Array], chunk: Buffer, before: number, inLine1: boolean): void {
+  const nl = inLine1 ? chunk.indexOf(10) : 0;
+  const line1End = nl === -1 ? chunk.length : nl;
+  for (const blank of [32, 9]) {
+    for (let i = chunk.indexOf(blank); i !== -1; i = chunk.indexOf(blank, i + 1)) {
+      const map = pairs[i < line1End ? 0 : 1];
+      map[((i > 0 ? chunk[i - 1] : before) << 8) | blank] = 1;
+      if (i + 1 < chunk.length) map[(blank << 8) | chunk[i + 1]] = 1;
+    }
+  }
+  // a blank that ends the previous chunk, followed by this chunk's first byte
+  if ((before === 32 || before === 9) && chunk.length) pairs[inLine1 ? 0 : 1][(before << 8) | chunk[0]] = 1;
 }
 
 function countByte(buf: Buffer, byte: number): number {

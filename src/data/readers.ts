@@ -23,25 +23,20 @@ export interface RawLayout {
   lineSql: string;
   /** select items c_<name>: the raw r_<name> trimmed, '' -> NULL */
   cleanedSql: string;
-  /** number of structurally malformed lines DuckDB rejected (known up front only when not streaming) */
+  /** number of structurally malformed lines DuckDB rejected */
   structural: number;
-  /**
-   * true: kehu_src streams from read_csv (one pass, numbered with row_number() over (), which DuckDB runs as an
-   * order-preserving streaming window); false: the file was materialised in kehu_raw first (files with quotes,
-   * whose quoted newlines need a cumulative sum over all rows to keep line numbers physical)
-   */
-  streaming: boolean;
+  /** kehu_raw has kehu_nl, the newlines inside each record (files with quotes: fields may span lines) */
+  multiline: boolean;
   /** whitespace format: fields per line, to reject lines with too many */
   fieldCount?: number;
 }
 
 /**
- * Map the export's columns and define view kehu_src over the file: one raw VARCHAR column r_<name> per mapped
- * canonical column (`cleanedSql` trims them and turns '' into NULL), in file order.
- */
-/**
+ * Map the export's columns and copy the file into temp table kehu_raw, in file order: one raw VARCHAR column
+ * r_<name> per mapped canonical column (`cleanedSql` trims them and turns '' into NULL); view kehu_src adds kehu_ord.
  * `outside`: the file lies outside the config directory, so messages do not show its header (it may be any file).
- * `materialize`: copy the file into kehu_raw even without quotes (line numbers are then known before validation).
+ * `multiline`: count the newlines inside records even without quotes (to match invalid-UTF-8 lines to records).
+ * `asInspected`: readPath holds the bytes `facts` describe (not a transcoded copy).
  */
 export async function readRaw(
   db: Db,
@@ -50,14 +45,14 @@ export async function readRaw(
   file: string,
   readPath: string,
   facts: FileFacts,
-  { outside, materialize }: { outside: boolean; materialize: boolean },
+  { outside, multiline: countNewlines, asInspected }: { outside: boolean; multiline: boolean; asInspected: boolean },
 ): Promise<RawLayout> {
   const nonEmpty = facts.bytes > 0;
   const spec = TABLES[source];
   const p = q(readPath);
   await db.exec(`drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans`);
   // trim() with a character list is slow per value; a regex test (RE2) first makes clean values nearly free
-  const clean = (e: string) =>
+  let clean = (e: string) =>
     `nullif(case when regexp_matches(${e}, ${EDGE_SPACE}) then trim(${e}, ${TRIM_CHARS}) else ${e} end, '')`;
   let headers: string[];
   let fieldSql: (index: number) => string;
@@ -78,7 +73,9 @@ export async function readRaw(
       fieldSql = (i) => `f[${i + 1}]`;
       extra = `, kehu_blank, len(f) as kehu_nfields`;
     } else {
-      const csv = `read_csv(${p}, all_varchar=true, header=${cfg.header}, delim=${q(delimiterOf(cfg))}, quote='"', escape='"', store_rejects=true, rejects_table='kehu_reject_errors', rejects_scan='kehu_reject_scans', max_line_size=${MAX_LINE_BYTES})`;
+      const dialect = `all_varchar=true, header=${cfg.header}, delim=${q(delimiterOf(cfg))}, quote='"', escape='"', max_line_size=${MAX_LINE_BYTES}`;
+      const rejects = `store_rejects=true, rejects_table='kehu_reject_errors', rejects_scan='kehu_reject_scans'`;
+      const csv = `read_csv(${p}, ${dialect}, ${rejects})`;
       const described = await db.all<{ column_name: string }>(`describe select * from ${csv}`);
       if (cfg.header) {
         // DuckDB renames a repeated header to name_1: the header as written, to refuse ambiguous columns
@@ -87,10 +84,13 @@ export async function readRaw(
       } else headers = described.map((_, i) => String(i + 1));
       const names = described.map((d) => d.column_name);
       fieldSql = (i) => ident(names[i]);
-      from = csv;
+      // (ignore_errors as with store_rejects: a line with too many fields is a rejected row, not a failed sniff)
+      const sniffed = await sniffedDialect(db, `sniff_csv(${p}, ${dialect}, ignore_errors=true)`, names);
+      from = sniffed ? `read_csv(${p}, ${dialect}, ${rejects}, ${sniffed.options})` : csv;
+      if (asInspected && noEdgeBlanks(facts, cfg, sniffed?.newLine)) clean = (e) => `nullif(${e}, '')`;
       // quoted fields may span lines: count the newlines inside each record to keep line numbers physical
       // (also for files with invalid UTF-8 lines: matching those to records needs the line numbers up front)
-      if (facts.hasQuote || materialize) {
+      if (facts.hasQuote || countNewlines) {
         const all = names.map((n) => `coalesce(${ident(n)}, '')`).join(" || ");
         extra = `, length(${all}) - length(replace(${all}, chr(10), '')) as kehu_nl`;
       }
@@ -162,25 +162,13 @@ export async function readRaw(
     cleaned.push(`${clean(ident(`r_${c.name}`))} as ${col(c.name)}`);
   }
 
-  const hasNl = extra.includes("kehu_nl");
+  const multiline = extra.includes("kehu_nl");
   const rawSelect = `${selects.join(", ") || "1 as kehu_dummy"}${extra}`;
-  if (!hasNl) {
-    await db.exec(`create or replace temp view kehu_src as select ${rawSelect} from ${from}`);
-    return {
-      columns,
-      present,
-      lineSql: `(kehu_ord + ${base})`,
-      cleanedSql: cleaned.join(", "),
-      structural: 0,
-      streaming: true,
-      fieldCount,
-    };
-  }
-  try {
-    await db.exec(`create or replace temp table kehu_raw as select ${rawSelect} from ${from}`);
-  } catch (error) {
-    throw await explainReadError(error, file, readPath, source, cfg, facts);
-  }
+  await materializeInOrder(db, `create or replace temp table kehu_raw as select ${rawSelect} from ${from}`).catch(
+    async (error) => {
+      throw await explainReadError(error, file, readPath, source, cfg, facts);
+    },
+  );
 
   // physical line numbers (see the module comment)
   let structural = 0;
@@ -189,14 +177,75 @@ export async function readRaw(
       (await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_reject_errors`))[0].n,
     );
   }
-  await db.exec(`create or replace temp view kehu_src as select * from kehu_raw`);
+  // kehu_raw was written in file order, so its rowids follow the records' order (contiguous; a table created in the
+  // open transaction numbers them from a large offset)
+  const [{ first }] = await db.all<{ first: string | null }>(`select min(rowid)::varchar as first from kehu_raw`);
+  await db.exec(
+    `create or replace temp view kehu_src as select *, rowid - ${BigInt(first ?? 0)} as kehu_ord from kehu_raw`,
+  );
   let lineSql = `(kehu_ord + ${base})`;
   if (structural > 0) {
     await createRejectPositions(db, base);
     lineSql = `(${lineSql} + (select count(*) from kehu_reject_at a where a.k <= kehu_ord))`;
   }
-  lineSql = `(${lineSql} + coalesce(sum(kehu_nl) over (order by kehu_ord rows between unbounded preceding and 1 preceding), 0))`;
-  return { columns, present, lineSql, cleanedSql: cleaned.join(", "), structural, streaming: false, fieldCount };
+  if (multiline)
+    lineSql = `(${lineSql} + coalesce(sum(kehu_nl) over (order by kehu_ord rows between unbounded preceding and 1 preceding), 0))`;
+  return { columns, present, lineSql, cleanedSql: cleaned.join(", "), structural, multiline, fieldCount };
+}
+
+/**
+ * Run a CREATE TABLE ... AS with preserve_insertion_order on (and the setting restored after): the table's rowids
+ * then follow the file's order while DuckDB still reads and writes it on every thread. (Numbering rows with
+ * row_number() over () instead runs the whole read on one thread: DuckDB's streaming window is not parallel; and
+ * with preserve_insertion_order off, as the engine settings have it, rows land out of order.)
+ */
+async function materializeInOrder(db: Db, sql: string): Promise<void> {
+  const [{ keep }] = await db.all<{ keep: boolean }>(`select current_setting('preserve_insertion_order') as keep`);
+  await db.exec(`set preserve_insertion_order = true`);
+  try {
+    await db.exec(sql);
+  } finally {
+    await db.exec(`set preserve_insertion_order = ${keep ? "true" : "false"}`);
+  }
+}
+
+/**
+ * What DuckDB's sniffer found (line end, columns) as read_csv options with auto_detect off, or undefined when it found
+ * more than that (skipped rows, a comment character). Every statement that binds a read_csv runs the sniffer again
+ * (~0.15 s each, a dozen per file): with the dialect spelled out, only `describe` and `sniff` do.
+ */
+async function sniffedDialect(
+  db: Db,
+  sniff: string,
+  names: string[],
+): Promise<{ options: string; newLine: string } | undefined> {
+  const [found] = await db.all<{ nl: string; skip: number; comment: string; names: string[] }>(
+    `select NewLineDelimiter as nl, SkipRows::integer as skip, Comment as comment, list_transform(Columns, c -> c.name) as names from ${sniff}`,
+  );
+  const sameColumns = found?.names.length === names.length && found.names.every((n, i) => n === names[i]);
+  if (!found || Number(found.skip) !== 0 || found.comment !== "(empty)" || !sameColumns) return undefined;
+  if (!["\\n", "\\r\\n", "\\r"].includes(found.nl)) return undefined;
+  const columns = names.map((n) => `${q(n)}: 'VARCHAR'`).join(", ");
+  return { options: `auto_detect=false, new_line=${q(found.nl)}, skip=0, columns={${columns}}`, newLine: found.nl };
+}
+
+/**
+ * True when no field of a csv/tsv file can start or end with a character the cleaning trims (TRIM_CHARS), from the
+ * whole-file facts: no quotes, no U+3000/U+00A0, no "\r" but in the line ends DuckDB reads as such, and no space or
+ * tab (in csv) next to a delimiter or a line end (the header line aside). Trimming is then only '' -> NULL, and
+ * DuckDB skips a regex test per value (a fifth of the validation time on a plain export).
+ */
+function noEdgeBlanks(facts: FileFacts, cfg: SourceConfig, newLine: string | undefined): boolean {
+  if (facts.hasQuote || facts.wideBlank) return false;
+  const crlfOnly = facts.cr === facts.crlf && facts.crlf === facts.newlines && newLine === "\\r\\n";
+  if (facts.cr > 0 && !crlfOnly) return false;
+  const delimiter = delimiterOf(cfg);
+  const d = delimiter.charCodeAt(0);
+  if (delimiter.length !== 1 || d >= 0x80) return false;
+  const blanks = d === 9 ? [32] : [32, 9];
+  const edges = [d, 10, 13];
+  const maps = cfg.header ? [facts.blankPairs[1]] : facts.blankPairs;
+  return !maps.some((m) => blanks.some((b) => edges.some((x) => m[(x << 8) | b] || m[(b << 8) | x])));
 }
 
 /** kehu_reject_at(k): good row k (0-based) sits after the i-th malformed record L_i when k >= L_i - base - i. */

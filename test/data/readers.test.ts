@@ -157,6 +157,53 @@ describe("line numbers and cleaning", () => {
   });
 });
 
+describe("cleaning without a regex test per value (the file has no blank at any field's edge)", () => {
+  // every case has one blank at a field's edge somewhere, so the file must be trimmed as a whole; the header (line 1)
+  // of the last case has one too, and there nothing needs trimming
+  const filler = (n: number) => "c0,2024-01-01,0\n".repeat(n);
+  const header = "customer_id,ordered_at,amount\n";
+  // customer_id last, so that its blank is before a line end or after a delimiter (numbers and dates would read anyway)
+  const last = "ordered_at,amount,customer_id";
+  // the blank at byte 2^20 - 1, the last of the first chunk inspectFile reads, and its delimiter the first of the next
+  const lead = header + filler(Math.floor((1 << 20) / 16) - 4);
+  const longId = `c${"x".repeat((1 << 20) - 1 - lead.length - 1)}`;
+  const cases: Array<[string, Record<string, unknown>, string, string]> = [
+    ["after a delimiter", {}, `${last}\n2024-01-02,1, c1\n`, "c1"],
+    ["before a delimiter", {}, `${header}c1 ,2024-01-02,1\n`, "c1"],
+    ["at a line's start", {}, `${header} c1,2024-01-02,1\n`, "c1"],
+    ["before a line end", {}, `${last}\n2024-01-02,1,c1 \n`, "c1"],
+    ["before a CRLF line end", {}, `${last}\r\n2024-01-02,1,c1 \r\n`, "c1"],
+    ["after a delimiter (a tab)", {}, `${last}\n2024-01-02,1,\tc1\n`, "c1"],
+    ["at the end of a file without a last line end", {}, `${last}\n2024-01-02,1,c1 `, "c1"],
+    ["before a tab in a tsv", { format: "tsv" }, "customer_id\tordered_at\tamount\nc1 \t2024-01-02\t1\n", "c1"],
+    [
+      "in line 1 of a file without header",
+      { header: false, columns: { customer_id: 1, ordered_at: 2, amount: 3 } },
+      " c1,2024-01-02,1\n",
+      "c1",
+    ],
+    ["across the inspection's chunks", {}, `${lead}${longId} ,2024-01-02,1\n`, longId],
+  ];
+  for (const [where, cfg, text, id] of cases) {
+    it(`trims a blank ${where}`, async () => {
+      const p = memProject(txConfig("o.csv", cfg), { "o.csv": text });
+      await p.withDb((db) => ingestSources(db, p.config));
+      const rows = await p.withDb((db) =>
+        db.all(`select customer_id, ordered_at::varchar as at, amount from transactions where customer_id <> 'c0'`),
+      );
+      expect(rows).toEqual([{ customer_id: id, at: "2024-01-02 00:00:00", amount: 1 }]);
+    });
+  }
+  it("keeps blanks inside values and in the header", async () => {
+    const p = memProject(txConfig("o.csv", { columns: { customer_id: "customer id" } }), {
+      "o.csv": "customer id ,ordered_at,amount\nc 1,2024-01-02 10:30:00,1\n",
+    });
+    await p.withDb((db) => ingestSources(db, p.config));
+    const rows = await p.withDb((db) => db.all(`select customer_id, ordered_at::varchar as at from transactions`));
+    expect(rows).toEqual([{ customer_id: "c 1", at: "2024-01-02 10:30:00" }]);
+  });
+});
+
 describe("date formats", () => {
   // each format: two dates that are 2024-03-05 and 2024-12-31 (d/m vs m/d told apart by day 31)
   const cases: Array<[string, string, string]> = [
