@@ -738,6 +738,12 @@ function asRows(
   return "weight" in data ? data : compressRows(data.x, data.tx, data.T);
 }
 
+interface CoarseSpec<P> {
+  logLik: (params: P) => number;
+  logLikGradient?: (params: P) => ValueGradient;
+  weight: number;
+}
+
 /** One maximum-likelihood fit: the likelihood, its starts, and what can make it cheaper or stop it early. */
 interface FitSpec<P> {
   model: ModelName;
@@ -751,7 +757,9 @@ interface FitSpec<P> {
   /** Divisor of each parameter in the L2 penalty (l2Penalty); default 1. */
   penaltyScales?: number[];
   /** The same on a random subsample of the rows (total weight `weight`), for the coarse search and warm start. */
-  coarse?: { logLik: (params: P) => number; logLikGradient?: (params: P) => ValueGradient; weight: number };
+  coarse?: CoarseSpec<P>;
+  /** A larger subsample (level 1, 2, ...), or null: for a coarse optimum that ran off (MultiStartOptions.widerCoarse). */
+  widerCoarse?: (level: number) => CoarseSpec<P> | null;
   /**
    * After the coarse search: a reason to stop there (the likelihood is flat in a direction these data do not
    * identify), given the coarse optimum and the subsample log-likelihood at it.
@@ -800,12 +808,16 @@ function fitWith<P>(spec: FitSpec<P>, fitOptions: FitOptions): FitResult<P> {
       return gradient.map((g, i) => -Math.exp(theta[i]) * (g - (pen?.[i] ?? 0)));
     });
   const objective = negative(spec.logLik, nCustomers);
-  const coarse = spec.coarse;
+  const standIn = (coarse: CoarseSpec<P>) => ({
+    coarse: negative(coarse.logLik, coarse.weight),
+    coarseGradient: negativeGradient(coarse.logLikGradient, coarse.weight),
+    coarseScale: nCustomers / coarse.weight,
+  });
+  const { widerCoarse } = spec;
   const options: MultiStartOptions = {
-    coarse: coarse && negative(coarse.logLik, coarse.weight),
+    ...(spec.coarse && standIn(spec.coarse)),
     gradient: negativeGradient(spec.logLikGradient, nCustomers),
-    coarseGradient: coarse && negativeGradient(coarse.logLikGradient, coarse.weight),
-    coarseScale: coarse ? nCustomers / coarse.weight : undefined,
+    widerCoarse: widerCoarse && ((level) => ((c) => c && standIn(c))(widerCoarse(level))),
     // The early stop is for a likelihood flat in a direction; the penalty makes the objective curve there.
     check: spec.check && penalizer === 0 ? (theta, coarseFx) => spec.check!(toParams(theta), -coarseFx) : undefined,
   };
@@ -987,7 +999,11 @@ export function fitGammaGamma(
 ): FitResult<GammaGammaParams> {
   const data = "weight" in input ? input : compressSpendRows(input.x, input.m);
   const meanM = Math.max(meanOf(data.m, data.weight), 1e-6);
-  const coarse = subsampleSpendRows(data, COARSE_ROWS);
+  const coarseOf = (rows: SpendRows): CoarseSpec<GammaGammaParams> => ({
+    logLik: (p) => gammaGammaLogLikelihood(p, rows),
+    logLikGradient: (p) => gammaGammaValueGradient(p, rows),
+    weight: rows.n,
+  });
   return fitWith<GammaGammaParams>(
     {
       model: "gammagamma",
@@ -1001,11 +1017,13 @@ export function fitGammaGamma(
       ],
       nCustomers: data.n,
       distinctRows: data.x.length,
-      coarse: {
-        logLik: (p) => gammaGammaLogLikelihood(p, coarse),
-        logLikGradient: (p) => gammaGammaValueGradient(p, coarse),
-        weight: coarse.n,
-      },
+      coarse: coarseOf(subsampleSpendRows(data, COARSE_ROWS)),
+      // With few customers per subsample row q is barely identified and the coarse optimum can run off towards
+      // q, gamma -> infinity (no heterogeneity in the customers' mean spend): 4 times the rows, up to all of them.
+      widerCoarse: (level) =>
+        COARSE_ROWS * 4 ** (level - 1) < data.x.length
+          ? coarseOf(subsampleSpendRows(data, COARSE_ROWS * 4 ** level, level + 1))
+          : null,
     },
     { ...DEFAULT_FIT_OPTIONS, ...options },
   );
