@@ -383,6 +383,12 @@ export interface CoarseStandIn {
    */
   coarseGradient?: (x: number[]) => number[];
   coarseScale?: number;
+  /**
+   * Called with the coarse search's optimum (and the coarse objective's value there) before any polish: a reason to
+   * stop (e.g. the likelihood is flat in a direction the data cannot identify) ends the minimisation unconverged,
+   * unless a wider stand-in (widerCoarse) disagrees.
+   */
+  check?: (x: number[], coarseFx: number) => string | null;
 }
 
 export interface MultiStartOptions extends CoarseStandIn {
@@ -391,17 +397,13 @@ export interface MultiStartOptions extends CoarseStandIn {
   gradient?: (x: number[]) => number[];
   /**
    * A wider stand-in (level 1, 2, ...: e.g. a subsample 4^level times larger; null when there is none) to redo the
-   * coarse search on when its optimum lies beyond `edge` (default 15) in some coordinate: a subsample too small to
-   * identify a parameter (Gamma-Gamma's q with a few thousand customers) drifts along its flat ridge towards
-   * infinity, where the likelihood is rounding noise and no polish on all rows finds its way back.
+   * coarse search on when its optimum lies beyond `edge` (default 15) in some coordinate or its `check` says stop:
+   * a subsample too small to identify a parameter (Gamma-Gamma's q with a few thousand customers; a weak dropout
+   * process) drifts along its flat ridge towards infinity, where the likelihood is rounding noise and no polish on
+   * all rows finds its way back, and a verdict drawn there would depend on which rows the subsample holds.
    */
   widerCoarse?: (level: number) => CoarseStandIn | null;
   edge?: number;
-  /**
-   * Called with the coarse search's optimum (and the coarse objective's value there) before any polish: a reason to
-   * stop (e.g. the likelihood is flat in a direction the data cannot identify) ends the minimisation unconverged.
-   */
-  check?: (x: number[], coarseFx: number) => string | null;
 }
 
 /**
@@ -441,13 +443,14 @@ export function minimizeMultiStart(
   };
   const edge = options.edge ?? 15;
   let best = searchCoarse();
-  for (let level = 1; best.x.some((v) => Math.abs(v) > edge); level++) {
+  let stop = stand.check?.(best.x, best.fx);
+  for (let level = 1; stop || best.x.some((v) => Math.abs(v) > edge); level++) {
     const wider = options.widerCoarse?.(level);
     if (!wider) break;
     stand = wider;
     best = searchCoarse();
+    stop = stand.check?.(best.x, best.fx);
   }
-  const stop = options.check?.(best.x, best.fx);
   if (stop) return { ...best, converged: false, stoppedEarly: true, message: stop, iterations, evaluations };
   let warmHessian: number[][] | undefined;
   if (stand.coarse) {
