@@ -86,7 +86,7 @@ export function shardStats(dist: string): ReportBench["shards"] {
 }
 
 /**
- * The pages to open: all of them, except that a folder of more than `perFolder` pages (one per customer card) is
+ * The pages to open: all of them, except that a subfolder of more than 2 * `perFolder` + 1 pages (one per customer card) is
  * represented by its index and its first `perFolder` pages, which share one template and one kind of data.
  */
 export function pagesToOpen(pages: string[], perFolder = 3): { open: string[]; sampled: ReportBench["sampled"] } {
@@ -98,7 +98,7 @@ export function pagesToOpen(pages: string[], perFolder = 3): { open: string[]; s
   const open: string[] = [];
   const sampled: ReportBench["sampled"] = [];
   for (const [dir, list] of byDir) {
-    if (list.length <= 2 * perFolder + 1) {
+    if (dir === "" || list.length <= 2 * perFolder + 1) {
       open.push(...list);
       continue;
     }
