@@ -72,7 +72,7 @@ export interface PerfBench {
   ratios: Record<string, number>;
 }
 
-interface ChildReport {
+export interface ChildReport {
   maxRssMb: number;
   seconds: number;
   exitCode: number;
@@ -80,7 +80,7 @@ interface ChildReport {
 }
 
 /** `kehu <args>` in a child process: wall time, peak RSS, and its log. */
-function kehu(args: string[], dir: string): ChildReport {
+export function kehu(args: string[], dir: string): ChildReport {
   const out = join(dir, `child-${args.at(-1)}.json`);
   const child = fileURLToPath(new URL("./cli-child.ts", import.meta.url));
   const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
@@ -107,6 +107,23 @@ export function parseStepLog(log: string): Array<{ name: string; seconds: number
     seconds: Number(m[2]),
     rssMb: Number(m[3]),
   }));
+}
+
+/** A project in `dir` on one transactions CSV (database, marts, rejected rows and the site all inside `dir`). */
+export function writeBenchConfig(dir: string, csv: string, engine: EngineSettings): string {
+  const config = join(dir, "kehu.config.json");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      database: join(dir, "kehu.duckdb"),
+      martsDir: join(dir, "marts"),
+      rejectedDir: join(dir, "rejected"),
+      sources: { transactions: { files: csv } },
+      duckdb: engine,
+      report: { outDir: join(dir, "dist") },
+    }),
+  );
+  return config;
 }
 
 export async function benchPerf(
@@ -146,17 +163,7 @@ export async function benchPerf(
     const bareTotal = Object.values(bare).reduce((a, b) => a + b, 0);
 
     // 2. kehu ingest and kehu run, each its own process
-    const config = join(dir, "kehu.config.json");
-    writeFileSync(
-      config,
-      JSON.stringify({
-        database: join(dir, "kehu.duckdb"),
-        martsDir: join(dir, "marts"),
-        rejectedDir: join(dir, "rejected"),
-        sources: { transactions: { files: csv } },
-        duckdb: engine,
-      }),
-    );
+    const config = writeBenchConfig(dir, csv, engine);
     const ingest = kehu(["-c", config, "ingest"], dir);
     console.log(`  kehu ingest ${ingest.seconds.toFixed(2)} s, peak RSS ${ingest.maxRssMb.toFixed(0)} MB`);
     if (options.ingestOnly) {

@@ -4,6 +4,7 @@ import {
   minimizeMultiStart,
   minimizeNelderMead,
   numericGradient,
+  refineNewton,
 } from "../../src/pipelines/clv/optimize.ts";
 import { logHyp2f1, logHyp2f1Pareto, logHyp2f1Series } from "../../src/pipelines/clv/models.ts";
 
@@ -47,6 +48,38 @@ describe("optimisers on known minima", () => {
     expect(r.message).toMatch(/without converging/);
     const b = minimizeBfgs(rosenbrock, [-1.2, 1], { maxIterations: 2 });
     expect(b.converged).toBe(false);
+  });
+
+  it("BFGS stops when no step along the direction lowers f, instead of repeating null steps", () => {
+    // The gradient says "go left" but the values rise in both directions from 1.0001 (as when the rounding noise of
+    // a sum over many rows hides the last decrease): the line search halves t until the step no longer moves x. That
+    // step (f unchanged) used to pass the Armijo test, whose bound rounds to f itself, and BFGS repeated the same
+    // null iteration 200 times, 61 evaluations each.
+    const x0 = 1.0001;
+    const f = ([x]: number[]) => (x - 1) ** 2 + 1e-3 * Math.abs(x - x0);
+    const r = minimizeBfgs(f, [x0], { gradient: ([x]) => [2 * (x - 1)], gradientTolerance: 1e-12 });
+    expect(r.iterations).toBe(0);
+    expect(r.evaluations).toBeLessThan(100);
+    expect(r.message).toMatch(/^line search (failed|exhausted)/);
+  });
+
+  it("Newton refinement finds the optimum from the gradient alone, where the values are rounding noise", () => {
+    // The bowl's values carry noise of 1e-6 (a line search cannot see the last decrease) but its gradient is exact:
+    // the multi-start's BFGS stops short, the Newton steps land on (2, -1, 0.5) to 1e-9.
+    let calls = 0;
+    const noisy = (x: number[]) => bowl(x) + 1e-6 * Math.sin(1e7 * x[0] + ++calls);
+    const gradient = ([a, b, c]: number[]) => [2 * (a - 2), 20 * (b + 1), 0.2 * (c - 0.5)];
+    const r = minimizeMultiStart(noisy, [[0, 0, 0]], { gradient, gradientTolerance: 1e-12 });
+    expect(r.converged).toBe(true);
+    expect(r.message).toMatch(/^Newton step/);
+    [2, -1, 0.5].forEach((v, i) => expect(Math.abs(r.x[i] - v)).toBeLessThan(1e-9));
+    const direct = refineNewton(gradient, [1.9, -0.9, 0.6]);
+    expect(direct.converged).toBe(true);
+    [2, -1, 0.5].forEach((v, i) => expect(Math.abs(direct.x[i] - v)).toBeLessThan(1e-12));
+    // a saddle is not a minimum: not converged, the start returned
+    const saddle = refineNewton(([a, b]) => [2 * a, -2 * b], [0.1, 0.1]);
+    expect(saddle.converged).toBe(false);
+    expect(saddle.x).toEqual([0.1, 0.1]);
   });
 
   it("numeric gradient of the bowl matches the analytic one", () => {

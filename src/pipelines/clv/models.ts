@@ -762,6 +762,17 @@ function asRows(
   return "weight" in data ? data : compressRows(data.x, data.tx, data.T);
 }
 
+interface CoarseSpec<P> {
+  logLik: (params: P) => number;
+  logLikGradient?: (params: P) => ValueGradient;
+  weight: number;
+  /**
+   * After the coarse search on these rows: a reason to stop there (the likelihood is flat in a direction these data
+   * do not identify), given the coarse optimum and the subsample log-likelihood at it.
+   */
+  check?: (params: P, coarseLogLik: number) => string | null;
+}
+
 /** One maximum-likelihood fit: the likelihood, its starts, and what can make it cheaper or stop it early. */
 interface FitSpec<P> {
   model: ModelName;
@@ -775,12 +786,9 @@ interface FitSpec<P> {
   /** Divisor of each parameter in the L2 penalty (l2Penalty); default 1. */
   penaltyScales?: number[];
   /** The same on a random subsample of the rows (total weight `weight`), for the coarse search and warm start. */
-  coarse?: { logLik: (params: P) => number; logLikGradient?: (params: P) => ValueGradient; weight: number };
-  /**
-   * After the coarse search: a reason to stop there (the likelihood is flat in a direction these data do not
-   * identify), given the coarse optimum and the subsample log-likelihood at it.
-   */
-  check?: (params: P, coarseLogLik: number) => string | null;
+  coarse?: CoarseSpec<P>;
+  /** A larger subsample (level 1, 2, ...), or null: for a coarse optimum that ran off (MultiStartOptions.widerCoarse). */
+  widerCoarse?: (level: number) => CoarseSpec<P> | null;
 }
 
 function fitWith<P>(spec: FitSpec<P>, fitOptions: FitOptions): FitResult<P> {
@@ -824,14 +832,19 @@ function fitWith<P>(spec: FitSpec<P>, fitOptions: FitOptions): FitResult<P> {
       return gradient.map((g, i) => -Math.exp(theta[i]) * (g - (pen?.[i] ?? 0)));
     });
   const objective = negative(spec.logLik, nCustomers);
-  const coarse = spec.coarse;
-  const options: MultiStartOptions = {
-    coarse: coarse && negative(coarse.logLik, coarse.weight),
-    gradient: negativeGradient(spec.logLikGradient, nCustomers),
-    coarseGradient: coarse && negativeGradient(coarse.logLikGradient, coarse.weight),
-    coarseScale: coarse ? nCustomers / coarse.weight : undefined,
+  const standIn = ({ logLik, logLikGradient, weight, check }: CoarseSpec<P>) => ({
+    coarse: negative(logLik, weight),
+    coarseGradient: negativeGradient(logLikGradient, weight),
+    coarseScale: nCustomers / weight,
     // The early stop is for a likelihood flat in a direction; the penalty makes the objective curve there.
-    check: spec.check && penalizer === 0 ? (theta, coarseFx) => spec.check!(toParams(theta), -coarseFx) : undefined,
+    check:
+      check && penalizer === 0 ? (theta: number[], coarseFx: number) => check(toParams(theta), -coarseFx) : undefined,
+  });
+  const { widerCoarse } = spec;
+  const options: MultiStartOptions = {
+    ...(spec.coarse && standIn(spec.coarse)),
+    gradient: negativeGradient(spec.logLikGradient, nCustomers),
+    widerCoarse: widerCoarse && ((level) => ((c) => c && standIn(c))(widerCoarse(level))),
   };
   let result: ReturnType<typeof minimizeMultiStart>;
   try {
@@ -933,10 +946,16 @@ function fitPurchaseModel<P extends object>(
   options: Partial<FitOptions>,
   logLikGradient?: (p: P, data: CompressedRows) => ValueGradient,
   coarseRows = COARSE_ROWS,
+  widerLevels = 1,
 ): FitResult<P> {
   const data = asRows(input);
   const meanT = Math.max(meanOf(data.T, data.weight), 1e-3);
-  const coarse = subsampleRows(data, coarseRows);
+  const coarseOf = (rows: CompressedRows): CoarseSpec<P> => ({
+    logLik: (p) => logLikelihood(p, rows),
+    logLikGradient: logLikGradient && ((p) => logLikGradient(p, rows)),
+    weight: rows.n,
+    check: dropoutCheck(logLikelihood, data, rows),
+  });
   const maxT = data.T.reduce((m, t) => Math.max(m, t), 0) || 1;
   return fitWith<P>(
     {
@@ -948,12 +967,14 @@ function fitPurchaseModel<P extends object>(
       starts: starts(meanT),
       nCustomers: data.n,
       distinctRows: data.x.length,
-      coarse: {
-        logLik: (p) => logLikelihood(p, coarse),
-        logLikGradient: logLikGradient && ((p) => logLikGradient(p, coarse)),
-        weight: coarse.n,
-      },
-      check: dropoutCheck(logLikelihood, data, coarse),
+      coarse: coarseOf(subsampleRows(data, coarseRows)),
+      // A weak dropout process (on 900k customers 2 LL = 4,000 above the NBD, ~20 on a 4,000-row subsample) can
+      // hide from a search on the subsample, which then says "no dropout signal" or not depending on its rows:
+      // before saying so, the search is redone on a subsample 4 times larger (`widerLevels` times).
+      widerCoarse: (level) =>
+        level <= widerLevels && coarseRows * 4 ** (level - 1) < data.x.length
+          ? coarseOf(subsampleRows(data, coarseRows * 4 ** level, level + 1))
+          : null,
     },
     { ...DEFAULT_FIT_OPTIONS, ...options },
   );
@@ -963,6 +984,10 @@ const BG_STARTS = (meanT: number) => [
   [1, meanT, 1, 1],
   [0.5, meanT / 4, 0.5, 2],
   [1, 1, 1, 1],
+  // a U-shaped Beta (most never drop out, a few at once): on 900k simulated customers without a dropout process
+  // the optimum (a = 0.004, b = 0.35) is there, and a search from the three starts above can miss it for the flat
+  // no-dropout limit
+  [1, meanT, 0.05, 0.5],
 ];
 
 export function fitBgNbd(input: RowsInput, options: Partial<FitOptions> = {}): FitResult<BgNbdParams> {
@@ -1002,6 +1027,8 @@ export function fitParetoNbd(input: RowsInput, options: Partial<FitOptions> = {}
     options,
     undefined,
     PARETO_COARSE_ROWS,
+    // each wider search costs 4 times the first, and a Pareto/NBD row costs two 2F1 series: none
+    0,
   );
 }
 
@@ -1011,7 +1038,11 @@ export function fitGammaGamma(
 ): FitResult<GammaGammaParams> {
   const data = "weight" in input ? input : compressSpendRows(input.x, input.m);
   const meanM = Math.max(meanOf(data.m, data.weight), 1e-6);
-  const coarse = subsampleSpendRows(data, COARSE_ROWS);
+  const coarseOf = (rows: SpendRows): CoarseSpec<GammaGammaParams> => ({
+    logLik: (p) => gammaGammaLogLikelihood(p, rows),
+    logLikGradient: (p) => gammaGammaValueGradient(p, rows),
+    weight: rows.n,
+  });
   return fitWith<GammaGammaParams>(
     {
       model: "gammagamma",
@@ -1025,11 +1056,13 @@ export function fitGammaGamma(
       ],
       nCustomers: data.n,
       distinctRows: data.x.length,
-      coarse: {
-        logLik: (p) => gammaGammaLogLikelihood(p, coarse),
-        logLikGradient: (p) => gammaGammaValueGradient(p, coarse),
-        weight: coarse.n,
-      },
+      coarse: coarseOf(subsampleSpendRows(data, COARSE_ROWS)),
+      // With few customers per subsample row q is barely identified and the coarse optimum can run off towards
+      // q, gamma -> infinity (no heterogeneity in the customers' mean spend): 4 times the rows, up to all of them.
+      widerCoarse: (level) =>
+        COARSE_ROWS * 4 ** (level - 1) < data.x.length
+          ? coarseOf(subsampleSpendRows(data, COARSE_ROWS * 4 ** level, level + 1))
+          : null,
     },
     { ...DEFAULT_FIT_OPTIONS, ...options },
   );

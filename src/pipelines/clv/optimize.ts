@@ -109,6 +109,8 @@ export interface BfgsOptions {
   gradient?: (x: number[]) => number[];
   /** Start from this inverse-Hessian approximation instead of the identity. */
   initialInverseHessian?: number[][];
+  /** The line search gives up once the step is shorter than this in every coordinate (default: 60 halvings). */
+  minStep?: number;
 }
 
 /** Central-difference gradient; the step scales with |x| so large and small parameters are treated alike. */
@@ -189,13 +191,19 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
     let xNew = x;
     let fNew = Infinity;
     const slope = dot(d, g);
+    // Sufficient decrease (Armijo) and a real one: once t * slope is below the rounding of fCur, the Armijo bound
+    // rounds to fCur itself, and a step too small to move x (fNew = fCur) would pass it, so BFGS would repeat the same
+    // null iteration (s = 0: no update) until maxIterations, 61 evaluations each. On a likelihood over 10^5 rows,
+    // whose summation noise hides the last decrease near the optimum, that spent a whole time budget.
+    const decreased = () => fNew < fCur && fNew <= fCur + 1e-4 * t * slope;
+    const stepLength = Math.max(...d.map(Math.abs));
     for (let k = 0; k < 60; k++) {
       xNew = x.map((v, i) => v + t * d[i]);
       fNew = fx(xNew);
-      if (fNew <= fCur + 1e-4 * t * slope) break;
+      if (decreased() || t * stepLength < (options.minStep ?? 0)) break;
       t *= 0.5;
     }
-    if (!(fNew <= fCur + 1e-4 * t * slope)) {
+    if (!decreased()) {
       // No decrease possible along the direction: we are at the optimum to numeric precision (or stuck).
       const converged = gNorm < gTol * 100;
       return {
@@ -236,12 +244,137 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], options: 
   };
 }
 
-export interface MultiStartOptions {
-  gradientTolerance?: number;
+/** refineNewton's default step tolerance: the optimum to 1e-7 relative in every (log-)parameter. */
+export const NEWTON_TOLERANCE = 1e-7;
+
+export interface NewtonOptions {
+  /**
+   * Converged when the Newton step from the returned point is below this in every coordinate (on log-parameters:
+   * the relative distance to the optimum).
+   */
+  stepTolerance?: number;
+  /** Largest Newton step taken (farther from the optimum, the quadratic model is not trusted). */
+  maxStep?: number;
+}
+
+/**
+ * The last digits of an optimum, from the gradient alone: Newton steps with a central-difference Hessian of the
+ * analytic gradient (2n gradient evaluations), repeated with that Hessian while the step shrinks fast, then with a
+ * fresh one (three times at most) if it is still above the tolerance. Written by hand because no maintained JS optimiser
+ * offers it, and the BFGS polish cannot do it: near the optimum of a likelihood summed over 10^5 rows the remaining
+ * decrease (half the Newton step times the gradient) is smaller than the rounding noise of the sum, so a line search
+ * on values stalls wherever that noise happens to hide it, and along a flat ridge (Gamma-Gamma's q and gamma at
+ * large q) a gradient tolerance leaves the point 1e-5 off. The gradient has no such floor: the Newton step H^-1 g
+ * is the distance to the optimum, so its size says how precise the answer is. Returns the point with the smallest
+ * step (x0 where the Hessian is not positive definite or the first step is too large: not near a minimum);
+ * converged when that step is below the tolerance. Otherwise (the gradient's own rounding reached first, on a very
+ * flat ridge) the point is still the most precise one found, and the caller's own verdict stands.
+ */
+export function refineNewton(
+  gradient: (x: number[]) => number[],
+  x0: number[],
+  options: NewtonOptions = {},
+): { x: number[]; converged: boolean; step: number; evaluations: number; message: string } {
+  const n = x0.length;
+  const tolerance = options.stepTolerance ?? NEWTON_TOLERANCE;
+  const maxStep = options.maxStep ?? 0.5;
+  let evaluations = 0;
+  const grad = (x: number[]) => {
+    evaluations++;
+    const g = gradient(x);
+    return g.every(Number.isFinite) ? g : null;
+  };
+  let best = { x: x0, g: grad(x0), step: Infinity };
+  let message = "gradient is not finite";
+  for (let round = 0; round < 4 && best.g && best.step > tolerance; round++) {
+    const hessian = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    for (let j = 0; j < n; j++) {
+      const h = 1e-5 * Math.max(1, Math.abs(best.x[j]));
+      const up = [...best.x];
+      const down = [...best.x];
+      up[j] += h;
+      down[j] -= h;
+      const gUp = grad(up);
+      const gDown = grad(down);
+      if (!gUp || !gDown)
+        return { x: x0, converged: false, step: best.step, evaluations, message: "gradient is not finite" };
+      for (let i = 0; i < n; i++) hessian[i][j] = (gUp[i] - gDown[i]) / (2 * h);
+    }
+    const inverse = invertPositiveDefinite(hessian.map((row, i) => row.map((v, j) => (v + hessian[j][i]) / 2)));
+    if (!inverse) {
+      message = "Hessian not positive definite";
+      break;
+    }
+    let x = best.x;
+    let g: number[] | null = best.g;
+    let previous = Infinity;
+    // Chord iterations: each step from the point x must be smaller than the one that led there; when they shrink
+    // slowly (the Hessian has changed since), a fresh one.
+    for (let k = 0; g && k < 6; k++) {
+      const step = inverse.map((row) => -row.reduce((s, v, i) => s + v * g![i], 0));
+      const size = Math.max(...step.map(Math.abs));
+      if (!(size < previous) || !(size <= maxStep)) break;
+      if (size < best.step) best = { x, g, step: size };
+      if (size <= tolerance * 1e-3 || size > previous / 4) break;
+      previous = size;
+      x = x.map((v, i) => v + step[i]);
+      g = grad(x);
+    }
+    message = `Newton steps stalled at ${best.step.toExponential(2)}`;
+  }
+  const converged = best.step <= tolerance;
+  return {
+    x: best.step < Infinity ? best.x : x0,
+    converged,
+    step: best.step,
+    evaluations,
+    message: converged ? `Newton step ${best.step.toExponential(2)} below tolerance` : message,
+  };
+}
+
+/** Lower-triangular L with A = L L^T, or null when A is not (numerically) positive definite. */
+export function cholesky(A: number[][]): number[][] | null {
+  const n = A.length;
+  const L = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i][j];
+      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+      if (i === j) {
+        if (!(s > 0) || !Number.isFinite(s)) return null;
+        L[i][i] = Math.sqrt(s);
+      } else L[i][j] = s / L[j][j];
+    }
+  }
+  return L;
+}
+
+/** Inverse of a symmetric positive-definite matrix through its Cholesky factor, or null if not positive definite. */
+export function invertPositiveDefinite(A: number[][]): number[][] | null {
+  const L = cholesky(A);
+  if (!L) return null;
+  const n = A.length;
+  // Solve L L^T X = I column by column.
+  const inverse = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let c = 0; c < n; c++) {
+    const y = new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) {
+      let s = i === c ? 1 : 0;
+      for (let k = 0; k < i; k++) s -= L[i][k] * y[k];
+      y[i] = s / L[i][i];
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = y[i];
+      for (let k = i + 1; k < n; k++) s -= L[k][i] * inverse[k][c];
+      inverse[i][c] = s / L[i][i];
+    }
+  }
+  return inverse;
+}
+
+export interface CoarseStandIn {
   /** A cheaper stand-in objective (e.g. a subsample of the rows) for the coarse search; the polish always uses f. */
   coarse?: (x: number[]) => number;
-  /** Analytic gradient of f for the polish. */
-  gradient?: (x: number[]) => number[];
   /**
    * Analytic gradient of `coarse` (else central differences), and how many times larger f is than `coarse` (e.g.
    * all rows' weight over the subsample's): the coarse optimum is first polished by BFGS on `coarse` (cheap), and
@@ -252,9 +385,25 @@ export interface MultiStartOptions {
   coarseScale?: number;
   /**
    * Called with the coarse search's optimum (and the coarse objective's value there) before any polish: a reason to
-   * stop (e.g. the likelihood is flat in a direction the data cannot identify) ends the minimisation unconverged.
+   * stop (e.g. the likelihood is flat in a direction the data cannot identify) ends the minimisation unconverged,
+   * unless a wider stand-in (widerCoarse) disagrees.
    */
   check?: (x: number[], coarseFx: number) => string | null;
+}
+
+export interface MultiStartOptions extends CoarseStandIn {
+  gradientTolerance?: number;
+  /** Analytic gradient of f for the polish. */
+  gradient?: (x: number[]) => number[];
+  /**
+   * A wider stand-in (level 1, 2, ...: e.g. a subsample 4^level times larger; null when there is none) to redo the
+   * coarse search on when its optimum lies beyond `edge` (default 15) in some coordinate or its `check` says stop:
+   * a subsample too small to identify a parameter (Gamma-Gamma's q with a few thousand customers; a weak dropout
+   * process) drifts along its flat ridge towards infinity, where the likelihood is rounding noise and no polish on
+   * all rows finds its way back, and a verdict drawn there would depend on which rows the subsample holds.
+   */
+  widerCoarse?: (level: number) => CoarseStandIn | null;
+  edge?: number;
 }
 
 /**
@@ -278,50 +427,84 @@ export function minimizeMultiStart(
     evaluations += r.evaluations;
     return r;
   };
-  let best: MinimizeResult | undefined;
-  for (const start of starts) {
-    // With a BFGS polish to follow, the coarse search only has to find the basin: on a flat ridge (data that do not
-    // identify a parameter) the simplex would otherwise crawl along it for all its iterations.
-    const nm = count(
-      minimizeNelderMead(options.coarse ?? f, start, { maxIterations: 100 * n, fTolerance: 1e-6, xTolerance: 1e-4 }),
-    );
-    if (!best || nm.fx < best.fx) best = nm;
+  // The coarse stand-in in use: the caller's, or a wider one after the coarse optimum ran off (see widerCoarse).
+  let stand: CoarseStandIn = options;
+  const searchCoarse = () => {
+    let best: MinimizeResult | undefined;
+    for (const start of starts) {
+      // With a BFGS polish to follow, the coarse search only has to find the basin: on a flat ridge (data that do
+      // not identify a parameter) the simplex would otherwise crawl along it for all its iterations.
+      const nm = count(
+        minimizeNelderMead(stand.coarse ?? f, start, { maxIterations: 100 * n, fTolerance: 1e-6, xTolerance: 1e-4 }),
+      );
+      if (!best || nm.fx < best.fx) best = nm;
+    }
+    return best!;
+  };
+  const edge = options.edge ?? 15;
+  let best = searchCoarse();
+  let stop = stand.check?.(best.x, best.fx);
+  for (let level = 1; stop || best.x.some((v) => Math.abs(v) > edge); level++) {
+    const wider = options.widerCoarse?.(level);
+    if (!wider) break;
+    stand = wider;
+    best = searchCoarse();
+    stop = stand.check?.(best.x, best.fx);
   }
-  const stop = options.check?.(best!.x, best!.fx);
-  if (stop) return { ...best!, converged: false, stoppedEarly: true, message: stop, iterations, evaluations };
+  if (stop) return { ...best, converged: false, stoppedEarly: true, message: stop, iterations, evaluations };
   let warmHessian: number[][] | undefined;
-  if (options.coarse) {
-    const scale = options.coarseScale ?? 1;
+  if (stand.coarse) {
+    const scale = stand.coarseScale ?? 1;
     // A warm start only: on a flat ridge BFGS would crawl, and the polish on f finishes the job anyway.
     const polished = count(
-      minimizeBfgs(options.coarse, best!.x, {
+      minimizeBfgs(stand.coarse, best.x, {
         gradientTolerance: gTol / scale,
-        gradient: options.coarseGradient,
+        gradient: stand.coarseGradient,
         maxIterations: 50,
       }),
     );
-    if (polished.fx <= best!.fx) {
+    if (polished.fx <= best.fx) {
       best = polished;
       warmHessian = polished.inverseHessian?.map((row) => row.map((v) => v / scale));
     }
   }
-  if (options.coarse) best = { ...best!, fx: f(best!.x) };
+  if (stand.coarse) best = { ...best, fx: f(best.x) };
   const bfgs = (x0: number[], H0?: number[][]) =>
-    count(minimizeBfgs(f, x0, { gradientTolerance: gTol, gradient: options.gradient, initialInverseHessian: H0 }));
-  let result = bfgs(best!.x, warmHessian);
+    refine(
+      count(
+        minimizeBfgs(f, x0, {
+          gradientTolerance: gTol,
+          gradient: options.gradient,
+          initialInverseHessian: H0,
+          // Shorter steps are below what the Newton refinement resolves: its job from there.
+          minStep: options.gradient ? NEWTON_TOLERANCE * 1e-2 : undefined,
+        }),
+      ),
+    );
+  // With an analytic gradient, the BFGS end point's last digits come from Newton steps (refineNewton): converged then
+  // means the step to the optimum is below 1e-8 (relative, on log-parameters), whichever rows' rounding got it there.
+  const refine = (r: MinimizeResult): MinimizeResult => {
+    if (!options.gradient || !Number.isFinite(r.fx)) return r;
+    const newton = refineNewton(options.gradient, r.x);
+    evaluations += newton.evaluations;
+    if (newton.x === r.x) return r;
+    const refined = { ...r, x: newton.x, fx: f(newton.x) };
+    return newton.converged ? { ...refined, converged: true, message: newton.message } : refined;
+  };
+  let result = bfgs(best.x, warmHessian);
   if (!result.converged) {
     // The second round's simplex runs on the cheap stand-in too (on all of a large data set its thousands of
     // evaluations would exhaust any time budget); only its end point is polished on f.
-    const from = result.fx <= best!.fx ? result.x : best!.x;
+    const from = result.fx <= best.fx ? result.x : best.x;
     const nm = count(
-      minimizeNelderMead(options.coarse ?? f, from, {
+      minimizeNelderMead(stand.coarse ?? f, from, {
         maxIterations: 1000 * n,
         fTolerance: 1e-9,
         xTolerance: 1e-7,
         initialStep: 0.05,
       }),
     );
-    const nmFx = options.coarse ? f(nm.x) : nm.fx;
+    const nmFx = stand.coarse ? f(nm.x) : nm.fx;
     const again = bfgs(nm.x);
     result = again.fx <= nmFx ? again : { ...nm, fx: nmFx, converged: false };
   }

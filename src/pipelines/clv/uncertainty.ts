@@ -17,6 +17,9 @@ import {
 } from "./models.ts";
 import { bgBbLogLikelihood, type BgBbRow } from "./bgbb.ts";
 import { createRng, normal } from "../../data/random.ts";
+import { cholesky, invertPositiveDefinite } from "./optimize.ts";
+
+export { cholesky, invertPositiveDefinite };
 
 export type UncertainModel = "bgnbd" | "mbgnbd" | "pnbd" | "gammagamma" | "bgbb";
 
@@ -85,46 +88,6 @@ export function numericalHessian(f: (x: number[]) => number, x: number[], h = 1e
     }
   }
   return H;
-}
-
-/** Lower-triangular L with A = L L^T, or null when A is not (numerically) positive definite. */
-export function cholesky(A: number[][]): number[][] | null {
-  const n = A.length;
-  const L = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i][j];
-      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
-      if (i === j) {
-        if (!(s > 0) || !Number.isFinite(s)) return null;
-        L[i][i] = Math.sqrt(s);
-      } else L[i][j] = s / L[j][j];
-    }
-  }
-  return L;
-}
-
-/** Inverse of a symmetric positive-definite matrix through its Cholesky factor, or null if not positive definite. */
-export function invertPositiveDefinite(A: number[][]): number[][] | null {
-  const L = cholesky(A);
-  if (!L) return null;
-  const n = A.length;
-  // Solve L L^T X = I column by column.
-  const inverse = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let c = 0; c < n; c++) {
-    const y = new Array<number>(n).fill(0);
-    for (let i = 0; i < n; i++) {
-      let s = i === c ? 1 : 0;
-      for (let k = 0; k < i; k++) s -= L[i][k] * y[k];
-      y[i] = s / L[i][i];
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = y[i];
-      for (let k = i + 1; k < n; k++) s -= L[k][i] * inverse[k][c];
-      inverse[i][c] = s / L[i][i];
-    }
-  }
-  return inverse;
 }
 
 export interface ParameterUncertainty {
