@@ -97,6 +97,31 @@ describe("BG/BB rows", () => {
   });
 });
 
+describe("fitBgBb on data that do not identify the model", () => {
+  it("customers who bought at every opportunity or never: converged false, the parameters at the edge", () => {
+    // half buy at all 6 opportunities, half never: the best a BG/BB can do is P(x = 6) = P(x = 0) = 1/2,
+    // so the log-likelihood tends to 200 ln(1/2), with the parameters running off to 0 or infinity
+    const fit = fitBgBb([
+      { frequency: 6, recency: 6, periods: 6, weights: 100 },
+      { frequency: 0, recency: 0, periods: 6, weights: 100 },
+    ]);
+    expect(fit.model).toBe("bgbb");
+    expect(fit.converged).toBe(false);
+    expect(fit.nCustomers).toBe(200);
+    expect(fit.message).toMatch(
+      /^a parameter ran to the edge of its range \(\{"alpha":.*\}\): model not identified by these data$/,
+    );
+    expect(Object.values(fit.params).some((v) => Math.abs(Math.log(v)) > 25)).toBe(true);
+    expect(Math.abs(fit.logLikelihood - 200 * Math.log(0.5))).toBeLessThan(1e-6);
+    expect(fit.bic).toBeCloseTo(4 * Math.log(200) - 2 * fit.logLikelihood, 9);
+    expect(fit.seconds).toBeGreaterThan(0);
+  });
+
+  it("P(X(0) = 0) = 1", () => {
+    expect(bgBbProbabilityOfPurchases(ONES, 0, 0)).toBeCloseTo(1, 14);
+  });
+});
+
 describe("fitBgBb without data", () => {
   it("says there is nothing to fit", () => {
     expect(BGBB_PARAMS).toEqual(["alpha", "beta", "gamma", "delta"]);
