@@ -5,7 +5,13 @@
  * (The margin-1, undiscounted cases and the peer groups: test/clv/steps.test.ts.)
  */
 import { describe, expect, it } from "vitest";
-import { buildValueMatrix, MIN_PEERS, quantile, type ValueInput } from "../../src/pipelines/clv/valueMatrix.ts";
+import {
+  buildValueMatrix,
+  MIN_PEERS,
+  quantile,
+  STRATEGIES,
+  type ValueInput,
+} from "../../src/pipelines/clv/valueMatrix.ts";
 
 const input = (
   customer_id: string,
@@ -87,5 +93,22 @@ describe("buildValueMatrix with margin 0.5 and 12% a year over 3 months", () => 
     expect(quantile([], 0.5)).toBeNaN();
     expect(quantile([7], 0.75)).toBe(7);
     expect(quantile([1, 2], 0.25)).toBe(1.25);
+  });
+});
+
+describe("STRATEGIES", () => {
+  it("every quadrant has its own strategy in Chinese and in English, naming the quadrant's value and potential", () => {
+    const quadrants = ["I", "II", "III", "IV"] as const;
+    const zh = quadrants.map((q) => STRATEGIES[q].zh);
+    const en = quadrants.map((q) => STRATEGIES[q].en);
+    expect(new Set(zh).size).toBe(4);
+    expect(new Set(en).size).toBe(4);
+    expect(zh.map((t) => t.slice(0, 6))).toEqual(["低价值低潜力", "低价值高潜力", "高价值低潜力", "高价值高潜力"]);
+    expect(en.map((t) => t.split(":")[0])).toEqual([
+      "Low value, low potential",
+      "Low value, high potential",
+      "High value, low potential",
+      "High value, high potential",
+    ]);
   });
 });
