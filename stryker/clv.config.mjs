@@ -4,4 +4,8 @@ import { strykerConfig } from "./base.mjs";
 // the range too, so two ranges of one file can run side by side.
 const file = process.env.KEHU_MUTATE_FILE;
 const part = [file, process.env.KEHU_MUTATION_PART].filter(Boolean).join("-");
-export default strykerConfig("clv", [file ? `src/pipelines/clv/${file}.ts` : "src/pipelines/clv/**/*.ts"], part || undefined);
+export default strykerConfig(
+  "clv",
+  [file ? `src/pipelines/clv/${file}.ts` : "src/pipelines/clv/**/*.ts"],
+  part || undefined,
+);
