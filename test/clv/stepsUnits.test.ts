@@ -70,6 +70,17 @@ describe("the fits' minimum data", () => {
     expect(fit.message).toBe("too few repeat customers with positive spend to fit: 9 (need >= 10)");
   });
 
+  it("a Gamma-Gamma fit with q <= 1 (infinite mean spend) is not used, and says why", () => {
+    // spends from 1 to 1e9 on 20 repeat buyers: a tail so heavy that the fitted q is below 1
+    const rows = Array.from({ length: 20 }, (_, i) =>
+      row(`s${i}`, { frequency: 1 + (i % 2), monetary_value: 10 ** (i % 10) }),
+    );
+    const fit = fitSpendModel(rows) as { converged: boolean; message: string; params: { q: number } };
+    expect(fit.params.q).toBeLessThanOrEqual(1);
+    expect(fit.converged).toBe(false);
+    expect(fit.message).toBe(`q = ${fit.params.q.toFixed(3)} <= 1: the population mean spend is infinite; not used`);
+  });
+
   it("at exactly the minimum the models are fitted", () => {
     // 10 customers, 3 repeaters (purchase models); 10 repeat buyers with spend (Gamma-Gamma)
     const rows = Array.from({ length: 10 }, (_, i) =>
@@ -172,6 +183,10 @@ describe("predictCustomers by hand", () => {
     expect(rows[1].expected_avg_spend).toBeCloseTo(10, 12);
     // a negative average counts as no repeat spend: the population mean
     expect(rows[2].expected_avg_spend).toBeCloseTo(10, 12);
+    // different histories get their own prediction (stub: P(alive) 0.8 with repeat purchases, else 0.6)
+    expect(predictCustomers([row("x", { frequency: 2 }), row("y")], stub, gg, options).map((r) => r.p_alive)).toEqual([
+      0.8, 0.6,
+    ]);
     const negative = predictCustomers(
       [row("n", { frequency: 2, monetary_value: -400 })],
       stub,
@@ -196,13 +211,18 @@ describe("predictCustomers by hand", () => {
     );
     expect(rows.map((r) => r.expected_avg_spend)).toEqual([25, 0, 0]);
     // a: 25; the b/c rule: revenue <= 0 or no orders -> mean order value (positive case)
+    // positive mean: (100/4 + 30/1) / 2 = 27.5 for the customer without orders
     const positive = predictCustomers(
-      [row("a", { frequency: 0, orders: 4, revenue: 100 }), row("c", { frequency: 0, orders: 0, revenue: 0 })],
+      [
+        row("a", { frequency: 0, orders: 4, revenue: 100 }),
+        row("b", { frequency: 0, orders: 1, revenue: 30 }),
+        row("c", { frequency: 0, orders: 0, revenue: 0 }),
+      ],
       null,
       null,
       options,
     );
-    expect(positive.map((r) => r.expected_avg_spend)).toEqual([25, 25]);
+    expect(positive.map((r) => r.expected_avg_spend)).toEqual([25, 30, 27.5]);
   });
 
   it("without a model: the shrunk historical rate, constant over the horizon, discounted the same way", () => {
