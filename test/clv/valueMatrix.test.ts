@@ -49,9 +49,11 @@ describe("buildValueMatrix with margin 0.5 and 12% a year over 3 months", () => 
     input("d", 0, 0.5, 0, 0),
     input("e", 8, 2, 10, Number.NaN),
   ];
-  const rows = buildValueMatrix(customers, { margin: 0.5, discountRateAnnual: 0.12, horizonMonths: 3 });
+  // built inside each test (not at collection), so per-test mutation coverage sees it
+  const build = () => buildValueMatrix(customers, { margin: 0.5, discountRateAnnual: 0.12, horizonMonths: 3 });
 
   it("potential CLV and growth", () => {
+    const rows = build();
     const potentials = rows.map((r) => r.potential_clv);
     [20 * F, 6, 30, 0, 24].forEach((p, i) => expect(potentials[i]).toBeCloseTo(p, 10));
     const growth = rows.map((r) => r.growth_potential);
@@ -62,6 +64,7 @@ describe("buildValueMatrix with margin 0.5 and 12% a year over 3 months", () => 
   });
 
   it("quadrants: strictly above the median on each axis", () => {
+    const rows = build();
     expect(rows.map((r) => [r.customer_id, r.quadrant])).toEqual([
       ["a", "II"],
       ["b", "I"],
