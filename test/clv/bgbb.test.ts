@@ -44,6 +44,17 @@ describe("BG/BB on the donations data", () => {
     expect(Math.abs(fit.logLikelihood - -33225.6)).toBeLessThan(0.1);
   });
 
+  it("reports the model, the 11,104 donors, BIC = 4 ln n - 2 LL and its wall time in seconds", () => {
+    expect(fit.model).toBe("bgbb");
+    expect(fit.nCustomers).toBe(11_104);
+    expect(fit.bic).toBeCloseTo(4 * Math.log(11_104) - 2 * fit.logLikelihood, 8);
+    const started = performance.now();
+    const again = fitBgBb(donations);
+    const wall = (performance.now() - started) / 1000;
+    expect(again.seconds).toBeGreaterThan(0);
+    expect(again.seconds).toBeLessThanOrEqual(wall);
+  });
+
   it("gives Table 6's P(alive in 2002)", () => {
     expect(bgBbPAlive(fit.params, 0, 0, 6)).toBeCloseTo(0.11, 2);
     expect(bgBbPAlive(fit.params, 2, 4, 6)).toBeCloseTo(0.59, 2);

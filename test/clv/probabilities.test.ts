@@ -16,7 +16,9 @@ import {
   mbgNbdProbabilityOfPurchases,
   paretoNbdProbabilityOfPurchases,
   probabilityOfPurchases,
+  nbdTail,
   purchaseCountDistribution,
+  purchaseModelWithProbabilities,
 } from "../../src/pipelines/clv/probabilities.ts";
 import { betaExpectation, nbdPmf, nbdSurvival, simpson } from "./quadrature.ts";
 import { beta as randomBeta, createRng, exponential, gamma as randomGamma } from "../../src/data/random.ts";
@@ -197,5 +199,42 @@ describe("purchaseCountDistribution", () => {
     expect(rows.map((r) => r.label)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10+"]);
     expect(rows.reduce((s, r) => s + r.expectedCustomers, 0)).toBeCloseTo(1000, 9);
     expect(rows[0].expectedCustomers).toBeCloseTo(573.7864, 3); // BTYD's P(X(39) = 0) x 1000
+  });
+});
+
+describe("argument checks and the NBD tail", () => {
+  it("rejects a negative or fractional n and a negative t, naming the argument", () => {
+    for (const model of ["bgnbd", "mbgnbd", "pnbd"] as const) {
+      const params = model === "pnbd" ? PNBD : BG;
+      expect(() => probabilityOfPurchases(model, params, -1, 1)).toThrow(
+        "number of purchases n must be a non-negative integer, got -1",
+      );
+      expect(() => probabilityOfPurchases(model, params, 1.5, 1)).toThrow(
+        "number of purchases n must be a non-negative integer, got 1.5",
+      );
+      expect(() => probabilityOfPurchases(model, params, 1, -2)).toThrow("period length t must be >= 0, got -2");
+    }
+  });
+
+  it("keeps a tail far above the mean to full relative precision (geometric case, by hand)", () => {
+    // r = 1: NBD(1, alpha) over t is geometric, P(N = j) = (alpha/(alpha+t)) (t/(alpha+t))^j, so
+    // P(N >= n) = (t/(alpha+t))^n; alpha = t = 1: 0.5^60 = 8.67e-19, which 1 - CDF would round to 0.
+    expect(relative(nbdTail(1, 1, 60, 1), 0.5 ** 60)).toBeLessThan(1e-12);
+    // below the mean (alpha = 1, t = 9: mean 9, q = 0.9): P(N >= 3) = 0.9^3
+    expect(relative(nbdTail(1, 1, 3, 9), 0.729)).toBeLessThan(1e-12);
+    expect(nbdTail(1, 1, 0, 9)).toBe(1);
+    expect(nbdTail(1, 1, 2, 0)).toBe(0);
+  });
+});
+
+describe("purchaseModelWithProbabilities", () => {
+  it("is the model of models.ts plus P(X(t) = n) of the named model", () => {
+    const model = purchaseModelWithProbabilities("bgnbd", BG);
+    expect(model.name).toBe("bgnbd");
+    expect(model.expected(52)).toBe(bgNbdExpected(BG, 52));
+    expect(relative(model.probabilityOfPurchases(0, 39), 0.5737864)).toBeLessThan(1e-6); // BTYD's bgnbd.pmf
+    expect(purchaseModelWithProbabilities("pnbd", PNBD).probabilityOfPurchases(2, 20)).toBe(
+      paretoNbdProbabilityOfPurchases(PNBD, 2, 20),
+    );
   });
 });

@@ -146,3 +146,80 @@ describe("chooseModel on data simulated from BG/NBD", () => {
     }
   });
 });
+
+describe("chooseModel at the edges (hand-made metrics, exact binary fractions)", () => {
+  const verdict = (choice: ReturnType<typeof chooseModel>, name: string) =>
+    choice.verdicts.find((v) => v.name === name)!;
+
+  it("a model that did not converge is out even with the lowest BIC, and so is a converged one with no finite BIC", () => {
+    const choice = chooseModel([c("bgnbd", 100, 0.5, 0, false), c("pnbd", 200, 1, 0), c("mbgnbd", NaN, 0.25, 0)]);
+    expect(choice.model).toBe("pnbd");
+    expect(choice.reason).toBe("lowest_bic_best_holdout");
+    expect(verdict(choice, "bgnbd")).toEqual({
+      name: "bgnbd",
+      selected: false,
+      reason: "not_converged",
+      bicDelta: null,
+      holdoutGain: null,
+      biasChange: null,
+    });
+    expect(verdict(choice, "mbgnbd").reason).toBe("not_converged");
+  });
+
+  it("equal BICs: the first listed is the default", () => {
+    expect(chooseModel([c("a", 10), c("b", 10)]).baseline).toBe("a");
+  });
+
+  it("holdout figures count only when both the error and the bias are finite numbers", () => {
+    // the default's bias missing: no holdout to weigh
+    expect(chooseModel([c("a", 1, 1, null), c("b", 2, 0.5, 0)]).reason).toBe("lowest_bic");
+    // a challenger's error not a number: no holdout figures for it, no gain, no bias change
+    const choice = chooseModel([c("a", 1, 1, 0.25), c("b", 2, NaN, 0)]);
+    expect(choice.reason).toBe("lowest_bic_best_holdout");
+    expect(verdict(choice, "b")).toMatchObject({ reason: "no_holdout", holdoutGain: null, biasChange: null });
+  });
+
+  it("a default with a holdout error of 0 cannot be beaten (no relative gain): the lowest BIC stands", () => {
+    expect(chooseModel([c("a", 1, 0, 0), c("b", 2, 0, 0)]).reason).toBe("lowest_bic");
+  });
+
+  it("with margin 0 an equal error qualifies, and a challenger without holdout figures still does not", () => {
+    const rule = { margin: 0, biasTolerance: 0 };
+    expect(chooseModel([c("a", 1, 1, 0.25), c("b", 2, 1, 0.25)], rule)).toMatchObject({
+      model: "b",
+      reason: "holdout_better",
+    });
+    expect(chooseModel([c("a", 1, 1, 0.25), c("b", 2, null, null)], rule)).toMatchObject({
+      model: "a",
+      reason: "lowest_bic_best_holdout",
+    });
+  });
+
+  it("among qualified challengers the lowest error wins; on equal errors the first listed", () => {
+    expect(selectModel([c("a", 1, 1, 0), c("b", 2, 0.5, 0), c("c", 3, 0.75, 0)])).toBe("b");
+    expect(selectModel([c("a", 1, 1, 0), c("b", 2, 0.5, 0), c("c", 3, 0.5, 0)])).toBe("b");
+  });
+
+  it("an equal error is not better; a gain exactly at the margin with a worse bias is 'bias worse'", () => {
+    const rule = { margin: 0.5, biasTolerance: 0.125 };
+    // b: gain 0; c: gain 0.5 = margin, |bias| +0.25 > 0.125
+    const choice = chooseModel([c("a", 1, 2, 0), c("b", 2, 2, 0), c("d", 3, 1, 0.25)], rule);
+    expect(choice.reason).toBe("lowest_bic_others_biased");
+    expect(verdict(choice, "b").reason).toBe("holdout_not_better");
+    expect(verdict(choice, "d").reason).toBe("holdout_bias_worse");
+    // the equal error alone: the default is best on the holdout
+    expect(chooseModel([c("a", 1, 2, 0), c("b", 2, 2, 0)], rule).reason).toBe("lowest_bic_best_holdout");
+  });
+
+  it("'others biased' needs one challenger past the margin; a small gain or missing figures are 'within margin'", () => {
+    const rule = { margin: 0.5, biasTolerance: 0.125 };
+    // b: gain 0.25 < margin; d: gain 0.5 with a worse bias
+    expect(chooseModel([c("a", 1, 2, 0), c("b", 2, 1.5, 0), c("d", 3, 1, 0.25)], rule).reason).toBe(
+      "lowest_bic_others_biased",
+    );
+    // b: gain 0.25; d: no holdout figures
+    expect(chooseModel([c("a", 1, 2, 0), c("b", 2, 1.5, 0), c("d", 3, null, null)], rule).reason).toBe(
+      "lowest_bic_within_margin",
+    );
+  });
+});
