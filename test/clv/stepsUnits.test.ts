@@ -141,6 +141,8 @@ describe("predictCustomers by hand", () => {
       return 0.5 * t;
     },
     expected: (t) => 0.5 * t,
+    // customer_clv's table path (clvTable.ts) splits the expectation; predictCustomers uses conditionalExpected
+    conditionalParts: { pairPart: (t) => 0.5 * t, historyPart: () => 1, combine: (u, v) => u / v },
   };
 
   it("model CLV: the monthly increments of the cumulative expectation, discounted monthly, times margin and spend", () => {
