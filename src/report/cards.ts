@@ -77,23 +77,27 @@ export async function topCustomerIds(source: ReportSource, n: number): Promise<s
   return rows.map((r) => r.id);
 }
 
-export async function buildCards(source: ReportSource, options: CardOptions): Promise<CustomerCard[]> {
-  const asOf = await resolveAsOf(source);
-  const asOfSql = asOf ? `date '${asOf}'` : "current_date";
-  // The set of customers: everyone with a purchase or a customer record, optionally restricted to `ids`.
+/** The customers that have a card: everyone with a purchase or a customer record (one `customer_id` column). */
+export function cardUniverseSql(source: ReportSource): string {
   const universe = [
     source.has("customer_summary") ? "select customer_id::varchar as customer_id from customer_summary" : null,
     "select customer_id::varchar as customer_id from customers",
   ].filter(Boolean);
-  await source.exec(
-    `create or replace temp table card_ids as select distinct customer_id from (${universe.join(" union all ")}) where customer_id is not null`,
-  );
+  return `select distinct customer_id from (${universe.join(" union all ")}) where customer_id is not null`;
+}
+
+export async function buildCards(source: ReportSource, options: CardOptions): Promise<CustomerCard[]> {
+  const asOf = await resolveAsOf(source);
+  const asOfSql = asOf ? `date '${asOf}'` : "current_date";
+  // The set of customers, optionally restricted to `ids`.
+  await source.exec(`create or replace temp table card_ids as ${cardUniverseSql(source)}`);
   if (options.ids) {
     await source.exec("create or replace temp table card_wanted (customer_id varchar)");
-    for (let i = 0; i < options.ids.length; i += 500) {
-      const chunk = options.ids.slice(i, i + 500).map((id) => `('${id.replace(/'/g, "''")}')`);
-      await source.exec(`insert into card_wanted values ${chunk.join(",")}`);
-    }
+    await source.insertRows(
+      "card_wanted",
+      ["customer_id"],
+      options.ids.map((id) => [id]),
+    );
     await source.exec("delete from card_ids where customer_id not in (select customer_id from card_wanted)");
   }
   const byId = async <T extends { customer_id: string }>(sql: string): Promise<Map<string, T>> =>

@@ -159,6 +159,8 @@ export interface ReportSource {
   ): Promise<T[]>;
   /** Run statements (e.g. create a temp table of ids to join against); views are masked, so this cannot unmask. */
   exec(sql: string): Promise<void>;
+  /** Append rows to a temp table made with exec (the DuckDB appender: one call for tens of thousands of ids). */
+  insertRows(table: string, columns: string[], rows: readonly (readonly unknown[])[]): Promise<void>;
   /** All rows of one mart or table, or { available: false, rows: [] }. */
   read<T = Record<string, unknown>>(name: string): Promise<MartResult<T>>;
   /** Modification time (ISO) of each mart file: the freshness fallback without an ingest_log. */
@@ -236,6 +238,7 @@ export async function openReportSource(env: ReportEnv = reportEnv()): Promise<Re
     has: (name) => available.has(name),
     query,
     exec: (sql) => db.exec(sql),
+    insertRows: (table, columns, rows) => db.insertRows(table, columns, rows),
     async read<T>(name: string) {
       if (!available.has(name)) return { name, available: false, rows: [] as T[] };
       return { name, available: true, rows: await query<T>(`select * from ${ident(name)}`) };
