@@ -11,7 +11,13 @@ import { parseConfig, type KehuConfig } from "../../src/data/config.ts";
 import { createAllTablesSql } from "../../src/data/schemas.ts";
 import { pipelineSteps } from "../../src/pipelines/index.ts";
 import { setAnalysisVariables } from "../../src/pipelines/runner.ts";
-import { clvSteps, predictCustomers, readCalibration, type SummaryRow } from "../../src/pipelines/clv/steps.ts";
+import {
+  clvSteps,
+  predictCustomers,
+  readCalibration,
+  type SummaryRow,
+  type ValidationRow,
+} from "../../src/pipelines/clv/steps.ts";
 import {
   mbgNbdConditionalExpected,
   bgNbdConditionalExpected,
@@ -334,17 +340,7 @@ describe("model_validation on the CDNOW sample transactions (calibration to 1997
       expect(Math.abs(c.T - p.T)).toBeLessThanOrEqual(0.005 + 1e-9);
     }
     await runOnly(db, config, ["model_validation"]);
-    const rows = await db.all<{
-      model: string;
-      kind: string;
-      bucket: number | null;
-      week: number | null;
-      period_end: string | null;
-      customers: number;
-      actual: number;
-      predicted: number;
-      rmse: number | null;
-    }>(
+    const rows = await db.all<ValidationRow>(
       "select model, kind, bucket, week, period_end::varchar as period_end, customers, actual, predicted, rmse from model_validation order by model, kind, bucket, week",
     );
     const models = [...new Set(rows.map((r) => r.model))].sort();
