@@ -87,74 +87,93 @@ export function cardUniverseSql(source: ReportSource): string {
 }
 
 export async function buildCards(source: ReportSource, options: CardOptions): Promise<CustomerCard[]> {
+  const cards: CustomerCard[] = [];
+  await buildCardBatches(source, options.ids ? [options.ids] : null, options, (batch) => {
+    cards.push(...batch);
+  });
+  return cards;
+}
+
+/**
+ * Cards for several batches of customers (`batches`: ids per batch; null: every customer in one batch), handed to
+ * `onBatch` one batch at a time, each batch's cards ordered by id. Each source is queried ONCE for every batch's
+ * customers into a DuckDB temp table tagged with the batch, and each batch read back from those tables: the search
+ * page builds the cards of 1M customers 50,000 at a time (memory), and querying the marts and transactions per
+ * batch re-read and re-aggregated 11M transactions twenty times over (issue 12: the loader was most of `kehu
+ * report` at 1M). A batch's cards are the same whichever batches it is built with (tested).
+ */
+export async function buildCardBatches(
+  source: ReportSource,
+  batches: string[][] | null,
+  options: Omit<CardOptions, "ids">,
+  onBatch: (cards: CustomerCard[], batch: number) => void | Promise<void>,
+): Promise<void> {
   const asOf = await resolveAsOf(source);
   const asOfSql = asOf ? `date '${asOf}'` : "current_date";
-  // The set of customers, optionally restricted to `ids`.
-  await source.exec(`create or replace temp table card_ids as ${cardUniverseSql(source)}`);
-  if (options.ids) {
-    await source.exec("create or replace temp table card_wanted (customer_id varchar)");
+  // The set of customers with the batch each is in.
+  if (batches) {
+    await source.exec("create or replace temp table card_wanted (customer_id varchar, batch integer)");
     await source.insertRows(
       "card_wanted",
-      ["customer_id"],
-      options.ids.map((id) => [id]),
+      ["customer_id", "batch"],
+      batches.flatMap((ids, batch) => ids.map((id) => [id, batch])),
     );
-    await source.exec("delete from card_ids where customer_id not in (select customer_id from card_wanted)");
+    await source.exec(
+      `create or replace temp table card_ids as
+       select u.customer_id, w.batch from (${cardUniverseSql(source)}) u join (select distinct customer_id, batch from card_wanted) w using (customer_id)`,
+    );
+  } else {
+    await source.exec(
+      `create or replace temp table card_ids as select customer_id, 0 as batch from (${cardUniverseSql(source)})`,
+    );
   }
-  const byId = async <T extends { customer_id: string }>(sql: string): Promise<Map<string, T>> =>
-    new Map((await source.query<T>(sql)).map((r) => [r.customer_id, r]));
-  const groupById = async <T extends { customer_id: string }>(sql: string): Promise<Map<string, T[]>> => {
-    const map = new Map<string, T[]>();
-    for (const r of await source.query<T>(sql)) {
-      const list = map.get(r.customer_id) ?? [];
-      list.push(r);
-      map.set(r.customer_id, list);
-    }
-    return map;
+  // Each part: one query over every batch (it joins card_ids and selects card_ids.batch last), kept in a temp table.
+  const parts: { name: string; orderBy: string }[] = [];
+  const prepare = async (sql: string | null, orderBy = "customer_id") => {
+    if (!sql) return null;
+    const name = `card_part_${parts.length}`;
+    await source.exec(`create or replace temp table ${name} as ${sql}`);
+    parts.push({ name, orderBy });
+    return parts.at(-1)!;
   };
   const join = (mart: string, columns: string) =>
     source.has(mart)
-      ? `select m.customer_id::varchar as customer_id, ${columns} from ${mart} m join card_ids using (customer_id)`
+      ? `select m.customer_id::varchar as customer_id, ${columns}, card_ids.batch as batch from ${mart} m join card_ids using (customer_id)`
       : null;
-  const maybe = async <T extends { customer_id: string }>(sql: string | null) =>
-    sql ? byId<T>(sql) : new Map<string, T>();
 
-  const profiles = await byId<Record<string, string | number | null> & { customer_id: string }>(
-    `select c.customer_id::varchar as customer_id, ${PROFILE_COLUMNS.map((c) => `c.${c}`).join(", ")}
+  const profiles = await prepare(
+    `select c.customer_id::varchar as customer_id, ${PROFILE_COLUMNS.map((c) => `c.${c}`).join(", ")}, card_ids.batch as batch
      from customers c join card_ids using (customer_id)
      qualify row_number() over (partition by c.customer_id order by c.source_line desc) = 1`,
   );
-  const summaries = await maybe<NonNullable<CustomerCard["summary"]> & { customer_id: string }>(
+  const summaries = await prepare(
     join(
       "customer_summary",
       "m.revenue::double as revenue, m.orders::integer as orders, m.first_purchase::varchar as first_purchase, m.last_purchase::varchar as last_purchase",
     ),
   );
-  const grades = await maybe<NonNullable<CustomerCard["grade"]> & { customer_id: string }>(
-    join("customer_grades", "m.grade, m.grade_score::double as grade_score"),
-  );
-  const segments = await maybe<NonNullable<CustomerCard["segment"]> & { customer_id: string }>(
+  const grades = await prepare(join("customer_grades", "m.grade, m.grade_score::double as grade_score"));
+  const segments = await prepare(
     join(
       "rfm_scores",
       "m.rfm_segment, m.r_score::integer as r_score, m.f_score::integer as f_score, m.m_score::integer as m_score",
     ),
   );
-  const quadrants = await maybe<NonNullable<CustomerCard["quadrant"]> & { customer_id: string }>(
-    join("value_matrix", "m.quadrant, m.strategy_zh, m.strategy_en"),
-  );
-  const clvs = await maybe<NonNullable<CustomerCard["clv"]> & { customer_id: string }>(
+  const quadrants = await prepare(join("value_matrix", "m.quadrant, m.strategy_zh, m.strategy_en"));
+  const clvs = await prepare(
     join(
       "customer_clv",
       "m.clv::double as clv, m.p_alive::double as p_alive, m.expected_purchases::double as expected_purchases, m.model",
     ),
   );
-  const churns = await maybe<NonNullable<CustomerCard["churn"]> & { customer_id: string }>(
+  const churns = await prepare(
     join(
       "churn_risk",
       `coalesce(m.reasons, [])::varchar[] as reasons, m.value_at_risk::double as value_at_risk, m.rank::integer as rank,
        m.expected_loss::double as expected_loss, m.p_lapse::double as p_lapse, m.value_if_retained::double as value_if_retained`,
     ),
   );
-  const actions = await maybe<NonNullable<CustomerCard["action"]> & { customer_id: string }>(
+  const actions = await prepare(
     join(
       "followup_queue",
       `m.sales_rep, m.priority::integer as priority, m.is_today, m.next_action, m.next_action_zh, m.next_action_en,
@@ -162,79 +181,149 @@ export async function buildCards(source: ReportSource, options: CardOptions): Pr
     ),
   );
   const trendLimit = Math.max(0, Math.floor(options.trendLimit ?? 24));
-  const trends = source.has("customer_snapshots")
-    ? await groupById<{ customer_id: string; as_of: string; p_alive: number | null; clv: number | null }>(
-        `select * from (
-           select s.customer_id::varchar as customer_id, s.as_of::varchar as as_of, s.p_alive::double as p_alive, s.clv::double as clv
-           from customer_snapshots s join card_ids using (customer_id)
-           qualify row_number() over (partition by s.customer_id order by s.as_of desc) <= ${trendLimit})
-         order by customer_id, as_of`,
-      )
-    : new Map<string, never[]>();
-  const timelines = await groupById<{ customer_id: string; month: string; revenue: number; orders: number }>(
-    `select t.customer_id::varchar as customer_id, strftime(date_trunc('month', t.ordered_at), '%Y-%m') as month,
-            round(sum(t.amount), 2)::double as revenue, count(distinct coalesce(t.order_id, t.ordered_at::varchar))::integer as orders
-     from transactions t join card_ids using (customer_id) where t.ordered_at::date <= ${asOfSql}
-     group by all order by customer_id, month`,
+  const trends = await prepare(
+    source.has("customer_snapshots")
+      ? `select s.customer_id::varchar as customer_id, s.as_of::varchar as as_of, s.p_alive::double as p_alive, s.clv::double as clv, card_ids.batch as batch
+         from customer_snapshots s join card_ids using (customer_id)
+         qualify row_number() over (partition by s.customer_id order by s.as_of desc) <= ${trendLimit}`
+      : null,
+    "customer_id, as_of",
+  );
+  // Months of orders: the lines summed per order first, then the orders per month (cheaper at 11M lines than a
+  // count(distinct) per month).
+  const timelines = await prepare(
+    `with lines as (
+       select t.customer_id::varchar as customer_id, card_ids.batch, date_trunc('month', t.ordered_at) as month_start,
+              coalesce(t.order_id, t.ordered_at::varchar) as order_key, t.amount
+       from transactions t join card_ids using (customer_id) where t.ordered_at::date <= ${asOfSql}
+     ),
+     orders as (select customer_id, batch, month_start, order_key, sum(amount) as amount from lines group by all),
+     months as (
+       select customer_id, batch, month_start, round(sum(amount), 2)::double as revenue, count(*)::integer as orders
+       from orders group by all
+     )
+     select customer_id, strftime(month_start, '%Y-%m') as month, revenue, orders, batch from months`,
+    "customer_id, month",
   );
   const limit = Math.max(0, Math.floor(options.listLimit));
-  const list = (table: string, columns: string, orderBy: string, extra = "") =>
-    groupById<Record<string, unknown> & { customer_id: string; n: number }>(
-      `select x.customer_id::varchar as customer_id, ${columns}, count(*) over (partition by x.customer_id)::integer as n ${extra}
+  // The list's order: `orderBy` on the table's columns (x.), then the source position; kept as output columns.
+  const list = (table: string, columns: string, orderBy: string, order: string, extra = "") =>
+    prepare(
+      `select x.customer_id::varchar as customer_id, ${columns}, count(*) over (partition by x.customer_id)::integer as n ${extra},
+              x.source_file as list_file, x.source_line as list_line, card_ids.batch as batch
        from ${table} x join card_ids using (customer_id)
-       qualify row_number() over (partition by x.customer_id order by ${orderBy}, x.source_file, x.source_line) <= ${limit}
-       order by customer_id, ${orderBy}, x.source_file, x.source_line`,
+       qualify row_number() over (partition by x.customer_id order by ${orderBy}, x.source_file, x.source_line) <= ${limit}`,
+      `customer_id, ${order}, list_file, list_line`,
     );
   const visits = await list(
     "visits",
-    "x.visited_at::date::varchar as visited_at, x.kind, x.sales_rep, x.outcome, x.notes",
+    "x.visited_at::date::varchar as visited_at, x.kind, x.sales_rep, x.outcome, x.notes, x.visited_at as list_key",
     "x.visited_at desc",
+    "list_key desc",
   );
   const complaints = await list(
     "complaints",
-    "x.opened_at::date::varchar as opened_at, x.resolved_at::date::varchar as resolved_at, x.category, x.severity",
+    "x.opened_at::date::varchar as opened_at, x.resolved_at::date::varchar as resolved_at, x.category, x.severity, x.opened_at as list_key",
     "x.opened_at desc",
+    "list_key desc",
     ", count(*) filter (where x.resolved_at is null) over (partition by x.customer_id)::integer as open",
   );
   const invoices = await list(
     "invoices",
-    "x.issued_at::varchar as issued_at, x.due_at::varchar as due_at, x.amount::double as amount, x.paid_at::varchar as paid_at, x.paid_amount::double as paid_amount",
+    "x.issued_at::varchar as issued_at, x.due_at::varchar as due_at, x.amount::double as amount, x.paid_at::varchar as paid_at, x.paid_amount::double as paid_amount, x.issued_at as list_key",
     "x.issued_at desc",
+    "list_key desc",
     `, sum(case when x.due_at < ${asOfSql} and (x.paid_at is null or x.paid_at > ${asOfSql}) then x.amount - coalesce(x.paid_amount, 0) else 0 end) over (partition by x.customer_id)::double as overdue`,
   );
-  const ids = (
-    await source.query<{ customer_id: string }>("select customer_id from card_ids order by customer_id")
-  ).map((r) => r.customer_id);
+
+  const LIST_COLUMNS = ["list_key", "list_file", "list_line"];
+  const read = async <T extends { customer_id: string }>(
+    part: { name: string; orderBy: string } | null,
+    batch: number,
+  ): Promise<T[]> =>
+    part
+      ? source.query<T>(`select * exclude (batch) from ${part.name} where batch = ${batch} order by ${part.orderBy}`)
+      : [];
+  const byId = async <T extends { customer_id: string }>(
+    part: { name: string; orderBy: string } | null,
+    batch: number,
+  ) => new Map((await read<T>(part, batch)).map((r) => [r.customer_id, r]));
+  const groupById = async <T extends { customer_id: string }>(
+    part: { name: string; orderBy: string } | null,
+    batch: number,
+  ): Promise<Map<string, T[]>> => {
+    const map = new Map<string, T[]>();
+    for (const r of await read<T>(part, batch)) {
+      const list = map.get(r.customer_id) ?? [];
+      list.push(r);
+      map.set(r.customer_id, list);
+    }
+    return map;
+  };
   const strip = <T extends Record<string, unknown>>(r: T, ...drop: string[]) =>
-    Object.fromEntries(Object.entries(r).filter(([k]) => k !== "customer_id" && !drop.includes(k)));
+    Object.fromEntries(
+      Object.entries(r).filter(([k]) => k !== "customer_id" && !drop.includes(k) && !LIST_COLUMNS.includes(k)),
+    );
   const omitId = <T extends { customer_id: string }>(r: T | undefined) => (r ? (strip(r) as never) : null);
-  return ids.map((id) => {
-    const v = visits.get(id) ?? [];
-    const c = complaints.get(id) ?? [];
-    const inv = invoices.get(id) ?? [];
-    return {
-      id,
-      slug: customerSlug(id),
-      page: options.pageIds?.has(id) ?? false,
-      profile: omitId(profiles.get(id)),
-      summary: omitId(summaries.get(id)),
-      grade: omitId(grades.get(id)),
-      segment: omitId(segments.get(id)),
-      quadrant: omitId(quadrants.get(id)),
-      clv: omitId(clvs.get(id)),
-      churn: omitId(churns.get(id)),
-      action: omitId(actions.get(id)),
-      trend: (trends.get(id) ?? []).map((r) => [r.as_of, r.p_alive, r.clv] as [string, number | null, number | null]),
-      timeline: (timelines.get(id) ?? []).map((r) => [r.month, r.revenue, r.orders] as [string, number, number]),
-      visits: { total: v[0]?.n ?? 0, rows: v.map((r) => strip(r, "n")) },
-      complaints: { total: c[0]?.n ?? 0, open: Number(c[0]?.open ?? 0), rows: c.map((r) => strip(r, "n", "open")) },
-      invoices: {
-        total: inv[0]?.n ?? 0,
-        overdue_amount: Number(inv[0]?.overdue ?? 0),
-        rows: inv.map((r) => strip(r, "n", "overdue")),
-      },
-    };
-  });
+  type Row = Record<string, string | number | null> & { customer_id: string };
+  type ListRow = Record<string, unknown> & { customer_id: string; n: number };
+
+  for (let batch = 0; batch < (batches ? batches.length : 1); batch++) {
+    const ids = (
+      await source.query<{ customer_id: string }>(
+        `select customer_id from card_ids where batch = ${batch} order by customer_id`,
+      )
+    ).map((r) => r.customer_id);
+    // One query at a time: they share the source's one connection.
+    const maps: Map<string, Row>[] = [];
+    for (const p of [profiles, summaries, grades, segments, quadrants, clvs, churns, actions])
+      maps.push(await byId<Row>(p, batch));
+    const [profile, summary, grade, segment, quadrant, clv, churn, action] = maps;
+    const trend = await groupById<{ customer_id: string; as_of: string; p_alive: number | null; clv: number | null }>(
+      trends,
+      batch,
+    );
+    const timeline = await groupById<{ customer_id: string; month: string; revenue: number; orders: number }>(
+      timelines,
+      batch,
+    );
+    const visit = await groupById<ListRow>(visits, batch);
+    const complaint = await groupById<ListRow>(complaints, batch);
+    const invoice = await groupById<ListRow>(invoices, batch);
+    await onBatch(
+      ids.map((id) => {
+        const v = visit.get(id) ?? [];
+        const c = complaint.get(id) ?? [];
+        const inv = invoice.get(id) ?? [];
+        return {
+          id,
+          slug: customerSlug(id),
+          page: options.pageIds?.has(id) ?? false,
+          profile: omitId(profile.get(id)),
+          summary: omitId(summary.get(id)),
+          grade: omitId(grade.get(id)),
+          segment: omitId(segment.get(id)),
+          quadrant: omitId(quadrant.get(id)),
+          clv: omitId(clv.get(id)),
+          churn: omitId(churn.get(id)),
+          action: omitId(action.get(id)),
+          trend: (trend.get(id) ?? []).map(
+            (r) => [r.as_of, r.p_alive, r.clv] as [string, number | null, number | null],
+          ),
+          timeline: (timeline.get(id) ?? []).map((r) => [r.month, r.revenue, r.orders] as [string, number, number]),
+          visits: { total: v[0]?.n ?? 0, rows: v.map((r) => strip(r, "n")) },
+          complaints: { total: c[0]?.n ?? 0, open: Number(c[0]?.open ?? 0), rows: c.map((r) => strip(r, "n", "open")) },
+          invoices: {
+            total: inv[0]?.n ?? 0,
+            overdue_amount: Number(inv[0]?.overdue ?? 0),
+            rows: inv.map((r) => strip(r, "n", "overdue")),
+          },
+        };
+      }),
+      batch,
+    );
+  }
+  for (const part of parts) await source.exec(`drop table if exists ${part.name}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

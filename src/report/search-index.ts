@@ -1,10 +1,10 @@
 /**
  * The customer search page's index (docs/data/customers-search.json.ts): every customer's search row, in prefix
  * shards, and every card, in card shards, written a batch of card shards at a time so that only one batch of
- * cards is ever in memory (1M cards at once ran Node out of heap). The search rows come from one query, not from
- * the cards. The output is the same as building every card at once and sorting them by revenue.
+ * cards is ever in memory (1M cards at once ran Node out of heap), from sources queried once for all batches
+ * (cards.ts buildCardBatches). The search rows come from one query, not from the cards. The output is the same as building every card at once and sorting them by revenue.
  */
-import { buildCards, cardUniverseSql, packCards, topCustomerIds, type CustomerCard } from "./cards.ts";
+import { buildCardBatches, cardUniverseSql, packCards, topCustomerIds, type CustomerCard } from "./cards.ts";
 import type { ReportSource } from "./marts.ts";
 import { shardOf } from "../../docs/components/cards-data.js";
 import { cardShardCount, searchTokens, splitByPrefix } from "../../docs/components/search-shards.js";
@@ -79,16 +79,15 @@ export async function writeSearchIndex(source: ReportSource, options: SearchInde
   const shardCount = customers.length ? cardShardCount(customers.length, options.cardsPerShard) : 0;
   const shardOfRank = customers.map((c) => shardOf(c.id, shardCount));
   const perBatch = Math.max(1, Math.floor((options.cardsPerBatch ?? 50_000) / options.cardsPerShard));
-  for (let first = 0; first < shardCount; first += perBatch) {
-    const last = Math.min(first + perBatch, shardCount);
-    const ids = customers.filter((_, i) => shardOfRank[i] >= first && shardOfRank[i] < last).map((c) => c.id);
-    const cards = new Map(
-      (await buildCards(source, { ids, listLimit: 1, pageIds, trendLimit: 12 })).map((c) => [c.id, c]),
-    );
-    const shards: CustomerCard[][] = Array.from({ length: last - first }, () => []);
-    for (const id of ids) shards[shardOf(id, shardCount) - first].push(cards.get(id)!);
+  const batchIds: string[][] = Array.from({ length: Math.ceil(shardCount / perBatch) }, () => []);
+  customers.forEach((c, i) => batchIds[Math.floor(shardOfRank[i] / perBatch)].push(c.id));
+  await buildCardBatches(source, batchIds, { listLimit: 1, pageIds, trendLimit: 12 }, (cards, batch) => {
+    const first = batch * perBatch;
+    const byId = new Map(cards.map((c) => [c.id, c]));
+    const shards: CustomerCard[][] = Array.from({ length: Math.min(perBatch, shardCount - first) }, () => []);
+    for (const id of batchIds[batch]) shards[shardOf(id, shardCount) - first].push(byId.get(id)!);
     shards.forEach((shard, i) => options.write("cards", first + i, packCards(shard)));
-  }
+  });
 
   const entries: [string, unknown[]][] = [];
   customers.forEach((c, i) => {
