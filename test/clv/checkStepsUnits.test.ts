@@ -16,9 +16,8 @@ import { spendRows, weightedRows } from "../../src/pipelines/clv/models.ts";
 import { drawParameters, parameterUncertainty, type Params } from "../../src/pipelines/clv/uncertainty.ts";
 import { clvIntervals } from "../../src/pipelines/clv/clvInterval.ts";
 import { simulateCustomers } from "./simulate.ts";
+import { createSummary } from "../helpers/clvDb.ts";
 
-const SUMMARY_SQL =
-  "customer_id varchar, orders integer, revenue double, frequency integer, recency double, T double, monetary_value double";
 const FIT_SQL = "model varchar, params varchar, converged boolean, selected boolean";
 
 interface Fit {
@@ -42,6 +41,7 @@ beforeAll(async () => {
     { p: 6, q: 4, gamma: 15 },
     { seed: 7, weeks: 40, acquisitionWeeks: 12 },
   );
+  // columns: customer_id, orders, revenue, frequency, recency, T, monetary_value
   const summary: (string | number | null)[][] = Array.from(sim.x, (x, i) => [
     `c${String(i).padStart(3, "0")}`,
     x + 1,
@@ -53,11 +53,9 @@ beforeAll(async () => {
   ]);
   summary.push(["c300", 4, 0, 3, 20, 35, 0], ["c301", 3, 60, 2, 10, 30, null], ["c302", 5, 50, null, 3, 80, 10]);
   db = await openDatabase(":memory:");
-  await db.exec(`create table customer_summary (${SUMMARY_SQL})`);
-  await db.insertRows(
-    "customer_summary",
-    ["customer_id", "orders", "revenue", "frequency", "recency", "T", "monetary_value"],
-    summary,
+  await createSummary(
+    db,
+    summary.map(([id, orders, revenue, ...rest]) => [id, null, null, orders, revenue, null, ...rest]),
   );
   rows = summary
     .filter((r) => r[3] !== null)

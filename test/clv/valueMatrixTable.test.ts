@@ -3,9 +3,6 @@
  * predictions with peer groups by industry, by region (industry missing, blank or too small) and of everyone: the
  * same rows, bit for bit, with median and with configured thresholds, with and without a purchase model.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "../../src/data/db.ts";
 import {
@@ -20,25 +17,15 @@ import { purchaseModel, type GammaGammaParams } from "../../src/pipelines/clv/mo
 import { writeClvTable } from "../../src/pipelines/clv/clvTable.ts";
 import { buildValueMatrix, type ValueMatrixOptions } from "../../src/pipelines/clv/valueMatrix.ts";
 import { writeValueMatrixTable } from "../../src/pipelines/clv/valueMatrixTable.ts";
+import { cdnowSummaryRows, createSummary } from "../helpers/clvDb.ts";
 
-const CDNOW = path.resolve(__dirname, "../../../shared/data/cdnow");
 const OPTIONS: PredictOptions = { margin: 0.3, discountRateAnnual: 0.1, horizonMonths: 12, periodDays: 7 };
 let db: Db;
 
 beforeAll(async () => {
-  const parsed = Papa.parse<Record<string, number>>(
-    readFileSync(path.join(CDNOW, "cdnow_customers_summary_with_transactions.csv"), "utf8"),
-    { header: true, dynamicTyping: true, skipEmptyLines: true },
-  ).data;
   db = await openDatabase(":memory:");
-  await db.exec(
-    "create table customer_summary (customer_id varchar, orders integer, revenue double, frequency integer, recency double, T double, monetary_value double)",
-  );
-  await db.insertRows(
-    "customer_summary",
-    ["customer_id", "orders", "revenue", "frequency", "recency", "T", "monetary_value"],
-    parsed.map((r) => [String(r.ID), r.x + 1, r.zbar * (r.x + 1), r.x, r.t_x, r.T, r.x > 0 ? r.zbar : 0]),
-  );
+  const summary = cdnowSummaryRows();
+  await createSummary(db, summary);
   // industries: three large ones, one of 3 customers (too small: region peers), blanks and NULLs; regions: four, some NULL
   const industry = (id: number) =>
     id % 7 === 0 ? null : id % 11 === 0 ? "" : id <= 3 ? "tiny" : ["retail", "food", "it"][id % 3];
@@ -47,7 +34,7 @@ beforeAll(async () => {
   await db.insertRows(
     "stg_customers",
     ["customer_id", "industry", "region"],
-    parsed.map((r) => [String(r.ID), industry(r.ID), region(r.ID)]),
+    summary.map(([id]) => [id, industry(Number(id)), region(Number(id))]),
   );
 });
 afterAll(async () => db.close());
@@ -131,6 +118,9 @@ describe("the flat discount factor (customers without a CLV to take the discount
       expect(rows.slice(0, 3).map((r) => r.potential_clv)).toEqual([30, 9, 20].map((v) => expect.closeTo(v, 10)));
       const reference = buildValueMatrix(await readValueInputs(small, "customer_clv"), options);
       expect(reference.map((r) => r.potential_clv)).toEqual(rows.map((r) => r.potential_clv));
+      // its scratch tables (constants, strategies) are dropped
+      const tables = await small.all<{ name: string }>("select table_name as name from duckdb_tables() order by 1");
+      expect(tables.map((t) => t.name)).toEqual(["customer_clv", "stg_customers", "value_matrix"]);
     } finally {
       await small.close();
     }
