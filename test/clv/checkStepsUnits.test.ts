@@ -285,15 +285,28 @@ describe("customer_clv_interval", () => {
     expect(out.every((r) => (r.clv_high as number) > (r.clv_low as number))).toBe(true);
   });
 
-  it("holds the spend at customer_clv's without a converged spend model", async () => {
-    const fits = usualFits().filter((f) => f.model !== "gammagamma");
-    const out = await runStep("customer_clv_interval", fits);
+  it("holds the spend at customer_clv's without a converged spend model, or with one of infinite mean (q <= 1)", async () => {
     const reference = clvIntervals(rows, "mbgnbd", draws("mbgnbd", 13), null, options, { level: 0.9 });
-    for (const [i, r] of out.entries()) {
-      expect(r.customer_id).toBe(reference[i].customer_id);
-      expect((r.clv_high as number) / (reference[i].clv_high as number)).toBeCloseTo(1, 6);
-      expect((r.expected_low as number) / (reference[i].expected_low as number)).toBeCloseTo(1, 6);
+    const infiniteMean: Fit = {
+      model: "gammagamma",
+      params: { p: 6, q: 0.9, gamma: 15 },
+      converged: true,
+      selected: true,
+    };
+    const withoutSpend = usualFits().filter((f) => f.model !== "gammagamma");
+    for (const fits of [withoutSpend, [...withoutSpend, infiniteMean]]) {
+      const out = await runStep("customer_clv_interval", fits);
+      expect(out).toHaveLength(reference.length);
+      for (const [i, r] of out.entries()) {
+        expect(r.customer_id).toBe(reference[i].customer_id);
+        expect((r.clv_high as number) / (reference[i].clv_high as number)).toBeCloseTo(1, 6);
+        expect((r.expected_low as number) / (reference[i].expected_low as number)).toBeCloseTo(1, 6);
+      }
     }
+    // its scratch table is dropped
+    const tables = await db.all<{ name: string }>("select table_name as name from duckdb_tables() order by 1");
+    expect(tables.map((t) => t.name)).toContain("customer_clv_interval");
+    expect(tables.filter((t) => t.name.startsWith("kehu_"))).toEqual([]);
   });
 
   it("is NULL for every customer without a selected purchase model or without a covariance", async () => {
