@@ -30,9 +30,15 @@ async function modelFit(rows: Row[]) {
   );
   const steps = pipelineSteps(opened.config);
   for (const name of ["model_validation", "model_fit"]) await steps.find((s) => s.name === name)!.run(db);
-  return db.all<{ model: string; params: string | null; converged: boolean; n_customers: number; message: string }>(
-    "select model, params, converged, n_customers, message from model_fit order by model",
-  );
+  return db.all<{
+    model: string;
+    params: string | null;
+    converged: boolean;
+    n_customers: number;
+    message: string;
+    log_likelihood: number | null;
+    bic: number | null;
+  }>("select model, params, converged, n_customers, message, log_likelihood, bic from model_fit order by model");
 }
 
 const buyer = (id: string, x: number, spend: number | null = 20): Row => [
@@ -95,6 +101,8 @@ describe("model_fit's data, counted in SQL", () => {
       const got = fits.find((r) => r.model === f.model)!;
       expect(got.converged).toBe(f.converged);
       if (!f.converged) continue;
+      expect(got.log_likelihood! / f.logLikelihood).toBeCloseTo(1, 9);
+      expect(got.bic! / f.bic).toBeCloseTo(1, 9);
       const params = JSON.parse(got.params!);
       for (const [k, v] of Object.entries(f.params)) expect(params[k] / v).toBeCloseTo(1, 6);
     }
@@ -112,7 +120,7 @@ describe("model_fit's data, counted in SQL", () => {
       ["r3", 3, 60, 2, null, 30, 20],
     ];
     for (const f of (await modelFit(twoRepeaters)).filter((f) => f.model !== "gammagamma")) {
-      expect(f.converged).toBe(false);
+      expect(f).toMatchObject({ converged: false, params: null, log_likelihood: null, bic: null });
       expect(f.message).toBe("too few customers to fit: 12 customers, 2 with repeat purchases (need >= 10 and >= 3)");
     }
     await db!.close();
