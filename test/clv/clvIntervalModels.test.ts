@@ -6,7 +6,12 @@
  * models' own pAlive, conditionalExpected and computeClv, and the spend rules by hand; behaviour only.
  */
 import { describe, expect, it } from "vitest";
-import { computeClv, purchaseModel, type PurchaseModelName } from "../../src/pipelines/clv/models.ts";
+import {
+  computeClv,
+  gammaGammaConditionalSpend,
+  purchaseModel,
+  type PurchaseModelName,
+} from "../../src/pipelines/clv/models.ts";
 import { drawParameters, percentileInterval, type Params } from "../../src/pipelines/clv/uncertainty.ts";
 import { clvIntervals } from "../../src/pipelines/clv/clvInterval.ts";
 import type { SummaryRow } from "../../src/pipelines/clv/steps.ts";
@@ -21,20 +26,23 @@ function reference(
   customers: SummaryRow[],
   name: PurchaseModelName,
   draws: Params[],
-  spendOf: (c: SummaryRow) => number,
+  spendOf: (c: SummaryRow, k: number) => number,
   level: number,
+  ifAliveOf?: (draw: Params, c: SummaryRow) => (t: number) => number,
 ) {
   return customers.map((c) => {
     const clv: number[] = [];
     const expected: number[] = [];
-    for (const draw of draws) {
+    draws.forEach((draw, k) => {
       const model = purchaseModel(name, draw as never);
       const alive = model.pAlive(c.frequency, c.recency, c.T);
       const norm = model.pAlive(c.frequency, c.T, c.T);
-      const ifAlive = (t: number) => (t === 0 ? 0 : model.conditionalExpected(t, c.frequency, c.T, c.T) / norm);
+      const ifAlive =
+        ifAliveOf?.(draw, c) ??
+        ((t: number) => (t === 0 ? 0 : model.conditionalExpected(t, c.frequency, c.T, c.T) / norm));
       expected.push(alive * ifAlive(horizon));
-      clv.push(alive * computeClv(ifAlive, 1, { ...options, periodsPerMonth }) * spendOf(c));
-    }
+      clv.push(alive * computeClv(ifAlive, 1, { ...options, periodsPerMonth }) * spendOf(c, k));
+    });
     return [...percentileInterval(clv, level), ...percentileInterval(expected, level)];
   });
 }
@@ -105,16 +113,48 @@ describe("clvIntervals against the bootstrap customer by customer", () => {
     expectClose(fast, reference(customers, "mbgnbd", draws, historicalSpend(customers), 0.5));
   });
 
-  it("bgnbd over more histories than are held at once (5,000 distinct)", () => {
-    const many: SummaryRow[] = Array.from({ length: 5000 }, (_, i) => ({
-      customer_id: String(i),
-      frequency: 1 + (i % 4),
-      recency: (i % 1250) / 50,
-      T: 26 + Math.floor(i / 1250),
-      monetary_value: 20,
-      orders: 2 + (i % 4),
-      revenue: 20 * (2 + (i % 4)),
-    }));
+  const many: SummaryRow[] = Array.from({ length: 5000 }, (_, i) => ({
+    customer_id: String(i),
+    frequency: 1 + (i % 4),
+    recency: (i % 1250) / 50,
+    T: 26 + Math.floor(i / 1250),
+    monetary_value: 20,
+    orders: 2 + (i % 4),
+    revenue: 20 * (2 + (i % 4)),
+  }));
+  const diagonal = [0, 1, 2, 3].map((i) => [0, 1, 2, 3].map((j) => (i === j ? 0.01 : 0)));
+  const manyCases: [PurchaseModelName, Params][] = [
+    ["bgnbd", { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }],
+    ["pnbd", { r: 0.55, alpha: 10.5, s: 0.6, beta: 11.7 }],
+  ];
+  for (const [name, params] of manyCases) {
+    it(`${name} over more histories than are held at once (5,000 distinct)`, () => {
+      const draws = drawParameters(Object.keys(params), params, diagonal, 3, 8);
+      const fast = clvIntervals(many, name, draws, null, options, { level: 0.9 });
+      expectClose(
+        fast,
+        reference(many, name, draws, () => 20, 0.9),
+      );
+    });
+  }
+
+  it("pnbd at s = 1 exactly: the expectation if alive is its limit (r + x) / (alpha + T) (beta + T) ln((beta + T + t) / (beta + T))", () => {
+    const draws = [
+      { r: 0.55, alpha: 10.5, s: 1, beta: 11.7 },
+      { r: 0.6, alpha: 9.5, s: 1, beta: 12.5 },
+    ];
+    const ifAlive =
+      ({ r, alpha, beta }: Params, c: SummaryRow) =>
+      (t: number) =>
+        ((r + c.frequency) / (alpha + c.T)) * (beta + c.T) * Math.log((beta + c.T + t) / (beta + c.T));
+    const fast = clvIntervals(customers, "pnbd", draws, null, options, { level: 0.9 });
+    expectClose(fast, reference(customers, "pnbd", draws, historicalSpend(customers), 0.9, ifAlive));
+  });
+
+  it("with spend draws: the draw's conditional spend, the mean without repeat spend, 0 where a draw's mean is negative", () => {
+    // repeat buyers without spend (monetary 0 or a refund-only average) take each draw's mean; a draw with q < 1
+    // (possible when q is near 1 and uncertain) has a negative "mean" p gamma / (q - 1): its spend counts as 0
+    const withZeros = customers.map((c, i) => (c.frequency > 0 && i % 4 === 0 ? { ...c, monetary_value: 0 } : c));
     const params = { r: 0.25, alpha: 4, a: 0.8, b: 2.5 };
     const covariance = [
       [0.01, 0, 0, 0],
@@ -122,11 +162,16 @@ describe("clvIntervals against the bootstrap customer by customer", () => {
       [0, 0, 0.01, 0],
       [0, 0, 0, 0.01],
     ];
-    const draws = drawParameters(["r", "alpha", "a", "b"], params, covariance, 3, 8);
-    const fast = clvIntervals(many, "bgnbd", draws, null, options, { level: 0.9 });
-    expectClose(
-      fast,
-      reference(many, "bgnbd", draws, () => 20, 0.9),
-    );
+    const draws = drawParameters(["r", "alpha", "a", "b"], params, covariance, 20, 12);
+    const spendDraws = Array.from({ length: 20 }, (_, k) => ({ p: 6, q: k % 5 === 0 ? 0.8 : 3 + k / 10, gamma: 15 }));
+    const spendOf = (c: SummaryRow, k: number) => {
+      const v = gammaGammaConditionalSpend(spendDraws[k], c.monetary_value > 0 ? c.frequency : 0, c.monetary_value);
+      return v > 0 ? v : 0;
+    };
+    const fast = clvIntervals(withZeros, "bgnbd", draws, { p: 6, q: 4, gamma: 15 }, options, {
+      level: 0.9,
+      spendDraws,
+    });
+    expectClose(fast, reference(withZeros, "bgnbd", draws, spendOf, 0.9));
   });
 });
