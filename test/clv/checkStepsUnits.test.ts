@@ -15,8 +15,7 @@ import { fitPurchaseModels, fitSpendModel, type SummaryRow } from "../../src/pip
 import { spendRows, weightedRows } from "../../src/pipelines/clv/models.ts";
 import { drawParameters, parameterUncertainty, type Params } from "../../src/pipelines/clv/uncertainty.ts";
 import { clvIntervals } from "../../src/pipelines/clv/clvInterval.ts";
-import { simulateCustomers } from "./simulate.ts";
-import { createSummary } from "../helpers/clvDb.ts";
+import { createSummary, simulatedSummaryRows } from "../helpers/clvDb.ts";
 
 const FIT_SQL = "model varchar, params varchar, converged boolean, selected boolean";
 
@@ -35,22 +34,8 @@ let fitted: Record<"bgnbd" | "mbgnbd" | "gammagamma", Params>;
 // 300 simulated customers c000..c299, then: a repeat buyer without spend (monetary 0), one with NULL spend (both
 // left out of the Gamma-Gamma data), and one with NULL frequency and the largest T (left out of every step).
 beforeAll(async () => {
-  const sim = simulateCustomers(
-    300,
-    { r: 0.25, alpha: 4, a: 0.8, b: 2.4 },
-    { p: 6, q: 4, gamma: 15 },
-    { seed: 7, weeks: 40, acquisitionWeeks: 12 },
-  );
   // columns: customer_id, orders, revenue, frequency, recency, T, monetary_value
-  const summary: (string | number | null)[][] = Array.from(sim.x, (x, i) => [
-    `c${String(i).padStart(3, "0")}`,
-    x + 1,
-    sim.m[i] * (x + 1),
-    x,
-    sim.tx[i],
-    sim.T[i],
-    x > 0 ? sim.m[i] : 0,
-  ]);
+  const summary = simulatedSummaryRows(300, 7);
   summary.push(["c300", 4, 0, 3, 20, 35, 0], ["c301", 3, 60, 2, 10, 30, null], ["c302", 5, 50, null, 3, 80, 10]);
   db = await openDatabase(":memory:");
   await createSummary(

@@ -10,8 +10,7 @@ import type { Db } from "../../src/data/db.ts";
 import type { KehuConfig } from "../../src/data/config.ts";
 import { pipelineSteps } from "../../src/pipelines/index.ts";
 import { fitPurchaseModels, fitSpendModel } from "../../src/pipelines/clv/steps.ts";
-import { simulateCustomers } from "./simulate.ts";
-import { createSummary, openAnalysisDb } from "../helpers/clvDb.ts";
+import { createSummary, openAnalysisDb, simulatedSummaryRows } from "../helpers/clvDb.ts";
 
 type Row = (string | number | null)[];
 let db: Db | undefined;
@@ -53,21 +52,7 @@ const buyer = (id: string, x: number, spend: number | null = 20): Row => [
 
 describe("model_fit's data, counted in SQL", () => {
   it("fits the customers with frequency, recency and T, and Gamma-Gamma the repeat buyers with a positive finite spend", async () => {
-    const sim = simulateCustomers(
-      200,
-      { r: 0.25, alpha: 4, a: 0.8, b: 2.4 },
-      { p: 6, q: 4, gamma: 15 },
-      { seed: 3, weeks: 40, acquisitionWeeks: 12 },
-    );
-    const good: Row[] = Array.from(sim.x, (x, i) => [
-      `c${String(i).padStart(3, "0")}`,
-      x + 1,
-      sim.m[i] * (x + 1),
-      x,
-      sim.tx[i],
-      sim.T[i],
-      x > 0 ? sim.m[i] : 0,
-    ]);
+    const good: Row[] = simulatedSummaryRows(200, 3);
     // left out of every fit: a NULL frequency, recency or T; left out of Gamma-Gamma only: no, NULL, negative or
     // infinite spend
     const skipped: Row[] = [

@@ -10,6 +10,7 @@ import { openDatabase, type Db } from "../../src/data/db.ts";
 import { parseConfig, type KehuConfig } from "../../src/data/config.ts";
 import { createAllTablesSql } from "../../src/data/schemas.ts";
 import { setAnalysisVariables } from "../../src/pipelines/runner.ts";
+import { simulateCustomers } from "../clv/simulate.ts";
 
 export const CDNOW = path.resolve(__dirname, "../../../shared/data/cdnow");
 
@@ -71,5 +72,27 @@ export function cdnowSummaryRows(): (string | number | null)[][] {
     r.t_x,
     r.T,
     r.x > 0 ? r.zbar : 0,
+  ]);
+}
+
+/**
+ * n simulated customers (BG/NBD and Gamma-Gamma processes over 40 weeks, acquired in the first 12; simulate.ts) as
+ * short summary rows: customer_id c000.., orders, revenue, frequency, recency, T, monetary_value (0 without repeats).
+ */
+export function simulatedSummaryRows(n: number, seed: number): (string | number | null)[][] {
+  const sim = simulateCustomers(
+    n,
+    { r: 0.25, alpha: 4, a: 0.8, b: 2.4 },
+    { p: 6, q: 4, gamma: 15 },
+    { seed, weeks: 40, acquisitionWeeks: 12 },
+  );
+  return Array.from(sim.x, (x, i) => [
+    `c${String(i).padStart(3, "0")}`,
+    x + 1,
+    sim.m[i] * (x + 1),
+    x,
+    sim.tx[i],
+    sim.T[i],
+    x > 0 ? sim.m[i] : 0,
   ]);
 }
