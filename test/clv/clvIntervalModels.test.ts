@@ -81,6 +81,7 @@ function historicalSpend(all: SummaryRow[]): (c: SummaryRow) => number {
         : c.orders > 0 && c.revenue > 0
           ? c.revenue / c.orders
           : mean;
+    // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 (Math.max would keep NaN)
     return v > 0 ? v : 0;
   };
 }
@@ -166,6 +167,7 @@ describe("clvIntervals against the bootstrap customer by customer", () => {
     const spendDraws = Array.from({ length: 20 }, (_, k) => ({ p: 6, q: k % 5 === 0 ? 0.8 : 3 + k / 10, gamma: 15 }));
     const spendOf = (c: SummaryRow, k: number) => {
       const v = gammaGammaConditionalSpend(spendDraws[k], c.monetary_value > 0 ? c.frequency : 0, c.monetary_value);
+      // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 (Math.max would keep NaN)
       return v > 0 ? v : 0;
     };
     const fast = clvIntervals(withZeros, "bgnbd", draws, { p: 6, q: 4, gamma: 15 }, options, {
