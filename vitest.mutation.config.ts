@@ -23,8 +23,15 @@ const scopes: Record<string, string[]> = {
 const scope = process.env.KEHU_MUTATION_SCOPE;
 if (scope && !scopes[scope])
   throw new Error(`KEHU_MUTATION_SCOPE=${scope}: expected one of ${Object.keys(scopes).join(", ")}`);
-// KEHU_MUTATION_TESTS=a.test.ts,b.test.ts narrows a scope further (a quicker, lower-bound score).
-if (scope && process.env.KEHU_MUTATION_TESTS) scopes[scope] = process.env.KEHU_MUTATION_TESTS.split(",");
+// KEHU_MUTATION_TESTS=a.test.ts,b.test.ts narrows a scope further (a quicker, lower-bound score). Paths relative to
+// the repository: Stryker runs the tests in a sandbox copy, and an absolute path would name the original test file,
+// which imports the unmutated sources (every mutant "survives").
+if (scope && process.env.KEHU_MUTATION_TESTS) {
+  scopes[scope] = process.env.KEHU_MUTATION_TESTS.split(",");
+  const absolute = scopes[scope].filter((p) => p.startsWith("/"));
+  if (absolute.length)
+    throw new Error(`KEHU_MUTATION_TESTS: ${absolute.join(", ")}: expected paths relative to the repository`);
+}
 
 // (not mergeConfig: it would append the scope's files to the base's test/**/*.test.ts)
 export default defineConfig({

@@ -4,21 +4,13 @@
  * in-memory DuckDB after model_fit. References: lifetimes' published BG/NBD standard errors, the 1,411 CDNOW
  * customers without a repeat purchase (Fader, Hardie & Lee 2005), and hand formulas.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Db } from "../../src/data/db.ts";
+import type { Db } from "../../src/data/db.ts";
 import { parseConfig } from "../../src/data/config.ts";
-import { createAllTablesSql } from "../../src/data/schemas.ts";
 import { pipelineSteps } from "../../src/pipelines/index.ts";
-import { setAnalysisVariables } from "../../src/pipelines/runner.ts";
 import { modelCheckSteps } from "../../src/pipelines/clv/checkSteps.ts";
+import { cdnowSummaryRows, createSummary, openAnalysisDb } from "../helpers/clvDb.ts";
 
-const CDNOW = path.resolve(__dirname, "../../../shared/data/cdnow/cdnow_customers_summary_with_transactions.csv");
-const SUMMARY_SQL =
-  "customer_id varchar, first_purchase date, last_purchase date, orders integer, revenue double, avg_order_value double, " +
-  "frequency integer, recency double, T double, monetary_value double";
 const MARTS = [
   "purchase_count_forecast",
   "model_uncertainty",
@@ -30,46 +22,10 @@ const MARTS = [
 let db: Db;
 let selected: { model: string; params: Record<string, number> };
 beforeAll(async () => {
-  const config = parseConfig({
-    sources: { transactions: { files: "x.csv" } },
-    analysis: { asOf: "1997-09-30", horizonMonths: 12, discountRateAnnual: 0.1, margin: 0.3 },
-  });
-  db = await openDatabase(":memory:");
-  await db.exec(createAllTablesSql());
-  await setAnalysisVariables(db, config.analysis);
-  const data = Papa.parse<Record<string, number>>(readFileSync(CDNOW, "utf8"), {
-    header: true,
-    dynamicTyping: true,
-    skipEmptyLines: true,
-  }).data;
-  await db.exec(`create table customer_summary (${SUMMARY_SQL})`);
-  await db.insertRows(
-    "customer_summary",
-    [
-      "customer_id",
-      "first_purchase",
-      "last_purchase",
-      "orders",
-      "revenue",
-      "avg_order_value",
-      "frequency",
-      "recency",
-      "T",
-      "monetary_value",
-    ],
-    data.map((r) => [
-      String(r.ID),
-      null,
-      null,
-      r.x + 1,
-      r.zbar * (r.x + 1),
-      r.zbar,
-      r.x,
-      r.t_x,
-      r.T,
-      r.x > 0 ? r.zbar : 0,
-    ]),
-  );
+  const opened = await openAnalysisDb({ asOf: "1997-09-30", horizonMonths: 12, discountRateAnnual: 0.1, margin: 0.3 });
+  db = opened.db;
+  const config = opened.config;
+  await createSummary(db, cdnowSummaryRows());
   const steps = pipelineSteps(config);
   for (const name of ["model_validation", "model_fit", "customer_clv", ...MARTS])
     await steps.find((s) => s.name === name)!.run(db);

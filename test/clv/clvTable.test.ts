@@ -3,9 +3,6 @@
  * (the per-customer reference in TypeScript) on the CDNOW summary: the same numbers, bit for bit, for fitted purchase
  * and spend models, for the historical fallbacks, and for a model that gives some rows no finite prediction.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "../../src/data/db.ts";
 import {
@@ -18,31 +15,20 @@ import {
 } from "../../src/pipelines/clv/steps.ts";
 import { purchaseModel, type GammaGammaParams, type PurchaseModel } from "../../src/pipelines/clv/models.ts";
 import { writeClvTable } from "../../src/pipelines/clv/clvTable.ts";
+import { cdnowSummaryRows, createSummary } from "../helpers/clvDb.ts";
 
-const CDNOW = path.resolve(__dirname, "../../../shared/data/cdnow");
 let db: Db;
 let summary: SummaryRow[];
 
 beforeAll(async () => {
-  const parsed = Papa.parse<Record<string, number>>(
-    readFileSync(path.join(CDNOW, "cdnow_customers_summary_with_transactions.csv"), "utf8"),
-    { header: true, dynamicTyping: true, skipEmptyLines: true },
-  ).data;
   db = await openDatabase(":memory:");
-  await db.exec(
-    "create table customer_summary (customer_id varchar, orders integer, revenue double, frequency integer, recency double, T double, monetary_value double)",
-  );
   // a few customers with refunds only (revenue <= 0) or no orders, for the historical spend fallbacks
-  await db.insertRows(
-    "customer_summary",
-    ["customer_id", "orders", "revenue", "frequency", "recency", "T", "monetary_value"],
-    [
-      ...parsed.map((r) => [String(r.ID), r.x + 1, r.zbar * (r.x + 1), r.x, r.t_x, r.T, r.x > 0 ? r.zbar : 0]),
-      ["r1", 2, -5, 0, 0, 3.5, 0],
-      ["r2", 0, 0, 0, 0, 10, 0],
-      ["r3", 1, 12.5, 0, 0, 20, null],
-    ],
-  );
+  await createSummary(db, [
+    ...cdnowSummaryRows(),
+    ["r1", null, null, 2, -5, -2.5, 0, 0, 3.5, 0],
+    ["r2", null, null, 0, 0, null, 0, 0, 10, 0],
+    ["r3", null, null, 1, 12.5, 12.5, 0, 0, 20, null],
+  ]);
   summary = await readSummary(db);
 });
 afterAll(async () => db.close());

@@ -4,13 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import Papa from "papaparse";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase, type Db } from "../../src/data/db.ts";
+import type { Db } from "../../src/data/db.ts";
 import { parseConfig, type KehuConfig } from "../../src/data/config.ts";
-import { createAllTablesSql } from "../../src/data/schemas.ts";
 import { pipelineSteps } from "../../src/pipelines/index.ts";
-import { setAnalysisVariables } from "../../src/pipelines/runner.ts";
 import {
   clvSteps,
   predictCustomers,
@@ -25,11 +22,7 @@ import {
   computeClv,
 } from "../../src/pipelines/clv/models.ts";
 import { buildValueMatrix, quantile } from "../../src/pipelines/clv/valueMatrix.ts";
-
-const CDNOW = path.resolve(__dirname, "../../../shared/data/cdnow");
-const SUMMARY_SQL =
-  "customer_id varchar, first_purchase date, last_purchase date, orders integer, revenue double, avg_order_value double, " +
-  "frequency integer, recency double, T double, monetary_value double";
+import { CDNOW, cdnowSummaryRows, createSummary, openAnalysisDb, readCdnowCsv, SUMMARY_SQL } from "../helpers/clvDb.ts";
 
 let db: Db | undefined;
 afterEach(async () => {
@@ -38,11 +31,9 @@ afterEach(async () => {
 });
 
 async function setup(analysis: Record<string, unknown>): Promise<{ db: Db; config: KehuConfig }> {
-  const config = parseConfig({ sources: { transactions: { files: "x.csv" } }, analysis });
-  db = await openDatabase(":memory:");
-  await db.exec(createAllTablesSql());
-  await setAnalysisVariables(db, config.analysis);
-  return { db, config };
+  const opened = await openAnalysisDb(analysis);
+  db = opened.db;
+  return opened;
 }
 
 /** Run the named steps and everything they depend on, in pipeline order (each SQL model also EXPLAINed). */
@@ -74,27 +65,6 @@ async function runOnly(db: Db, config: KehuConfig, names: string[]) {
     if (step.sql !== undefined) await db.exec(`explain ${step.sql}`);
     await step.run(db);
   }
-}
-
-async function createSummary(db: Db, rows: (string | number | null)[][]) {
-  await db.exec(`create table customer_summary (${SUMMARY_SQL})`);
-  const asDate = (v: string | number | null) => (typeof v === "string" ? new Date(`${v}T00:00:00Z`) : v);
-  await db.insertRows(
-    "customer_summary",
-    [
-      "customer_id",
-      "first_purchase",
-      "last_purchase",
-      "orders",
-      "revenue",
-      "avg_order_value",
-      "frequency",
-      "recency",
-      "T",
-      "monetary_value",
-    ],
-    rows.map((r) => [r[0], asDate(r[1]), asDate(r[2]), ...r.slice(3)]),
-  );
 }
 
 async function expectGrain(db: Db, table: string) {
@@ -209,25 +179,7 @@ describe("fitted models through the pipeline, on the CDNOW summary", () => {
       margin: 0.3,
       horizonMonths: 12,
     });
-    const parsed = Papa.parse<Record<string, number>>(
-      readFileSync(path.join(CDNOW, "cdnow_customers_summary_with_transactions.csv"), "utf8"),
-      { header: true, dynamicTyping: true, skipEmptyLines: true },
-    ).data;
-    await createSummary(
-      db,
-      parsed.map((r) => [
-        String(r.ID),
-        null,
-        null,
-        r.x + 1,
-        r.zbar * (r.x + 1),
-        r.zbar,
-        r.x,
-        r.t_x,
-        r.T,
-        r.x > 0 ? r.zbar : 0,
-      ]),
-    );
+    await createSummary(db, cdnowSummaryRows());
     await db.exec("create table stg_customers as select * from customers");
     await runOnly(db, config, ["model_validation", "model_fit", "customer_clv", "value_matrix"]);
     const fits = await db.all<{
@@ -327,10 +279,7 @@ describe("model_validation on the CDNOW sample transactions (calibration to 1997
     await runSteps(db, config, ["int_purchases", "int_calibration_summary"]);
     // The calibration summary reproduces cdnow_customers_summary.csv (which rounds recency and T to 2 decimals).
     const calibration = await readCalibration(db);
-    const published = Papa.parse<Record<string, number>>(
-      readFileSync(path.join(CDNOW, "cdnow_customers_summary.csv"), "utf8"),
-      { header: true, dynamicTyping: true, skipEmptyLines: true },
-    ).data;
+    const published = readCdnowCsv("cdnow_customers_summary.csv");
     expect(calibration.length).toBe(2357);
     const byId = new Map(calibration.map((c) => [c.customer_id, c]));
     for (const p of published) {

@@ -18,6 +18,7 @@ import {
   predictCustomers,
   predictOptionsFor,
   selectedModels,
+  spendValueOf,
   type SummaryRow,
 } from "../../src/pipelines/clv/steps.ts";
 import { parseConfig } from "../../src/data/config.ts";
@@ -225,6 +226,23 @@ describe("predictCustomers by hand", () => {
       options,
     );
     expect(positive.map((r) => r.expected_avg_spend)).toEqual([25, 30, 27.5]);
+  });
+
+  it("spendValueOf: each rule at its boundary, by hand (population mean order value 7)", () => {
+    // without a spend model: own repeat spend (repeat buyers with spend > 0), else the average order value (orders
+    // and revenue > 0), else the mean order value; never negative or infinite
+    expect(spendValueOf(null, 7, 2, 15, 3, 45)).toBe(15);
+    expect(spendValueOf(null, 7, 0, 15, 1, 10)).toBe(10); // no repeat purchase: not monetary_value
+    expect(spendValueOf(null, 7, 2, 0, 3, 45)).toBe(15); // no repeat spend: 45 / 3
+    expect(spendValueOf(null, 7, 2, -5, 2, -10)).toBe(7); // refunds only
+    expect(spendValueOf(null, 7, 0, 0, 0, 10)).toBe(7); // revenue without orders
+    expect(spendValueOf(null, 7, 0, 0, 3, 0)).toBe(7); // orders without revenue
+    expect(spendValueOf(null, -5, 0, 0, 0, 0)).toBe(0);
+    // Gamma-Gamma p 6, q 4, gamma 15: mean 6 x 15 / 3 = 30; x = 2, m = 40: w = 12 / (12 + 3) = 0.8, 0.2 x 30 + 0.8 x 40
+    expect(spendValueOf({ p: 6, q: 4, gamma: 15 }, 7, 2, 40, 3, 120)).toBeCloseTo(38, 12);
+    expect(spendValueOf({ p: 6, q: 4, gamma: 15 }, 7, 2, -5, 3, 120)).toBeCloseTo(30, 12); // no repeat spend: the mean
+    // q = 1: an infinite mean spend counts as 0
+    expect(spendValueOf({ p: 6, q: 1, gamma: 15 }, 7, 0, 0, 1, 10)).toBe(0);
   });
 
   it("without a model: the shrunk historical rate, constant over the horizon, discounted the same way", () => {
