@@ -6,7 +6,6 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { ConfigError, findConfigFile, loadConfig, type KehuConfig } from "./data/config.ts";
 import { openDatabase, DatabaseLockedError } from "./data/db.ts";
-import { buildMarts } from "./pipelines/index.ts";
 
 import { DataError } from "./data/errors.ts";
 import { serveSite } from "./report/serve.ts";
@@ -143,6 +142,7 @@ async function runMarts(cfg: KehuConfig) {
   try {
     await assertIngestConsistent(db);
     const started = performance.now();
+    const { buildMarts } = await import("./pipelines/index.ts"); // (loaded when needed: `kehu ingest` starts faster)
     const result = await buildMarts(db, cfg, () => {}, printStepDone);
     if (result.engineBehind)
       process.stderr.write(
@@ -313,6 +313,7 @@ async function prepareDemo(): Promise<KehuConfig> {
   const db = await openDatabase(cfg.database, { engine: cfg.duckdb });
   try {
     console.log(formatIngestReport(await ingestSources(db, cfg)));
+    const { buildMarts } = await import("./pipelines/index.ts");
     await buildMarts(db, cfg, () => {}, printStepDone);
   } finally {
     await db.close();

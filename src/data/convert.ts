@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import iconv from "iconv-lite";
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import type { Db } from "./db.ts";
 import type { SourceConfig } from "./config.ts";
 import { SourceFileError } from "./errors.ts";
@@ -111,7 +111,9 @@ async function xlsxToCsv(
   source: SourceName,
   file: string,
 ): Promise<void> {
-  const workbook = new ExcelJS.Workbook();
+  // loaded here, not at the top: exceljs takes a few tenths of a second to import, which every `kehu` command paid
+  const { default: Excel } = await import("exceljs");
+  const workbook = new Excel.Workbook();
   try {
     await workbook.xlsx.readFile(path);
   } catch (error) {

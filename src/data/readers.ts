@@ -76,16 +76,18 @@ export async function readRaw(
       const dialect = `all_varchar=true, header=${cfg.header}, delim=${q(delimiterOf(cfg))}, quote='"', escape='"', max_line_size=${MAX_LINE_BYTES}`;
       const rejects = `store_rejects=true, rejects_table='kehu_reject_errors', rejects_scan='kehu_reject_scans'`;
       const csv = `read_csv(${p}, ${dialect}, ${rejects})`;
-      const described = await db.all<{ column_name: string }>(`describe select * from ${csv}`);
+      // (ignore_errors as with store_rejects: a line with too many fields is a rejected row, not a failed sniff)
+      const sniffed = await sniffedDialect(db, `sniff_csv(${p}, ${dialect}, ignore_errors=true)`);
+      // the sniffer's columns are read_csv's (one sniff per file); with more than a dialect found, read_csv's own
+      const names =
+        sniffed?.names ??
+        (await db.all<{ column_name: string }>(`describe select * from ${csv}`)).map((d) => d.column_name);
       if (cfg.header) {
         // DuckDB renames a repeated header to name_1: the header as written, to refuse ambiguous columns
         const written = parseHeaderLine(readHead(readPath), cfg);
-        headers = written.length === described.length ? written : described.map((d) => d.column_name);
-      } else headers = described.map((_, i) => String(i + 1));
-      const names = described.map((d) => d.column_name);
+        headers = written.length === names.length ? written : names;
+      } else headers = names.map((_, i) => String(i + 1));
       fieldSql = (i) => ident(names[i]);
-      // (ignore_errors as with store_rejects: a line with too many fields is a rejected row, not a failed sniff)
-      const sniffed = await sniffedDialect(db, `sniff_csv(${p}, ${dialect}, ignore_errors=true)`, names);
       from = sniffed ? `read_csv(${p}, ${dialect}, ${rejects}, ${sniffed.options})` : csv;
       if (asInspected && noEdgeBlanks(facts, cfg, sniffed?.newLine)) clean = (e) => `nullif(${e}, '')`;
       // quoted fields may span lines: count the newlines inside each record to keep line numbers physical
@@ -210,23 +212,25 @@ async function materializeInOrder(db: Db, sql: string): Promise<void> {
 }
 
 /**
- * What DuckDB's sniffer found (line end, columns) as read_csv options with auto_detect off, or undefined when it found
- * more than that (skipped rows, a comment character). Every statement that binds a read_csv runs the sniffer again
- * (~0.15 s each, a dozen per file): with the dialect spelled out, only `describe` and `sniff` do.
+ * What DuckDB's sniffer found (line end, columns) as read_csv options with auto_detect off, and the columns' names,
+ * or undefined when it found more than that (skipped rows, a comment character). Every statement that binds a
+ * read_csv runs the sniffer again (~0.15 s each, a dozen per file): with the dialect spelled out, only this sniff does.
  */
 async function sniffedDialect(
   db: Db,
   sniff: string,
-  names: string[],
-): Promise<{ options: string; newLine: string } | undefined> {
+): Promise<{ options: string; newLine: string; names: string[] } | undefined> {
   const [found] = await db.all<{ nl: string; skip: number; comment: string; names: string[] }>(
     `select NewLineDelimiter as nl, SkipRows::integer as skip, Comment as comment, list_transform(Columns, c -> c.name) as names from ${sniff}`,
   );
-  const sameColumns = found?.names.length === names.length && found.names.every((n, i) => n === names[i]);
-  if (!found || Number(found.skip) !== 0 || found.comment !== "(empty)" || !sameColumns) return undefined;
+  if (!found || Number(found.skip) !== 0 || found.comment !== "(empty)" || !found.names.length) return undefined;
   if (!["\\n", "\\r\\n", "\\r"].includes(found.nl)) return undefined;
-  const columns = names.map((n) => `${q(n)}: 'VARCHAR'`).join(", ");
-  return { options: `auto_detect=false, new_line=${q(found.nl)}, skip=0, columns={${columns}}`, newLine: found.nl };
+  const columns = found.names.map((n) => `${q(n)}: 'VARCHAR'`).join(", ");
+  return {
+    options: `auto_detect=false, new_line=${q(found.nl)}, skip=0, columns={${columns}}`,
+    newLine: found.nl,
+    names: found.names,
+  };
 }
 
 /**
