@@ -53,7 +53,14 @@ export const BARE_STAGES: Array<[string, (csv: string) => string]> = [
   ],
 ];
 
-/** kehu's steps that do the work of each bare stage (the read is `kehu ingest`). */
+/**
+ * kehu's steps that do the work of each bare stage (the read is `kehu ingest`), charged whole: int_purchases also
+ * feeds int_customer_periods, purchase_frequency, interpurchase_histogram and the calibration models, and
+ * customer_summary also counts orders and net revenue (one more aggregation of every line, which the bare summary
+ * does not do); int_customer_periods also carries each period's revenue and purchase count (customer_grades reads
+ * it), the bare cohorts only which months a customer was active; rfm_scores also breaks ties (equal values, equal
+ * score) and names segments. So a ratio slightly overstates kehu's cost of the bare stage's own work.
+ */
 export const KEHU_STAGES: Record<string, string[]> = {
   summary: ["int_purchases", "customer_summary"],
   cohorts: ["int_customer_periods", "cohort_retention"],
