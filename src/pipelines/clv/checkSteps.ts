@@ -35,7 +35,9 @@ import {
   type ParameterUncertainty,
   type UncertainModel,
 } from "./uncertainty.ts";
-import { clvIntervalColumns, type ClvIntervalColumns } from "./clvInterval.ts";
+import type { ClvIntervalColumns } from "./clvInterval.ts";
+import { clvIntervalColumnsThreaded } from "./clvIntervalThreads.ts";
+import { threadCount } from "./threads.ts";
 import { modelSurface, periodTransactionsCheck } from "./checks.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;
@@ -266,7 +268,7 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
         ? drawParameters(spendU.names, spendU.estimate, spendU.covarianceLog, CLV_INTERVAL_DRAWS, SEED + 1)
         : undefined;
       const c = await db.numericColumns(intervalInputsSql(summary));
-      const out = clvIntervalColumns(
+      const out = await clvIntervalColumnsThreaded(
         {
           frequency: c.frequency,
           recency: c.recency,
@@ -281,6 +283,7 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
         spend,
         predictOptions,
         { level: CLV_INTERVAL_LEVEL, spendDraws },
+        { threads: threadCount(config.duckdb.threads) },
       );
       await writeIntervals(db, summary, out);
     },
