@@ -19,14 +19,7 @@ import type { Db } from "../../data/db.ts";
 import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
 import { spendRows, weightedRows, type PurchaseModelName } from "./models.ts";
-import {
-  PERIOD_DAYS,
-  readSummary,
-  replaceTable,
-  selectedModels,
-  summaryRelation,
-  type PredictOptions,
-} from "./steps.ts";
+import { PERIOD_DAYS, replaceTable, selectedModels, summaryRelation, type PredictOptions } from "./steps.ts";
 import { probabilityOfPurchases, purchaseCountDistribution, purchaseModelWithProbabilities } from "./probabilities.ts";
 import {
   drawParameters,
@@ -38,7 +31,7 @@ import {
 import type { ClvIntervalColumns } from "./clvInterval.ts";
 import { clvIntervalColumnsThreaded } from "./clvIntervalThreads.ts";
 import { threadCount } from "./threads.ts";
-import { modelSurface, periodTransactionsCheck } from "./checks.ts";
+import { modelSurface, periodTransactionsCheckOfCounts, TOP_CLASS } from "./checks.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;
 
@@ -138,6 +131,24 @@ async function writeIntervals(db: Db, summary: string, out: ClvIntervalColumns |
 }
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+
+/**
+ * What periodTransactionsCheck counts of readSummary's customers, counted in SQL: customers by repeat count (the top
+ * class: or more) and by age T, the ages in the order of their first customer_id (readSummary's order, so the
+ * expected counts are summed in the same order).
+ */
+async function repeatCounts(db: Db): Promise<{ actual: number[]; byAge: Array<[number, number]> }> {
+  const summary = summaryRelation("customer_summary");
+  const classes = await db.all<{ k: number; n: number }>(
+    `select least(frequency, ${TOP_CLASS})::integer as k, count(*)::double as n from ${summary} group by k`,
+  );
+  const actual = new Array<number>(TOP_CLASS + 1).fill(0);
+  for (const c of classes) actual[c.k] = c.n;
+  const ages = await db.numericColumns(
+    `select "T", count(*)::double as n from ${summary} group by "T" order by min(customer_id)`,
+  );
+  return { actual, byAge: Array.from(ages.T, (T, i): [number, number] => [T, ages.n[i]]) };
+}
 
 function step(name: string, run: (db: Db) => Promise<void>, after: string[] = []): Step {
   return { name, dependsOn: ["customer_summary", "model_fit", ...after], file: THIS_FILE, run };
@@ -291,12 +302,13 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
   );
 
   const modelChecks = step("model_checks", async (db) => {
-    const summary = await readSummary(db);
+    const { actual, byAge } = await repeatCounts(db);
     const rows: unknown[][] = [];
     for (const fit of (await convergedFits(db)).filter(isPurchase)) {
       const params = JSON.parse(fit.params);
-      const check = periodTransactionsCheck(
-        summary,
+      const check = periodTransactionsCheckOfCounts(
+        actual,
+        byAge,
         (k, T) => probabilityOfPurchases(fit.model as PurchaseModelName, params, k, T),
         Object.keys(params).length,
       );
