@@ -16,14 +16,13 @@ import {
 } from "./clvInterval.ts";
 import type { GammaGammaParams, PurchaseModelName } from "./models.ts";
 import { meanOrderValueOf, type PredictOptions } from "./steps.ts";
-import { runInThread, threadCount } from "./threads.ts";
+import { MIN_THREADED_CUSTOMERS, runInThread, threadCount } from "./threads.ts";
 import type { Params } from "./uncertainty.ts";
 
 // The workers call this module's clvIntervalColumns (runInThread imports it by this module's URL).
 export { clvIntervalColumns };
 
-/** Below this many customers one thread does it all: a worker's start (~0.5 s) would cost more than it saves. */
-export const MIN_THREADED_CUSTOMERS = 50_000;
+export { MIN_THREADED_CUSTOMERS };
 
 /** Customer indices (ascending) of each group: customers of pair j in group j % groups. */
 export function groupsByPair(pair: Int32Array, groups: number): Int32Array[] {

@@ -22,6 +22,9 @@ function tsxLoaderUrl(): string {
   return pathToFileURL(join(dirname(manifest), exported)).href;
 }
 
+/** Below this many customers a step stays in one thread: a worker's start (~0.5 s) would cost more than it saves. */
+export const MIN_THREADED_CUSTOMERS = 50_000;
+
 /** How many threads a split uses: `limit` (e.g. duckdb.threads) if given, else every core, at most 8. */
 export function threadCount(limit?: number): number {
   return Math.max(1, Math.min(limit ?? availableParallelism(), 8));
