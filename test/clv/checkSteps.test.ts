@@ -65,6 +65,25 @@ describe("model_uncertainty", () => {
       expect(r.ci_high).toBeGreaterThan(r.estimate);
     }
   });
+  it("stores each model's covariance of the log-parameters (symmetric, correlations <= 1; diagonal: se = estimate x sd)", async () => {
+    const rows = await db.all<{ model: string; param: string; estimate: number; se: number; covariance_log: string }>(
+      "select model, param, estimate, se, covariance_log from model_uncertainty order by model, param",
+    );
+    for (const model of ["bgnbd", "gammagamma", "mbgnbd", "pnbd"]) {
+      const m = rows.filter((r) => r.model === model);
+      const cov = new Map(m.map((r) => [r.param, JSON.parse(r.covariance_log) as Record<string, number>]));
+      expect(Object.keys(cov.get(m[0].param)!).sort()).toEqual(m.map((r) => r.param));
+      for (const r of m) {
+        expect(r.estimate * Math.sqrt(cov.get(r.param)![r.param])).toBe(r.se);
+        const sd = (k: string) => Math.sqrt(cov.get(k)![k]);
+        for (const o of m) {
+          const [c, d] = [cov.get(r.param)![o.param], cov.get(o.param)![r.param]];
+          expect(Math.abs(c - d)).toBeLessThan(1e-9 * sd(r.param) * sd(o.param));
+          expect(Math.abs(c)).toBeLessThanOrEqual(sd(r.param) * sd(o.param) * (1 + 1e-12)); // |correlation| <= 1
+        }
+      }
+    }
+  });
 });
 
 describe("purchase_count_forecast", () => {

@@ -3,7 +3,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { purchaseModel } from "../../src/pipelines/clv/models.ts";
-import { modelSurface, periodTransactionsCheck, verdictOf } from "../../src/pipelines/clv/checks.ts";
+import {
+  modelSurface,
+  periodTransactionsCheck,
+  periodTransactionsCheckOfCounts,
+  verdictOf,
+} from "../../src/pipelines/clv/checks.ts";
 
 describe("periodTransactionsCheck", () => {
   // A toy pmf: P(X(T) = k) = (1/2)^(k+1) whatever T, so P(7+) = (1/2)^7 = 1/128.
@@ -19,6 +24,21 @@ describe("periodTransactionsCheck", () => {
     { frequency: 0, T: 5 },
   ];
   const check = periodTransactionsCheck(customers, pmf, 4);
+
+  it("from counts (model_checks counts in SQL): the same check, to the last bit, with a pmf depending on T", () => {
+    const byAge: Array<[number, number]> = [
+      [10, 3],
+      [20, 2],
+      [30, 2],
+      [5, 1],
+    ];
+    const aged = (k: number, T: number) => (1 / (1 + T / 7)) * (T / 7 / (1 + T / 7)) ** k;
+    for (const f of [pmf, aged]) {
+      expect(periodTransactionsCheckOfCounts([4, 1, 1, 0, 0, 0, 0, 2], byAge, f, 4)).toEqual(
+        periodTransactionsCheck(customers, f, 4),
+      );
+    }
+  });
 
   it("counts customers by repeat purchases, 7 and more pooled", () => {
     expect(check.classes.map((c) => c.label)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7+"]);

@@ -4,7 +4,10 @@
  * - purchase_count_forecast: for the selected purchase model, the expected number of customers making n = 0..9 and
  *   10+ purchases over the horizon, for a cohort of new customers as large as the customer base (P(X(t) = n) is the
  *   unconditional distribution: it describes a customer just acquired, not one with a history).
- * - model_uncertainty: standard errors and 95% intervals of every converged model's parameters (uncertainty.ts).
+ * - model_uncertainty: standard errors and 95% intervals of every converged model's parameters (uncertainty.ts), and
+ *   covariance_log: the parameter's row of the covariance of the log-parameters (the inverse observed information),
+ *   a JSON object keyed by parameter name (exact doubles; NULL when the information is not positive definite), which
+ *   customer_clv_interval draws from instead of computing the Hessian again.
  * - customer_clv_interval: per customer, 90% intervals of CLV and expected purchases from parameter uncertainty
  *   (a seeded parametric bootstrap over the selected purchase model and Gamma-Gamma); NULL without a usable model.
  * - model_checks: the period-transactions check of every converged purchase model (checks.ts).
@@ -16,18 +19,19 @@ import type { Db } from "../../data/db.ts";
 import type { KehuConfig } from "../../data/config.ts";
 import type { Step } from "../runner.ts";
 import { spendRows, weightedRows, type PurchaseModelName } from "./models.ts";
-import {
-  PERIOD_DAYS,
-  readSummary,
-  replaceTable,
-  selectedModels,
-  summaryRelation,
-  type PredictOptions,
-} from "./steps.ts";
+import { PERIOD_DAYS, replaceTable, selectedModels, summaryRelation, type PredictOptions } from "./steps.ts";
 import { probabilityOfPurchases, purchaseCountDistribution, purchaseModelWithProbabilities } from "./probabilities.ts";
-import { drawParameters, parameterUncertainty, type ParameterUncertainty, type UncertainModel } from "./uncertainty.ts";
-import { clvIntervalColumns, type ClvIntervalColumns } from "./clvInterval.ts";
-import { modelSurface, periodTransactionsCheck } from "./checks.ts";
+import {
+  drawParameters,
+  PARAM_NAMES,
+  parameterUncertainty,
+  type ParameterUncertainty,
+  type UncertainModel,
+} from "./uncertainty.ts";
+import type { ClvIntervalColumns } from "./clvInterval.ts";
+import { clvIntervalColumnsThreaded } from "./clvIntervalThreads.ts";
+import { threadCount } from "./threads.ts";
+import { modelSurface, periodTransactionsCheckOfCounts, TOP_CLASS } from "./checks.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;
 
@@ -128,8 +132,54 @@ async function writeIntervals(db: Db, summary: string, out: ClvIntervalColumns |
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 
-function step(name: string, run: (db: Db) => Promise<void>): Step {
-  return { name, dependsOn: ["customer_summary", "model_fit"], file: THIS_FILE, run };
+/**
+ * What periodTransactionsCheck counts of readSummary's customers, counted in SQL: customers by repeat count (the top
+ * class: or more) and by age T, the ages in the order of their first customer_id (readSummary's order, so the
+ * expected counts are summed in the same order).
+ */
+async function repeatCounts(db: Db): Promise<{ actual: number[]; byAge: Array<[number, number]> }> {
+  const summary = summaryRelation("customer_summary");
+  const classes = await db.all<{ k: number; n: number }>(
+    `select least(frequency, ${TOP_CLASS})::integer as k, count(*)::double as n from ${summary} group by k`,
+  );
+  const actual = new Array<number>(TOP_CLASS + 1).fill(0);
+  for (const c of classes) actual[c.k] = c.n;
+  const ages = await db.numericColumns(
+    `select "T", count(*)::double as n from ${summary} group by "T" order by min(customer_id)`,
+  );
+  return { actual, byAge: Array.from(ages.T, (T, i): [number, number] => [T, ages.n[i]]) };
+}
+
+function step(name: string, run: (db: Db) => Promise<void>, after: string[] = []): Step {
+  return { name, dependsOn: ["customer_summary", "model_fit", ...after], file: THIS_FILE, run };
+}
+
+/** model_uncertainty's columns: one row per model and parameter (see the header). */
+const UNCERTAINTY_SQL =
+  "model varchar, param varchar, estimate double, se double, ci_low double, ci_high double, covariance_log varchar";
+
+/**
+ * The draws' inputs of `fit` as model_uncertainty stored them: the estimate (model_fit's params) and the covariance of
+ * the log-parameters, in the order of PARAM_NAMES; covarianceLog null when model_uncertainty has none (not positive
+ * definite). The same doubles parameterUncertainty gave (JSON numbers round-trip exactly).
+ */
+async function storedUncertainty(
+  db: Db,
+  fit: FitRow,
+): Promise<Pick<ParameterUncertainty, "names" | "estimate" | "covarianceLog">> {
+  const names = [...PARAM_NAMES[fit.model as UncertainModel]];
+  const rows = await db.all<{ param: string; covariance_log: string | null }>(
+    "select param, covariance_log from model_uncertainty where model = $model",
+    { model: fit.model },
+  );
+  const byParam = new Map(rows.map((r) => [r.param, r.covariance_log ? JSON.parse(r.covariance_log) : null]));
+  const covariance = names.map((k) => byParam.get(k) as Record<string, number> | null | undefined);
+  const complete = covariance.every((row) => row && names.every((j) => typeof row[j] === "number"));
+  return {
+    names,
+    estimate: JSON.parse(fit.params),
+    covarianceLog: complete ? covariance.map((row) => names.map((j) => row![j])) : null,
+  };
 }
 
 export function modelCheckSteps(config: KehuConfig): Step[] {
@@ -182,7 +232,8 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
     const rows: unknown[][] = [];
     for (const fit of await convergedFits(db)) {
       const u = await uncertaintyOf(db, fit);
-      for (const k of u.names)
+      const cov = u.covarianceLog;
+      u.names.forEach((k, i) =>
         rows.push([
           fit.model,
           k,
@@ -190,66 +241,74 @@ export function modelCheckSteps(config: KehuConfig): Step[] {
           finiteOrNull(u.se[k]),
           finiteOrNull(u.ci[k][0]),
           finiteOrNull(u.ci[k][1]),
-        ]);
+          cov ? JSON.stringify(Object.fromEntries(u.names.map((j, jj) => [j, cov[i][jj]]))) : null,
+        ]),
+      );
     }
     await replaceTable(
       db,
       "model_uncertainty",
-      "model varchar, param varchar, estimate double, se double, ci_low double, ci_high double",
-      ["model", "param", "estimate", "se", "ci_low", "ci_high"],
+      UNCERTAINTY_SQL,
+      ["model", "param", "estimate", "se", "ci_low", "ci_high", "covariance_log"],
       rows,
     );
   });
 
-  const customerClvInterval = step("customer_clv_interval", async (db) => {
-    const summary = summaryRelation("customer_summary");
-    const fits = await convergedFits(db);
-    const purchaseFit = fits.find((f) => f.selected && isPurchase(f));
-    const spendFit = fits.find((f) => f.model === "gammagamma");
-    const { spend } = selectedModels(fits.filter((f) => f.model === "gammagamma"));
-    const purchaseU = purchaseFit ? await uncertaintyOf(db, purchaseFit) : null;
-    if (!purchaseFit || !purchaseU?.covarianceLog) {
-      await writeIntervals(db, summary, null);
-      return;
-    }
-    const draws = drawParameters(
-      purchaseU.names,
-      purchaseU.estimate,
-      purchaseU.covarianceLog,
-      CLV_INTERVAL_DRAWS,
-      SEED,
-    );
-    const spendU = spend && spendFit ? await uncertaintyOf(db, spendFit) : null;
-    const spendDraws = spendU?.covarianceLog
-      ? drawParameters(spendU.names, spendU.estimate, spendU.covarianceLog, CLV_INTERVAL_DRAWS, SEED + 1)
-      : undefined;
-    const c = await db.numericColumns(intervalInputsSql(summary));
-    const out = clvIntervalColumns(
-      {
-        frequency: c.frequency,
-        recency: c.recency,
-        T: c.T,
-        monetary_value: c.monetary_value,
-        orders: c.orders,
-        revenue: c.revenue,
-      },
-      { history: Int32Array.from(c.history), pair: Int32Array.from(c.pair) },
-      purchaseFit.model as PurchaseModelName,
-      draws,
-      spend,
-      predictOptions,
-      { level: CLV_INTERVAL_LEVEL, spendDraws },
-    );
-    await writeIntervals(db, summary, out);
-  });
+  const customerClvInterval = step(
+    "customer_clv_interval",
+    async (db) => {
+      const summary = summaryRelation("customer_summary");
+      const fits = await convergedFits(db);
+      const purchaseFit = fits.find((f) => f.selected && isPurchase(f));
+      const spendFit = fits.find((f) => f.model === "gammagamma");
+      const { spend } = selectedModels(fits.filter((f) => f.model === "gammagamma"));
+      const purchaseU = purchaseFit ? await storedUncertainty(db, purchaseFit) : null;
+      if (!purchaseFit || !purchaseU?.covarianceLog) {
+        await writeIntervals(db, summary, null);
+        return;
+      }
+      const draws = drawParameters(
+        purchaseU.names,
+        purchaseU.estimate,
+        purchaseU.covarianceLog,
+        CLV_INTERVAL_DRAWS,
+        SEED,
+      );
+      const spendU = spend && spendFit ? await storedUncertainty(db, spendFit) : null;
+      const spendDraws = spendU?.covarianceLog
+        ? drawParameters(spendU.names, spendU.estimate, spendU.covarianceLog, CLV_INTERVAL_DRAWS, SEED + 1)
+        : undefined;
+      const c = await db.numericColumns(intervalInputsSql(summary));
+      const out = await clvIntervalColumnsThreaded(
+        {
+          frequency: c.frequency,
+          recency: c.recency,
+          T: c.T,
+          monetary_value: c.monetary_value,
+          orders: c.orders,
+          revenue: c.revenue,
+        },
+        { history: Int32Array.from(c.history), pair: Int32Array.from(c.pair) },
+        purchaseFit.model as PurchaseModelName,
+        draws,
+        spend,
+        predictOptions,
+        { level: CLV_INTERVAL_LEVEL, spendDraws },
+        { threads: threadCount(config.duckdb.threads) },
+      );
+      await writeIntervals(db, summary, out);
+    },
+    ["model_uncertainty"],
+  );
 
   const modelChecks = step("model_checks", async (db) => {
-    const summary = await readSummary(db);
+    const { actual, byAge } = await repeatCounts(db);
     const rows: unknown[][] = [];
     for (const fit of (await convergedFits(db)).filter(isPurchase)) {
       const params = JSON.parse(fit.params);
-      const check = periodTransactionsCheck(
-        summary,
+      const check = periodTransactionsCheckOfCounts(
+        actual,
+        byAge,
         (k, T) => probabilityOfPurchases(fit.model as PurchaseModelName, params, k, T),
         Object.keys(params).length,
       );

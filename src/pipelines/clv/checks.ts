@@ -60,12 +60,26 @@ export function periodTransactionsCheck(
   parameters: number,
 ): PeriodTransactionsCheck {
   const actual = new Array<number>(TOP_CLASS + 1).fill(0);
-  const expected = new Array<number>(TOP_CLASS + 1).fill(0);
   const byAge = new Map<number, number>();
   for (const c of customers) {
     actual[Math.min(TOP_CLASS, c.frequency)]++;
     byAge.set(c.T, (byAge.get(c.T) ?? 0) + 1);
   }
+  return periodTransactionsCheckOfCounts(actual, byAge, pmf, parameters);
+}
+
+/**
+ * periodTransactionsCheck from counts: `actual[k]` customers with k repeat purchases (k = TOP_CLASS: or more) and
+ * `byAge` the number of customers of each age T, in the order of their first customer (the order of the sums, so
+ * the same doubles as periodTransactionsCheck on those customers); model_checks counts them in SQL.
+ */
+export function periodTransactionsCheckOfCounts(
+  actual: number[],
+  byAge: Iterable<[number, number]>,
+  pmf: (k: number, T: number) => number,
+  parameters: number,
+): PeriodTransactionsCheck {
+  const expected = new Array<number>(TOP_CLASS + 1).fill(0);
   for (const [T, count] of byAge) {
     let below = 0;
     for (let k = 0; k < TOP_CLASS; k++) {
@@ -75,7 +89,7 @@ export function periodTransactionsCheck(
     }
     expected[TOP_CLASS] += count * Math.max(0, 1 - below);
   }
-  const n = customers.length;
+  const n = actual.reduce((a, b) => a + b, 0);
   let chiSquare = 0;
   let maxShareGap = 0;
   for (let k = 0; k <= TOP_CLASS; k++) {

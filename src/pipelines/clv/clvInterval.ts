@@ -88,6 +88,16 @@ export interface ClvIntervalColumns {
   expectedHigh: Float64Array;
 }
 
+/**
+ * The interval level (default 0.9); the Gamma-Gamma draws, if any; and the population's mean order value (the last
+ * spend fallback, meanOrderValueOf) when `columns` are only part of the customers (clvIntervalThreads.ts).
+ */
+export interface IntervalSettings {
+  level?: number;
+  spendDraws?: Params[];
+  meanOrderValue?: number;
+}
+
 /** A spend as the intervals count it: a NaN or negative spend counts as 0. */
 // biome-ignore lint/complexity/useMathMinMax: Math.max would keep NaN
 const nonNegative = (value: number) => (value > 0 ? value : 0);
@@ -149,7 +159,7 @@ export function clvIntervalColumns(
   purchaseDraws: Params[],
   spend: GammaGammaParams | null,
   options: PredictOptions,
-  { level = 0.9, spendDraws }: { level?: number; spendDraws?: Params[] } = {},
+  { level = 0.9, spendDraws, meanOrderValue }: IntervalSettings = {},
 ): ClvIntervalColumns {
   const n = columns.frequency.length;
   const { frequency, monetary_value: money } = columns;
@@ -234,10 +244,10 @@ export function clvIntervalColumns(
       });
     });
   } else {
-    const meanOrderValue = meanOrderValueOf(columns.orders, columns.revenue);
+    const populationMean = meanOrderValue ?? meanOrderValueOf(columns.orders, columns.revenue);
     baseSpend = new Float64Array(n);
     for (let i = 0; i < n; i++)
-      baseSpend[i] = spendValueOf(spend, meanOrderValue, frequency[i], money[i], columns.orders[i], columns.revenue[i]);
+      baseSpend[i] = spendValueOf(spend, populationMean, frequency[i], money[i], columns.orders[i], columns.revenue[i]);
   }
   // The spend draws depend on the history and monetary_value (with spendDraws) or on customer_clv's spend (without).
   const sameNumber = (u: number, v: number) => u === v || (Number.isNaN(u) && Number.isNaN(v));

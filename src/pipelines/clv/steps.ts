@@ -34,6 +34,7 @@ import {
   type PurchaseModelName,
 } from "./models.ts";
 import { chooseModel, type CandidateVerdict } from "./selection.ts";
+import { MIN_THREADED_CUSTOMERS, runInThread, threadCount } from "./threads.ts";
 import { writeClvTable } from "./clvTable.ts";
 import { writeValueMatrixTable } from "./valueMatrixTable.ts";
 import type { ValueInput, ValueMatrixRow } from "./valueMatrix.ts";
@@ -181,6 +182,43 @@ function fitSpendModelTo(
   }
 }
 
+/** The compressed purchase data as number columns: distinct (x, t_x, T) and the customers behind each (w). */
+export interface PurchaseColumns {
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  w: Float64Array;
+}
+
+const totalOf = (w: Float64Array, keep: (i: number) => boolean = () => true) =>
+  w.reduce((s, v, i) => (keep(i) ? s + v : s), 0);
+
+/** fitPurchaseModelsTo on number columns (what a worker thread of fitAllModels runs). */
+export function fitPurchaseModelsOnColumns(
+  rows: PurchaseColumns,
+  models: PurchaseModelName[],
+  options: Partial<FitOptions>,
+): AnyFit[] {
+  return fitPurchaseModelsTo(
+    () => weightedRows(rows.x, rows.tx, rows.T, rows.w),
+    totalOf(rows.w),
+    totalOf(rows.w, (i) => rows.x[i] > 0),
+    models,
+    options,
+  );
+}
+
+/**
+ * The purchase models by thread when the fits run on `threads` threads, this thread's first: MBG/NBD (the slowest
+ * fit on the bench data, its wider coarse search) in a worker of its own, then Pareto/NBD, the rest here beside
+ * Gamma-Gamma. Each fit is the same computation on the same doubles in whichever thread: identical estimates.
+ */
+export function fitGroups(threads: number): PurchaseModelName[][] {
+  if (threads <= 1) return [PURCHASE_MODELS];
+  if (threads === 2) return [["bgnbd", "pnbd"], ["mbgnbd"]];
+  return [["bgnbd"], ["mbgnbd"], ["pnbd"]];
+}
+
 /**
  * The fits' data straight from customer_summary, merged in SQL: one row per distinct (frequency, recency, T) with
  * the number of customers behind it, and one per distinct (frequency, monetary_value) of the customers the spend
@@ -189,6 +227,7 @@ function fitSpendModelTo(
 async function fitAllModels(
   db: Db,
   options: Partial<FitOptions>,
+  threads: number,
 ): Promise<{ purchase: AnyFit[]; spend: FitResult<GammaGammaParams | object> }> {
   const rows = await db.numericColumns(`
     select frequency::double as x, recency::double as tx, T::double as "T", count(*)::double as w
@@ -200,18 +239,15 @@ async function fitAllModels(
     from customer_summary
     where frequency > 0 and recency is not null and T is not null and monetary_value > 0 and isfinite(monetary_value)
     group by all order by all`);
-  const total = (w: Float64Array, keep: (i: number) => boolean = () => true) =>
-    w.reduce((s, v, i) => (keep(i) ? s + v : s), 0);
-  return {
-    purchase: fitPurchaseModelsTo(
-      () => weightedRows(rows.x, rows.tx, rows.T, rows.w),
-      total(rows.w),
-      total(rows.w, (i) => rows.x[i] > 0),
-      PURCHASE_MODELS,
-      options,
-    ),
-    spend: fitSpendModelTo(() => spendRows(spend.x, spend.m, spend.w), total(spend.w), options),
-  };
+  const columns = { x: rows.x, tx: rows.tx, T: rows.T, w: rows.w };
+  const groups = fitGroups(totalOf(rows.w) >= MIN_THREADED_CUSTOMERS ? threads : 1);
+  const workers = groups
+    .slice(1)
+    .map((models) => runInThread<AnyFit[]>(import.meta.url, "fitPurchaseModelsOnColumns", [columns, models, options]));
+  const here = fitPurchaseModelsOnColumns(columns, groups[0], options);
+  const spendFit = fitSpendModelTo(() => spendRows(spend.x, spend.m, spend.w), totalOf(spend.w), options);
+  const fits = [...here, ...(await Promise.all(workers)).flat()];
+  return { purchase: PURCHASE_MODELS.map((m) => fits.find((f) => f.model === m)!), spend: spendFit };
 }
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
@@ -780,7 +816,11 @@ export function clvSteps(config: KehuConfig): Step[] {
     dependsOn: ["customer_summary", "model_validation"],
     file: THIS_FILE,
     async run(db) {
-      const { purchase: purchaseFits, spend: spendFit } = await fitAllModels(db, fitOptions);
+      const { purchase: purchaseFits, spend: spendFit } = await fitAllModels(
+        db,
+        fitOptions,
+        threadCount(config.duckdb.threads),
+      );
       const holdout = new Map(
         (
           await db.all<{ model: string; rmse: number; bias: number | null }>(`select model, rmse::double as rmse,
