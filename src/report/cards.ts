@@ -244,27 +244,34 @@ export async function buildCardBatches(
     part
       ? source.query<T>(`select * exclude (batch) from ${part.name} where batch = ${batch} order by ${part.orderBy}`)
       : [];
-  const byId = async <T extends { customer_id: string }>(
-    part: { name: string; orderBy: string } | null,
-    batch: number,
-  ) => new Map((await read<T>(part, batch)).map((r) => [r.customer_id, r]));
+  // A part's rows without customer_id, the list sort columns and `drop`: the kept keys found once per query (every
+  // row of a query has the same keys), not per row (1M customers x 12 parts).
+  const stripper = (...drop: string[]) => {
+    let keys: string[] | null = null;
+    return (r: Record<string, unknown>): Record<string, unknown> => {
+      keys ??= Object.keys(r).filter((k) => k !== "customer_id" && !drop.includes(k) && !LIST_COLUMNS.includes(k));
+      const out: Record<string, unknown> = {};
+      for (const k of keys) out[k] = r[k];
+      return out;
+    };
+  };
+  /** customer_id -> the row without customer_id (the card's section). */
+  const byId = async (part: { name: string; orderBy: string } | null, batch: number) => {
+    const strip = stripper();
+    return new Map((await read<Row>(part, batch)).map((r) => [r.customer_id, strip(r) as never]));
+  };
   const groupById = async <T extends { customer_id: string }>(
     part: { name: string; orderBy: string } | null,
     batch: number,
   ): Promise<Map<string, T[]>> => {
     const map = new Map<string, T[]>();
     for (const r of await read<T>(part, batch)) {
-      const list = map.get(r.customer_id) ?? [];
-      list.push(r);
-      map.set(r.customer_id, list);
+      const list = map.get(r.customer_id);
+      if (list) list.push(r);
+      else map.set(r.customer_id, [r]);
     }
     return map;
   };
-  const strip = <T extends Record<string, unknown>>(r: T, ...drop: string[]) =>
-    Object.fromEntries(
-      Object.entries(r).filter(([k]) => k !== "customer_id" && !drop.includes(k) && !LIST_COLUMNS.includes(k)),
-    );
-  const omitId = <T extends { customer_id: string }>(r: T | undefined) => (r ? (strip(r) as never) : null);
   type Row = Record<string, string | number | null> & { customer_id: string };
   type ListRow = Record<string, unknown> & { customer_id: string; n: number };
 
@@ -275,9 +282,9 @@ export async function buildCardBatches(
       )
     ).map((r) => r.customer_id);
     // One query at a time: they share the source's one connection.
-    const maps: Map<string, Row>[] = [];
+    const maps: Map<string, never>[] = [];
     for (const p of [profiles, summaries, grades, segments, quadrants, clvs, churns, actions])
-      maps.push(await byId<Row>(p, batch));
+      maps.push(await byId(p, batch));
     const [profile, summary, grade, segment, quadrant, clv, churn, action] = maps;
     const trend = await groupById<{ customer_id: string; as_of: string; p_alive: number | null; clv: number | null }>(
       trends,
@@ -290,6 +297,7 @@ export async function buildCardBatches(
     const visit = await groupById<ListRow>(visits, batch);
     const complaint = await groupById<ListRow>(complaints, batch);
     const invoice = await groupById<ListRow>(invoices, batch);
+    const [visitRow, complaintRow, invoiceRow] = [stripper("n"), stripper("n", "open"), stripper("n", "overdue")];
     await onBatch(
       ids.map((id) => {
         const v = visit.get(id) ?? [];
@@ -299,24 +307,24 @@ export async function buildCardBatches(
           id,
           slug: customerSlug(id),
           page: options.pageIds?.has(id) ?? false,
-          profile: omitId(profile.get(id)),
-          summary: omitId(summary.get(id)),
-          grade: omitId(grade.get(id)),
-          segment: omitId(segment.get(id)),
-          quadrant: omitId(quadrant.get(id)),
-          clv: omitId(clv.get(id)),
-          churn: omitId(churn.get(id)),
-          action: omitId(action.get(id)),
+          profile: profile.get(id) ?? null,
+          summary: summary.get(id) ?? null,
+          grade: grade.get(id) ?? null,
+          segment: segment.get(id) ?? null,
+          quadrant: quadrant.get(id) ?? null,
+          clv: clv.get(id) ?? null,
+          churn: churn.get(id) ?? null,
+          action: action.get(id) ?? null,
           trend: (trend.get(id) ?? []).map(
             (r) => [r.as_of, r.p_alive, r.clv] as [string, number | null, number | null],
           ),
           timeline: (timeline.get(id) ?? []).map((r) => [r.month, r.revenue, r.orders] as [string, number, number]),
-          visits: { total: v[0]?.n ?? 0, rows: v.map((r) => strip(r, "n")) },
-          complaints: { total: c[0]?.n ?? 0, open: Number(c[0]?.open ?? 0), rows: c.map((r) => strip(r, "n", "open")) },
+          visits: { total: v[0]?.n ?? 0, rows: v.map(visitRow) },
+          complaints: { total: c[0]?.n ?? 0, open: Number(c[0]?.open ?? 0), rows: c.map(complaintRow) },
           invoices: {
             total: inv[0]?.n ?? 0,
             overdue_amount: Number(inv[0]?.overdue ?? 0),
-            rows: inv.map((r) => strip(r, "n", "overdue")),
+            rows: inv.map(invoiceRow),
           },
         };
       }),
@@ -355,6 +363,11 @@ const SECTION_FIELDS: Record<string, string[]> = {
 /** Ratios keep 3 decimals; every other fractional number 2 (money). */
 const FINE = new Set(["grade.grade_score", "clv.p_alive", "churn.p_lapse"]);
 
+/** [section, fields, decimals of each field], computed once (packCards runs per card: 1M cards at 1M customers). */
+const SECTION_DIGITS = Object.entries(SECTION_FIELDS).map(
+  ([section, names]) => [section, names, names.map((n) => (FINE.has(`${section}.${n}`) ? 3 : 2))] as const,
+);
+
 const round = (v: unknown, digits: number) =>
   typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(digits)) : v;
 const monthIndex = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
@@ -379,9 +392,9 @@ export function packCards(cards: CustomerCard[]): PackedCards {
       card.timeline.map(([m, revenue, orders]) => [monthIndex(m) - base!, round(revenue, 2), orders]),
       card.trend.length ? card.trend.map(([asOf, pAlive, clv]) => [asOf, round(pAlive, 3), round(clv, 2)]) : null,
     ];
-    for (const [section, names] of Object.entries(SECTION_FIELDS)) {
+    for (const [section, names, digits] of SECTION_DIGITS) {
       const value = (card as unknown as Record<string, Record<string, unknown> | null>)[section];
-      for (const n of names) row.push(value ? round(value[n] ?? null, FINE.has(`${section}.${n}`) ? 3 : 2) : null);
+      for (let i = 0; i < names.length; i++) row.push(value ? round(value[names[i]] ?? null, digits[i]) : null);
     }
     // Trailing nulls carry nothing.
     while (row.length && row[row.length - 1] === null) row.pop();
