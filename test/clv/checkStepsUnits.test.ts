@@ -79,7 +79,10 @@ async function runStep(name: string, fits: Fit[], config = configWith()) {
     ["model", "params", "converged", "selected"],
     fits.map((f) => [f.model, f.params ? JSON.stringify(f.params) : null, f.converged, f.selected]),
   );
-  const step = modelCheckSteps(config).find((s) => s.name === name)!;
+  const steps = modelCheckSteps(config);
+  const step = steps.find((s) => s.name === name)!;
+  // its other inputs first (customer_clv_interval reads the covariance model_uncertainty stored)
+  for (const input of step.dependsOn) await steps.find((s) => s.name === input)?.run(db);
   await step.run(db);
   return db.all<Record<string, unknown>>(`select * from ${name}`);
 }
@@ -104,9 +107,10 @@ const mbgAlive = ({ r, alpha, a, b }: Params, x: number, tx: number, T: number) 
   1 / (1 + (a / (b + x)) * ((alpha + T) / (alpha + tx)) ** (r + x));
 
 describe("the steps", () => {
-  it("each reads customer_summary and model_fit and names checkSteps.ts as its file", () => {
+  it("each reads customer_summary and model_fit (the interval model_uncertainty too) and names checkSteps.ts as its file", () => {
     for (const s of modelCheckSteps(configWith())) {
-      expect(s.dependsOn).toEqual(["customer_summary", "model_fit"]);
+      const after = s.name === "customer_clv_interval" ? ["model_uncertainty"] : [];
+      expect(s.dependsOn).toEqual(["customer_summary", "model_fit", ...after]);
       expect(s.file).toMatch(/checkSteps\.ts$/);
     }
   });
