@@ -5,20 +5,15 @@
  * draw, with the models' own pAlive, conditionalExpected, computeClv and gammaGammaConditionalSpend.
  */
 import { describe, expect, it } from "vitest";
-import {
-  computeClv,
-  gammaGammaConditionalSpend,
-  purchaseModel,
-  type PurchaseModelName,
-} from "../../src/pipelines/clv/models.ts";
+import { gammaGammaConditionalSpend, type PurchaseModelName } from "../../src/pipelines/clv/models.ts";
 import {
   drawParameters,
-  percentileInterval,
   percentileIntervalInPlace,
   sortedPercentileInterval,
 } from "../../src/pipelines/clv/uncertainty.ts";
 import { clvIntervals } from "../../src/pipelines/clv/clvInterval.ts";
 import { simulateCustomers } from "./simulate.ts";
+import { bootstrapIntervals } from "../helpers/bootstrap.ts";
 
 /** A small deterministic generator (the test must not depend on Math.random). */
 function lcg(seed: number): () => number {
@@ -72,8 +67,6 @@ describe("clvIntervals", () => {
     revenue: 10 * (x + 1) + (i % 5),
   }));
   const options = { margin: 0.3, discountRateAnnual: 0.1, horizonMonths: 12, periodDays: 7 };
-  const periodsPerMonth = 365.25 / 12 / 7;
-  const horizon = 12 * periodsPerMonth;
   const covariance = [
     [0.01, 0.002, 0, 0],
     [0.002, 0.02, 0, 0.001],
@@ -102,34 +95,18 @@ describe("clvIntervals", () => {
           level: 0.9,
           spendDraws: withSpendDraws ? spendDraws : undefined,
         });
-        customers.forEach((c, i) => {
-          const clv: number[] = [];
-          const expected: number[] = [];
-          draws.forEach((draw, k) => {
-            const model = purchaseModel(name, draw as never);
-            const alive = model.pAlive(c.frequency, c.recency, c.T);
-            const norm = model.pAlive(c.frequency, c.T, c.T);
-            const ifAlive = (t: number) => (t === 0 ? 0 : model.conditionalExpected(t, c.frequency, c.T, c.T) / norm);
-            const unit = computeClv(ifAlive, 1, { ...options, periodsPerMonth });
-            const spendValue = withSpendDraws
-              ? gammaGammaConditionalSpend(
-                  spendDraws[k] as never,
-                  c.monetary_value > 0 ? c.frequency : 0,
-                  c.monetary_value,
-                )
-              : gammaGammaConditionalSpend(spend, c.monetary_value > 0 ? c.frequency : 0, c.monetary_value);
-            expected.push(alive * ifAlive(horizon));
-            // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 (Math.max would keep NaN)
-            clv.push(alive * unit * (spendValue > 0 ? spendValue : 0));
-          });
-          const [clvLow, clvHigh] = percentileInterval(clv, 0.9);
-          const [expectedLow, expectedHigh] = percentileInterval(expected, 0.9);
-          expect([fast[i].clv_low, fast[i].clv_high, fast[i].expected_low, fast[i].expected_high]).toEqual([
-            clvLow,
-            clvHigh,
-            expectedLow,
-            expectedHigh,
-          ]);
+        const spendOf = (c: (typeof customers)[number], k: number) => {
+          const spendValue = gammaGammaConditionalSpend(
+            withSpendDraws ? (spendDraws[k] as never) : spend,
+            c.monetary_value > 0 ? c.frequency : 0,
+            c.monetary_value,
+          );
+          // biome-ignore lint/complexity/useMathMinMax: a NaN spend counts as 0 (Math.max would keep NaN)
+          return spendValue > 0 ? spendValue : 0;
+        };
+        const want = bootstrapIntervals(customers, name, draws, spendOf, 0.9, options);
+        customers.forEach((_, i) => {
+          expect([fast[i].clv_low, fast[i].clv_high, fast[i].expected_low, fast[i].expected_high]).toEqual(want[i]);
         });
       }
     });

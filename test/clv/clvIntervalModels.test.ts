@@ -6,46 +6,24 @@
  * models' own pAlive, conditionalExpected and computeClv, and the spend rules by hand; behaviour only.
  */
 import { describe, expect, it } from "vitest";
-import {
-  computeClv,
-  gammaGammaConditionalSpend,
-  purchaseModel,
-  type PurchaseModelName,
-} from "../../src/pipelines/clv/models.ts";
-import { drawParameters, percentileInterval, type Params } from "../../src/pipelines/clv/uncertainty.ts";
+import { gammaGammaConditionalSpend, type PurchaseModelName } from "../../src/pipelines/clv/models.ts";
+import { drawParameters, type Params } from "../../src/pipelines/clv/uncertainty.ts";
 import { clvIntervals } from "../../src/pipelines/clv/clvInterval.ts";
 import type { SummaryRow } from "../../src/pipelines/clv/steps.ts";
 import { simulateCustomers } from "./simulate.ts";
+import { bootstrapIntervals } from "../helpers/bootstrap.ts";
 
 const options = { margin: 0.3, discountRateAnnual: 0.1, horizonMonths: 12, periodDays: 7 };
-const periodsPerMonth = 365.25 / 12 / 7;
-const horizon = 12 * periodsPerMonth;
 
-/** The interval columns of each customer, by the bootstrap written out; `spendOf(customer, k)` the spend under draw k. */
-function reference(
+/** The interval columns of each customer, by the bootstrap written out (test/helpers/bootstrap.ts). */
+const reference = (
   customers: SummaryRow[],
   name: PurchaseModelName,
   draws: Params[],
   spendOf: (c: SummaryRow, k: number) => number,
   level: number,
   ifAliveOf?: (draw: Params, c: SummaryRow) => (t: number) => number,
-) {
-  return customers.map((c) => {
-    const clv: number[] = [];
-    const expected: number[] = [];
-    draws.forEach((draw, k) => {
-      const model = purchaseModel(name, draw as never);
-      const alive = model.pAlive(c.frequency, c.recency, c.T);
-      const norm = model.pAlive(c.frequency, c.T, c.T);
-      const ifAlive =
-        ifAliveOf?.(draw, c) ??
-        ((t: number) => (t === 0 ? 0 : model.conditionalExpected(t, c.frequency, c.T, c.T) / norm));
-      expected.push(alive * ifAlive(horizon));
-      clv.push(alive * computeClv(ifAlive, 1, { ...options, periodsPerMonth }) * spendOf(c, k));
-    });
-    return [...percentileInterval(clv, level), ...percentileInterval(expected, level)];
-  });
-}
+) => bootstrapIntervals(customers, name, draws, spendOf, level, options, ifAliveOf);
 
 function expectClose(actual: ReturnType<typeof clvIntervals>, expected: number[][]) {
   expect(actual).toHaveLength(expected.length);
