@@ -1,9 +1,10 @@
 -- rfm_scores: one row per customer_id of customer_summary.
 -- Purpose: RFM quintile scores and named segments.
 --   recency_days = as_of - last_purchase; orders and revenue (net) from customer_summary.
---   r_score, f_score, m_score: ntile(5) over recency_days DESC (recent = 5), orders, revenue; ties are ordered by
---   customer_id for ntile, then every customer of a tie group takes the group's LOWEST tile, so equal values always
---   get equal scores (with many one-order customers f_score skips values rather than splitting them at random).
+--   r_score, f_score, m_score: ntile(5) over recency_days DESC (recent = 5), orders, revenue; every customer of a tie
+--   group takes the group's LOWEST tile (the tile ntile gives the group's first row, whatever the order inside it),
+--   so equal values always get equal scores (with many one-order customers f_score skips values rather than
+--   splitting them at random).
 --   fm_score = (f_score + m_score) / 2.
 -- Segments, first rule that matches:
 --   champions            r >= 4 and fm >= 4
@@ -27,25 +28,45 @@ measures as (
     from customer_summary
 ),
 
-tiles as (
+ranks as (
+    -- a tie group's lowest tile is the tile of its first position, rank() - 1: one sort per measure, on the measure
+    -- alone (no customer_id tie-break, no second window over each tie group)
     select
         *,
-        ntile(5) over (order by recency_days desc, customer_id) as r_tile,
-        ntile(5) over (order by orders, customer_id) as f_tile,
-        ntile(5) over (order by revenue, customer_id) as m_tile
+        rank() over (order by recency_days desc) - 1 as r_position,
+        rank() over (order by orders) - 1 as f_position,
+        rank() over (order by revenue) - 1 as m_position
     from measures
+),
+
+tile_sizes as (
+    -- ntile(5)'s arithmetic (DuckDB's, as SQLite's): n rows in min(5, n) tiles of n_size rows, the first n_large of
+    -- them one row larger; the row at 0-based position p is in tile 1 + p // (n_size + 1) while p < i_small
+    select
+        n_size,
+        n_large,
+        n_large * (n_size + 1) as i_small
+    from (
+        select n // least(5, n) as n_size, n - least(5, n) * (n // least(5, n)) as n_large
+        from (select count(*) as n from measures)
+        where n > 0
+    )
 ),
 
 scores as (
     select
-        customer_id,
-        recency_days,
-        orders,
-        revenue,
-        min(r_tile) over (partition by recency_days) as r_score,
-        min(f_tile) over (partition by orders) as f_score,
-        min(m_tile) over (partition by revenue) as m_score
-    from tiles
+        ranks.customer_id,
+        ranks.recency_days,
+        ranks.orders,
+        ranks.revenue,
+        case when r_position < i_small then 1 + r_position // (n_size + 1)
+            else 1 + n_large + (r_position - i_small) // n_size end as r_score,
+        case when f_position < i_small then 1 + f_position // (n_size + 1)
+            else 1 + n_large + (f_position - i_small) // n_size end as f_score,
+        case when m_position < i_small then 1 + m_position // (n_size + 1)
+            else 1 + n_large + (m_position - i_small) // n_size end as m_score
+    from ranks
+    cross join tile_sizes
 ),
 
 segmented as (
