@@ -14,8 +14,8 @@
 -- A customer without any purchase day (refunds only) adds revenue but is neither new nor returning.
 with
 
--- read twice (orders, and mixed_lines for the rare mixed cells): NOT MATERIALIZED scans the table twice instead of
--- copying every transaction line into a CTE
+-- read three times (the values, orders, and mixed_lines for the rare mixed cells): NOT MATERIALIZED scans the table
+-- again instead of copying every transaction line into a CTE
 transactions as not materialized (select * from stg_transactions),
 
 customer_attributes as (select * from int_customer_attributes),
@@ -34,6 +34,37 @@ lines as not materialized (
     where ordered_on <= getvariable('as_of')
 ),
 
+line_values as (
+    -- the distinct (sales_rep, category) pairs of the lines: a handful
+    select distinct line_sales_rep, category
+    from lines
+),
+
+sales_rep_codes as (
+    -- every sales_rep and category gets an integer code: the min / max that tell one value from several below then
+    -- compare integers (on strings they were most of this model's time)
+    select line_sales_rep, row_number() over (order by line_sales_rep) as sales_rep_code
+    from (select distinct line_sales_rep from line_values where line_sales_rep is not null)
+),
+
+category_codes as (
+    select category, row_number() over (order by category) as category_code
+    from (select distinct category from line_values)
+),
+
+coded_lines as (
+    select
+        lines.customer_id,
+        lines.period,
+        lines.order_id,
+        lines.amount,
+        sales_rep_codes.sales_rep_code,
+        category_codes.category_code
+    from lines
+    left join sales_rep_codes using (line_sales_rep)
+    left join category_codes using (category)
+),
+
 orders as (
     -- one row per customer, period and order (lines without an order_id share one): the distinct count of orders
     -- becomes a plain count below. An order whose lines name one sales_rep (or none) and one category keeps it;
@@ -44,11 +75,11 @@ orders as (
         order_id,
         bool_or(amount >= 0) as bought,
         sum(amount) as revenue,
-        min(line_sales_rep) as line_sales_rep,
-        coalesce(min(line_sales_rep) <> max(line_sales_rep), false) or count(line_sales_rep) not in (0, count(*)) as mixed_sales_rep,
-        min(category) as category,
-        min(category) <> max(category) as mixed_category
-    from lines
+        min(sales_rep_code) as sales_rep_code,
+        coalesce(min(sales_rep_code) <> max(sales_rep_code), false) or count(sales_rep_code) not in (0, count(*)) as mixed_sales_rep,
+        min(category_code) as category_code,
+        min(category_code) <> max(category_code) as mixed_category
+    from coded_lines
     group by customer_id, period, order_id
 ),
 
@@ -61,22 +92,32 @@ customer_periods as (
         bool_or(bought) as bought,
         count(*) filter (where bought and order_id is not null) as orders,
         sum(revenue) as revenue,
-        min(line_sales_rep) as line_sales_rep,
-        bool_or(mixed_sales_rep) or coalesce(min(line_sales_rep) <> max(line_sales_rep), false)
-            or count(line_sales_rep) not in (0, count(*)) as mixed_sales_rep,
-        min(category) as category,
-        bool_or(mixed_category) or min(category) <> max(category) as mixed_category
+        min(sales_rep_code) as sales_rep_code,
+        bool_or(mixed_sales_rep) or coalesce(min(sales_rep_code) <> max(sales_rep_code), false)
+            or count(sales_rep_code) not in (0, count(*)) as mixed_sales_rep,
+        min(category_code) as category_code,
+        bool_or(mixed_category) or min(category_code) <> max(category_code) as mixed_category
     from orders
     group by customer_id, period
 ),
 
 customer_period_values as (
     select
-        customer_periods.*,
+        customer_periods.customer_id,
+        customer_periods.period,
+        customer_periods.bought,
+        customer_periods.orders,
+        customer_periods.revenue,
+        sales_rep_codes.line_sales_rep,
+        customer_periods.mixed_sales_rep,
+        category_codes.category,
+        customer_periods.mixed_category,
         coalesce(customer_attributes.region, 'unknown') as region,
         customer_attributes.sales_rep as customer_sales_rep,
         date_trunc(getvariable('cohort_period'), customer_summary.first_purchase)::date as first_purchase_period
     from customer_periods
+    left join sales_rep_codes using (sales_rep_code)
+    left join category_codes using (category_code)
     left join customer_attributes using (customer_id)
     left join customer_summary using (customer_id)
 ),
