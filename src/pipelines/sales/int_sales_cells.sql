@@ -41,8 +41,10 @@ line_values as (
 ),
 
 sales_rep_codes as (
-    -- every sales_rep and category gets an integer code: the min / max that tell one value from several below then
-    -- compare integers (on strings they were most of this model's time)
+    -- every sales_rep gets a code 1, 2, ... and every category one below 2^32; a line's two codes go into one BIGINT
+    -- (sales_rep_code * 2^32 + category_code, a NULL sales_rep is 0). The lines of an order or customer period share
+    -- a value in a dimension iff bit_or and bit_and of their codes agree on its half: two integer aggregates instead of
+    -- a min, max and count per dimension on strings (most of this model's time and memory)
     select line_sales_rep, row_number() over (order by line_sales_rep) as sales_rep_code
     from (select distinct line_sales_rep from line_values where line_sales_rep is not null)
 ),
@@ -58,8 +60,7 @@ coded_lines as (
         lines.period,
         lines.order_id,
         lines.amount,
-        sales_rep_codes.sales_rep_code,
-        category_codes.category_code
+        coalesce(sales_rep_codes.sales_rep_code, 0) * 4294967296 + category_codes.category_code as value_code
     from lines
     left join sales_rep_codes using (line_sales_rep)
     left join category_codes using (category)
@@ -67,55 +68,64 @@ coded_lines as (
 
 orders as (
     -- one row per customer, period and order (lines without an order_id share one): the distinct count of orders
-    -- becomes a plain count below. An order whose lines name one sales_rep (or none) and one category keeps it;
-    -- one whose lines differ is flagged mixed and split by value in mixed_lines.
+    -- becomes a plain count below
     select
         customer_id,
         period,
         order_id,
         bool_or(amount >= 0) as bought,
         sum(amount) as revenue,
-        min(sales_rep_code) as sales_rep_code,
-        coalesce(min(sales_rep_code) <> max(sales_rep_code), false) or count(sales_rep_code) not in (0, count(*)) as mixed_sales_rep,
-        min(category_code) as category_code,
-        min(category_code) <> max(category_code) as mixed_category
+        bit_or(value_code) as any_code_bits,
+        bit_and(value_code) as all_code_bits
     from coded_lines
     group by customer_id, period, order_id
 ),
 
 customer_periods as (
     -- one row per customer and period: the customer cell of every dimension at once (region is per customer;
-    -- sales_rep and category when all the customer's orders of the period share one, else flagged mixed)
+    -- sales_rep and category when all the customer's lines of the period share one, else flagged mixed and split
+    -- by value in mixed_lines)
     select
         customer_id,
         period,
         bool_or(bought) as bought,
         count(*) filter (where bought and order_id is not null) as orders,
         sum(revenue) as revenue,
-        min(sales_rep_code) as sales_rep_code,
-        bool_or(mixed_sales_rep) or coalesce(min(sales_rep_code) <> max(sales_rep_code), false)
-            or count(sales_rep_code) not in (0, count(*)) as mixed_sales_rep,
-        min(category_code) as category_code,
-        bool_or(mixed_category) or min(category_code) <> max(category_code) as mixed_category
+        bit_or(any_code_bits) as any_code_bits,
+        bit_and(all_code_bits) as all_code_bits
     from orders
     group by customer_id, period
 ),
 
+coded_customer_periods as (
+    select
+        customer_id,
+        period,
+        bought,
+        orders,
+        revenue,
+        all_code_bits // 4294967296 as sales_rep_code,
+        any_code_bits // 4294967296 <> all_code_bits // 4294967296 as mixed_sales_rep,
+        all_code_bits % 4294967296 as category_code,
+        any_code_bits % 4294967296 <> all_code_bits % 4294967296 as mixed_category
+    from customer_periods
+),
+
 customer_period_values as (
     select
-        customer_periods.customer_id,
-        customer_periods.period,
-        customer_periods.bought,
-        customer_periods.orders,
-        customer_periods.revenue,
+        coded_customer_periods.customer_id,
+        coded_customer_periods.period,
+        coded_customer_periods.bought,
+        coded_customer_periods.orders,
+        coded_customer_periods.revenue,
         sales_rep_codes.line_sales_rep,
-        customer_periods.mixed_sales_rep,
+        coded_customer_periods.mixed_sales_rep,
         category_codes.category,
-        customer_periods.mixed_category,
+        coded_customer_periods.mixed_category,
         coalesce(customer_attributes.region, 'unknown') as region,
         customer_attributes.sales_rep as customer_sales_rep,
         date_trunc(getvariable('cohort_period'), customer_summary.first_purchase)::date as first_purchase_period
-    from customer_periods
+    from coded_customer_periods
     left join sales_rep_codes using (sales_rep_code)
     left join category_codes using (category_code)
     left join customer_attributes using (customer_id)
