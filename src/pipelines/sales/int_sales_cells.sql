@@ -15,7 +15,7 @@
 with
 
 -- read three times (the values, orders, and mixed_lines for the rare mixed cells): NOT MATERIALIZED scans the table
--- again instead of copying every transaction line into a CTE
+-- again instead of copying every transaction line into a CTE; the customer periods are read once (period_cells)
 transactions as not materialized (select * from stg_transactions),
 
 customer_attributes as (select * from int_customer_attributes),
@@ -132,6 +132,40 @@ customer_period_values as (
     left join customer_summary using (customer_id)
 ),
 
+period_cells as (
+    -- one pass over the customer periods (grouping sets), which are never stored: the cells of each dimension where
+    -- one value covers the customer's period (a dimension mixed in it has a NULL value there, a group dropped below),
+    -- and one row per mixed customer period (mixed_customer_id; NULL, one dropped group, when not mixed) for
+    -- mixed_lines
+    select
+        case
+            when grouping(region) = 0 then 'region'
+            when grouping(sales_rep_value) = 0 then 'sales_rep'
+            when grouping(category_value) = 0 then 'category'
+        end as dimension,
+        coalesce(region, sales_rep_value, category_value) as value,
+        period,
+        mixed_customer_id,
+        count(*) filter (where bought) as customers,
+        count(*) filter (where bought and first_purchase_period = period) as new_customers,
+        count(*) filter (where bought and first_purchase_period < period) as returning_customers,
+        sum(orders) as orders,
+        sum(revenue) as revenue,
+        bool_or(mixed_sales_rep) as mixed_sales_rep,
+        bool_or(mixed_category) as mixed_category,
+        any_value(customer_sales_rep) as customer_sales_rep,
+        any_value(first_purchase_period) as first_purchase_period
+    from (
+        select
+            *,
+            case when not mixed_sales_rep then coalesce(line_sales_rep, customer_sales_rep, 'unknown') end as sales_rep_value,
+            case when not mixed_category then category end as category_value,
+            case when mixed_sales_rep or mixed_category then customer_id end as mixed_customer_id
+        from customer_period_values
+    )
+    group by grouping sets ((region, period), (sales_rep_value, period), (category_value, period), (mixed_customer_id, period))
+),
+
 mixed_lines as (
     -- the lines of the customer periods whose sales_rep or category differ between lines (empty for files without
     -- those columns): cut by value, as the cells count them
@@ -144,14 +178,13 @@ mixed_lines as (
         case when mixed.mixed_category then lines.category end as category,
         mixed.first_purchase_period
     from lines
-    inner join (select * from customer_period_values where mixed_sales_rep or mixed_category) as mixed
-        on lines.customer_id = mixed.customer_id and lines.period = mixed.period
+    inner join (select * from period_cells where mixed_customer_id is not null) as mixed
+        on lines.customer_id = mixed.mixed_customer_id and lines.period = mixed.period
 ),
 
 mixed_orders as (
-    -- one row per customer, period and order (lines without an order_id share one): the distinct count of orders
-    -- becomes a plain count below. An order whose lines name one sales_rep (or none) and one category keeps it;
-    -- one whose lines differ is flagged mixed and split by value in mixed_lines.
+    -- one row per dimension, value, customer, period and order of the mixed lines (lines without an order_id share
+    -- one): the distinct count of orders becomes a plain count below
     select 'sales_rep' as dimension, sales_rep as value, customer_id, period, order_id, bool_or(amount >= 0) as bought,
            sum(amount) as revenue, any_value(first_purchase_period) as first_purchase_period
     from mixed_lines where sales_rep is not null group by customer_id, period, order_id, sales_rep
@@ -161,8 +194,7 @@ mixed_orders as (
 ),
 
 mixed_customer_cells as (
-    -- one row per dimension, value, period and customer: from customer_periods where one value covers the customer's
-    -- period, else from the mixed lines
+    -- one row per dimension, value, period and customer of the mixed customer periods
     select dimension, value, period, customer_id, bool_or(bought) as bought,
            count(*) filter (where bought and order_id is not null) as orders, sum(revenue) as revenue,
            any_value(first_purchase_period) as first_purchase_period
@@ -170,20 +202,23 @@ mixed_customer_cells as (
     group by dimension, value, period, customer_id
 ),
 
-customer_cells as (
-    -- one row per dimension, value, period and customer: from customer_periods where one value covers the customer's
-    -- period, else from the mixed lines
-    select 'region' as dimension, region as value, period, customer_id, bought, orders, revenue, first_purchase_period
-    from customer_period_values
+cell_parts as (
+    -- the cells' counts from the customer periods one value covers, and from the mixed ones (disjoint customers)
+    select dimension, value, period, customers, new_customers, returning_customers, orders, revenue
+    from period_cells
+    where dimension is not null and value is not null
     union all
-    select 'sales_rep', coalesce(line_sales_rep, customer_sales_rep, 'unknown'), period, customer_id, bought, orders, revenue,
-           first_purchase_period
-    from customer_period_values where not mixed_sales_rep
-    union all
-    select 'category', category, period, customer_id, bought, orders, revenue, first_purchase_period
-    from customer_period_values where not mixed_category
-    union all
-    select * from mixed_customer_cells
+    select
+        dimension,
+        value,
+        period,
+        count(*) filter (where bought),
+        count(*) filter (where bought and first_purchase_period = period),
+        count(*) filter (where bought and first_purchase_period < period),
+        sum(orders),
+        sum(revenue)
+    from mixed_customer_cells
+    group by dimension, value, period
 ),
 
 cells as (
@@ -191,13 +226,13 @@ cells as (
         dimension,
         value,
         period,
-        count(*) filter (where bought) as customers,
-        count(*) filter (where bought and first_purchase_period = period) as new_customers,
-        count(*) filter (where bought and first_purchase_period < period) as returning_customers,
+        sum(customers) as customers,
+        sum(new_customers) as new_customers,
+        sum(returning_customers) as returning_customers,
         sum(orders) as orders,
         sum(revenue) as revenue
-    from customer_cells
-    group by all
+    from cell_parts
+    group by dimension, value, period
 ),
 
 final as (
