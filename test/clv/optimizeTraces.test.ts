@@ -411,6 +411,40 @@ describe("minimizeMultiStart's coarse stand-in", () => {
     expect(k.x[0]).toBeCloseTo(2, 4);
   });
 
+  it("polishes the coarse optimum on the stand-in first, so the full objective is evaluated three times only", () => {
+    // coarse = f / 4 with its gradient and coarseScale 4: BFGS on it to |g / 4| < 1e-4 / 4 leaves |g| < 1e-4 (the
+    // polish tolerance), and its inverse Hessian / 4 is f's: f is evaluated at the coarse optimum, at the start of
+    // the polish on f (already converged) and at the Newton point
+    const gradient = ([a, b]: number[]) => [2 * (a - 2), 20 * (b + 1)];
+    let calls = 0;
+    const r = minimizeMultiStart((x) => (calls++, bowl(x)), [[0, 0]], {
+      coarse: (x) => bowl(x) / 4,
+      coarseGradient: (x) => gradient(x).map((v) => v / 4),
+      coarseScale: 4,
+      gradient,
+    });
+    expect(r.converged).toBe(true);
+    expect(calls).toBe(3);
+    expect(r.x[0]).toBeCloseTo(2, 12);
+    expect(r.x[1]).toBeCloseTo(-1, 12);
+  });
+
+  it("when the polish fails, a second, finer simplex from where it stopped (on the stand-in if there is one)", () => {
+    // a wrong gradient (constant): BFGS never converges; the second simplex (tolerances 1e-9 / 1e-7) finds the
+    // bowl's optimum to ~1e-7 all the same, reported unconverged
+    const wrong = () => [1, 1];
+    const r = minimizeMultiStart(bowl, [[0, 0]], { gradient: wrong });
+    expect(r.converged).toBe(false);
+    expect(r.message).toBe("line search failed at gradient norm 1.00e+0");
+    expect(Math.abs(r.x[0] - 2)).toBeLessThan(1e-6);
+    expect(Math.abs(r.x[1] + 1)).toBeLessThan(1e-6);
+    // with a stand-in whose optimum is a = 2.01, the second simplex runs on it: the end point stays near 2.01
+    const shifted = minimizeMultiStart(bowl, [[0, 0]], { coarse: ([a, b]) => bowl([a - 0.01, b]), gradient: wrong });
+    expect(shifted.converged).toBe(false);
+    expect(shifted.x[0]).toBeGreaterThan(2.005);
+    expect(shifted.fx).toBeCloseTo(bowl(shifted.x), 14);
+  });
+
   it("returns the better of several starts' coarse optima, polished", () => {
     // two basins: a = -3 (value 1) and a = 3 (value 0); a start in each
     const twoBasins = ([a]: number[]) => Math.min((a + 3) ** 2 + 1, (a - 3) ** 2);
