@@ -15,6 +15,7 @@ import {
   spendRows,
 } from "../../src/pipelines/clv/models.ts";
 import { bgBbLogLikelihood } from "../../src/pipelines/clv/bgbb.ts";
+import { createRng, normal } from "../../src/data/random.ts";
 import {
   PARAM_NAMES,
   cholesky,
@@ -113,6 +114,38 @@ describe("percentile intervals", () => {
     // 1,000 values at 50% (more order statistics than are kept per end): positions 249.75 and 749.25
     const thousand = Float64Array.from({ length: 1000 }, (_, i) => (i * 379) % 1000);
     expect(percentileIntervalInPlace(thousand, 0.5).map((v) => Number(v.toFixed(9)))).toEqual([249.75, 749.25]);
+  });
+
+  it("interpolate by the fraction of the gap between order statistics, not by 1 / gap", () => {
+    // 0, 10, ..., 100 at 90%: positions 0.5 and 9.5 -> 0 + 0.5 x 10 = 5 and 90 + 0.5 x 10 = 95
+    const tens = Float64Array.from({ length: 11 }, (_, i) => 10 * (10 - i));
+    const nine = (v: number) => Number(v.toFixed(9));
+    expect(percentileInterval(tens, 0.9).map(nine)).toEqual([5, 95]);
+    expect(percentileIntervalInPlace(Float64Array.from(tens), 0.9).map(nine)).toEqual([5, 95]);
+  });
+
+  it("keep exactly as many order statistics as the interpolation reads, at the largest count kept (32)", () => {
+    // 63 values at level 0: both positions are 31 (the median), so each end keeps 32 values; descending order makes
+    // every value a new smallest, ascending a new largest: the median 31 either way
+    const descending = Float64Array.from({ length: 63 }, (_, i) => 62 - i);
+    const ascending = Float64Array.from({ length: 63 }, (_, i) => i);
+    expect(percentileIntervalInPlace(descending, 0)).toEqual([31, 31]);
+    expect(percentileIntervalInPlace(ascending, 0)).toEqual([31, 31]);
+  });
+
+  it("do not depend on what an earlier call left in the kept order statistics", () => {
+    // 0..999 at 95% keeps 26 values per end (positions 24.975 and 974.025), and leaves 999, ..., 974 among the
+    // largest; then 1..11 at 90% keeps 2 per end: positions 0.5 and 9.5 -> 1.5 and 10.5, as if called first
+    const big = Float64Array.from({ length: 1000 }, (_, i) => (i * 379) % 1000);
+    expect(percentileIntervalInPlace(big, 0.95).map((v) => Number(v.toFixed(9)))).toEqual([24.975, 974.025]);
+    const small = Float64Array.from({ length: 11 }, (_, i) => ((i * 4) % 11) + 1);
+    expect(percentileIntervalInPlace(small, 0.9).map((v) => Number(v.toFixed(9)))).toEqual([1.5, 10.5]);
+    // no finite value at level 1 (positions 0 and n - 1 = -1): NaN, not a value kept from the calls above
+    expect(percentileIntervalInPlace(Float64Array.from([Number.NaN, Number.POSITIVE_INFINITY]), 1)).toEqual([
+      Number.NaN,
+      Number.NaN,
+    ]);
+    expect(percentileIntervalInPlace(new Float64Array(0), 1)).toEqual([Number.NaN, Number.NaN]);
   });
 });
 
@@ -230,6 +263,19 @@ describe("drawParameters", () => {
     expect(moment((p) => p[1] * p[1])).toBeCloseTo(1, 1);
     expect(Math.abs(moment((p) => p[0] * p[1]))).toBeLessThan(0.03);
     expect(many.every((d) => d.u > 0 && d.v > 0)).toBe(true);
+  });
+
+  it("adds L z to the log-estimate: each draw from the seeded standard normals, taken in name order", () => {
+    // L = [[0.2, 0], [0.05, L22]] by hand; the draws read z1, z2, z1', z2', ... from normal(createRng(seed))
+    const L22 = Math.sqrt(0.09 - 0.0025);
+    const rand = createRng(3);
+    const draws = drawParameters(["u", "v"], { u: 2, v: 5 }, cov, 3, 3);
+    for (const d of draws) {
+      const z1 = normal(rand);
+      const z2 = normal(rand);
+      expect(d.u).toBeCloseTo(2 * Math.exp(0.2 * z1), 12);
+      expect(d.v).toBeCloseTo(5 * Math.exp(0.05 * z1 + L22 * z2), 12);
+    }
   });
 
   it("refuses a covariance that is not positive definite", () => {
