@@ -20,20 +20,14 @@ transactions_as_of as (
     where ordered_on <= getvariable('as_of')
 ),
 
-order_lines as (
-    -- one row per customer and order (lines without an order_id share one row): the distinct count of orders
-    -- below becomes a plain count, which DuckDB aggregates faster than count(distinct ...)
-    select customer_id, order_id, bool_or(amount >= 0) as bought, sum(amount) as amount
-    from transactions_as_of
-    group by customer_id, order_id
-),
-
 spend as (
+    -- an order counts when one of its lines is not a refund: the distinct order_ids of those lines (NULL ones do not
+    -- count). DuckDB's grouped count(distinct) measured faster here than grouping every line by order first.
     select
         customer_id,
-        count(*) filter (where bought and order_id is not null) as orders,
+        count(distinct order_id) filter (where amount >= 0) as orders,
         sum(amount) as revenue
-    from order_lines
+    from transactions_as_of
     group by customer_id
 ),
 
