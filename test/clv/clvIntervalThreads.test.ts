@@ -96,6 +96,25 @@ describe("clvIntervalColumnsThreaded", () => {
   });
 });
 
+describe("clvIntervalColumnsThreaded on no customers", () => {
+  it("returns empty columns, even with threads allowed and no minimum", async () => {
+    const empty = new Float64Array(0);
+    const none = { frequency: empty, recency: empty, T: empty, monetary_value: empty, orders: empty, revenue: empty };
+    const draws = drawParameters(["r", "alpha", "a", "b"], PARAMS.bgnbd, covariance, 5, 1);
+    const out = await clvIntervalColumnsThreaded(
+      none,
+      { history: new Int32Array(0), pair: new Int32Array(0) },
+      "bgnbd",
+      draws,
+      spend,
+      options,
+      {},
+      { threads: 2, minCustomers: 0 },
+    );
+    expect(Object.values(out).map((c) => c.length)).toEqual([0, 0, 0, 0]);
+  });
+});
+
 describe("groupsByPair", () => {
   it("puts the customers of pair j in group j mod groups, each group ascending", () => {
     const pair = Int32Array.from([0, 1, 2, 0, 3, 1, 4]);
@@ -111,7 +130,11 @@ describe("threads", () => {
   it("runInThread rejects with the worker's error; threadCount honours a limit", async () => {
     await expect(
       runInThread(new URL("../../src/pipelines/clv/clvIntervalThreads.ts", import.meta.url).href, "noSuchExport", []),
-    ).rejects.toThrow();
+    ).rejects.toThrow("is not a function");
+    // a worker that ends without answering: rejected with its exit code
+    await expect(
+      runInThread(new URL("../helpers/threadTarget.ts", import.meta.url).href, "exitNow", []),
+    ).rejects.toThrow("worker thread for exitNow exited with code 3 before answering");
     expect(threadCount(1)).toBe(1);
     expect(threadCount(3)).toBe(3);
     expect(threadCount()).toBeGreaterThanOrEqual(1);

@@ -8,6 +8,8 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../src/data/random.ts";
 import {
+  cholesky,
+  invertPositiveDefinite,
   minimizeBfgs,
   minimizeMultiStart,
   minimizeNelderMead,
@@ -452,5 +454,16 @@ describe("minimizeMultiStart's coarse stand-in", () => {
     expect(r.x[0]).toBeCloseTo(3, 4);
     const s = minimizeMultiStart(twoBasins, [[4], [-4]]);
     expect(s.x[0]).toBeCloseTo(3, 4);
+  });
+});
+
+describe("cholesky on a singular matrix", () => {
+  it("refuses a zero pivot: [[1, 1], [1, 1]] leaves 1 - 1 x 1 = 0 exactly", () => {
+    const singular = [
+      [1, 1],
+      [1, 1],
+    ];
+    expect(cholesky(singular)).toBeNull();
+    expect(invertPositiveDefinite(singular)).toBeNull();
   });
 });

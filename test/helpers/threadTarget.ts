@@ -16,3 +16,8 @@ export async function columnsLater(n: number) {
 export function sum(x: number, y: number): number {
   return x + y;
 }
+
+/** Ends the worker thread (process.exit in a worker ends the thread) without posting an answer. */
+export function exitNow(): never {
+  process.exit(3);
+}
