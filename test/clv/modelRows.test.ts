@@ -212,7 +212,7 @@ describe("2F1", () => {
     expect(logHyp2f1Pareto(3, 2, 0)).toBe(0);
     expect(logHyp2f1Pareto(3, 2, 0.9900001)).toBeNaN();
     expect(logHyp2f1Pareto(1e6 + 1, 2, 0.5)).toBeNaN();
-    expect(logHyp2f1Pareto(3, 1e6 + 1, 0.5)).toBeNaN();
+    expect(logHyp2f1Pareto(1e6, 1e6 + 0.5, 0.5)).toBeNaN(); // (b above a + 1 would be NaN anyway)
     expect(logHyp2f1Pareto(1e6, 1e6, 0.01)).toBeCloseTo(logHyp2f1Ref(1e6, 1e6, 1e6 + 1, 0.01), 6);
   });
 
