@@ -76,6 +76,8 @@ describe("compressRows", () => {
       );
     // t_x above T by rounding only (1e-10) is accepted; t_x = T and x = 0, t_x = 0 are valid
     expect(compressRows([1, 2, 0], [5 + 1e-10, 5, 0], [5, 5, 0]).n).toBe(3);
+    // the tolerance's boundary: t_x = T + 1e-9 is accepted
+    expect(compressRows([1], [5 + 1e-9], [5]).n).toBe(1);
   });
 });
 
@@ -112,6 +114,7 @@ describe("weightedRows", () => {
         `weightedRows: row 1 has invalid (x, t_x, T, weight) = (${x}, ${tx}, ${T}, ${w}); need 0 <= t_x <= T, x >= 0, weight >= 0`,
       );
     expect(weightedRows([1], [5 + 1e-10], [5], [1]).n).toBe(1);
+    expect(weightedRows([1], [5 + 1e-9], [5], [1]).n).toBe(1);
   });
 });
 
@@ -151,6 +154,11 @@ describe("seeded subsets for the coarse search", () => {
     expect(Array.from(subsampleRows(rows, 2000, 7).tx)).toEqual(Array.from(sub.tx));
     expect(Array.from(subsampleRows(rows, 2000, 8).tx)).not.toEqual(Array.from(sub.tx));
     expect(Array.from(subsampleRows(rows, 2000).tx)).toEqual(Array.from(subsampleRows(rows, 2000, 1).tx));
+    // size just below the row count: nearly every row kept, and never one past the end
+    const nearly = subsampleRows(rows, n - 1, 2);
+    expect(nearly.x.length).toBeLessThanOrEqual(n);
+    expect(nearly.x.length).toBeGreaterThan(n - 20);
+    expect(nearly.x.every(Number.isFinite) && nearly.weight.every((w) => w >= 1 && w <= 3)).toBe(true);
     // the kept fraction follows size
     expect(Math.abs(subsampleRows(rows, 10_000, 3).x.length - 10_000)).toBeLessThan(300);
   });
@@ -165,6 +173,13 @@ describe("seeded subsets for the coarse search", () => {
     expect(Math.abs(sub.x.length - 1000)).toBeLessThan(150);
     expect(sub.n).toBe(sub.weight.reduce((s, w) => s + w, 0));
     expect(Array.from(sub.logM)).toEqual(Array.from(sub.m, Math.log));
+    // each kept row is an input row: m = 10 + t_x with x = t_x's row index mod 50 + 1, weight 1-3
+    expect(sub.m.every((v) => v >= 10 && v < 410 && Number.isInteger(v))).toBe(true);
+    expect(sub.x.every((v) => v >= 1 && v <= 50) && sub.weight.every((w) => w >= 1 && w <= 3)).toBe(true);
+    const nearly = subsampleSpendRows(spend, spend.x.length - 1, 2);
+    expect(nearly.x.length).toBeGreaterThan(spend.x.length - 20);
+    expect(nearly.x.length).toBeLessThanOrEqual(spend.x.length);
+    expect(nearly.m.every(Number.isFinite)).toBe(true);
   });
 });
 
@@ -212,7 +227,7 @@ describe("2F1", () => {
     expect(logHyp2f1Pareto(3, 2, 0)).toBe(0);
     expect(logHyp2f1Pareto(3, 2, 0.9900001)).toBeNaN();
     expect(logHyp2f1Pareto(1e6 + 1, 2, 0.5)).toBeNaN();
-    expect(logHyp2f1Pareto(3, 1e6 + 1, 0.5)).toBeNaN();
+    expect(logHyp2f1Pareto(1e6, 1e6 + 0.5, 0.5)).toBeNaN(); // (b above a + 1 would be NaN anyway)
     expect(logHyp2f1Pareto(1e6, 1e6, 0.01)).toBeCloseTo(logHyp2f1Ref(1e6, 1e6, 1e6 + 1, 0.01), 6);
   });
 
