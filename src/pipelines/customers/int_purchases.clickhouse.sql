@@ -32,7 +32,6 @@ numbered as (
 
 select
     customer_id,
-    unit_order_id as order_id,
     unit_purchased_on as purchased_on,
     toFloat64(unit_amount) as amount,
     toInt32(unit_number) as purchase_number,

@@ -45,9 +45,10 @@ numbered as (
 ),
 
 final as (
+    -- no order_id: no reader needs it, and at the day grain it is a NULL column of every purchase (the run keeps
+    -- this table in memory: ~160 MB at 10M purchases)
     select
         customer_id,
-        order_id,
         purchased_on,
         amount::double as amount,
         purchase_number::integer as purchase_number,
