@@ -13,7 +13,7 @@ import {
 } from "../../src/pipelines/clv/uncertainty.ts";
 import { clvIntervals } from "../../src/pipelines/clv/clvInterval.ts";
 import { simulateCustomers } from "./simulate.ts";
-import { bootstrapIntervals } from "../helpers/bootstrap.ts";
+import { bootstrapIntervals, INTERVAL_COVARIANCE, INTERVAL_OPTIONS } from "../helpers/bootstrap.ts";
 
 /** A small deterministic generator (the test must not depend on Math.random). */
 function lcg(seed: number): () => number {
@@ -66,13 +66,8 @@ describe("clvIntervals", () => {
     orders: x + 1,
     revenue: 10 * (x + 1) + (i % 5),
   }));
-  const options = { margin: 0.3, discountRateAnnual: 0.1, horizonMonths: 12, periodDays: 7 };
-  const covariance = [
-    [0.01, 0.002, 0, 0],
-    [0.002, 0.02, 0, 0.001],
-    [0, 0, 0.03, 0.01],
-    [0, 0, 0.01, 0.04],
-  ];
+  const options = INTERVAL_OPTIONS;
+  const covariance = INTERVAL_COVARIANCE;
   const spendDraws = drawParameters(
     ["p", "q", "gamma"],
     { p: 6, q: 4, gamma: 16 },

@@ -11,9 +11,9 @@ import { drawParameters, type Params } from "../../src/pipelines/clv/uncertainty
 import { clvIntervals } from "../../src/pipelines/clv/clvInterval.ts";
 import type { SummaryRow } from "../../src/pipelines/clv/steps.ts";
 import { simulateCustomers } from "./simulate.ts";
-import { bootstrapIntervals } from "../helpers/bootstrap.ts";
+import { bootstrapIntervals, INTERVAL_COVARIANCE, INTERVAL_OPTIONS } from "../helpers/bootstrap.ts";
 
-const options = { margin: 0.3, discountRateAnnual: 0.1, horizonMonths: 12, periodDays: 7 };
+const options = INTERVAL_OPTIONS;
 
 /** The interval columns of each customer, by the bootstrap written out (test/helpers/bootstrap.ts). */
 const reference = (
@@ -67,12 +67,7 @@ function historicalSpend(all: SummaryRow[]): (c: SummaryRow) => number {
 describe("clvIntervals against the bootstrap customer by customer", () => {
   it("pnbd, with the historical spend (no spend model)", () => {
     const params = { r: 0.55, alpha: 10.5, s: 0.6, beta: 11.7 };
-    const covariance = [
-      [0.01, 0.002, 0, 0],
-      [0.002, 0.02, 0, 0.001],
-      [0, 0, 0.03, 0.01],
-      [0, 0, 0.01, 0.04],
-    ];
+    const covariance = INTERVAL_COVARIANCE;
     const draws = drawParameters(["r", "alpha", "s", "beta"], params, covariance, 30, 4);
     const fast = clvIntervals(customers, "pnbd", draws, null, options, { level: 0.9 });
     expectClose(fast, reference(customers, "pnbd", draws, historicalSpend(customers), 0.9));

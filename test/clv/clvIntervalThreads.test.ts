@@ -15,6 +15,7 @@ import type { PurchaseModelName } from "../../src/pipelines/clv/models.ts";
 import { runInThread, threadCount } from "../../src/pipelines/clv/threads.ts";
 import { drawParameters } from "../../src/pipelines/clv/uncertainty.ts";
 import { simulateCustomers } from "./simulate.ts";
+import { INTERVAL_COVARIANCE, INTERVAL_OPTIONS } from "../helpers/bootstrap.ts";
 
 const n = 1500;
 const sim = simulateCustomers(n, { r: 0.25, alpha: 4, a: 0.8, b: 2.5 }, { p: 6, q: 4, gamma: 16 }, { seed: 5 });
@@ -35,13 +36,8 @@ const index = {
   history: distinct(at, (i) => `${frequency[i]}|${recency[i]}|${T[i]}`).index,
   pair: distinct(at, (i) => `${frequency[i]}|${T[i]}`).index,
 };
-const options = { margin: 0.3, discountRateAnnual: 0.1, horizonMonths: 12, periodDays: 7 };
-const covariance = [
-  [0.01, 0.002, 0, 0],
-  [0.002, 0.02, 0, 0.001],
-  [0, 0, 0.03, 0.01],
-  [0, 0, 0.01, 0.04],
-];
+const options = INTERVAL_OPTIONS;
+const covariance = INTERVAL_COVARIANCE;
 const spend = { p: 6, q: 4, gamma: 16 };
 const spendDraws = drawParameters(
   ["p", "q", "gamma"],

@@ -15,6 +15,22 @@ export interface IntervalOptions {
   periodDays: number;
 }
 
+/** The interval tests' CLV settings: margin < 1, a non-zero discount rate, weekly periods. */
+export const INTERVAL_OPTIONS: IntervalOptions = {
+  margin: 0.3,
+  discountRateAnnual: 0.1,
+  horizonMonths: 12,
+  periodDays: 7,
+};
+
+/** A 4-parameter covariance of log-parameters (correlated pairs) the interval tests draw from. */
+export const INTERVAL_COVARIANCE = [
+  [0.01, 0.002, 0, 0],
+  [0.002, 0.02, 0, 0.001],
+  [0, 0, 0.03, 0.01],
+  [0, 0, 0.01, 0.04],
+];
+
 /** [clv_low, clv_high, expected_low, expected_high] per customer; `spendOf(customer, k)` the spend under draw k. */
 export function bootstrapIntervals(
   customers: readonly SummaryRow[],
