@@ -294,10 +294,13 @@ export function logHyp2f1Pareto(a: number, b: number, z: number): number {
   // terms, or stdlib's long loops), and a single likelihood evaluation could take minutes. Such extreme parameters
   // are treated as outside the model's domain (NaN -> the optimiser steps back); fitted CDNOW-like models have z < 0.1.
   if (z > 0.99) return NaN;
-  if (b > 1) {
+  if (b > 1 && b <= a + 1) {
     // Euler's transformation 2F1(a, b; a+1; z) = (1-z)^(1-b) 2F1(1, a+1-b; a+1; z): the new series' terms fall like
     // z^k k^-b instead of z^k k^(b-2) and never grow (each ratio is below z), so with many purchases (b = r + x) it
-    // needs tens of terms where the plain one needs thousands near z = 1, and it cannot overflow.
+    // needs tens of terms where the plain one needs thousands near z = 1, and it cannot overflow. Only for
+    // b <= a + 1: above it a + 1 - b < 0 makes terms negative, the stop test could fire on a term that is small only
+    // by sign, and the sum is wrong (the models never ask so: b = r + x or s + 1 with a = r + s + x; the plain sum below
+    // is exact for every positive a, b).
     const c = a + 1 - b;
     let term = 1;
     let sum = 1;
