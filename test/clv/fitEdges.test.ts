@@ -110,7 +110,7 @@ function atThreshold(base: number, threshold: number): { at: number; below: numb
     view.setFloat64(0, v);
     const bits = view.getBigInt64(0);
     // (for negative doubles a larger bit pattern is a smaller value)
-    view.setBigInt64(0, bits + ((v < 0) === up ? -1n : 1n));
+    view.setBigInt64(0, bits + (v < 0 === up ? -1n : 1n));
     return view.getFloat64(0);
   };
   let c = base + threshold / 2;
@@ -185,8 +185,8 @@ describe("fits that stop without an estimate", () => {
   it.each([
     ["MBG/NBD", fitMbgNbd],
     ["Pareto/NBD", fitParetoNbd],
-  ] as const)("%s without dropout: stops early with the no-dropout reason, no parameters", (_, fit) => {
-    const result = fit(rows);
+  ] as const)("%s without dropout: stops early with the no-dropout reason, no parameters", (_, fitModel) => {
+    const result = fitModel(rows);
     expect(result).toMatchObject({ converged: false, nCustomers: 300 });
     const gain = /by only (-?[\d.]+) in 2 log-likelihood/.exec(result.message)?.[1];
     expect(result.message).toBe(message(gain ?? "(none)"));
@@ -210,12 +210,24 @@ describe("fits that stop without an estimate", () => {
 
   it("Gamma-Gamma on identical mean spends (no spread to fit): p and q run to the edge", () => {
     const x = [1, 2, 3, 4, 5, 1, 2, 3, 6, 2];
-    const result = fitGammaGamma(compressSpendRows(x, x.map(() => 20)));
+    const result = fitGammaGamma(
+      compressSpendRows(
+        x,
+        x.map(() => 20),
+      ),
+    );
     expect(result).toMatchObject({ model: "gammagamma", converged: false, nCustomers: 10 });
     expect(result.message).toMatch(/^a parameter ran to the edge of its range \(\{"p":.*\}\): model not identified/);
     expect(noParams(result.params)).toBe(true);
     // the same with a little spread is a proper fit
-    expect(fitGammaGamma(compressSpendRows(x, x.map((_, i) => 20 + (i % 3)))).converged).toBe(true);
+    expect(
+      fitGammaGamma(
+        compressSpendRows(
+          x,
+          x.map((_, i) => 20 + (i % 3)),
+        ),
+      ).converged,
+    ).toBe(true);
   });
 
   it("a time budget of 1 ms: the message rounds it to whole seconds", () => {

@@ -38,10 +38,7 @@ describe("purchaseModel conditionalParts", () => {
       for (const t of [1, 13, 39]) {
         const want = (conditional as (...a: unknown[]) => number)(params, t, x, tx, T);
         expect(want).toBeGreaterThan(0);
-        expect(combine(pairPart(t, x, T), historyPart(x, tx, T)), `${name} ${t} ${x} ${tx} ${T}`).toBeCloseTo(
-          want,
-          12,
-        );
+        expect(combine(pairPart(t, x, T), historyPart(x, tx, T)), `${name} ${t} ${x} ${tx} ${T}`).toBeCloseTo(want, 12);
       }
   });
 });
@@ -56,7 +53,8 @@ describe("computeClv on a curved E[X(t)], by hand", () => {
   // + 0.415841066) = 20.0983
   const byHand =
     15 *
-    (0.4877057549928599 / 1.02 + (0.9516258196404048 - 0.4877057549928599) / 1.0404 +
+    (0.4877057549928599 / 1.02 +
+      (0.9516258196404048 - 0.4877057549928599) / 1.0404 +
       (1.392920235749422 - 0.9516258196404048) / 1.061208);
 
   it("discountFactors are (1 + monthly rate)^m for m = 1..H", () => {
