@@ -12,10 +12,12 @@ import {
   compressRows,
   compressSpendRows,
   dropoutCheck,
+  fitBgNbd,
   fitGammaGamma,
   fitMbgNbd,
   fitParetoNbd,
   nbdMaxLogLikelihood,
+  spendRows,
   weightedRows,
   type CompressedRows,
 } from "../../src/pipelines/clv/models.ts";
@@ -235,5 +237,53 @@ describe("fits that stop without an estimate", () => {
       converged: false,
       message: "fit stopped: time budget of 0 s exceeded",
     });
+  });
+});
+
+describe("what every fit reports", () => {
+  const sim = simulateCustomers(200, { r: 0.9, alpha: 5, a: 0.7, b: 2.5 }, { p: 5, q: 4, gamma: 20 }, { seed: 5 });
+  const rows = compressRows(sim.x, sim.tx, sim.T);
+
+  it("seconds: the fit's own wall time (between 0 and the time around the call)", () => {
+    const started = performance.now();
+    const result = fitBgNbd(rows);
+    const around = (performance.now() - started) / 1000;
+    expect(result.converged).toBe(true);
+    expect(result.seconds).toBeGreaterThan(0);
+    expect(result.seconds).toBeLessThanOrEqual(around);
+    // a converged fit's message is the optimiser's, not the edge-of-range one
+    expect(result.message).not.toMatch(/edge of its range/);
+    const empty = performance.now();
+    const none = fitBgNbd(compressRows([], [], []));
+    expect(none.seconds).toBeGreaterThanOrEqual(0);
+    expect(none.seconds).toBeLessThanOrEqual((performance.now() - empty) / 1000);
+  });
+
+  it("an error inside the likelihood is thrown, not reported as a failed fit", () => {
+    // rows whose per-value index is missing: the likelihood cannot be evaluated
+    const broken = { ...rows, xIndex: undefined } as unknown as typeof rows;
+    expect(() => fitBgNbd(broken)).toThrow(TypeError);
+  });
+
+  it("Gamma-Gamma on rows with weights: the fit of the repeated rows", () => {
+    const x = Float64Array.from(sim.x).filter((v) => v > 0);
+    const m = Float64Array.from(sim.m).filter((_, i) => sim.x[i] > 0);
+    const weighted = fitGammaGamma(
+      spendRows(
+        x,
+        m,
+        Float64Array.from(x, (_, i) => 1 + (i % 3)),
+      ),
+    );
+    const repeated = fitGammaGamma({
+      x: Array.from(x).flatMap((v, i) => Array(1 + (i % 3)).fill(v)),
+      m: Array.from(m).flatMap((v, i) => Array(1 + (i % 3)).fill(v)),
+    });
+    expect(weighted.converged && repeated.converged).toBe(true);
+    expect(weighted.nCustomers).toBe(repeated.nCustomers);
+    expect(weighted.logLikelihood).toBeCloseTo(repeated.logLikelihood, 6);
+    for (const k of ["p", "q", "gamma"] as const) expect(weighted.params[k]).toBeCloseTo(repeated.params[k], 4);
+    // and not the fit of the distinct rows once each
+    expect(Math.abs(fitGammaGamma({ x, m }).logLikelihood - weighted.logLikelihood)).toBeGreaterThan(1);
   });
 });
