@@ -913,9 +913,9 @@ const cachedNbd = (data: CompressedRows) => {
  * The early stop for data without dropout: when the coarse optimum gains less than DROPOUT_LR_THRESHOLD / 2 in
  * log-likelihood over the NBD (which has no dropout at all), on the subsample and, at the same parameters, on all
  * rows, the dropout parameters are not identified: their likelihood is flat towards "nobody drops out", and an
- * optimiser would wander along it until its time budget ran out.
+ * optimiser would wander along it until its time budget ran out. (Exported for its boundary test.)
  */
-function dropoutCheck<P>(
+export function dropoutCheck<P>(
   logLikelihood: (p: P, data: CompressedRows) => number,
   data: CompressedRows,
   coarse: CompressedRows,
