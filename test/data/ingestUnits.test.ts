@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { createHash } from "node:crypto";
 import { checkSources, ingestSources, resolveSourceFiles, sourceFileName } from "../../src/data/ingest.ts";
 import { ConfigError, type KehuConfig } from "../../src/data/config.ts";
 import { DataError, SourceFileError } from "../../src/data/errors.ts";
@@ -432,5 +433,114 @@ describe("date-format detection", () => {
     );
     const report = await checkSources(p.config, { now: NOW });
     expect(report.files[1]).toMatchObject({ dateFormats: {}, loaded: 1 });
+  });
+});
+
+describe("validateAndInsert", () => {
+  const md5 = (s: string) => createHash("md5").update(s).digest("hex").slice(0, 16);
+
+  it("generates an absent or empty key from the file name and line", async () => {
+    const p = mem(
+      { sources: { transactions: { files: "t.csv" }, visits: { files: "v.csv" } } },
+      {
+        "t.csv": `${HEAD}o1,c1,2024-01-01,1\n,c2,2024-01-02,2\n`,
+        "v.csv": "customer_id,visited_at\nc1,2024-01-03\nc2,2024-01-04\n",
+      },
+    );
+    await p.withDb((db) => ingestSources(db, p.config));
+    const rows = await p.withDb((db) =>
+      db.all(`select order_id as id, quantity, product from transactions union all
+              select visit_id, null, kind from visits order by 1`),
+    );
+    expect(rows).toEqual(
+      [
+        { id: "o1", quantity: null, product: null },
+        { id: `tra-${md5("t.csv:3")}`, quantity: null, product: null },
+        { id: `vis-${md5("v.csv:2")}`, quantity: null, product: null },
+        { id: `vis-${md5("v.csv:3")}`, quantity: null, product: null },
+      ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    );
+  });
+
+  it("counts a row with two problems once and lists both, ordered by line and column", async () => {
+    const p = mem(txConfig("a.csv", {}, { maxRejectRate: 1 }), {
+      "a.csv": `${HEAD}o1,,2024-01-01,x\no2,c2,2024-01-01,1\no3,c3,yesterday,\n`,
+    });
+    const report = await p.withDb((db) => ingestSources(db, p.config, { now: NOW }));
+    expect(report.files[0]).toMatchObject({ rowsRead: 3, loaded: 1, rejected: 2 });
+    expect(report.files[0].sampleRejects).toEqual([
+      { file: "a.csv", line: 2, column: "amount", value: "x", reason: "not a number (expected e.g. 1234.56)" },
+      { file: "a.csv", line: 2, column: "customer_id", value: null, reason: "missing required value" },
+      { file: "a.csv", line: 4, column: "amount", value: null, reason: "missing required value" },
+      {
+        file: "a.csv",
+        line: 4,
+        column: "ordered_at",
+        value: "yesterday",
+        reason: "not a date in format ISO yyyy-mm-dd",
+      },
+    ]);
+    const stored = await p.withDb((db) =>
+      db.all(
+        `select source, source_file, line, "column", rejected_at::varchar as at from rejected_rows order by line, "column"`,
+      ),
+    );
+    expect(stored.map((r) => Object.values(r).join(" "))).toEqual([
+      "transactions a.csv 2 amount 2026-01-02 03:04:05",
+      "transactions a.csv 2 customer_id 2026-01-02 03:04:05",
+      "transactions a.csv 4 amount 2026-01-02 03:04:05",
+      "transactions a.csv 4 ordered_at 2026-01-02 03:04:05",
+    ]);
+  });
+
+  it("keeps the first of a repeated customer and rejects every later one", async () => {
+    const p = mem(
+      { sources: { transactions: { files: "t.csv" }, customers: { files: "c.csv" } }, maxRejectRate: 1 },
+      { "t.csv": HEAD + good(1), "c.csv": "customer_id,name\nc1,A\nc2,B\nc1,C\nc1,D\nc3,E\n" },
+    );
+    const report = await p.withDb((db) => ingestSources(db, p.config));
+    expect(report.files[1]).toMatchObject({ rowsRead: 5, loaded: 3, rejected: 2 });
+    expect(report.files[1].sampleRejects.map((r) => `${r.line} ${r.column} ${r.value} ${r.reason}`)).toEqual([
+      "4 customer_id c1 duplicate customer_id in this file (first occurrence kept)",
+      "5 customer_id c1 duplicate customer_id in this file (first occurrence kept)",
+    ]);
+    const names = await p.withDb((db) => db.all(`select customer_id, name from customers order by customer_id`));
+    expect(names).toEqual([
+      { customer_id: "c1", name: "A" },
+      { customer_id: "c2", name: "B" },
+      { customer_id: "c3", name: "E" },
+    ]);
+  });
+
+  it("rejects a whitespace line with more fields than the header, not one with as many", async () => {
+    const p = mem(txConfig("w.txt", { format: "whitespace" }, { maxRejectRate: 1 }), {
+      "w.txt": "customer_id ordered_at amount\nc1 2024-01-01 1\nc2 2024-01-02 2 extra\nc3 2024-01-03 3\n",
+    });
+    const report = await p.withDb((db) => ingestSources(db, p.config));
+    expect(report.files[0]).toMatchObject({ rowsRead: 3, loaded: 2, rejected: 1 });
+    expect(report.files[0].sampleRejects).toEqual([
+      { file: "w.txt", line: 3, column: "*", value: null, reason: "expected 3 fields, found 4" },
+    ]);
+  });
+
+  it("numbers wrong field counts by physical line, after quoted newlines and without a header", async () => {
+    const p = mem(txConfig("q.csv", {}, { maxRejectRate: 1 }), {
+      "q.csv": `${HEAD}o1,c1,2024-01-01,1\no2,"c\n2",2024-01-01,1\no3,c3,2024-01-01,1,extra\no4,c4,2024-01-01,1\no5,c5,2024-01-01\n`,
+    });
+    const report = await p.withDb((db) => ingestSources(db, p.config));
+    expect(report.files[0]).toMatchObject({ rowsRead: 5, loaded: 3, rejected: 2 });
+    expect(report.files[0].sampleRejects.map((r) => `${r.line} ${r.column} ${r.value} ${r.reason}`)).toEqual([
+      "5 * found 5, expected 4 wrong number of fields",
+      "7 * found 3, expected 4 wrong number of fields",
+    ]);
+    const n = mem(
+      txConfig("n.csv", { header: false, columns: { customer_id: 1, ordered_at: 2, amount: 3 } }, { maxRejectRate: 1 }),
+      {
+        "n.csv": "c1,2024-01-01,1\nc2,2024-01-02,2,extra\nc3,2024-01-03,3\n",
+      },
+    );
+    const plain = await n.withDb((db) => ingestSources(db, n.config));
+    expect(plain.files[0]).toMatchObject({ rowsRead: 3, loaded: 2, rejected: 1 });
+    expect(plain.files[0].sampleRejects.map((r) => `${r.line} ${r.value}`)).toEqual(["2 found 4, expected 3"]);
   });
 });
