@@ -178,6 +178,34 @@ describe("dropoutCheck: no dropout signal below 2 (LL - LL_NBD) = DROPOUT_LR_THR
   });
 });
 
+describe("dropoutCheck exactly at the threshold", () => {
+  // one customer without and one with a repeat purchase: an NBD maximum near -2.4, small enough that some double c
+  // gives 2 (c - LL_NBD) = 13.8 exactly (with the larger likelihoods above the nearest doubles straddle it)
+  const tiny = compressRows([0, 1], [0, 0], [2, 2]);
+  const base = nbdMaxLogLikelihood(tiny);
+  const { at, below } = atThreshold(base, DROPOUT_LR_THRESHOLD);
+  const params = { r: 1 };
+
+  it("a gain of exactly DROPOUT_LR_THRESHOLD is a signal, on the subsample and on all rows", () => {
+    expect(2 * (at - base)).toBe(DROPOUT_LR_THRESHOLD);
+    expect(2 * (below - base)).toBeLessThan(DROPOUT_LR_THRESHOLD);
+    const same = dropoutCheck<typeof params>(() => Number.NaN, tiny, tiny);
+    expect(same(params, at)).toBeNull();
+    expect(same(params, below)).toBe(message("13.8"));
+    // the subsample is `tiny` itself (gain at the threshold: a signal), or other rows whose gain is low
+    const other = compressRows([0, 3], [0, 1], [5, 5]);
+    let full = at;
+    const subsample = dropoutCheck<typeof params>(() => full, tiny, other);
+    expect(subsample(params, nbdMaxLogLikelihood(other) + 1)).toBeNull();
+    full = below;
+    expect(subsample(params, nbdMaxLogLikelihood(other) + 1)).toBe(message("13.8"));
+    const nbdOther = nbdMaxLogLikelihood(other);
+    const coarseAt = dropoutCheck<typeof params>(() => nbdOther, other, tiny);
+    expect(coarseAt(params, at)).toBeNull();
+    expect(coarseAt(params, below)).toBe(message("0.0"));
+  });
+});
+
 describe("fits that stop without an estimate", () => {
   // 300 customers who never drop out (p ~ Beta(1e-6, 50)): the dropout parameters are not identified
   const sim = simulateCustomers(300, { r: 0.8, alpha: 6, a: 1e-6, b: 50 }, { p: 6, q: 4, gamma: 15 }, { seed: 11 });
