@@ -119,6 +119,32 @@ describe("the model_validation step", () => {
     }
   });
 
+  it("fits with the configured penalizer", async () => {
+    const { rows, calibration } = await run({ holdoutStart: "2024-04-01", penalizer: 0.05 }, customers);
+    const window = {
+      periodDays: 7,
+      holdoutDays: asOfDay - cutoff + 1,
+      startDate: date(start).toISOString().slice(0, 10),
+      totalDays: asOfDay - start,
+    };
+    const repeatDays = customers.flatMap((days) => days.slice(1).map((d) => d - start));
+    const rmse = (
+      r: ReadonlyArray<Record<string, unknown>> | ReadonlyArray<{ model: string; kind: string; rmse: number | null }>,
+    ): Record<string, number> =>
+      Object.fromEntries(r.filter((x) => x.kind === "summary").map((x) => [x.model, x.rmse as number]));
+    const penalized = rmse(
+      validateModels(calibration, repeatDays, { ...window, fitOptions: { penalizer: 0.05 } }).rows,
+    );
+    const plain = rmse(validateModels(calibration, repeatDays, window).rows);
+    expect(Object.keys(rmse(rows)).sort()).toEqual(["bgnbd", "mbgnbd", "pnbd"]);
+    expect(Object.keys(plain).length).toBeGreaterThan(1);
+    for (const [model, v] of Object.entries(rmse(rows))) {
+      expect(v).toBeCloseTo(penalized[model], 9);
+      // unpenalized, each model fits elsewhere (Pareto/NBD does not converge on these data)
+      expect(plain[model] === undefined || Math.abs(v - plain[model]) > 1e-4).toBe(true);
+    }
+  });
+
   it("is empty without a holdout, or when no purchase comes before holdout_start", async () => {
     expect((await run({}, customers)).rows).toEqual([]);
     await db?.close();

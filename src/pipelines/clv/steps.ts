@@ -602,15 +602,6 @@ const MODEL_FIT_SQL =
   "bic_delta double, holdout_gain double, bias_change double, selection_reason varchar, selection_margin double, selection_bias_tolerance double, " +
   "penalizer double";
 
-export const CLV_COLUMNS = [
-  "customer_id",
-  "p_alive",
-  "expected_purchases",
-  "expected_avg_spend",
-  "clv",
-  "model",
-  "spend_model",
-];
 export const CLV_SQL =
   "customer_id varchar, p_alive double, expected_purchases double, expected_avg_spend double, clv double, model varchar, spend_model varchar";
 
@@ -684,16 +675,6 @@ export function selectedModels(fits: Array<{ model: string; params: string | nul
   const spend = spendRow ? (JSON.parse(spendRow.params!) as GammaGammaParams) : null;
   return { purchase, spend: spend && Number.isFinite(gammaGammaMeanSpend(spend)) ? spend : null };
 }
-
-export const clvRowValues = (r: ClvRow) => [
-  r.customer_id,
-  r.p_alive,
-  r.expected_purchases,
-  r.expected_avg_spend,
-  r.clv,
-  r.model,
-  r.spend_model,
-];
 
 export const valueMatrixValues = (r: ValueMatrixRow) => VALUE_COLUMNS.map((c) => r[c as keyof ValueMatrixRow]);
 
