@@ -544,3 +544,88 @@ describe("validateAndInsert", () => {
     expect(plain.files[0].sampleRejects.map((r) => `${r.line} ${r.value}`)).toEqual(["2 found 4, expected 3"]);
   });
 });
+
+describe("report fields of a load", () => {
+  it("a skipped file and a checked file report nothing rejected, skipped or replaced", async () => {
+    const p = mem(txConfig("a.csv"), { "a.csv": HEAD + good(2) });
+    const checked = await checkSources(p.config);
+    expect(checked.files[0]).toMatchObject({ skipped: false, replaced: false, warnings: [], sampleRejects: [] });
+    const first = await p.withDb((db) => ingestSources(db, p.config));
+    // no line loaded elsewhere and no duplicate: no warning
+    expect(first.files[0]).toMatchObject({ warnings: [], linesLoadedElsewhere: 0, duplicateRows: 0 });
+    const again = await p.withDb((db) => ingestSources(db, p.config));
+    expect(again.files[0]).toMatchObject({ skipped: true, sampleRejects: [], warnings: [], rejected: 0 });
+  });
+
+  it("counts a row repeated within the file", async () => {
+    const p = mem(txConfig("a.csv"), {
+      "a.csv": `${HEAD}o1,c1,2024-01-01,1\no2,c2,2024-01-01,2\no1,c1,2024-01-01,1\n`,
+    });
+    const report = await p.withDb((db) => ingestSources(db, p.config));
+    expect(report.files[0]).toMatchObject({ loaded: 3, duplicateRows: 1 });
+    expect(report.files[0].warnings).toEqual([
+      "1 row(s) repeat an earlier row of the same file exactly (loaded as they are: check the export)",
+    ]);
+  });
+
+  it("a UTF-16 export is converted, and its identity is the original file's bytes", async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(HEAD + good(2), "utf16le")]);
+    const p = mem(txConfig("u.csv"), { "u.csv": bytes });
+    const report = await p.withDb((db) => ingestSources(db, p.config));
+    expect(report.files[0]).toMatchObject({ convertedFrom: "utf-16le", loaded: 2 });
+    const [log] = await p.withDb((db) => db.all<{ h: string }>(`select content_hash as h from ingest_log`));
+    expect(log.h.startsWith(`sha256:${createHash("sha256").update(bytes).digest("hex")};`)).toBe(true);
+  });
+
+  it("reports the transcode stage for a file with invalid UTF-8", async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`${HEAD}o1,c1,2024-01-01,1\no2,c`),
+      Buffer.from([0xff]),
+      Buffer.from(",2024-01-01,2\n"),
+    ]);
+    const p = mem(txConfig("b.csv", {}, { maxRejectRate: 1 }), { "b.csv": bytes });
+    const stages: string[] = [];
+    const report = await p.withDb((db) =>
+      ingestSources(db, p.config, { onProgress: (e) => stages.at(-1) !== e.stage && stages.push(e.stage) }),
+    );
+    expect(stages).toEqual(["inspect", "transcode", "read", "validate", "write", "done"]);
+    expect(report.files[0]).toMatchObject({ loaded: 1, rejected: 1 });
+  });
+
+  it("never echoes a value of a file outside the config directory", async () => {
+    const outside = mem(txConfig("x.csv"), { "x.csv": `${HEAD}o1,c1,2024-01-01,secret-amount\no2,c2,2024-01-01,1\n` });
+    const p = mem(txConfig(join(outside.dir, "x.csv"), {}, { maxRejectRate: 1 }), {});
+    const report = await p.withDb((db) => ingestSources(db, p.config));
+    expect(report.files[0].file).toBe(join(outside.dir, "x.csv"));
+    expect(report.files[0].sampleRejects).toEqual([
+      {
+        file: join(outside.dir, "x.csv"),
+        line: 2,
+        column: "amount",
+        value: null,
+        reason: "not a number (expected e.g. 1234.56)",
+      },
+    ]);
+  });
+
+  it("settles the sample's format against the whole file only on a d/m - m/d tie", async () => {
+    // the sample (first 2,000) is ISO; 2,001 later d/m/yyyy dates do not change the format: they are rejected
+    const p = mem(txConfig("d.csv", {}, { maxRejectRate: 1 }), {
+      "d.csv": dated([
+        ...Array.from({ length: 2000 }, () => "2024-02-01"),
+        ...Array.from({ length: 2001 }, () => "13/2/2024"),
+      ]),
+    });
+    const report = await checkSources(p.config, { now: NOW });
+    expect(report.files[0]).toMatchObject({ dateFormats: { ordered_at: "ISO" }, loaded: 2000, rejected: 2001 });
+    // a sample that is d/m/yyyy alone stays d/m/yyyy, though more later values read as m/d/yyyy only
+    const q = mem(txConfig("e.csv", {}, { maxRejectRate: 1 }), {
+      "e.csv": dated([
+        ...Array.from({ length: 2000 }, () => "13/1/2024"),
+        ...Array.from({ length: 2001 }, () => "1/13/2024"),
+      ]),
+    });
+    const dm = await checkSources(q.config, { now: NOW });
+    expect(dm.files[0]).toMatchObject({ dateFormats: { ordered_at: "d/m/yyyy" }, loaded: 2000, rejected: 2001 });
+  });
+});
