@@ -44,13 +44,22 @@ function expectedIfAlive(
   model: PurchaseModel,
   x: number,
   T: number,
+  pairPartsByX: Map<number, (t: number, T: number) => number>,
 ): (t: number) => number {
   if (name === "pnbd") return (t) => (t === 0 ? 0 : paretoExpectedIfAlive(params, x, T, t));
   const norm = model.pAlive(x, T, T);
-  // conditionalExpected(t, x, T, T) with its part without t computed once
-  const { pairPart, historyPart, combine } = model.conditionalParts;
+  // conditionalExpected(t, x, T, T) with its part without t computed once, its part without t_x per x (pairPartOf:
+  // the 2F1 series coefficients of this draw and x, shared by every T)
+  const { pairPartOf, historyPart, combine } = model.conditionalParts;
+  let pairPart = pairPartsByX.get(x);
+  if (!pairPart) {
+    const { pairPart: partAt } = model.conditionalParts;
+    pairPart = pairPartOf?.(x) ?? ((t: number, T: number) => partAt(t, x, T));
+    pairPartsByX.set(x, pairPart);
+  }
   const history = historyPart(x, T, T);
-  return (t) => (t === 0 ? 0 : combine(pairPart(t, x, T), history) / norm);
+  const part = pairPart;
+  return (t) => (t === 0 ? 0 : combine(part(t, T), history) / norm);
 }
 
 export interface ClvIntervalRow {
@@ -198,8 +207,9 @@ export function clvIntervalColumns(
   const pairExpected = new Float64Array(pairs * draws);
   const pairClv = new Float64Array(pairs * draws);
   purchaseDraws.forEach((draw, k) => {
+    const pairPartsByX = new Map<number, (t: number, T: number) => number>();
     for (let j = 0; j < pairs; j++) {
-      const profile = expectedIfAlive(purchase, draw, models[k], px[j], pT[j]);
+      const profile = expectedIfAlive(purchase, draw, models[k], px[j], pT[j], pairPartsByX);
       let atHorizon: number | undefined;
       pairClv[j * draws + k] = clvWithDiscounts(
         (t) => {

@@ -19,6 +19,7 @@
  */
 import gammaln from "@stdlib/math-base-special-gammaln";
 import hyp2f1 from "@stdlib/math-base-special-hyp2f1";
+import { hyp2f1Series } from "./hypergeometric.ts";
 import { minimizeBfgs, minimizeMultiStart, type MultiStartOptions } from "./optimize.ts";
 import { bgFamilyValueGradient, gammaGammaValueGradient, nbdValueGradient, type ValueGradient } from "./gradients.ts";
 
@@ -418,10 +419,40 @@ export function bgNbdConditionalExpected(
   );
 }
 
+/**
+ * (t, T) -> (C / (a - 1)) (1 - ((alpha + T) / (alpha + T + t))^A 2F1(A, B; C; t / (alpha + T + t))), the BG-family
+ * conditional numerator with A = r + x (BG/NBD: B = b + x, C = a + b + x - 1; MBG/NBD: B = b + x + 1, C = a + b + x).
+ * By Euler's transformation (1 - z)^A 2F1(A, B; C; z) = (1 - z)^(C - B) 2F1(C - A, C - B; C; z), whose series
+ * (hyp2f1Series, coefficients kept for the fixed (A, B, C)) has small terms where the plain one overflows; outside the
+ * series' domain the general logHyp2f1 of the plain form. The same doubles for a given (params, x, t, T) whichever
+ * other (t, T) the returned function saw before.
+ */
+function bgFamilyNumerator(
+  alpha: number,
+  A: number,
+  B: number,
+  C: number,
+  scale: number,
+): (t: number, T: number) => number {
+  const euler = hyp2f1Series(C - A, C - B, C);
+  return (t, T) => {
+    const z = t / (alpha + T + t);
+    const logRatio = Math.log((alpha + T) / (alpha + T + t));
+    const f = euler(z);
+    const exponent =
+      f > 0 && Number.isFinite(f) ? Math.log(f) + (C - B) * logRatio : logHyp2f1(A, B, C, z) + A * logRatio;
+    return scale * -Math.expm1(exponent);
+  };
+}
+
+/** bgNbdConditionalExpected's numerator per x, which does not depend on t_x (t > 0). */
+function bgNbdNumeratorOf({ r, alpha, a, b }: BgNbdParams, x: number): (t: number, T: number) => number {
+  return bgFamilyNumerator(alpha, r + x, b + x, a + b + x - 1, (a + b + x - 1) / (a - 1));
+}
+
 /** bgNbdConditionalExpected's numerator, which does not depend on t_x (t > 0). */
-function bgNbdConditionalNumerator({ r, alpha, a, b }: BgNbdParams, t: number, x: number, T: number): number {
-  const lh = logHyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
-  return ((a + b + x - 1) / (a - 1)) * -Math.expm1(lh + (r + x) * Math.log((alpha + T) / (alpha + T + t)));
+function bgNbdConditionalNumerator(params: BgNbdParams, t: number, x: number, T: number): number {
+  return bgNbdNumeratorOf(params, x)(t, T);
 }
 
 /** bgNbdConditionalExpected's denominator, 1 / P(alive), which does not depend on t. */
@@ -475,10 +506,14 @@ export function mbgNbdConditionalExpected(
   );
 }
 
+/** mbgNbdConditionalExpected's numerator per x, which does not depend on t_x (t > 0). */
+function mbgNbdNumeratorOf({ r, alpha, a, b }: MbgNbdParams, x: number): (t: number, T: number) => number {
+  return bgFamilyNumerator(alpha, r + x, b + x + 1, a + b + x, (a + b + x) / (a - 1));
+}
+
 /** mbgNbdConditionalExpected's numerator, which does not depend on t_x (t > 0). */
-function mbgNbdConditionalNumerator({ r, alpha, a, b }: MbgNbdParams, t: number, x: number, T: number): number {
-  const lh = logHyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t));
-  return ((a + b + x) / (a - 1)) * -Math.expm1(lh + (r + x) * Math.log((alpha + T) / (alpha + T + t)));
+function mbgNbdConditionalNumerator(params: MbgNbdParams, t: number, x: number, T: number): number {
+  return mbgNbdNumeratorOf(params, x)(t, T);
 }
 
 /** mbgNbdConditionalExpected's denominator, 1 / P(alive), which does not depend on t. */
@@ -1089,6 +1124,8 @@ export interface PurchaseModel {
    */
   conditionalParts: {
     pairPart(t: number, x: number, T: number): number;
+    /** (t, T) -> pairPart(t, x, T), the same doubles, with the work that depends only on x done once. */
+    pairPartOf?(x: number): (t: number, T: number) => number;
     historyPart(x: number, tx: number, T: number): number;
     combine(pairPart: number, historyPart: number): number;
   };
@@ -1110,6 +1147,7 @@ export function purchaseModel(name: PurchaseModelName, params: BgNbdParams | Par
       expected: (t) => paretoNbdExpected(p, t),
       conditionalParts: {
         pairPart: (t, x, T) => paretoConditionalLogNumerator(p, t, x, T),
+        pairPartOf: (x) => (t, T) => paretoConditionalLogNumerator(p, t, x, T),
         historyPart: (x, tx, T) => paretoRowLogLikelihood(p, x, tx, T),
         combine: (u, v) => Math.exp(u - v),
       },
@@ -1125,6 +1163,7 @@ export function purchaseModel(name: PurchaseModelName, params: BgNbdParams | Par
       expected: (t) => mbgNbdExpected(p, t),
       conditionalParts: {
         pairPart: (t, x, T) => mbgNbdConditionalNumerator(p, t, x, T),
+        pairPartOf: (x) => mbgNbdNumeratorOf(p, x),
         historyPart: (x, tx, T) => mbgNbdConditionalDenominator(p, x, tx, T),
         combine: divide,
       },
@@ -1138,6 +1177,7 @@ export function purchaseModel(name: PurchaseModelName, params: BgNbdParams | Par
     expected: (t) => bgNbdExpected(p, t),
     conditionalParts: {
       pairPart: (t, x, T) => bgNbdConditionalNumerator(p, t, x, T),
+      pairPartOf: (x) => bgNbdNumeratorOf(p, x),
       historyPart: (x, tx, T) => bgNbdConditionalDenominator(p, x, tx, T),
       combine: divide,
     },
