@@ -1,9 +1,9 @@
 /**
  * The wider-subsample retry of the coarse search (the `widerCoarse` of fitPurchaseModel and fitGammaGamma, and the
  * loop over its levels in minimizeMultiStart), on data built so that the retry decides the outcome. With a small
- * `coarseRows` the coarse search runs on a seeded subsample of the rows; the rows that subsample keeps (level 1: seed
- * 1, `coarseRows` rows; level k: seed k + 1, coarseRows * 4^k rows) are found here by subsampling a probe of the same
- * length, and the rows without dropout (or, for Gamma-Gamma, with one mean spend for all) are put exactly there:
+ * `coarseRows` the coarse search runs on a seeded subsample of the rows; the rows each subsample keeps (the first:
+ * seed 1, `coarseRows` rows; retry level k: seed k + 1, coarseRows * 4^k rows) are found here by subsampling a probe
+ * of the same length, and the rows without dropout (or, for Gamma-Gamma, with one mean spend for all) are put exactly there:
  * - the first subsample shows no dropout, a 4 times larger one does: without the retry the fit stops ("no dropout
  *   signal"), with it the fit reaches the maximum of the likelihood on all rows (a stationary point by central
  *   differences, above the NBD's maximum by more than the threshold, the estimate of a fit without subsample);
