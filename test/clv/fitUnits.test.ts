@@ -22,6 +22,7 @@ import {
   type FitResult,
 } from "../../src/pipelines/clv/models.ts";
 import { simulateCustomers } from "./simulate.ts";
+import { logGradient } from "./stationary.ts";
 
 const sim = simulateCustomers(600, { r: 0.9, alpha: 5, a: 0.7, b: 2.5 }, { p: 5, q: 4, gamma: 20 }, { seed: 21 });
 const rows = compressRows(sim.x, sim.tx, sim.T);
@@ -34,16 +35,6 @@ const PURCHASE: Array<[string, Fitter, (p: never, d: CompressedRows) => number, 
   ["mbgnbd", fitMbgNbd as Fitter, mbgNbdLogLikelihood as never, ["r", "alpha", "a", "b"]],
   ["pnbd", fitParetoNbd as Fitter, paretoNbdLogLikelihood as never, ["r", "alpha", "s", "beta"]],
 ];
-
-/** d f / d log(p_k) by central differences. */
-function logGradient(f: (p: Record<string, number>) => number, params: Record<string, number>): number[] {
-  return Object.keys(params).map((k) => {
-    const h = 1e-5;
-    const up = { ...params, [k]: params[k] * Math.exp(h) };
-    const down = { ...params, [k]: params[k] * Math.exp(-h) };
-    return (f(up) - f(down)) / (2 * h);
-  });
-}
 
 describe("purchase fits", () => {
   for (const [name, fitter, logLik, names] of PURCHASE) {

@@ -37,7 +37,34 @@ describe("hyp2f1Series", () => {
     }
   });
 
+  it("closed forms: 2F1(a, b; b; z) = (1 - z)^-a, at the domain's edge a + b = c + 1 and as a small alternating sum", () => {
+    for (const z of [0.05, 0.5, 0.9]) {
+      // a + b = c + 1 exactly: the terms z^k do not fall with k (allowed)
+      expect(relative(hyp2f1Series(1, 1, 1)(z), 1 / (1 - z))).toBeLessThan(1e-14);
+      // (1 - z)^5.5, 3e-6 at z = 0.9, from terms up to 1e-2 of alternating sign: the stop rule is relative to the
+      // sum (a tail below 1e-17 of 1 would be 3e-12 of this sum); the cancellation itself costs ~3e-10
+      expect(relative(hyp2f1Series(-5.5, 1, 1)(z), (1 - z) ** 5.5)).toBeLessThan(1e-9);
+    }
+  });
+
+  it("a large c: terms that fall fast from the start (the coefficients' ratio stays far below 1 / z)", () => {
+    for (const [a, b, c] of [
+      [0.5, 0.5, 500],
+      [2, 3, 400],
+    ])
+      for (const z of [0.3, 0.9])
+        expect(relative(hyp2f1Series(a, b, c)(z), Math.exp(logHyp2f1Ref(a, b, c, z)))).toBeLessThan(1e-14);
+  });
+
+  it("a sum past the largest double never settles: NaN (callers use the general routine)", () => {
+    expect(logHyp2f1Ref(1000, 1000, 1999, 0.9)).toBeGreaterThan(Math.log(Number.MAX_VALUE));
+    expect(hyp2f1Series(1000, 1000, 1999)(0.9)).toBeNaN();
+  });
+
   it("is 1 at z = 0 and NaN outside its domain", () => {
+    // also for a polynomial (a = -3: every coefficient past the third is 0)
+    expect(hyp2f1Series(-3, 2, 4)(0)).toBe(1);
+    expect(hyp2f1Series(0.1, 0.2, -0.5)(0.3)).toBeNaN(); // c < 0 (2F1 exists there, the series rule does not hold)
     expect(hyp2f1Series(2, 3, 4)(0)).toBe(1);
     expect(hyp2f1Series(2, 3, 4)(SERIES_MAX_Z + 0.01)).toBeNaN();
     expect(hyp2f1Series(2, 3, 4)(-0.1)).toBeNaN();

@@ -746,6 +746,17 @@ export interface FitOptions {
   timeBudgetMs: number;
   /** L2 penalty coefficient (lifetimes' penalizer_coef, see l2Penalty); 0 = maximum likelihood. */
   penalizer?: number;
+  /**
+   * With more distinct rows than this, the coarse search runs on a random subset of about this many (default
+   * COARSE_ROWS; the Pareto/NBD's PARETO_COARSE_ROWS).
+   */
+  coarseRows?: number;
+  /**
+   * How many times a coarse search whose optimum ran off (or, for the purchase models, showed no dropout) is redone
+   * on a subsample 4 times larger while the last one held fewer rows than the data (default: once for BG/NBD and
+   * MBG/NBD, never for the Pareto/NBD, without limit for Gamma-Gamma).
+   */
+  widerLevels?: number;
 }
 
 /**
@@ -983,9 +994,10 @@ function fitPurchaseModel<P extends object>(
   input: RowsInput,
   options: Partial<FitOptions>,
   logLikGradient?: (p: P, data: CompressedRows) => ValueGradient,
-  coarseRows = COARSE_ROWS,
-  widerLevels = 1,
+  defaultCoarseRows = COARSE_ROWS,
+  defaultWiderLevels = 1,
 ): FitResult<P> {
+  const { coarseRows = defaultCoarseRows, widerLevels = defaultWiderLevels } = options;
   const data = asRows(input);
   const meanT = Math.max(meanOf(data.T, data.weight), 1e-3);
   const coarseOf = (rows: CompressedRows): CoarseSpec<P> => ({
@@ -1075,6 +1087,7 @@ export function fitGammaGamma(
   options: Partial<FitOptions> = {},
 ): FitResult<GammaGammaParams> {
   const data = "weight" in input ? input : compressSpendRows(input.x, input.m);
+  const { coarseRows = COARSE_ROWS, widerLevels = Infinity } = options;
   const meanM = Math.max(meanOf(data.m, data.weight), 1e-6);
   const coarseOf = (rows: SpendRows): CoarseSpec<GammaGammaParams> => ({
     logLik: (p) => gammaGammaLogLikelihood(p, rows),
@@ -1094,12 +1107,12 @@ export function fitGammaGamma(
       ],
       nCustomers: data.n,
       distinctRows: data.x.length,
-      coarse: coarseOf(subsampleSpendRows(data, COARSE_ROWS)),
+      coarse: coarseOf(subsampleSpendRows(data, coarseRows)),
       // With few customers per subsample row q is barely identified and the coarse optimum can run off towards
       // q, gamma -> infinity (no heterogeneity in the customers' mean spend): 4 times the rows, up to all of them.
       widerCoarse: (level) =>
-        COARSE_ROWS * 4 ** (level - 1) < data.x.length
-          ? coarseOf(subsampleSpendRows(data, COARSE_ROWS * 4 ** level, level + 1))
+        level <= widerLevels && coarseRows * 4 ** (level - 1) < data.x.length
+          ? coarseOf(subsampleSpendRows(data, coarseRows * 4 ** level, level + 1))
           : null,
     },
     { ...DEFAULT_FIT_OPTIONS, ...options },
