@@ -332,6 +332,20 @@ describe("loading a file", () => {
       )
       .catch((e) => e);
     expect(error).toBe(boom);
+    // whatever it throws, a value that is not an Error included
+    const thrown = await p
+      .withDb((db) =>
+        ingestSources(db, p.config, {
+          onProgress: () => {
+            throw null;
+          },
+        }),
+      )
+      .then(
+        () => "resolved",
+        (e) => e,
+      );
+    expect(thrown).toBeNull();
     await p.withDb((db) => ingestSources(db, p.config));
     const scratch = await p.withDb((db) =>
       db.all(`select table_name from duckdb_tables() where table_name like 'kehu_%' union all
