@@ -11,7 +11,7 @@
  *   - UTF-16 text (Excel's "Unicode text"), little or big endian, with or without a byte-order mark.
  *   - Excel 97-2003 .xls files are refused with what to do (no maintained reader does them well offline).
  */
-import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, closeSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, closeSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -167,7 +167,13 @@ export async function convertExport(
   source: SourceName,
   file: string,
 ): Promise<Converted | null> {
-  const start = head(path, 8);
+  let start: Buffer;
+  try {
+    start = head(path, 8);
+  } catch (error) {
+    // a file that stats as a regular file but cannot be read (EIO, EACCES): the same message as a read error later
+    throw new SourceFileError(file, `sources.${source}.files`, `cannot read the file: ${(error as Error).message}`);
+  }
   const ole = start.length >= 4 && start.readUInt32BE(0) === 0xd0cf11e0;
   if (extname(path).toLowerCase() === ".xls" || (ole && cfg.format !== "parquet")) {
     throw new SourceFileError(
@@ -176,9 +182,23 @@ export async function convertExport(
       'this is an Excel 97-2003 workbook (.xls), which kehu does not read: open it in Excel or WPS and save it as .xlsx (then set format "xlsx") or as CSV UTF-8',
     );
   }
-  const temp = () => {
+  // the temporary CSV, written by `write`; a conversion that fails removes its directory (the caller removes it
+  // after a conversion that succeeds)
+  const convert = async (
+    from: Converted["from"],
+    name: string,
+    read: SourceConfig,
+    write: (out: string) => Promise<void>,
+  ): Promise<Converted> => {
     const dir = mkdtempSync(join(tmpdir(), "kehu-convert-"));
-    return { dir, out: join(dir, "export.csv") };
+    const out = join(dir, name);
+    try {
+      await write(out);
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return { path: out, dir, cfg: read, from };
   };
   const csvCfg: SourceConfig = {
     ...cfg,
@@ -189,22 +209,20 @@ export async function convertExport(
     thousandsSeparator: "",
   };
   if (cfg.format === "xlsx") {
-    const { dir, out } = temp();
-    await xlsxToCsv(path, out, cfg, source, file);
-    return { path: out, dir, cfg: csvCfg, from: "xlsx" };
+    return convert("xlsx", "export.csv", csvCfg, (out) => xlsxToCsv(path, out, cfg, source, file));
   }
   if (cfg.format === "parquet") {
-    const { dir, out } = temp();
-    try {
-      await db.exec(`copy (select * from read_parquet(${q(path)})) to ${q(out)} (header true, delimiter ',')`);
-    } catch (error) {
-      throw new SourceFileError(
-        file,
-        `sources.${source}.format`,
-        `cannot read it as Parquet: ${(error as Error).message.split("\n")[0]}`,
-      );
-    }
-    return { path: out, dir, cfg: { ...csvCfg, header: true }, from: "parquet" };
+    return convert("parquet", "export.csv", { ...csvCfg, header: true }, async (out) => {
+      try {
+        await db.exec(`copy (select * from read_parquet(${q(path)})) to ${q(out)} (header true, delimiter ',')`);
+      } catch (error) {
+        throw new SourceFileError(
+          file,
+          `sources.${source}.format`,
+          `cannot read it as Parquet: ${(error as Error).message.split("\n")[0]}`,
+        );
+      }
+    });
   }
   const utf16 =
     cfg.encoding === "utf-16le" || cfg.encoding === "utf-16be"
@@ -213,15 +231,14 @@ export async function convertExport(
         ? detectUtf16(head(path))
         : null;
   if (utf16) {
-    const { dir } = temp();
-    const text = join(dir, "export.txt");
-    await pipeline(
-      createReadStream(path),
-      iconv.decodeStream(utf16, { stripBOM: true }),
-      iconv.encodeStream("utf8"),
-      createWriteStream(text),
+    return convert(utf16, "export.txt", { ...cfg, encoding: "utf-8" }, (out) =>
+      pipeline(
+        createReadStream(path),
+        iconv.decodeStream(utf16, { stripBOM: true }),
+        iconv.encodeStream("utf8"),
+        createWriteStream(out),
+      ),
     );
-    return { path: text, dir, cfg: { ...cfg, encoding: "utf-8" }, from: utf16 };
   }
   return null;
 }

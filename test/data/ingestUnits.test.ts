@@ -2,13 +2,16 @@
  * ingest.ts function by function, each rule at its boundary, on in-memory DuckDB and tiny hand-written files (a few
  * seconds for the file, so Stryker can rerun it per mutant): resolveSourceFiles and sourceFileName, the rejected-row
  * sample in the error, the rejected CSV of a failing run, checkSources' limit (at, below, above), the load's
- * progress, identity and ingest_log row, and date-format detection per format, on a tie and when ambiguous.
- * Every expected value is written by hand from the input.
+ * progress, identity and ingest_log row, date-format detection per format, on a tie and when ambiguous, read errors
+ * (/proc/self/mem, and the inspection's read redirected to it), the encoding key, and the temporary copies of GBK,
+ * UTF-16 and converted files (TMPDIR set to a directory of the test's own). Every expected value is written by hand
+ * from the input.
  */
-import { afterAll, describe, expect, it } from "vitest";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createHash } from "node:crypto";
+import iconv from "iconv-lite";
 import { checkSources, ingestSources, resolveSourceFiles, sourceFileName } from "../../src/data/ingest.ts";
 import { ConfigError, type KehuConfig } from "../../src/data/config.ts";
 import { DataError, SourceFileError } from "../../src/data/errors.ts";
@@ -16,6 +19,19 @@ import { openDatabase, type Db } from "../../src/data/db.ts";
 import { cleanupProjects, project, txConfig } from "./helpers.ts";
 
 afterAll(cleanupProjects);
+
+// A read error after the first bytes (a disk or network error mid-file): inspecting the file named here reads
+// /proc/self/mem instead, which stats as a regular file and fails every read with EIO. Every other call is the real
+// inspectFile.
+const unreadable = vi.hoisted(() => ({ path: "" }));
+vi.mock("../../src/data/encoding.ts", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/data/encoding.ts")>();
+  return {
+    ...real,
+    inspectFile: (file: string, onBytes?: (done: number) => void) =>
+      real.inspectFile(file === unreadable.path ? "/proc/self/mem" : file, onBytes),
+  };
+});
 
 const mem = (raw: Record<string, unknown>, files: Record<string, string | Buffer> = {}) =>
   project(raw, files, { memory: true });
@@ -316,6 +332,20 @@ describe("loading a file", () => {
       )
       .catch((e) => e);
     expect(error).toBe(boom);
+    // whatever it throws, a value that is not an Error included
+    const thrown = await p
+      .withDb((db) =>
+        ingestSources(db, p.config, {
+          onProgress: () => {
+            throw null;
+          },
+        }),
+      )
+      .then(
+        () => "resolved",
+        (e) => e,
+      );
+    expect(thrown).toBeNull();
     await p.withDb((db) => ingestSources(db, p.config));
     const scratch = await p.withDb((db) =>
       db.all(`select table_name from duckdb_tables() where table_name like 'kehu_%' union all
@@ -627,5 +657,121 @@ describe("report fields of a load", () => {
     });
     const dm = await checkSources(q.config, { now: NOW });
     expect(dm.files[0]).toMatchObject({ dateFormats: { ordered_at: "d/m/yyyy" }, loaded: 2000, rejected: 2001 });
+  });
+});
+
+describe("read errors, encoding errors and temporary files", () => {
+  it("names a file that stats as a regular file but cannot be read, in ingest and in check", async () => {
+    // /proc/self/mem: a regular file of size 0 whose every read fails with EIO (the first bytes included)
+    const p = mem(txConfig("/proc/self/mem"));
+    const message = "/proc/self/mem: cannot read the file: EIO: i/o error, read (fix: sources.transactions.files)";
+    const error = await p.withDb((db) => ingestSources(db, p.config)).catch((e) => e);
+    expect(error).toBeInstanceOf(SourceFileError);
+    expect(error.message).toBe(message);
+    expect(await checkSources(p.config)).toEqual({ files: [], problems: [message], ok: false });
+  });
+
+  it("names a file whose first bytes read but whose inspection fails, in ingest and in check", async () => {
+    const p = mem(txConfig(["a.csv", "b.csv"]), { "a.csv": HEAD + good(1), "b.csv": HEAD + good(2) });
+    unreadable.path = join(p.dir, "a.csv");
+    try {
+      const message = "a.csv: cannot read the file: EIO: i/o error, read (fix: sources.transactions.files)";
+      const error = await p.withDb((db) => ingestSources(db, p.config)).catch((e) => e);
+      expect(error).toBeInstanceOf(SourceFileError);
+      expect(error.message).toBe(message);
+      const report = await checkSources(p.config);
+      expect(report.problems).toEqual([message]);
+      expect(report.files.map((f) => [f.file, f.loaded])).toEqual([["b.csv", 2]]);
+    } finally {
+      unreadable.path = "";
+    }
+  });
+
+  it("names the encoding key when the declared encoding is wrong", async () => {
+    const utf8 = mem(txConfig("a.csv", { encoding: "gbk" }), { "a.csv": `${HEAD}o1,客户,2024-01-01,1\n` });
+    expect((await checkSources(utf8.config)).problems).toEqual([
+      'a.csv: the file is UTF-8, not gbk as declared; set "auto" or "utf-8" (fix: sources.transactions.encoding)',
+    ]);
+    const gbk = mem(txConfig("a.csv", { encoding: "utf-8" }), {
+      "a.csv": iconv.encode(`${HEAD}o1,客户,2024-01-01,1\n`, "gbk"),
+    });
+    expect((await checkSources(gbk.config)).problems).toEqual([
+      'a.csv: the file is not valid UTF-8 (declared "utf-8"; try "auto" or "gb18030") (fix: sources.transactions.encoding)',
+    ]);
+  });
+
+  /**
+   * Ingest `p` with TMPDIR set to a directory of this test's own; returns what was in it when the file was read
+   * (the temporary copy kehu made), what is left after the run, and the run's error if it failed.
+   */
+  async function tempDirs(p: ReturnType<typeof mem>) {
+    const root = join(p.dir, "tmp");
+    mkdirSync(root);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = root;
+    let during: string[] = [];
+    try {
+      const onProgress = (e: { stage: string }) => {
+        if (e.stage === "read") during = readdirSync(root);
+      };
+      const error = await p
+        .withDb((db) => ingestSources(db, p.config, { onProgress }))
+        .then(() => undefined)
+        .catch((e: Error) => e);
+      return { during: during.map((d) => d.replace(/-[^-]+$/, "-*")), left: readdirSync(root), error };
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  }
+  const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+  const noDate = "order_id,customer_id,amount\no1,客户,1\n";
+
+  it("removes the transcoded copy of a GBK file after a load and after a failed one", async () => {
+    const ok = await tempDirs(
+      mem(txConfig("g.csv", { encoding: "gbk" }), { "g.csv": iconv.encode(`${HEAD}o1,客户,2024-01-01,1\n`, "gbk") }),
+    );
+    expect(ok).toEqual({ during: ["kehu-ingest-*"], left: [], error: undefined });
+    const failed = await tempDirs(
+      mem(txConfig("g.csv", { encoding: "gbk" }), { "g.csv": iconv.encode(noDate, "gbk") }),
+    );
+    expect(failed.error?.message).toMatch(/^g\.csv: required column ordered_at not found/);
+    expect(failed).toMatchObject({ during: ["kehu-ingest-*"], left: [] });
+  });
+
+  it("removes the converted copy of a UTF-16 file after a load and after a failed one", async () => {
+    const ok = await tempDirs(mem(txConfig("u.csv"), { "u.csv": utf16(HEAD + good(2)) }));
+    expect(ok).toEqual({ during: ["kehu-convert-*"], left: [], error: undefined });
+    const failed = await tempDirs(mem(txConfig("u.csv"), { "u.csv": utf16(noDate) }));
+    expect(failed.error?.message).toMatch(/^u\.csv: required column ordered_at not found/);
+    expect(failed).toMatchObject({ during: ["kehu-convert-*"], left: [] });
+  });
+
+  it("removes the directory of a conversion that fails", async () => {
+    const xlsx = await tempDirs(mem(txConfig("w.xlsx", { format: "xlsx" }), { "w.xlsx": "not a workbook" }));
+    expect(xlsx.error).toBeInstanceOf(SourceFileError);
+    expect(xlsx.error?.message).toMatch(/^w\.xlsx: cannot read it as an Excel workbook \(\.xlsx\): /);
+    expect(xlsx.left).toEqual([]);
+    const parquet = await tempDirs(mem(txConfig("t.parquet", { format: "parquet" }), { "t.parquet": "not parquet" }));
+    expect(parquet.error?.message).toMatch(/^t\.parquet: cannot read it as Parquet: /);
+    expect(parquet.left).toEqual([]);
+  });
+
+  it("lets an error that is not about the data through from a file's load, in check and in ingest", async () => {
+    // the temporary directory cannot be made (TMPDIR names a file): an error of the machine, not of the export
+    const p = mem(txConfig(["u.csv", "a.csv"]), { "u.csv": utf16(HEAD + good(1)), "a.csv": HEAD + good(1), tmp: "" });
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = join(p.dir, "tmp");
+    try {
+      const expected = { code: "ENOTDIR", syscall: "mkdtemp" };
+      const checked = await checkSources(p.config).catch((e) => e);
+      expect(checked).not.toBeInstanceOf(DataError);
+      expect(checked).toMatchObject(expected);
+      const ingested = await p.withDb((db) => ingestSources(db, p.config)).catch((e) => e);
+      expect(ingested).toMatchObject(expected);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 });
