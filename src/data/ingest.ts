@@ -36,7 +36,7 @@ import {
 } from "./encoding.ts";
 import { repairIngestState } from "./repair.ts";
 import { checkFileShape } from "./diagnosis.ts";
-import { readRaw, type RawLayout } from "./readers.ts";
+import { inFileOrder, readRaw, type RawLayout } from "./readers.ts";
 import {
   dropLinesLoadedElsewhere,
   filesNotConfigured,
@@ -548,7 +548,7 @@ async function loadText(
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     await db
       .exec(
-        `drop view if exists kehu_lined; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs; drop table if exists kehu_bad_bytes`,
+        `drop view if exists kehu_why; drop view if exists kehu_numbered; drop view if exists kehu_lined; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop view if exists kehu_file; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs; drop table if exists kehu_bad_bytes`,
       )
       .catch(() => undefined); // after an error the transaction is aborted anyway
   }
@@ -575,7 +575,7 @@ async function detectDateFormats(
   // to every row, and rows that do not match it are rejected with the format named in the reason
   for (const c of dateCols) {
     // first 2,000 non-empty values of this column (optional dates such as paid_at are often mostly empty)
-    const sample = `(select * from (select ${cleanedSql} from kehu_src) where ${col(c.name)} is not null limit 2000)`;
+    const sample = `(select * from (select ${cleanedSql} from kehu_file) where ${col(c.name)} is not null limit 2000)`;
     const aggs = AUTO_CANDIDATES.map((f, fi) => `count(${parseTimestampSql(col(c.name), f)})::integer as a${fi}`);
     const [counts] = await db.all<Record<string, number>>(`select ${aggs.join(", ")} from ${sample}`);
     const scores = AUTO_CANDIDATES.map((f, fi) => ({ f, n: Number(counts[`a${fi}`]) }));
@@ -584,7 +584,7 @@ async function detectDateFormats(
     if (winners.includes("d/m/yyyy") && winners.includes("m/d/yyyy")) {
       // tied on the sample: a day above 12 anywhere in the file settles it
       const [full] = await db.all<{ dm: number; md: number }>(
-        `select count(${parseTimestampSql(col(c.name), "d/m/yyyy")})::integer as dm, count(${parseTimestampSql(col(c.name), "m/d/yyyy")})::integer as md from (select ${cleanedSql} from kehu_src)`,
+        `select count(${parseTimestampSql(col(c.name), "d/m/yyyy")})::integer as dm, count(${parseTimestampSql(col(c.name), "m/d/yyyy")})::integer as md from (select ${cleanedSql} from kehu_file)`,
       );
       if (Number(full.dm) !== Number(full.md)) winners = [Number(full.dm) > Number(full.md) ? "d/m/yyyy" : "m/d/yyyy"];
     }
@@ -617,15 +617,19 @@ async function validateAndInsert(
   const whitespace = cfg.format === "whitespace";
   // a customer listed twice in one export would be counted twice by every join: keep the first, reject the rest
   const uniqueKey = spec.columns.find((c) => c.key && c.required && layout.present.has(c.name));
-  const dupSql = uniqueKey
-    ? `, row_number() over (partition by ${col(uniqueKey.name)} order by kehu_ord) as kehu_dup`
-    : "";
+  // s_<name>: the value inserted, as copied into kehu_raw (typed where the column has checks)
+  const stored = (name: string) => ident(`s_${name}`);
+  const dupSql = (key: string) =>
+    uniqueKey ? `, row_number() over (partition by ${key} order by kehu_ord) as kehu_dup` : "";
 
   // kehu_parsed: raw values c_*, typed values p_*; a row is valid when no problem condition holds
   const parsed: string[] = [];
   // late problems are decided on numbered rows (kehu_lined), the others before numbering (kehu_ok)
   const problems: Array<{ when: string; column: string; value: string; reason: string; late?: boolean }> = [];
   const values: string[] = [];
+  // what kehu_raw keeps of a record: whether it is valid (s_ok), the values to insert and the columns line numbers
+  // and blank lines need; not the raw text (rejected rows are read again from the file, to say why)
+  const kept: string[] = ["kehu_ok as s_ok", ...layout.extras];
   const generatedId = `${q(`${source.slice(0, 3)}-`)} || left(md5(${q(file)} || ':' || kehu_line), 16)`;
   for (const c of spec.columns) {
     const v = col(c.name);
@@ -635,15 +639,17 @@ async function validateAndInsert(
       continue;
     }
     const { value, checks } = valueSql(c, cfg, formats, ctx.window);
+    const s = stored(c.name);
+    kept.push(`${checks.length ? p : v} as ${s}`);
     if (c.required)
       problems.push({ when: `${v} is null`, column: c.name, value: "null::varchar", reason: "missing required value" });
     if (checks.length) {
       parsed.push(`${value} as ${p}`);
       for (const { bad, reason } of checks)
         problems.push({ when: `${v} is not null and ${bad}`, column: c.name, value: v, reason });
-      values.push(p);
+      values.push(s);
     } else {
-      values.push(c.key && !c.required ? `coalesce(${v}, ${generatedId})` : v);
+      values.push(c.key && !c.required ? `coalesce(${s}, ${generatedId})` : s);
     }
   }
   if (whitespace && layout.fieldCount) {
@@ -689,7 +695,7 @@ async function validateAndInsert(
   const rowProblems = problems.filter((x) => !x.late);
   const anyProblem = rowProblems.length ? rowProblems.map((x) => `(${x.when})`).join(" or ") : "false";
   await db.exec(
-    `create or replace temp view kehu_clean as select *${layout.cleanedSql ? `, ${layout.cleanedSql}` : ""} from kehu_src`,
+    `create or replace temp view kehu_clean as select *${layout.cleanedSql ? `, ${layout.cleanedSql}` : ""} from kehu_file`,
   );
   await db.exec(
     `create or replace temp view kehu_parsed as select *${parsed.map((x) => `, ${x}`).join("")} from kehu_clean`,
@@ -697,11 +703,16 @@ async function validateAndInsert(
   await db.exec(
     `create or replace temp view kehu_checked as select *, (not coalesce(${anyProblem}, false) and random() < 2) as kehu_ok from kehu_parsed`,
   );
+  // the copy, in file order: its rowids number the records
+  const { lineSql, structural } = await layout.copy(kept.join(", "), "kehu_checked");
+  const lined = (from: string, key: string) =>
+    `select *${badBytesSql} from (select *, ${lineSql}::integer as kehu_line${dupSql(key)} from ${from})`;
   await db.exec(
-    `create or replace temp view kehu_lined as select *${badBytesSql} from (select *, ${layout.lineSql}::integer as kehu_line${dupSql} from kehu_checked)`,
+    `create or replace temp view kehu_lined as ${lined("kehu_src", uniqueKey ? stored(uniqueKey.name) : "")}`,
   );
   const skipBlank = whitespace ? "not kehu_blank" : "true";
-  const okSql = `kehu_ok${uniqueKey ? " and kehu_dup = 1" : ""}${badBytesSql ? " and kehu_badbyte is null" : ""}`;
+  const lateOk = `${uniqueKey ? " and kehu_dup = 1" : ""}${badBytesSql ? " and kehu_badbyte is null" : ""}`;
+  const okSql = `s_ok${lateOk}`;
   const reasonSql = (x: (typeof problems)[number]) => (x.reason.startsWith("'") ? x.reason : q(x.reason));
   const problemList = problems.length
     ? `list_filter([${problems.map((x) => `case when ${x.when} then {'column': ${q(x.column)}, 'value': ${x.value}, 'reason': ${reasonSql(x)}} end`).join(", ")}], x -> x is not null)`
@@ -715,15 +726,24 @@ async function validateAndInsert(
   );
   const insertedRows = Number(inserted?.Count ?? 0);
   const base = cfg.header ? 2 : 1;
-  const structural = layout.structural;
   // only when some rows were left out is it worth a second pass to say why
   const [{ n: records }] = await db.all<{ n: number }>(
     `select count(*)::integer as n from kehu_raw where ${skipBlank}`,
   );
   const someBad = insertedRows !== Number(records);
-  await db.exec(`create or replace temp table kehu_errs as
+  // why: the file read again, its records numbered in file order as the copy's rowids number them (one thread:
+  // DuckDB's row_number() over () does not run in parallel), the raw text cleaned and parsed once more
+  await db.exec(
+    `create or replace temp view kehu_numbered as select *, row_number() over () - 1 as kehu_ord from kehu_checked`,
+  );
+  await db.exec(
+    `create or replace temp view kehu_why as ${lined("kehu_numbered", uniqueKey ? col(uniqueKey.name) : "")}`,
+  );
+  const why = () =>
+    db.exec(`create or replace temp table kehu_errs as
     select kehu_line as line, e."column" as "column", e.value as value, e.reason as reason
-    from (select kehu_line, unnest(${problemList}) as e from kehu_lined where ${someBad} and ${skipBlank} and not (${okSql}))`);
+    from (select kehu_line, unnest(${problemList}) as e from kehu_why where ${someBad} and ${skipBlank} and not (kehu_ok${lateOk}))`);
+  await (someBad ? inFileOrder(db, why) : why());
   const [{ n: badRows }] = await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_errs`);
   if (structural > 0) {
     const nlBefore = !layout.multiline
