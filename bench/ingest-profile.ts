@@ -15,7 +15,7 @@ import { writeBenchConfig } from "./perf.ts";
 const csv = process.argv[2];
 const top = Number(process.argv[process.argv.indexOf("--top") + 1] || 25);
 const dir = mkdtempSync(join(tmpdir(), "kehu-ingest-profile-"));
-const engine = { memoryLimit: "1GB", preserveInsertionOrder: false };
+const engine = { memoryLimit: process.env.KEHU_PROFILE_MEMORY ?? "1GB", preserveInsertionOrder: false };
 try {
   const cfg = loadConfig(writeBenchConfig(dir, csv, engine));
   const db = await openDatabase(cfg.database, { engine });
