@@ -3,9 +3,10 @@
  *
  * The bulk path never parses rows in JS: DuckDB's read_csv (all_varchar) reads the file, validation is set-based
  * SQL (try_cast / try_strptime) in a chain of temp views, valid rows land with one insert ... select and invalid ones
- * go to `rejected_rows` and a `rejected/<source>-<timestamp>.csv` file. The file is first copied into a temp table in
- * file order (readers.ts), on every thread, so that a row's rowid is its ordinal and the line numbers need no
- * window; a second pass runs only when some rows were left out, to say why.
+ * go to `rejected_rows` and a `rejected/<source>-<timestamp>.csv` file. The file is read, cleaned and typed once into
+ * a temp table in file order (readers.ts), on every thread, so that a row's rowid is its ordinal and the line numbers
+ * need no window; it keeps the typed values, not the raw text. Only when some rows were left out is the file read
+ * again (numbered by row_number(), one thread) to say why.
  *
  * Line numbers (`source_line`, rejected rows) are physical 1-based line numbers of the input file: the header is
  * line 1, quoted fields spanning several lines and malformed lines are accounted for. Known approximations: DuckDB
