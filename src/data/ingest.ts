@@ -5,8 +5,8 @@
  * SQL (try_cast / try_strptime) in a chain of temp views, valid rows land with one insert ... select and invalid ones
  * go to `rejected_rows` and a `rejected/<source>-<timestamp>.csv` file. The file is read, cleaned and typed once into
  * a temp table in file order (readers.ts), on every thread, so that a row's rowid is its ordinal and the line numbers
- * need no window; it keeps the typed values, not the raw text. Only when some rows were left out is the file read
- * again (numbered by row_number(), one thread) to say why.
+ * need no window; it keeps the typed values, and the raw text only of rows that are not valid. A second pass over it
+ * runs only when some rows were left out, to say why.
  *
  * Line numbers (`source_line`, rejected rows) are physical 1-based line numbers of the input file: the header is
  * line 1, quoted fields spanning several lines and malformed lines are accounted for. Known approximations: DuckDB
@@ -549,7 +549,7 @@ async function loadText(
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     await db
       .exec(
-        `drop view if exists kehu_why; drop view if exists kehu_numbered; drop view if exists kehu_lined; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop view if exists kehu_file; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs; drop table if exists kehu_bad_bytes`,
+        `drop view if exists kehu_lined; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop view if exists kehu_file; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs; drop table if exists kehu_bad_bytes`,
       )
       .catch(() => undefined); // after an error the transaction is aborted anyway
   }
@@ -628,8 +628,8 @@ async function validateAndInsert(
   // late problems are decided on numbered rows (kehu_lined), the others before numbering (kehu_ok)
   const problems: Array<{ when: string; column: string; value: string; reason: string; late?: boolean }> = [];
   const values: string[] = [];
-  // what kehu_raw keeps of a record: whether it is valid (s_ok), the values to insert and the columns line numbers
-  // and blank lines need; not the raw text (rejected rows are read again from the file, to say why)
+  // what kehu_raw keeps of a record: whether it is valid (s_ok), the values to insert, the columns line numbers and
+  // blank lines need, and the raw text r_<name> only of the rows that are not valid (to say why)
   const kept: string[] = ["kehu_ok as s_ok", ...layout.extras];
   const generatedId = `${q(`${source.slice(0, 3)}-`)} || left(md5(${q(file)} || ':' || kehu_line), 16)`;
   for (const c of spec.columns) {
@@ -641,7 +641,8 @@ async function validateAndInsert(
     }
     const { value, checks } = valueSql(c, cfg, formats, ctx.window);
     const s = stored(c.name);
-    kept.push(`${checks.length ? p : v} as ${s}`);
+    const r = ident(`r_${c.name}`);
+    kept.push(`${checks.length ? p : v} as ${s}`, `case when kehu_ok then null else ${r} end as ${r}`);
     if (c.required)
       problems.push({ when: `${v} is null`, column: c.name, value: "null::varchar", reason: "missing required value" });
     if (checks.length) {
@@ -665,7 +666,7 @@ async function validateAndInsert(
     problems.push({
       when: "kehu_dup > 1",
       column: uniqueKey.name,
-      value: col(uniqueKey.name),
+      value: stored(uniqueKey.name),
       reason: `duplicate ${uniqueKey.name} in this file (first occurrence kept)`,
       late: true,
     });
@@ -706,17 +707,25 @@ async function validateAndInsert(
   );
   // the copy, in file order: its rowids number the records
   const { lineSql, structural } = await layout.copy(kept.join(", "), "kehu_checked");
-  const lined = (from: string, key: string) =>
-    `select *${badBytesSql} from (select *, ${lineSql}::integer as kehu_line${dupSql(key)} from ${from})`;
+  // over the copy: the raw text of the rows that are not valid cleaned and parsed again (for the reasons; the insert
+  // reads s_<name> only, so it does not run this)
   await db.exec(
-    `create or replace temp view kehu_lined as ${lined("kehu_src", uniqueKey ? stored(uniqueKey.name) : "")}`,
+    `create or replace temp view kehu_clean as select *${layout.cleanedSql ? `, ${layout.cleanedSql}` : ""} from kehu_src`,
+  );
+  await db.exec(
+    `create or replace temp view kehu_parsed as select *${parsed.map((x) => `, ${x}`).join("")} from kehu_clean`,
+  );
+  const key = uniqueKey ? stored(uniqueKey.name) : "";
+  await db.exec(
+    `create or replace temp view kehu_lined as select *${badBytesSql} from (select *, ${lineSql}::integer as kehu_line${dupSql(key)} from kehu_parsed)`,
   );
   const skipBlank = whitespace ? "not kehu_blank" : "true";
-  const lateOk = `${uniqueKey ? " and kehu_dup = 1" : ""}${badBytesSql ? " and kehu_badbyte is null" : ""}`;
-  const okSql = `s_ok${lateOk}`;
+  const okSql = `s_ok${uniqueKey ? " and kehu_dup = 1" : ""}${badBytesSql ? " and kehu_badbyte is null" : ""}`;
   const reasonSql = (x: (typeof problems)[number]) => (x.reason.startsWith("'") ? x.reason : q(x.reason));
+  // a valid row (s_ok) has none of the row problems (they are what s_ok says), and no raw text left to test
+  const whenSql = (x: (typeof problems)[number]) => (x.late ? x.when : `not s_ok and (${x.when})`);
   const problemList = problems.length
-    ? `list_filter([${problems.map((x) => `case when ${x.when} then {'column': ${q(x.column)}, 'value': ${x.value}, 'reason': ${reasonSql(x)}} end`).join(", ")}], x -> x is not null)`
+    ? `list_filter([${problems.map((x) => `case when ${whenSql(x)} then {'column': ${q(x.column)}, 'value': ${x.value}, 'reason': ${reasonSql(x)}} end`).join(", ")}], x -> x is not null)`
     : `[]::struct("column" varchar, value varchar, reason varchar)[]`;
 
   ctx.onProgress?.({ source, file, stage: "write", bytes: facts.bytes, bytesDone: facts.bytes });
@@ -736,19 +745,9 @@ async function validateAndInsert(
     `select count(*)::integer as n from kehu_raw where ${skipBlank}`,
   );
   const someBad = insertedRows !== Number(records);
-  // why: the file read again, its records numbered in file order as the copy's rowids number them (one thread:
-  // DuckDB's row_number() over () does not run in parallel), the raw text cleaned and parsed once more
-  await db.exec(
-    `create or replace temp view kehu_numbered as select *, row_number() over () - 1 as kehu_ord from kehu_checked`,
-  );
-  await db.exec(
-    `create or replace temp view kehu_why as ${lined("kehu_numbered", uniqueKey ? col(uniqueKey.name) : "")}`,
-  );
-  const why = () =>
-    db.exec(`create or replace temp table kehu_errs as
+  await db.exec(`create or replace temp table kehu_errs as
     select kehu_line as line, e."column" as "column", e.value as value, e.reason as reason
-    from (select kehu_line, unnest(${problemList}) as e from kehu_why where ${someBad} and ${skipBlank} and not (kehu_ok${lateOk}))`);
-  await (someBad ? inFileOrder(db, why) : why());
+    from (select kehu_line, unnest(${problemList}) as e from kehu_lined where ${someBad} and ${skipBlank} and not (${okSql}))`);
   const [{ n: badRows }] = await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_errs`);
   if (structural > 0) {
     const nlBefore = !layout.multiline

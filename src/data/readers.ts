@@ -38,8 +38,8 @@ export interface RawLayout {
 /**
  * Map the export's columns: view kehu_file reads the file with one raw VARCHAR column r_<name> per mapped canonical
  * column (`cleanedSql` trims them and turns '' into NULL); `copy` then writes what the caller keeps of each record
- * (its typed values, not the raw text) into temp table kehu_raw, in file order: the copy is what numbers the records
- * on every thread (its rowids), and the smaller it is the less of DuckDB's memory_limit it takes from the insert.
+ * (ingest.ts: typed values, the raw text only where a row fails) into temp table kehu_raw, in file order: the copy
+ * numbers the records on every thread (its rowids), and the smaller it is the less of memory_limit it takes.
  * `outside`: the file lies outside the config directory, so messages do not show its header (it may be any file).
  * `multiline`: count the newlines inside records even without quotes (to match invalid-UTF-8 lines to records).
  * `asInspected`: readPath holds the bytes `facts` describe (not a transcoded copy).
