@@ -3,9 +3,10 @@
  *
  * The bulk path never parses rows in JS: DuckDB's read_csv (all_varchar) reads the file, validation is set-based
  * SQL (try_cast / try_strptime) in a chain of temp views, valid rows land with one insert ... select and invalid ones
- * go to `rejected_rows` and a `rejected/<source>-<timestamp>.csv` file. The file is first copied into a temp table in
- * file order (readers.ts), on every thread, so that a row's rowid is its ordinal and the line numbers need no
- * window; a second pass runs only when some rows were left out, to say why.
+ * go to `rejected_rows` and a `rejected/<source>-<timestamp>.csv` file. The file is read, cleaned and typed once into
+ * a temp table in file order (readers.ts), on every thread, so that a row's rowid is its ordinal and the line numbers
+ * need no window; it keeps the typed values, and the raw text only of rows that are not valid. A second pass over it
+ * runs only when some rows were left out, to say why.
  *
  * Line numbers (`source_line`, rejected rows) are physical 1-based line numbers of the input file: the header is
  * line 1, quoted fields spanning several lines and malformed lines are accounted for. Known approximations: DuckDB
@@ -36,7 +37,7 @@ import {
 } from "./encoding.ts";
 import { repairIngestState } from "./repair.ts";
 import { checkFileShape } from "./diagnosis.ts";
-import { readRaw, type RawLayout } from "./readers.ts";
+import { inFileOrder, readRaw, type RawLayout } from "./readers.ts";
 import {
   dropLinesLoadedElsewhere,
   filesNotConfigured,
@@ -548,7 +549,7 @@ async function loadText(
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     await db
       .exec(
-        `drop view if exists kehu_lined; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs; drop table if exists kehu_bad_bytes`,
+        `drop view if exists kehu_lined; drop view if exists kehu_checked; drop view if exists kehu_parsed; drop view if exists kehu_clean; drop view if exists kehu_src; drop view if exists kehu_file; drop table if exists kehu_raw; drop table if exists kehu_reject_at; drop table if exists kehu_reject_errors; drop table if exists kehu_reject_scans; drop table if exists kehu_errs; drop table if exists kehu_bad_bytes`,
       )
       .catch(() => undefined); // after an error the transaction is aborted anyway
   }
@@ -575,7 +576,7 @@ async function detectDateFormats(
   // to every row, and rows that do not match it are rejected with the format named in the reason
   for (const c of dateCols) {
     // first 2,000 non-empty values of this column (optional dates such as paid_at are often mostly empty)
-    const sample = `(select * from (select ${cleanedSql} from kehu_src) where ${col(c.name)} is not null limit 2000)`;
+    const sample = `(select * from (select ${cleanedSql} from kehu_file) where ${col(c.name)} is not null limit 2000)`;
     const aggs = AUTO_CANDIDATES.map((f, fi) => `count(${parseTimestampSql(col(c.name), f)})::integer as a${fi}`);
     const [counts] = await db.all<Record<string, number>>(`select ${aggs.join(", ")} from ${sample}`);
     const scores = AUTO_CANDIDATES.map((f, fi) => ({ f, n: Number(counts[`a${fi}`]) }));
@@ -584,7 +585,7 @@ async function detectDateFormats(
     if (winners.includes("d/m/yyyy") && winners.includes("m/d/yyyy")) {
       // tied on the sample: a day above 12 anywhere in the file settles it
       const [full] = await db.all<{ dm: number; md: number }>(
-        `select count(${parseTimestampSql(col(c.name), "d/m/yyyy")})::integer as dm, count(${parseTimestampSql(col(c.name), "m/d/yyyy")})::integer as md from (select ${cleanedSql} from kehu_src)`,
+        `select count(${parseTimestampSql(col(c.name), "d/m/yyyy")})::integer as dm, count(${parseTimestampSql(col(c.name), "m/d/yyyy")})::integer as md from (select ${cleanedSql} from kehu_file)`,
       );
       if (Number(full.dm) !== Number(full.md)) winners = [Number(full.dm) > Number(full.md) ? "d/m/yyyy" : "m/d/yyyy"];
     }
@@ -617,15 +618,19 @@ async function validateAndInsert(
   const whitespace = cfg.format === "whitespace";
   // a customer listed twice in one export would be counted twice by every join: keep the first, reject the rest
   const uniqueKey = spec.columns.find((c) => c.key && c.required && layout.present.has(c.name));
-  const dupSql = uniqueKey
-    ? `, row_number() over (partition by ${col(uniqueKey.name)} order by kehu_ord) as kehu_dup`
-    : "";
+  // s_<name>: the value inserted, as copied into kehu_raw (typed where the column has checks)
+  const stored = (name: string) => ident(`s_${name}`);
+  const dupSql = (key: string) =>
+    uniqueKey ? `, row_number() over (partition by ${key} order by kehu_ord) as kehu_dup` : "";
 
   // kehu_parsed: raw values c_*, typed values p_*; a row is valid when no problem condition holds
   const parsed: string[] = [];
   // late problems are decided on numbered rows (kehu_lined), the others before numbering (kehu_ok)
   const problems: Array<{ when: string; column: string; value: string; reason: string; late?: boolean }> = [];
   const values: string[] = [];
+  // what kehu_raw keeps of a record: whether it is valid (s_ok), the values to insert, the columns line numbers and
+  // blank lines need, and the raw text r_<name> only of the rows that are not valid (to say why)
+  const kept: string[] = ["kehu_ok as s_ok", ...layout.extras];
   const generatedId = `${q(`${source.slice(0, 3)}-`)} || left(md5(${q(file)} || ':' || kehu_line), 16)`;
   for (const c of spec.columns) {
     const v = col(c.name);
@@ -635,15 +640,18 @@ async function validateAndInsert(
       continue;
     }
     const { value, checks } = valueSql(c, cfg, formats, ctx.window);
+    const s = stored(c.name);
+    const r = ident(`r_${c.name}`);
+    kept.push(`${checks.length ? p : v} as ${s}`, `case when kehu_ok then null else ${r} end as ${r}`);
     if (c.required)
       problems.push({ when: `${v} is null`, column: c.name, value: "null::varchar", reason: "missing required value" });
     if (checks.length) {
       parsed.push(`${value} as ${p}`);
       for (const { bad, reason } of checks)
         problems.push({ when: `${v} is not null and ${bad}`, column: c.name, value: v, reason });
-      values.push(p);
+      values.push(s);
     } else {
-      values.push(c.key && !c.required ? `coalesce(${v}, ${generatedId})` : v);
+      values.push(c.key && !c.required ? `coalesce(${s}, ${generatedId})` : s);
     }
   }
   if (whitespace && layout.fieldCount) {
@@ -658,7 +666,7 @@ async function validateAndInsert(
     problems.push({
       when: "kehu_dup > 1",
       column: uniqueKey.name,
-      value: col(uniqueKey.name),
+      value: stored(uniqueKey.name),
       reason: `duplicate ${uniqueKey.name} in this file (first occurrence kept)`,
       late: true,
     });
@@ -689,7 +697,7 @@ async function validateAndInsert(
   const rowProblems = problems.filter((x) => !x.late);
   const anyProblem = rowProblems.length ? rowProblems.map((x) => `(${x.when})`).join(" or ") : "false";
   await db.exec(
-    `create or replace temp view kehu_clean as select *${layout.cleanedSql ? `, ${layout.cleanedSql}` : ""} from kehu_src`,
+    `create or replace temp view kehu_clean as select *${layout.cleanedSql ? `, ${layout.cleanedSql}` : ""} from kehu_file`,
   );
   await db.exec(
     `create or replace temp view kehu_parsed as select *${parsed.map((x) => `, ${x}`).join("")} from kehu_clean`,
@@ -697,25 +705,41 @@ async function validateAndInsert(
   await db.exec(
     `create or replace temp view kehu_checked as select *, (not coalesce(${anyProblem}, false) and random() < 2) as kehu_ok from kehu_parsed`,
   );
+  // the copy, in file order: its rowids number the records
+  const { lineSql, structural } = await layout.copy(kept.join(", "), "kehu_checked");
+  // over the copy: the raw text of the rows that are not valid cleaned and parsed again (for the reasons; the insert
+  // reads s_<name> only, so it does not run this)
   await db.exec(
-    `create or replace temp view kehu_lined as select *${badBytesSql} from (select *, ${layout.lineSql}::integer as kehu_line${dupSql} from kehu_checked)`,
+    `create or replace temp view kehu_clean as select *${layout.cleanedSql ? `, ${layout.cleanedSql}` : ""} from kehu_src`,
+  );
+  await db.exec(
+    `create or replace temp view kehu_parsed as select *${parsed.map((x) => `, ${x}`).join("")} from kehu_clean`,
+  );
+  const key = uniqueKey ? stored(uniqueKey.name) : "";
+  await db.exec(
+    `create or replace temp view kehu_lined as select *${badBytesSql} from (select *, ${lineSql}::integer as kehu_line${dupSql(key)} from kehu_parsed)`,
   );
   const skipBlank = whitespace ? "not kehu_blank" : "true";
-  const okSql = `kehu_ok${uniqueKey ? " and kehu_dup = 1" : ""}${badBytesSql ? " and kehu_badbyte is null" : ""}`;
+  const okSql = `s_ok${uniqueKey ? " and kehu_dup = 1" : ""}${badBytesSql ? " and kehu_badbyte is null" : ""}`;
   const reasonSql = (x: (typeof problems)[number]) => (x.reason.startsWith("'") ? x.reason : q(x.reason));
+  // a valid row (s_ok) has none of the row problems (they are what s_ok says), and no raw text left to test
+  const whenSql = (x: (typeof problems)[number]) => (x.late ? x.when : `not s_ok and (${x.when})`);
   const problemList = problems.length
-    ? `list_filter([${problems.map((x) => `case when ${x.when} then {'column': ${q(x.column)}, 'value': ${x.value}, 'reason': ${reasonSql(x)}} end`).join(", ")}], x -> x is not null)`
+    ? `list_filter([${problems.map((x) => `case when ${whenSql(x)} then {'column': ${q(x.column)}, 'value': ${x.value}, 'reason': ${reasonSql(x)}} end`).join(", ")}], x -> x is not null)`
     : `[]::struct("column" varchar, value varchar, reason varchar)[]`;
 
   ctx.onProgress?.({ source, file, stage: "write", bytes: facts.bytes, bytesDone: facts.bytes });
   const columnNames = spec.columns.map((c) => c.name);
-  const [inserted] = await db.all<{ Count: string | number }>(
-    `insert into ${source} (${columnNames.join(", ")}, source_file, source_line)
+  // in file order: DuckDB's order-keeping insert writes each row group out as it fills, and so stays within
+  // memory_limit beside the copy (the unordered parallel insert took twice the CPU at 10M rows under 1 GB)
+  const [inserted] = await inFileOrder(db, () =>
+    db.all<{ Count: string | number }>(
+      `insert into ${source} (${columnNames.join(", ")}, source_file, source_line)
      select ${values.join(", ")}, ${q(file)}, kehu_line from kehu_lined where ${skipBlank} and ${okSql}`,
+    ),
   );
   const insertedRows = Number(inserted?.Count ?? 0);
   const base = cfg.header ? 2 : 1;
-  const structural = layout.structural;
   // only when some rows were left out is it worth a second pass to say why
   const [{ n: records }] = await db.all<{ n: number }>(
     `select count(*)::integer as n from kehu_raw where ${skipBlank}`,
@@ -740,6 +764,8 @@ async function validateAndInsert(
         select distinct line, coalesce(column_name, '*'), null, lower(error_type) || ': ' || error_message
         from kehu_reject_errors where error_type not in ('TOO MANY COLUMNS', 'MISSING COLUMNS')) e`);
   }
+  // done with the copy: its memory is the duplicate count's (findOverlap) under DuckDB's memory_limit
+  await db.exec(`drop table kehu_raw`);
   report.loaded = insertedRows;
   report.rejected = Number(badRows) + structural;
   report.rowsRead = report.loaded + report.rejected;

@@ -17,23 +17,29 @@ const EDGE_SPACE = `'^[\\s\u3000\u00a0]|[\\s\u3000\u00a0]$'`;
 export interface RawLayout {
   /** canonical -> header it came from (null: absent) */
   columns: Record<string, string | null>;
-  /** canonical columns present in kehu_raw as c_<name> */
+  /** canonical columns present in kehu_file as r_<name> */
   present: Set<string>;
-  /** SQL for the physical line number of a kehu_raw row (over kehu_ord, the 0-based row ordinal) */
-  lineSql: string;
   /** select items c_<name>: the raw r_<name> trimmed, '' -> NULL */
   cleanedSql: string;
-  /** number of structurally malformed lines DuckDB rejected */
-  structural: number;
-  /** kehu_raw has kehu_nl, the newlines inside each record (files with quotes: fields may span lines) */
+  /** kehu_file has kehu_nl, the newlines inside each record (files with quotes: fields may span lines) */
   multiline: boolean;
   /** whitespace format: fields per line, to reject lines with too many */
   fieldCount?: number;
+  /** kehu_file's columns besides r_<name>: kehu_nl (multiline), kehu_blank and kehu_nfields (whitespace) */
+  extras: string[];
+  /**
+   * Copy `select` (a select list over a view that reads kehu_file) into temp table kehu_raw in file order; view
+   * kehu_src adds kehu_ord. Returns the SQL for the physical line number of a kehu_src row (over kehu_ord, the
+   * 0-based row ordinal) and the number of structurally malformed lines DuckDB rejected.
+   */
+  copy(select: string, from: string): Promise<{ lineSql: string; structural: number }>;
 }
 
 /**
- * Map the export's columns and copy the file into temp table kehu_raw, in file order: one raw VARCHAR column
- * r_<name> per mapped canonical column (`cleanedSql` trims them and turns '' into NULL); view kehu_src adds kehu_ord.
+ * Map the export's columns: view kehu_file reads the file with one raw VARCHAR column r_<name> per mapped canonical
+ * column (`cleanedSql` trims them and turns '' into NULL); `copy` then writes what the caller keeps of each record
+ * (ingest.ts: typed values, the raw text only where a row fails) into temp table kehu_raw, in file order: the copy
+ * numbers the records on every thread (its rowids), and the smaller it is the less of memory_limit it takes.
  * `outside`: the file lies outside the config directory, so messages do not show its header (it may be any file).
  * `multiline`: count the newlines inside records even without quotes (to match invalid-UTF-8 lines to records).
  * `asInspected`: readPath holds the bytes `facts` describe (not a transcoded copy).
@@ -165,34 +171,40 @@ export async function readRaw(
   }
 
   const multiline = extra.includes("kehu_nl");
+  const extras = multiline ? ["kehu_nl"] : cfg.format === "whitespace" ? ["kehu_blank", "kehu_nfields"] : [];
   const rawSelect = `${selects.join(", ") || "1 as kehu_dummy"}${extra}`;
-  await materializeInOrder(db, `create or replace temp table kehu_raw as select ${rawSelect} from ${from}`).catch(
-    async (error) => {
-      throw await explainReadError(error, file, readPath, source, cfg, facts);
-    },
-  );
+  const explain = async (error: unknown) => {
+    throw await explainReadError(error, file, readPath, source, cfg, facts);
+  };
+  await db.exec(`create or replace temp view kehu_file as select ${rawSelect} from ${from}`).catch(explain);
 
-  // physical line numbers (see the module comment)
-  let structural = 0;
-  if (cfg.format !== "whitespace") {
-    structural = Number(
-      (await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_reject_errors`))[0].n,
+  const copy = async (select: string, view: string) => {
+    await materializeInOrder(db, `create or replace temp table kehu_raw as select ${select} from ${view}`).catch(
+      explain,
     );
-  }
-  // kehu_raw was written in file order, so its rowids follow the records' order (contiguous; a table created in the
-  // open transaction numbers them from a large offset)
-  const [{ first }] = await db.all<{ first: string | null }>(`select min(rowid)::varchar as first from kehu_raw`);
-  await db.exec(
-    `create or replace temp view kehu_src as select *, rowid - ${BigInt(first ?? 0)} as kehu_ord from kehu_raw`,
-  );
-  let lineSql = `(kehu_ord + ${base})`;
-  if (structural > 0) {
-    await createRejectPositions(db, base);
-    lineSql = `(${lineSql} + (select count(*) from kehu_reject_at a where a.k <= kehu_ord))`;
-  }
-  if (multiline)
-    lineSql = `(${lineSql} + coalesce(sum(kehu_nl) over (order by kehu_ord rows between unbounded preceding and 1 preceding), 0))`;
-  return { columns, present, lineSql, cleanedSql: cleaned.join(", "), structural, multiline, fieldCount };
+    // physical line numbers (see the module comment)
+    let structural = 0;
+    if (cfg.format !== "whitespace") {
+      structural = Number(
+        (await db.all<{ n: number }>(`select count(distinct line)::integer as n from kehu_reject_errors`))[0].n,
+      );
+    }
+    // kehu_raw was written in file order, so its rowids follow the records' order (contiguous; a table created in
+    // the open transaction numbers them from a large offset)
+    const [{ first }] = await db.all<{ first: string | null }>(`select min(rowid)::varchar as first from kehu_raw`);
+    await db.exec(
+      `create or replace temp view kehu_src as select *, rowid - ${BigInt(first ?? 0)} as kehu_ord from kehu_raw`,
+    );
+    let lineSql = `(kehu_ord + ${base})`;
+    if (structural > 0) {
+      await createRejectPositions(db, base);
+      lineSql = `(${lineSql} + (select count(*) from kehu_reject_at a where a.k <= kehu_ord))`;
+    }
+    if (multiline)
+      lineSql = `(${lineSql} + coalesce(sum(kehu_nl) over (order by kehu_ord rows between unbounded preceding and 1 preceding), 0))`;
+    return { lineSql, structural };
+  };
+  return { columns, present, cleanedSql: cleaned.join(", "), multiline, fieldCount, extras, copy };
 }
 
 /**
@@ -202,10 +214,15 @@ export async function readRaw(
  * with preserve_insertion_order off, as the engine settings have it, rows land out of order.)
  */
 async function materializeInOrder(db: Db, sql: string): Promise<void> {
+  await inFileOrder(db, () => db.exec(sql));
+}
+
+/** Run `fn` with preserve_insertion_order on (then restored): reads keep the file's order on every thread. */
+export async function inFileOrder<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   const [{ keep }] = await db.all<{ keep: boolean }>(`select current_setting('preserve_insertion_order') as keep`);
   await db.exec(`set preserve_insertion_order = true`);
   try {
-    await db.exec(sql);
+    return await fn();
   } finally {
     await db.exec(`set preserve_insertion_order = ${keep ? "true" : "false"}`);
   }
