@@ -6,7 +6,7 @@
  */
 import { isAscii, isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, openSync, readSync, closeSync, mkdtempSync } from "node:fs";
+import { createReadStream, createWriteStream, openSync, readSync, closeSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, basename } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -330,10 +330,23 @@ export async function resolveEncoding(
   return { encoding: choice.encoding, badLines: choice.badLines };
 }
 
-/** Transcode a GB18030/GBK (or broken UTF-8) file to a UTF-8 temp file; the caller removes the returned directory. */
+/**
+ * Transcode a GB18030/GBK (or broken UTF-8) file to a UTF-8 temp file; the caller removes the returned directory. A
+ * transcode that fails (a read error part way) removes its directory itself.
+ */
 export async function transcodeToUtf8(file: string, from: Encoding): Promise<{ path: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "kehu-ingest-"));
   const path = join(dir, basename(file));
-  await pipeline(createReadStream(file), iconv.decodeStream(from), iconv.encodeStream("utf8"), createWriteStream(path));
+  try {
+    await pipeline(
+      createReadStream(file),
+      iconv.decodeStream(from),
+      iconv.encodeStream("utf8"),
+      createWriteStream(path),
+    );
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return { path, dir };
 }

@@ -16,6 +16,7 @@ import { checkSources, ingestSources, resolveSourceFiles, sourceFileName } from 
 import { ConfigError, type KehuConfig } from "../../src/data/config.ts";
 import { DataError, SourceFileError } from "../../src/data/errors.ts";
 import { openDatabase, type Db } from "../../src/data/db.ts";
+import { transcodeToUtf8 } from "../../src/data/encoding.ts";
 import { cleanupProjects, project, txConfig } from "./helpers.ts";
 
 afterAll(cleanupProjects);
@@ -737,6 +738,25 @@ describe("read errors, encoding errors and temporary files", () => {
     );
     expect(failed.error?.message).toMatch(/^g\.csv: required column ordered_at not found/);
     expect(failed).toMatchObject({ during: ["kehu-ingest-*"], left: [] });
+  });
+
+  it("removes its transcoding directory when the transcode fails part way (a read error)", async () => {
+    // /proc/self/mem opens but every read of it fails (EIO), root or not: the pipeline fails after mkdtemp
+    const gbk = project(txConfig("g.csv"), { "g.csv": iconv.encode(`${HEAD}o1,客户,2024-01-01,1\n`, "gbk") });
+    const root = join(gbk.dir, "tmp");
+    mkdirSync(root);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = root;
+    try {
+      await expect(transcodeToUtf8("/proc/self/mem", "gb18030")).rejects.toThrow(/EIO/);
+      expect(readdirSync(root)).toEqual([]);
+      const ok = await transcodeToUtf8(join(gbk.dir, "g.csv"), "gbk");
+      expect(readFileSync(ok.path, "utf8")).toBe(`${HEAD}o1,客户,2024-01-01,1\n`);
+      expect(readdirSync(root)).toEqual([ok.dir.slice(root.length + 1)]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 
   it("removes the converted copy of a UTF-16 file after a load and after a failed one", async () => {
