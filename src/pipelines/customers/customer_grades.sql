@@ -30,12 +30,7 @@ settings as (
     select
         getvariable('as_of') as as_of,
         getvariable('cohort_period') as cohort_period,
-        date_trunc(getvariable('cohort_period'), getvariable('as_of'))::date as last_period_start,
-        case getvariable('cohort_period')
-            when 'week' then interval 7 day
-            when 'quarter' then interval 3 month
-            else interval 1 month
-        end as period_step
+        date_trunc(getvariable('cohort_period'), getvariable('as_of'))::date as last_period_start
 ),
 
 credit as (
@@ -70,11 +65,21 @@ referrals as (
 ),
 
 trend_windows as (
+    -- from the variables alone, not from settings (read by several CTEs, so materialized): constants, and the filter
+    -- on the window applies to the lines as they are scanned instead of in a join of every line with settings
     select
         (as_of - 2 * period_step)::date as previous_start,
         (as_of - period_step)::date as last_start,
         as_of
-    from settings
+    from (
+        select
+            getvariable('as_of') as as_of,
+            case getvariable('cohort_period')
+                when 'week' then interval 7 day
+                when 'quarter' then interval 3 month
+                else interval 1 month
+            end as period_step
+    )
 ),
 
 trend as (

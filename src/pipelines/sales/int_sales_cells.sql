@@ -20,7 +20,10 @@ transactions as not materialized (select * from stg_transactions),
 
 customer_attributes as (select * from int_customer_attributes),
 
-customer_summary as (select customer_id, first_purchase from customer_summary),
+customer_summary as (
+    select customer_id, date_trunc(getvariable('cohort_period'), first_purchase)::date as first_purchase_period
+    from customer_summary
+),
 
 lines as not materialized (
     select
@@ -41,10 +44,11 @@ line_values as (
 ),
 
 sales_rep_codes as (
-    -- every sales_rep gets a code 1, 2, ... and every category one below 2^32; a line's two codes go into one BIGINT
-    -- (sales_rep_code * 2^32 + category_code, a NULL sales_rep is 0). The lines of an order or customer period share
-    -- a value in a dimension iff bit_or and bit_and of their codes agree on its half: two integer aggregates instead of
-    -- a min, max and count per dimension on strings (most of this model's time and memory)
+    -- every sales_rep gets a code 1, 2, ... below 2^30 and every category one below 2^32; a line's two codes go into
+    -- one BIGINT with a bit for a non-refund line (2^62 * bought + sales_rep_code * 2^32 + category_code, a NULL
+    -- sales_rep is 0). The lines of an order or customer period share a value in a dimension iff bit_or and bit_and of
+    -- their codes agree on its bits, and one of them bought iff bit_or has the 2^62 bit: two integer aggregates instead
+    -- of a min, max and count per dimension on strings (most of this model's time and memory) and a bool_or
     select line_sales_rep, row_number() over (order by line_sales_rep) as sales_rep_code
     from (select distinct line_sales_rep from line_values where line_sales_rep is not null)
 ),
@@ -60,7 +64,9 @@ coded_lines as (
         lines.period,
         lines.order_id,
         lines.amount,
-        coalesce(sales_rep_codes.sales_rep_code, 0) * 4294967296 + category_codes.category_code as value_code
+        case when lines.amount >= 0 then 4611686018427387904 else 0 end
+            + coalesce(sales_rep_codes.sales_rep_code, 0) * 4294967296
+            + category_codes.category_code as value_code
     from lines
     left join sales_rep_codes using (line_sales_rep)
     left join category_codes using (category)
@@ -73,7 +79,6 @@ orders as (
         customer_id,
         period,
         order_id,
-        bool_or(amount >= 0) as bought,
         sum(amount) as revenue,
         bit_or(value_code) as any_code_bits,
         bit_and(value_code) as all_code_bits
@@ -88,8 +93,7 @@ customer_periods as (
     select
         customer_id,
         period,
-        bool_or(bought) as bought,
-        count(*) filter (where bought and order_id is not null) as orders,
+        count(*) filter (where any_code_bits >= 4611686018427387904 and order_id is not null) as orders,
         sum(revenue) as revenue,
         bit_or(any_code_bits) as any_code_bits,
         bit_and(all_code_bits) as all_code_bits
@@ -101,42 +105,58 @@ coded_customer_periods as (
     select
         customer_id,
         period,
-        bought,
+        any_code_bits >= 4611686018427387904 as bought,
         orders,
         revenue,
-        all_code_bits // 4294967296 as sales_rep_code,
-        any_code_bits // 4294967296 <> all_code_bits // 4294967296 as mixed_sales_rep,
+        all_code_bits % 4611686018427387904 // 4294967296 as sales_rep_code,
+        any_code_bits % 4611686018427387904 // 4294967296 <> all_code_bits % 4611686018427387904 // 4294967296
+            as mixed_sales_rep,
         all_code_bits % 4294967296 as category_code,
         any_code_bits % 4294967296 <> all_code_bits % 4294967296 as mixed_category
     from customer_periods
 ),
 
-customer_period_values as (
+customer_period_groups as (
+    -- the customer periods counted by what the cells read of them, in one pass (they are never stored): a handful of
+    -- groups per period, and one per mixed customer period (mixed_customer_id, for mixed_lines). The keys: period;
+    -- status (0 no non-refund line, 1 new: first purchase in this period, 2 returning: first purchase before it,
+    -- 3 bought but neither); region; the sales_rep and category codes where one covers the customer's period (NULL
+    -- where mixed); the customer's sales_rep where the lines name none. The strings of the codes join in after.
     select
-        coded_customer_periods.customer_id,
-        coded_customer_periods.period,
-        coded_customer_periods.bought,
-        coded_customer_periods.orders,
-        coded_customer_periods.revenue,
-        sales_rep_codes.line_sales_rep,
-        coded_customer_periods.mixed_sales_rep,
-        category_codes.category,
-        coded_customer_periods.mixed_category,
+        customer_periods.period,
+        case
+            when not customer_periods.bought then 0
+            when customer_summary.first_purchase_period = customer_periods.period then 1
+            when customer_summary.first_purchase_period < customer_periods.period then 2
+            else 3
+        end as status,
         coalesce(customer_attributes.region, 'unknown') as region,
-        customer_attributes.sales_rep as customer_sales_rep,
-        date_trunc(getvariable('cohort_period'), customer_summary.first_purchase)::date as first_purchase_period
-    from coded_customer_periods
-    left join sales_rep_codes using (sales_rep_code)
-    left join category_codes using (category_code)
+        case when not customer_periods.mixed_sales_rep then customer_periods.sales_rep_code end as sales_rep_code,
+        case
+            when not customer_periods.mixed_sales_rep and customer_periods.sales_rep_code = 0
+            then customer_attributes.sales_rep
+        end as fallback_sales_rep,
+        case when not customer_periods.mixed_category then customer_periods.category_code end as category_code,
+        case
+            when customer_periods.mixed_sales_rep or customer_periods.mixed_category then customer_periods.customer_id
+        end as mixed_customer_id,
+        count(*) as customer_periods,
+        sum(customer_periods.orders) as orders,
+        sum(customer_periods.revenue) as revenue,
+        bool_or(customer_periods.mixed_sales_rep) as mixed_sales_rep,
+        bool_or(customer_periods.mixed_category) as mixed_category,
+        any_value(customer_attributes.sales_rep) as customer_sales_rep,
+        any_value(customer_summary.first_purchase_period) as first_purchase_period
+    from coded_customer_periods as customer_periods
     left join customer_attributes using (customer_id)
     left join customer_summary using (customer_id)
+    group by all
 ),
 
 period_cells as (
-    -- one pass over the customer periods (grouping sets), which are never stored: the cells of each dimension where
-    -- one value covers the customer's period (a dimension mixed in it has a NULL value there, a group dropped below),
-    -- and one row per mixed customer period (mixed_customer_id; NULL, one dropped group, when not mixed) for
-    -- mixed_lines
+    -- the cells of each dimension where one value covers the customer's period (a dimension mixed in it has a NULL
+    -- value there, a group dropped below), and one row per mixed customer period (mixed_customer_id; NULL, one
+    -- dropped group, when not mixed) for mixed_lines
     select
         case
             when grouping(region) = 0 then 'region'
@@ -146,10 +166,10 @@ period_cells as (
         coalesce(region, sales_rep_value, category_value) as value,
         period,
         mixed_customer_id,
-        count(*) filter (where bought) as customers,
-        count(*) filter (where bought and first_purchase_period = period) as new_customers,
-        count(*) filter (where bought and first_purchase_period < period) as returning_customers,
-        sum(orders) as orders,
+        coalesce(sum(customer_periods) filter (where status > 0), 0)::bigint as customers,
+        coalesce(sum(customer_periods) filter (where status = 1), 0)::bigint as new_customers,
+        coalesce(sum(customer_periods) filter (where status = 2), 0)::bigint as returning_customers,
+        sum(orders)::bigint as orders,
         sum(revenue) as revenue,
         bool_or(mixed_sales_rep) as mixed_sales_rep,
         bool_or(mixed_category) as mixed_category,
@@ -157,11 +177,15 @@ period_cells as (
         any_value(first_purchase_period) as first_purchase_period
     from (
         select
-            *,
-            case when not mixed_sales_rep then coalesce(line_sales_rep, customer_sales_rep, 'unknown') end as sales_rep_value,
-            case when not mixed_category then category end as category_value,
-            case when mixed_sales_rep or mixed_category then customer_id end as mixed_customer_id
-        from customer_period_values
+            customer_period_groups.*,
+            case
+                when customer_period_groups.sales_rep_code is not null
+                then coalesce(sales_rep_codes.line_sales_rep, customer_period_groups.fallback_sales_rep, 'unknown')
+            end as sales_rep_value,
+            category_codes.category as category_value
+        from customer_period_groups
+        left join sales_rep_codes using (sales_rep_code)
+        left join category_codes using (category_code)
     )
     group by grouping sets ((region, period), (sales_rep_value, period), (category_value, period), (mixed_customer_id, period))
 ),
