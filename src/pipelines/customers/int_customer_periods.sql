@@ -5,11 +5,13 @@
 --   purchases = purchases (int_purchases: days netting >= 0, or orders) in the period; is_active = purchases > 0
 with
 
-transactions as (select * from stg_transactions),
+-- read up to three times (refund lines, their days, the order grain's lines): NOT MATERIALIZED scans the table again
+-- instead of copying every transaction line into a CTE
+transactions as not materialized (select * from stg_transactions),
 
 purchases as (select * from int_purchases),
 
-transactions_as_of as (
+transactions_as_of as not materialized (
     select *
     from transactions
     where ordered_on <= getvariable('as_of')
