@@ -1,32 +1,54 @@
 -- int_customer_periods (ClickHouse): int_customer_periods.sql on the engine; one row per customer and cohort period
--- with a transaction on or before as_of (dateTrunc: week periods start on Monday, as in DuckDB).
+-- with a transaction on or before as_of (dateTrunc: week periods start on Monday, as in DuckDB). At the day grain
+-- the revenue comes from int_purchases' days and the days netting < 0; at the order grain from every line.
 with
 
-period_revenue as (
+refund_days as (
     select
         customer_id,
-        toDate32(dateTrunc({cohort_period:String}, ordered_on)) as revenue_period,
-        sum(amount) as period_amount
+        ordered_on,
+        sum(amount) as day_amount
     from stg_transactions
     where ordered_on <= {as_of:Date32}
-    group by customer_id, revenue_period
+        and {purchase_grain:String} = 'day'
+        and (customer_id, ordered_on) in (
+            select customer_id, ordered_on
+            from stg_transactions
+            where ordered_on <= {as_of:Date32} and amount < 0
+        )
+    group by customer_id, ordered_on
+    having day_amount < 0
 ),
 
-period_purchases as (
+period_rows as (
     select
         customer_id,
-        toDate32(dateTrunc({cohort_period:String}, purchased_on)) as purchase_period,
-        count() as period_count
+        toDate32(dateTrunc({cohort_period:String}, purchased_on)) as row_period,
+        if({purchase_grain:String} = 'day', amount, 0) as row_revenue,
+        1 as row_purchase
     from int_purchases
-    group by customer_id, purchase_period
+    union all
+    select
+        customer_id,
+        toDate32(dateTrunc({cohort_period:String}, ordered_on)) as row_period,
+        day_amount as row_revenue,
+        0 as row_purchase
+    from refund_days
+    union all
+    select
+        customer_id,
+        toDate32(dateTrunc({cohort_period:String}, ordered_on)) as row_period,
+        amount as row_revenue,
+        0 as row_purchase
+    from stg_transactions
+    where ordered_on <= {as_of:Date32} and {purchase_grain:String} = 'order'
 )
 
 select
-    period_revenue.customer_id as customer_id,
-    period_revenue.revenue_period as period_start,
-    toFloat64(period_revenue.period_amount) as revenue,
-    toInt32(coalesce(period_purchases.period_count, 0)) as purchases,
-    toBool(coalesce(period_purchases.period_count, 0) > 0) as is_active
-from period_revenue
-left join period_purchases
-    on period_purchases.customer_id = period_revenue.customer_id and period_purchases.purchase_period = period_revenue.revenue_period
+    customer_id,
+    row_period as period_start,
+    toFloat64(sum(row_revenue)) as revenue,
+    toInt32(sum(row_purchase)) as purchases,
+    toBool(sum(row_purchase) > 0) as is_active
+from period_rows
+group by customer_id, row_period

@@ -5,27 +5,61 @@
 --   purchases = purchases (int_purchases: days netting >= 0, or orders) in the period; is_active = purchases > 0
 with
 
-transactions as (select * from stg_transactions),
+-- read up to three times (refund lines, their days, the order grain's lines): NOT MATERIALIZED scans the table again
+-- instead of copying every transaction line into a CTE
+transactions as not materialized (select * from stg_transactions),
 
 purchases as (select * from int_purchases),
 
+transactions_as_of as not materialized (
+    select *
+    from transactions
+    where ordered_on <= getvariable('as_of')
+),
+
+refund_days as (
+    -- day grain: the days netting < 0, which int_purchases leaves out (their amount still counts as revenue). Such a
+    -- day has a line < 0, so only the days with one are summed: on data without refunds this is no aggregation.
+    select
+        customer_id,
+        ordered_on,
+        sum(amount) as amount
+    from transactions_as_of
+    semi join (
+        select customer_id, ordered_on
+        from transactions_as_of
+        where getvariable('purchase_grain') = 'day' and amount < 0
+    ) as refund_lines using (customer_id, ordered_on)
+    group by customer_id, ordered_on
+    having sum(amount) < 0
+),
+
 period_rows as (
-    -- every line (its revenue) and every purchase (a 1) keyed by customer and period, aggregated once below: one hash
-    -- aggregation and no join. A purchase's day is one of its lines' days, so it adds no customer period of its own.
+    -- keyed by customer and period, aggregated once below (one hash aggregation, no join). At the day grain a
+    -- purchase is a day, and its net amount is the revenue of that day: the purchases and the refund days are every
+    -- day with a line, so no transaction line is read again. At the order grain an order's lines can fall in other
+    -- periods than its first day: every line gives its revenue and every purchase a 1.
+    select
+        customer_id,
+        date_trunc(getvariable('cohort_period'), purchased_on)::date as period_start,
+        case when getvariable('purchase_grain') = 'day' then amount end as revenue,
+        1 as purchase
+    from purchases
+    union all
     select
         customer_id,
         date_trunc(getvariable('cohort_period'), ordered_on)::date as period_start,
         amount as revenue,
-        null::integer as purchase
-    from transactions
-    where ordered_on <= getvariable('as_of')
+        null as purchase
+    from refund_days
     union all
     select
         customer_id,
-        date_trunc(getvariable('cohort_period'), purchased_on)::date as period_start,
-        null as revenue,
-        1 as purchase
-    from purchases
+        date_trunc(getvariable('cohort_period'), ordered_on)::date as period_start,
+        amount as revenue,
+        null as purchase
+    from transactions_as_of
+    where getvariable('purchase_grain') = 'order'
 ),
 
 customer_periods as (

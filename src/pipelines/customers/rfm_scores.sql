@@ -17,7 +17,7 @@
 --   lost                 r = 1 (and fm < 3)
 with
 
-customer_summary as (select * from customer_summary),
+customer_summary as not materialized (select * from customer_summary),
 
 measures as (
     select
@@ -48,7 +48,7 @@ tile_sizes as (
         n_large * (n_size + 1) as i_small
     from (
         select n // least(5, n) as n_size, n - least(5, n) * (n // least(5, n)) as n_large
-        from (select count(*) as n from measures)
+        from (select count(*) as n from customer_summary)
         where n > 0
     )
 ),
@@ -96,7 +96,7 @@ final as (
         f_score::integer as f_score,
         m_score::integer as m_score,
         fm_score::double as fm_score,
-        r_score::varchar || f_score::varchar || m_score::varchar as rfm_cell,
+        (100 * r_score + 10 * f_score + m_score)::varchar as rfm_cell,
         rfm_segment
     from segmented
 )
