@@ -750,7 +750,7 @@ describe("read errors, encoding errors and temporary files", () => {
     try {
       await expect(transcodeToUtf8("/proc/self/mem", "gb18030")).rejects.toThrow(/EIO/);
       expect(readdirSync(root)).toEqual([]);
-      const ok = await transcodeToUtf8(join(gbk.dir, "g.csv"), "gbk");
+      const ok = await transcodeToUtf8(join(gbk.dir, "g.csv"), "gb18030");
       expect(readFileSync(ok.path, "utf8")).toBe(`${HEAD}o1,客户,2024-01-01,1\n`);
       expect(readdirSync(root)).toEqual([ok.dir.slice(root.length + 1)]);
     } finally {
