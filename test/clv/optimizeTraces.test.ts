@@ -16,16 +16,7 @@ import {
   numericGradient,
   refineNewton,
 } from "../../src/pipelines/clv/optimize.ts";
-
-/** f from a table of points ("x,y" keys) with `other` elsewhere, and the list of points it was asked for. */
-function scripted(values: Record<string, number>, other = 100) {
-  const seen: number[][] = [];
-  const f = (x: number[]) => {
-    seen.push([...x]);
-    return values[x.join(",")] ?? other;
-  };
-  return { f, seen };
-}
+import { scripted } from "./scripted.ts";
 
 describe("Nelder-Mead, one iteration at a time (coefficients 1, 2, 0.5, 0.5; initial step 0.5)", () => {
   const one = { maxIterations: 1 };

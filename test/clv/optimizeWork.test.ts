@@ -8,16 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../src/data/random.ts";
 import { minimizeBfgs, minimizeMultiStart, refineNewton } from "../../src/pipelines/clv/optimize.ts";
-
-/** f from a table of points ("x,y" keys) with `other` elsewhere, and the list of points it was asked for. */
-function scripted(values: Record<string, number>, other = 100) {
-  const seen: number[][] = [];
-  const f = (x: number[]) => {
-    seen.push([...x]);
-    return values[x.join(",")] ?? other;
-  };
-  return { f, seen };
-}
+import { scripted } from "./scripted.ts";
 
 /**
  * A 1-d gradient for refineNewton from two tables: `at` gives g at the points the Newton steps reach, `slope` the
